@@ -1,0 +1,205 @@
+"""ASIC fleet: power drawn per interval, hashrate earned at the hashprice.
+
+Formulation (one fleet, intervals t, curve segments k)::
+
+    0 ≤ x[k,t] ≤ ΔP_k                       segment power            [MW]
+    P[t]  = Σ_k x[k,t]                      fleet power (net load)   [MW]
+    H[t]  = Σ_k r_k · x[k,t]                hashrate                 [TH/s]
+    rev[t] = H[t] · HP[t] · (1 − f_pool) · Δt[t] / 24                [USD]
+    cost[t] = c_opex · P[t] · Δt[t]                                  [USD]
+
+with ``ΔP_k = (p_k − p_{k−1}) · P_nom · a`` and
+``r_k = (h_k − h_{k−1}) / (p_k − p_{k−1}) · H_nom / P_nom`` from the concave curve
+points ``(p_k, h_k)`` relative to nameplate, ``a`` the availability. Concavity
+(``r_1 ≥ r_2 ≥ …``) makes the cheapest segments fill first, so no binaries are needed.
+The fleet's capacity enters only through ``ΔP_k`` (one place), which a sizing mode can
+turn into ``x[k,t] ≤ share_k · P_cap`` with ``P_cap`` a variable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+
+from grid_flex.conventions import HOURS_PER_DAY, mining_value_usd_per_mwh
+from grid_flex.errors import ScenarioError
+from grid_flex.io.catalog import Catalog
+from grid_flex.model.linear import FloatArray
+from grid_flex.model.terms import AssetTerms, BuildContext, Quantity
+from grid_flex.schema.assets import AsicFleetEntry
+
+
+@dataclass(frozen=True)
+class FleetParams:
+    """Resolved parameters of one ASIC fleet."""
+
+    id: str
+    model_ref: str
+    unit_count: float
+    nameplate_power_mw: float
+    nameplate_hashrate_ths: float
+    availability_frac: float
+    pool_fee_frac: float
+    opex_usd_per_mwh: float
+    curve: tuple[tuple[float, float], ...]
+
+    @property
+    def efficiency_j_per_th(self) -> float:
+        """Nameplate efficiency [J/TH]."""
+        return self.nameplate_power_mw * 1e6 / self.nameplate_hashrate_ths
+
+    @property
+    def segment_width_mw(self) -> FloatArray:
+        """Available power of each curve segment [MW]."""
+        p = np.array([0.0] + [c[0] for c in self.curve])
+        return np.diff(p) * self.nameplate_power_mw * self.availability_frac
+
+    @property
+    def segment_ths_per_mw(self) -> FloatArray:
+        """Hashrate per MW on each segment [TH/s per MW]."""
+        p = np.array([0.0] + [c[0] for c in self.curve])
+        h = np.array([0.0] + [c[1] for c in self.curve])
+        scale = self.nameplate_hashrate_ths / self.nameplate_power_mw
+        return np.diff(h) / np.diff(p) * scale
+
+    @property
+    def max_power_mw(self) -> float:
+        """Most power the available units can draw [MW]."""
+        return float(self.segment_width_mw.sum())
+
+    @property
+    def max_hashrate_ths(self) -> float:
+        """Hashrate at that power [TH/s]."""
+        return float(self.segment_width_mw @ self.segment_ths_per_mw)
+
+
+def resolve(entry: AsicFleetEntry, catalog: Catalog) -> FleetParams:
+    """Scenario entry + catalogue model → :class:`FleetParams`."""
+    spec = catalog.get_asic(entry.model)
+    if entry.count is not None:
+        units = float(entry.count)
+    else:
+        assert entry.power_mw is not None
+        units = entry.power_mw * 1e6 / spec.power_w
+    if isinstance(entry.hashrate_curve, list):
+        points = [(p.power_frac, p.hashrate_frac) for p in entry.hashrate_curve]
+    elif entry.hashrate_curve == "catalog" and spec.hashrate_curve:
+        points = [(p.power_frac, p.hashrate_frac) for p in spec.hashrate_curve]
+    else:
+        points = [(1.0, 1.0)]
+    problems = curve_problems(points)
+    if problems:
+        raise ScenarioError(
+            f"assets.{entry.id}.hashrate_curve", [*problems, "see domain.md §1.6"]
+        )
+    return FleetParams(
+        id=entry.id,
+        model_ref=entry.model,
+        unit_count=units,
+        nameplate_power_mw=units * spec.power_w / 1e6,
+        nameplate_hashrate_ths=units * spec.hashrate_ths,
+        availability_frac=entry.availability_frac,
+        pool_fee_frac=entry.pool_fee_frac,
+        opex_usd_per_mwh=entry.opex_usd_per_mwh,
+        curve=tuple(points),
+    )
+
+
+def curve_problems(points: list[tuple[float, float]]) -> list[str]:
+    """Why a hashrate curve cannot be used in an LP (empty when it can)."""
+    problems = []
+    p_prev, h_prev, slope_prev = 0.0, 0.0, np.inf
+    for i, (p, h) in enumerate(points):
+        if p <= p_prev or h <= h_prev:
+            problems.append(f"point {i}: power and hashrate must both increase")
+            break
+        slope = (h - h_prev) / (p - p_prev)
+        if slope > slope_prev * (1 + 1e-9):
+            problems.append(
+                f"point {i}: slope {slope:.3f} exceeds the previous {slope_prev:.3f}; "
+                "the curve must be concave (efficiency falls as power rises)"
+            )
+        p_prev, h_prev, slope_prev = p, h, slope
+    return problems
+
+
+def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
+    """Declare the fleet's segment powers and return its terms."""
+    inputs, n = ctx.inputs, ctx.n
+    if inputs.hashprice_usd_per_ths_day is None:
+        raise ScenarioError("hashprice", ["required by ASIC fleets"])
+    widths = params.segment_width_mw
+    rates = params.segment_ths_per_mw
+    k = len(widths)
+    blk = ctx.block
+    blk.K = pyo.Set(initialize=range(k), ordered=True, doc="hashrate curve segments")
+    seg = ctx.layer.add_var(
+        blk,
+        "segment_power_mw",
+        blk.K * ctx.T,
+        lb=0.0,
+        ub=np.repeat(widths, n),
+        doc=f"fleet {params.id}: power on each hashrate-curve segment [MW]",
+    )
+    parts = [seg.expr.take(np.arange(i * n, (i + 1) * n)) for i in range(k)]
+    power = parts[0]
+    hashrate = parts[0] * rates[0]
+    for i in range(1, k):
+        power = power + parts[i]
+        hashrate = hashrate + parts[i] * rates[i]
+    ctx.layer.add_expression(
+        blk, "power_mw", ctx.T, power, doc=f"fleet {params.id}: power drawn [MW]"
+    )
+    dt = ctx.dt_h
+    usd_per_ths = (
+        inputs.hashprice_usd_per_ths_day * (1.0 - params.pool_fee_frac) * dt
+    ) / HOURS_PER_DAY
+    revenue = hashrate * usd_per_ths
+    cost = power * (params.opex_usd_per_mwh * dt)
+    hp = inputs.hashprice_usd_per_ths_day
+
+    def kpis(values: dict[str, FloatArray]) -> dict[str, float]:
+        p = values["power_mw"]
+        h = values["hashrate_ths"]
+        p_max = params.max_power_mw
+        energy = float(p @ dt)
+        hours = float(dt.sum())
+        hp_mean = float(hp @ dt / hours)
+        v_full = hp_mean * (1 - params.pool_fee_frac) * params.max_hashrate_ths
+        return {
+            "nameplate_power_mw": params.nameplate_power_mw,
+            "available_power_mw": p_max,
+            "energy_mwh": energy,
+            "mining_revenue_usd": float(values["revenue_usd"].sum()),
+            "opex_usd": float(values["cost_usd"].sum()),
+            "curtailed_mwh": float((p_max - p) @ dt),
+            "curtailed_full_load_h": float((p_max - p) @ dt / p_max),
+            "hours_fully_off_h": float(dt[p <= 1e-6 * p_max].sum()),
+            "hashrate_weighted_uptime_frac": float(
+                (h @ dt) / (params.max_hashrate_ths * hours)
+            ),
+            "mean_hashrate_ths": float(h @ dt / hours),
+            "mean_hashprice_usd_per_ths_day": hp_mean,
+            "breakeven_full_load_usd_per_mwh": v_full / (HOURS_PER_DAY * p_max)
+            - params.opex_usd_per_mwh,
+            "breakeven_marginal_usd_per_mwh": mining_value_usd_per_mwh(
+                hp_mean, 1e6 / rates[-1], params.pool_fee_frac
+            )
+            - params.opex_usd_per_mwh,
+        }
+
+    return AssetTerms(
+        net_load_mw=power,
+        cost_usd=cost,
+        revenue_usd=revenue,
+        outputs=(
+            Quantity("power_mw", power),
+            Quantity("hashrate_ths", hashrate),
+            Quantity("revenue_usd", revenue),
+            Quantity("cost_usd", cost),
+        ),
+        kpis=kpis,
+        capacity_mw=params.max_power_mw,
+    )

@@ -1,0 +1,349 @@
+"""Prepare model inputs: read every series, put it on the horizon, resolve assets.
+
+:func:`prepare_inputs` is the only stage that reads files; the model layer receives a
+frozen :class:`ModelInputs` whose arrays are aligned to one UTC interval-start index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from grid_flex.assets import REGISTRY
+from grid_flex.conventions import BLOCK_INTERVAL_S, HOURS_PER_DAY, timestep_h
+from grid_flex.errors import CatalogError, DataError, ScenarioError
+from grid_flex.io import readers
+from grid_flex.io.calendar import place_hour_of_year
+from grid_flex.io.catalog import Catalog, load_catalog
+from grid_flex.io.timeseries import fill_missing, format_stamp, read_csv_series
+from grid_flex.model.linear import FloatArray
+from grid_flex.resources import data_dir
+from grid_flex.schema import series as ss
+from grid_flex.schema.scenario import Hashprice, HashpriceDerivation, Horizon, Scenario
+
+BUNDLED_PREFIX = "bundled:"
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """Everything the LP needs, aligned to ``index``.
+
+    Attributes
+    ----------
+    index : pandas.DatetimeIndex
+        Interval starts, tz-aware UTC.
+    timestep_h : ndarray
+        Interval lengths [h].
+    price_usd_per_mwh : ndarray
+        Energy price per interval [USD/MWh].
+    import_price_usd_per_mwh : ndarray
+        Price plus per-MWh adders: what one imported MWh costs [USD/MWh].
+    export_price_usd_per_mwh : ndarray
+        What one exported MWh earns [USD/MWh].
+    hashprice_usd_per_ths_day : ndarray or None
+        Hashprice per interval [USD per TH/s per day].
+    import_limit_mw, export_limit_mw : ndarray
+        Interconnection limits per interval [MW].
+    assets : tuple
+        Resolved parameters, one per scenario asset, in scenario order.
+    scenario : Scenario
+        The validated scenario these inputs came from.
+    """
+
+    index: pd.DatetimeIndex
+    timestep_h: FloatArray
+    price_usd_per_mwh: FloatArray
+    import_price_usd_per_mwh: FloatArray
+    export_price_usd_per_mwh: FloatArray
+    hashprice_usd_per_ths_day: FloatArray | None
+    import_limit_mw: FloatArray
+    export_limit_mw: FloatArray
+    assets: tuple[tuple[str, Any], ...]
+    scenario: Scenario
+
+    @property
+    def labels(self) -> pd.DatetimeIndex:
+        """Interval labels for messages (UTC interval starts)."""
+        return self.index
+
+    def frame(self) -> pd.DataFrame:
+        """The input series as a DataFrame (for results and plots)."""
+        cols: dict[str, Any] = {
+            "timestep_h": self.timestep_h,
+            "price_usd_per_mwh": self.price_usd_per_mwh,
+            "import_price_usd_per_mwh": self.import_price_usd_per_mwh,
+            "export_price_usd_per_mwh": self.export_price_usd_per_mwh,
+            "import_limit_mw": self.import_limit_mw,
+        }
+        if self.hashprice_usd_per_ths_day is not None:
+            cols["hashprice_usd_per_ths_day"] = self.hashprice_usd_per_ths_day
+        return pd.DataFrame(cols, index=self.index)
+
+
+# ---- horizon -------------------------------------------------------------------------
+def horizon_index(h: Horizon) -> pd.DatetimeIndex:
+    """Interval starts of the horizon, tz-aware UTC, regular."""
+
+    def utc(t: dt.datetime) -> pd.Timestamp:
+        stamp = pd.Timestamp(t)
+        if stamp.tzinfo is None:
+            stamp = stamp.tz_localize(
+                h.timezone, ambiguous="raise", nonexistent="raise"
+            )
+        return stamp.tz_convert("UTC")
+
+    try:
+        start, end = utc(h.start), utc(h.end)
+    except (ValueError, TypeError) as exc:
+        raise ScenarioError(
+            "horizon",
+            [f"start/end do not exist or are ambiguous in {h.timezone}: {exc}"],
+        ) from exc
+    step = pd.Timedelta(minutes=h.timestep_min)
+    span = end - start
+    if span % step != pd.Timedelta(0):
+        raise ScenarioError(
+            "horizon",
+            [
+                f"end - start = {span} is not a whole number of {h.timestep_min}-min steps"
+            ],
+        )
+    return pd.date_range(
+        start, end, freq=step, inclusive="left", name="interval_start_utc"
+    )
+
+
+# ---- series --------------------------------------------------------------------------
+def resolve_file(file: str, base_dir: Path) -> Path:
+    """A series path: ``bundled:<name>`` or relative to the scenario folder."""
+    if file.startswith(BUNDLED_PREFIX):
+        path = data_dir() / file[len(BUNDLED_PREFIX) :]
+    else:
+        path = Path(file)
+        if not path.is_absolute():
+            path = base_dir / path
+    if not path.is_file():
+        raise DataError(f"{file}: file not found (looked at {path})")
+    return path
+
+
+def read_series(spec: Any, base_dir: Path, index: pd.DatetimeIndex) -> pd.Series:
+    """Read one declared series in its own time base (readers' contract)."""
+    path = resolve_file(spec.file, base_dir)
+    match spec:
+        case ss.ErcotDamSeries():
+            return readers.read_ercot_dam(path, spec.column)
+        case ss.ErcotRtmSeries():
+            return readers.read_ercot_rtm(path, spec.settlement_point, spec.point_type)
+        case ss.CaisoDervetSeries():
+            return readers.read_caiso_dervet_column(path, spec.column)
+        case ss.CaisoIronMountainSeries():
+            return readers.read_caiso_ironmtn(path, spec.year)
+        case ss.SmardSeries():
+            return readers.read_smard(path, spec.column)
+        case ss.AvertSeries():
+            profile = readers.read_avert(path, spec.region)
+            return place_hour_of_year(profile, index, timezone=spec.timezone)
+        case ss.DoeCrbSeries():
+            profile = readers.read_doe_crb(path, spec.column)
+            return place_hour_of_year(profile, index, timezone=spec.timezone)
+        case ss.CsvSeries():
+            return read_csv_series(
+                path,
+                time_column=spec.time_column,
+                value_column=spec.value_column,
+                unit=spec.unit,
+                time_convention=spec.time_convention,
+                timezone=spec.timezone,
+                time_format=spec.time_format,
+                sep=spec.sep,
+                thousands=spec.thousands,
+                decimal=spec.decimal,
+                repeated_hour_column=spec.repeated_hour_column,
+            )
+    raise DataError(f"unsupported series format {spec.format!r}")  # pragma: no cover
+
+
+def align(series: pd.Series, index: pd.DatetimeIndex, *, field: str) -> pd.Series:
+    """Put a contract series on the horizon ``index``.
+
+    A coarser series repeats its value in every horizon interval it contains (a price
+    holds for its whole interval); a finer one is averaged, weighted by time. The
+    series must cover the whole horizon: ``[index[0], index[-1] + step)``.
+    """
+    step = pd.Timedelta(index.freq)  # type: ignore[arg-type]
+    src_step = pd.Timedelta(series.index.freq)  # type: ignore[arg-type]
+    need_start, need_end = index[0], index[-1] + step
+    have_start, have_end = series.index[0], series.index[-1] + src_step
+    if have_start > need_start or have_end < need_end:
+        raise DataError(
+            f"{field} ({series.attrs.get('source', series.name)}) covers "
+            f"{format_stamp(have_start)} to {format_stamp(have_end)}, but the horizon "
+            f"needs {format_stamp(need_start)} to {format_stamp(need_end)}"
+        )
+    if src_step == step:
+        out = series.reindex(index)
+    elif src_step > step:
+        if src_step % step != pd.Timedelta(0):
+            raise DataError(f"{field}: a {src_step} series cannot be split into {step}")
+        out = series.reindex(index, method="ffill")
+    else:
+        if step % src_step != pd.Timedelta(0):
+            raise DataError(
+                f"{field}: a {src_step} series cannot be averaged to {step}"
+            )
+        window = series[(series.index >= need_start) & (series.index < need_end)]
+        offset = need_start - need_start.floor(step)
+        out = window.resample(step, offset=offset).mean().reindex(index)
+    out.name = series.name
+    out.attrs = dict(series.attrs)
+    return out
+
+
+def load_on_horizon(
+    spec: Any, base_dir: Path, index: pd.DatetimeIndex, *, field: str
+) -> pd.Series:
+    """Read a declared series, fill gaps by its policy, align it to the horizon."""
+    raw = read_series(spec, base_dir, index)
+    step = pd.Timedelta(raw.index.freq) if raw.index.freq is not None else None
+    if step is not None:
+        lo = index[0].floor(step) if step > pd.Timedelta(index.freq) else index[0]
+        hi = index[-1] + pd.Timedelta(index.freq)  # type: ignore[arg-type]
+        window = raw[(raw.index >= lo) & (raw.index < hi)]
+        if len(window):
+            source = f"{field} ({raw.attrs.get('source', raw.name)})"
+            filled = fill_missing(window, policy=spec.fill_missing, source=source)
+            raw = raw.copy()
+            raw.loc[window.index] = filled.to_numpy()
+    return align(raw, index, field=field)
+
+
+def _expect_quantity(
+    s: pd.Series, prefixes: tuple[str, ...], field: str, what: str
+) -> None:
+    name = str(s.name)
+    if not name.startswith(prefixes):
+        raise DataError(
+            f"{field}: expected {what} but the series is {name!r} "
+            f"({s.attrs.get('source', '')}); check its unit"
+        )
+
+
+def price_series(
+    spec: Any, scenario: Scenario, base_dir: Path, index: pd.DatetimeIndex, field: str
+) -> FloatArray:
+    """An energy price on the horizon in USD/MWh (EUR converted explicitly)."""
+    s = load_on_horizon(spec, base_dir, index, field=field)
+    _expect_quantity(s, ("price_",), field, "an energy price")
+    name = str(s.name)
+    if name.endswith("_eur_per_mwh"):
+        rate = scenario.economics.usd_per_eur
+        if rate is None:
+            raise ScenarioError(
+                "economics.usd_per_eur",
+                [f"{field} is in EUR/MWh; set economics.usd_per_eur to convert it"],
+            )
+        return s.to_numpy(dtype=float) * rate
+    if not name.endswith("_usd_per_mwh"):
+        raise DataError(
+            f"{field}: {name!r} is not an energy price in USD/MWh or EUR/MWh"
+        )
+    return s.to_numpy(dtype=float)
+
+
+# ---- hashprice -----------------------------------------------------------------------
+def subsidy_btc(index: pd.DatetimeIndex, d: HashpriceDerivation) -> FloatArray:
+    """Block subsidy in force in each interval [BTC/block]."""
+    steps = sorted(d.subsidy_schedule, key=lambda s: s.from_date)
+    dates = pd.DatetimeIndex([pd.Timestamp(s.from_date, tz="UTC") for s in steps])
+    values = np.array([s.subsidy_btc for s in steps])
+    pos = dates.searchsorted(index, side="right") - 1
+    if (pos < 0).any():
+        raise ScenarioError(
+            "hashprice.derive.subsidy_schedule",
+            [f"starts after the horizon's first interval {format_stamp(index[0])}"],
+        )
+    return values[pos]
+
+
+def hashprice_series(
+    hp: Hashprice, scenario: Scenario, base_dir: Path, index: pd.DatetimeIndex
+) -> FloatArray:
+    """Hashprice per interval [USD per TH/s per day] (domain.md §1.2)."""
+    n = len(index)
+    if hp.usd_per_ths_day is not None:
+        return np.full(n, hp.usd_per_ths_day)
+    if hp.series is not None:
+        s = load_on_horizon(hp.series, base_dir, index, field="hashprice.series")
+        _expect_quantity(s, ("hashprice_",), "hashprice.series", "a hashprice")
+        return s.to_numpy(dtype=float)
+    d = hp.derive
+    assert d is not None
+    if isinstance(d.btc_price_usd, float | int):
+        btc = np.full(n, float(d.btc_price_usd))
+    else:
+        s = load_on_horizon(
+            d.btc_price_usd, base_dir, index, field="hashprice.derive.btc_price_usd"
+        )
+        btc = s.to_numpy(dtype=float)
+    if d.difficulty is not None:
+        difficulty = d.difficulty
+    else:
+        assert d.network_hashrate_ehs is not None
+        difficulty = d.network_hashrate_ehs * 1e18 * BLOCK_INTERVAL_S / 2.0**32
+    reward = subsidy_btc(index, d) + d.fees_btc_per_block
+    seconds_per_day = HOURS_PER_DAY * 3600.0
+    btc_per_ths_day = reward * seconds_per_day * 1e12 / (difficulty * 2.0**32)
+    return btc_per_ths_day * btc
+
+
+# ---- the stage -----------------------------------------------------------------------
+def prepare_inputs(
+    scenario: Scenario, base_dir: str | Path = ".", catalog: Catalog | None = None
+) -> ModelInputs:
+    """Read, check and align every input of ``scenario``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    base_dir : str or Path
+        Folder that relative series paths start from (the scenario file's folder).
+    catalog : Catalog, optional
+        Equipment catalogue; the bundled one by default.
+    """
+    base = Path(base_dir)
+    cat = catalog if catalog is not None else load_catalog()
+    index = horizon_index(scenario.horizon)
+    dt_h = timestep_h(index).to_numpy()
+    price = price_series(scenario.energy.price, scenario, base, index, "energy.price")
+    adders = scenario.energy.adders_usd_per_mwh
+    hashprice = (
+        hashprice_series(scenario.hashprice, scenario, base, index)
+        if scenario.hashprice is not None
+        else None
+    )
+    assets = []
+    for i, entry in enumerate(scenario.assets):
+        try:
+            assets.append((entry.type, REGISTRY[entry.type].resolve(entry, cat)))
+        except CatalogError as exc:
+            raise ScenarioError(f"assets[{i}].model ({entry.id})", [str(exc)]) from exc
+    n = len(index)
+    return ModelInputs(
+        index=index,
+        timestep_h=dt_h,
+        price_usd_per_mwh=price,
+        import_price_usd_per_mwh=price + adders,
+        export_price_usd_per_mwh=price * scenario.energy.export_price_frac,
+        hashprice_usd_per_ths_day=hashprice,
+        import_limit_mw=np.full(n, scenario.site.import_limit_mw),
+        export_limit_mw=np.full(n, scenario.site.export_limit_mw),
+        assets=tuple(assets),
+        scenario=scenario,
+    )

@@ -1,0 +1,1 @@
+"""Readers for scenarios, the equipment catalogue and time-series data files."""

@@ -1,0 +1,159 @@
+"""Read scenario YAML files, apply overrides, and write the resolved scenario back."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from grid_flex.errors import ScenarioError
+from grid_flex.resources import scenarios_dir
+from grid_flex.schema.messages import validation_problems, yaml_message
+from grid_flex.schema.scenario import Scenario
+
+#: The scenario ``grid-flex solve`` runs when given none.
+DEFAULT_SCENARIO = "west_texas_2020.yaml"
+
+
+def default_scenario_path() -> Path:
+    """Path of the bundled default scenario."""
+    return scenarios_dir() / DEFAULT_SCENARIO
+
+
+def resolve_scenario_path(name: str | Path) -> Path:
+    """A scenario path as given, or the bundled scenario of that name."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    for candidate in (scenarios_dir() / path.name, scenarios_dir() / f"{path}.yaml"):
+        if candidate.is_file():
+            return candidate
+    raise ScenarioError(
+        str(name), ["file not found (nor a bundled scenario of that name)"]
+    )
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(str(path), [f"cannot read: {exc.strerror}"]) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(str(path), [yaml_message(exc)]) from exc
+    if not isinstance(data, dict):
+        raise ScenarioError(str(path), ["top level must be a mapping of fields"])
+    return data
+
+
+def deep_merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` updated by ``patch``: mappings merge key by key, other values replace."""
+    out = copy.deepcopy(dict(base))
+    for key, value in patch.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def parse_assignment(text: str) -> dict[str, Any]:
+    """``"site.import_limit_mw=50"`` → ``{"site": {"import_limit_mw": 50}}``.
+
+    The value is parsed as YAML, so numbers, lists and mappings work. Asset entries are
+    addressed by id: ``assets.fleet.count=100``.
+    """
+    if "=" not in text:
+        raise ScenarioError("--set", [f"{text!r}: expected key.path=value"])
+    key, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise ScenarioError("--set", [f"{text!r}: {yaml_message(exc)}"]) from exc
+    parts = [p for p in key.strip().split(".") if p]
+    if not parts:
+        raise ScenarioError("--set", [f"{text!r}: empty key"])
+    patch: Any = value
+    for part in reversed(parts):
+        patch = {part: patch}
+    return dict(patch)
+
+
+def _merge_assets(data: dict[str, Any], patch: dict[str, Any], origin: str) -> None:
+    """Apply ``assets: {id: {...}}`` patches to the asset list entry with that id."""
+    assets = patch.pop("assets", None)
+    if assets is None:
+        return
+    if isinstance(assets, list):
+        data["assets"] = assets
+        return
+    entries = data.get("assets") or []
+    by_id = {a.get("id"): i for i, a in enumerate(entries) if isinstance(a, dict)}
+    for asset_id, fields in assets.items():
+        if asset_id not in by_id:
+            raise ScenarioError(
+                origin,
+                [f"assets.{asset_id}: no asset with that id (have {sorted(by_id)})"],
+            )
+        i = by_id[asset_id]
+        entries[i] = deep_merge(entries[i], fields)
+    data["assets"] = entries
+
+
+def apply_overrides(
+    data: dict[str, Any], overrides: Sequence[tuple[str, Mapping[str, Any]]]
+) -> dict[str, Any]:
+    """Apply ``(origin, patch)`` overrides in order."""
+    out = copy.deepcopy(data)
+    for origin, patch in overrides:
+        rest = copy.deepcopy(dict(patch))
+        _merge_assets(out, rest, origin)
+        out = deep_merge(out, rest)
+    return out
+
+
+def scenario_from_dict(data: Mapping[str, Any], *, source: str) -> Scenario:
+    """Validate a scenario mapping; errors name ``source`` and each field."""
+    try:
+        return Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ScenarioError(source, validation_problems(Scenario, exc)) from exc
+
+
+def load_scenario(
+    path: str | Path,
+    *,
+    override_files: Sequence[str | Path] = (),
+    assignments: Sequence[str] = (),
+) -> tuple[Scenario, Path]:
+    """Load and validate a scenario; return it with the folder its paths are relative to.
+
+    Parameters
+    ----------
+    path : str or Path
+        Scenario YAML file, or the name of a bundled scenario.
+    override_files : sequence of paths
+        Partial YAML patches applied in order (asset entries addressed by id).
+    assignments : sequence of str
+        ``key.path=value`` patches applied last.
+    """
+    resolved = resolve_scenario_path(path)
+    data = _read_yaml(resolved)
+    patches: list[tuple[str, Mapping[str, Any]]] = [
+        (str(f), _read_yaml(Path(f))) for f in override_files
+    ]
+    patches += [("--set", parse_assignment(a)) for a in assignments]
+    merged = apply_overrides(data, patches)
+    origin = str(resolved) if not patches else f"{resolved} (with overrides)"
+    return scenario_from_dict(merged, source=origin), resolved.parent.resolve()
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """The fully resolved scenario (every default filled in) as YAML."""
+    data = scenario.model_dump(mode="json")
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

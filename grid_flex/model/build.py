@@ -1,0 +1,161 @@
+"""Assemble the site LP on a Pyomo block from prepared inputs.
+
+Structure of a built site block ``s`` (all plain Pyomo components)::
+
+    s.T                          intervals 0..n−1 (s.T[k] ↔ inputs.index[k])
+    s.grid_import_mw[t]          Var, 0 ≤ · ≤ import limit                     [MW]
+    s.grid_export_mw[t]          Var, 0 ≤ · ≤ export limit (if export allowed)  [MW]
+    s.power_balance[t]           import − export = Σ_assets net load
+    s.asset[id]                  one block per asset, built by its module
+    s.profit_usd                 Expression: revenues − costs − energy cost     [USD]
+    s.objective                  maximise profit (unless ``objective=False``)
+
+Energy cost per interval is ``import · (price + adders) · Δt − export · export price ·
+Δt``. The balance and the objective only sum the terms the asset modules return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+
+from grid_flex.assets import REGISTRY
+from grid_flex.inputs import ModelInputs
+from grid_flex.model.linear import LinearLayer, LinExpr, attach_layer
+from grid_flex.model.terms import AssetTerms, BuildContext, Quantity
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    """A built site: the Pyomo model, its site block and the registered terms."""
+
+    model: pyo.ConcreteModel
+    block: Any
+    layer: LinearLayer
+    inputs: ModelInputs
+    assets: dict[str, AssetTerms]
+    site_outputs: tuple[Quantity, ...]
+    energy_cost_usd: LinExpr
+    profit_usd: LinExpr
+
+
+def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> SiteModel:
+    """Build the site LP on ``block`` (a model or a block of a larger model).
+
+    Parameters
+    ----------
+    block : pyomo Block or ConcreteModel
+        Where the site's components go. Embedding studies pass a block of their own
+        model and set ``objective=False``, then use ``block.profit_usd`` in theirs.
+    inputs : ModelInputs
+        Prepared inputs.
+    objective : bool
+        Add ``block.objective`` maximising profit.
+    """
+    n = len(inputs.index)
+    dt = inputs.timestep_h
+    with PauseGC():
+        layer = attach_layer(block)
+        block.T = pyo.Set(initialize=range(n), ordered=True, doc="intervals")
+        imp = layer.add_var(
+            block,
+            "grid_import_mw",
+            block.T,
+            lb=0.0,
+            ub=inputs.import_limit_mw,
+            doc="grid import ≤ interconnection import limit (site.import_limit_mw) [MW]",
+        )
+        exporting = bool((inputs.export_limit_mw > 0).any())
+        net_grid = imp.expr
+        energy_cost = imp.expr * (inputs.import_price_usd_per_mwh * dt)
+        outputs = [
+            Quantity("grid_import_mw", imp.expr),
+        ]
+        if exporting:
+            exp = layer.add_var(
+                block,
+                "grid_export_mw",
+                block.T,
+                lb=0.0,
+                ub=inputs.export_limit_mw,
+                doc="grid export ≤ export limit (site.export_limit_mw) [MW]",
+            )
+            net_grid = net_grid - exp.expr
+            energy_cost = energy_cost - exp.expr * (
+                inputs.export_price_usd_per_mwh * dt
+            )
+            outputs.append(Quantity("grid_export_mw", exp.expr))
+
+        asset_ids = [p.id for _, p in inputs.assets]
+        block.asset = pyo.Block(asset_ids, doc="one block per asset, by scenario id")
+        terms: dict[str, AssetTerms] = {}
+        for kind, params in inputs.assets:
+            ctx = BuildContext(block.asset[params.id], layer, inputs, block.T)
+            terms[params.id] = REGISTRY[kind].build(ctx, params)
+
+        net_load = LinExpr.zeros(n)
+        revenue = LinExpr.zeros(n)
+        cost = LinExpr.zeros(n)
+        for t in terms.values():
+            net_load = net_load + t.net_load_mw
+            revenue = revenue + t.revenue_usd
+            cost = cost + t.cost_usd
+        layer.add_constraint(
+            block,
+            "power_balance",
+            block.T,
+            net_grid - net_load,
+            "==",
+            doc="site power balance: import − export = Σ asset net load",
+            labels=inputs.labels,
+        )
+        profit = revenue - cost - energy_cost
+        outputs += [
+            Quantity("net_load_mw", net_load),
+            Quantity("energy_cost_usd", energy_cost),
+            Quantity("revenue_usd", revenue),
+            Quantity("cost_usd", cost),
+            Quantity("profit_usd", profit),
+        ]
+        layer.add_expression(
+            block, "profit_usd", None, profit.sum(), doc="site operating profit [USD]"
+        )
+        if objective:
+            layer.set_objective(
+                block,
+                "objective",
+                profit,
+                maximize=True,
+                doc="maximise operating profit",
+            )
+    model = block.model()
+    return SiteModel(
+        model=model,
+        block=block,
+        layer=layer,
+        inputs=inputs,
+        assets=terms,
+        site_outputs=tuple(outputs),
+        energy_cost_usd=energy_cost,
+        profit_usd=profit,
+    )
+
+
+def build_model(
+    inputs: ModelInputs, extra: Callable[[SiteModel], None] | None = None
+) -> SiteModel:
+    """A new ``ConcreteModel`` holding the site, with an optional ``extra`` hook.
+
+    ``extra(site)`` runs after the build and may add variables, constraints or replace
+    the objective on ``site.model`` before it is solved (PyPSA's
+    ``extra_functionality``).
+    """
+    model = pyo.ConcreteModel(name=inputs.scenario.name)
+    site = build_site(model, inputs)
+    if extra is not None:
+        extra(site)
+    return site

@@ -1,0 +1,422 @@
+"""Array-backed linear components on ordinary Pyomo blocks.
+
+Asset and program modules describe their LP with numpy arrays: a variable family is
+one indexed Pyomo ``Var``; a constraint family is one indexed Pyomo ``Constraint``
+written from a :class:`LinExpr` (rows of ``Σ coef · x + const``). Every component is a
+real Pyomo component, so a planning study can read, fix, deactivate or add to them.
+
+The arrays are also kept, so that :mod:`grid_flex.model.handoff` can hand the model
+to HiGHS as matrices without walking one Pyomo expression per row, which is where the
+documented Pyomo path spends its time (``shared/docs/performance.md``). Rows that a
+user deactivated or rewrote, and every component the user added, are still compiled
+from their Pyomo expressions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pyomo.environ as pyo
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+Sense = Literal["==", "<=", ">="]
+
+#: Attribute under which a block keeps its :class:`LinearLayer`.
+LAYER_ATTR = "_grid_flex_layer"
+
+
+class LinExpr:
+    """``n`` affine rows over the columns of one :class:`LinearLayer`.
+
+    Row ``i`` equals ``Σ_k coefs[k]·x[cols[k]] (rows[k] == i) + const[i]``. Entries are
+    kept in coordinate form; duplicates add up.
+    """
+
+    __slots__ = ("coefs", "cols", "const", "n", "rows")
+    #: Make ``ndarray * LinExpr`` call ``LinExpr.__rmul__`` instead of broadcasting.
+    __array_ufunc__ = None
+
+    def __init__(
+        self,
+        n: int,
+        rows: IntArray,
+        cols: IntArray,
+        coefs: FloatArray,
+        const: FloatArray | None = None,
+    ) -> None:
+        self.n = n
+        self.rows = rows
+        self.cols = cols
+        self.coefs = coefs
+        self.const = np.zeros(n) if const is None else const
+
+    # ---- construction -------------------------------------------------------------
+    @classmethod
+    def constant(cls, values: ArrayLike, n: int | None = None) -> LinExpr:
+        """An expression with no variables [unit of ``values``]."""
+        arr = np.asarray(values, dtype=float)
+        if arr.ndim == 0:
+            arr = np.full(1 if n is None else n, float(arr))
+        empty = np.empty(0, dtype=np.int64)
+        return cls(len(arr), empty, empty.copy(), np.empty(0), arr.copy())
+
+    @classmethod
+    def zeros(cls, n: int) -> LinExpr:
+        """``n`` rows equal to zero."""
+        return cls.constant(np.zeros(n))
+
+    @classmethod
+    def stack(cls, *parts: LinExpr) -> LinExpr:
+        """Rows of each part, one after the other."""
+        starts = np.cumsum([0] + [p.n for p in parts])
+        return cls(
+            int(starts[-1]),
+            np.concatenate([p.rows + s for p, s in zip(parts, starts, strict=False)]),
+            np.concatenate([p.cols for p in parts]),
+            np.concatenate([p.coefs for p in parts]),
+            np.concatenate([p.const for p in parts]),
+        )
+
+    # ---- arithmetic ---------------------------------------------------------------
+    def _broadcast(self, values: ArrayLike) -> FloatArray:
+        arr = np.asarray(values, dtype=float)
+        if arr.ndim == 0:
+            return np.full(self.n, float(arr))
+        if arr.shape != (self.n,):
+            raise ValueError(f"shape {arr.shape} does not match {self.n} rows")
+        return arr
+
+    def __add__(self, other: LinExpr | ArrayLike) -> LinExpr:
+        if isinstance(other, LinExpr):
+            if other.n != self.n:
+                raise ValueError(f"cannot add {other.n} rows to {self.n} rows")
+            return LinExpr(
+                self.n,
+                np.concatenate((self.rows, other.rows)),
+                np.concatenate((self.cols, other.cols)),
+                np.concatenate((self.coefs, other.coefs)),
+                self.const + other.const,
+            )
+        return LinExpr(
+            self.n,
+            self.rows,
+            self.cols,
+            self.coefs,
+            self.const + self._broadcast(other),
+        )
+
+    __radd__ = __add__
+
+    def __neg__(self) -> LinExpr:
+        return LinExpr(self.n, self.rows, self.cols, -self.coefs, -self.const)
+
+    def __sub__(self, other: LinExpr | ArrayLike) -> LinExpr:
+        return self + (-other if isinstance(other, LinExpr) else -np.asarray(other))
+
+    def __rsub__(self, other: ArrayLike) -> LinExpr:
+        return (-self) + other
+
+    def __mul__(self, factor: ArrayLike) -> LinExpr:
+        f = np.asarray(factor, dtype=float)
+        if f.ndim == 0:
+            return LinExpr(self.n, self.rows, self.cols, self.coefs * f, self.const * f)
+        f = self._broadcast(f)
+        return LinExpr(
+            self.n, self.rows, self.cols, self.coefs * f[self.rows], self.const * f
+        )
+
+    __rmul__ = __mul__
+
+    # ---- reshaping ----------------------------------------------------------------
+    def sum(self) -> LinExpr:
+        """One row holding the sum of all rows."""
+        return LinExpr(
+            1,
+            np.zeros(len(self.rows), dtype=np.int64),
+            self.cols,
+            self.coefs,
+            np.array([self.const.sum()]),
+        )
+
+    def take(self, positions: ArrayLike) -> LinExpr:
+        """Rows at ``positions`` (in that order, repeats allowed)."""
+        pos = np.asarray(positions, dtype=np.int64)
+        order = np.argsort(self.rows, kind="stable")
+        counts = np.bincount(self.rows, minlength=self.n)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        lengths = counts[pos]
+        total = int(lengths.sum())
+        new_rows = np.repeat(np.arange(len(pos), dtype=np.int64), lengths)
+        offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        src = order[np.repeat(starts[pos], lengths) + offsets]
+        return LinExpr(
+            len(pos), new_rows, self.cols[src], self.coefs[src], self.const[pos]
+        )
+
+    def shift(self, periods: int, *, cyclic: bool = True) -> LinExpr:
+        """Row ``i`` becomes row ``i - periods`` (wrapping around when cyclic)."""
+        idx = np.arange(self.n) - periods
+        if not cyclic and ((idx < 0) | (idx >= self.n)).any():
+            raise ValueError("non-cyclic shift out of range; take() explicit rows")
+        return self.take(idx % self.n)
+
+    # ---- evaluation ---------------------------------------------------------------
+    def matrix(self, ncols: int) -> sp.csr_array:
+        """The coefficient matrix, ``n × ncols`` (without the constant)."""
+        return sp.csr_array((self.coefs, (self.rows, self.cols)), shape=(self.n, ncols))
+
+    def value(self, x: FloatArray) -> FloatArray:
+        """Evaluate every row at the column values ``x``."""
+        out = np.bincount(
+            self.rows, weights=self.coefs * x[self.cols], minlength=self.n
+        )
+        return out + self.const
+
+
+@dataclass(eq=False)
+class VarArray:
+    """A variable family: one Pyomo ``Var`` and its contiguous columns."""
+
+    component: Any
+    offset: int
+    n: int
+    doc: str
+
+    @property
+    def expr(self) -> LinExpr:
+        """The variables themselves as an expression, one row each."""
+        idx = np.arange(self.n, dtype=np.int64)
+        return LinExpr(self.n, idx, idx + self.offset, np.ones(self.n))
+
+    @property
+    def cols(self) -> IntArray:
+        """Column positions in the owning layer."""
+        return np.arange(self.offset, self.offset + self.n, dtype=np.int64)
+
+
+@dataclass(eq=False)
+class ConstraintArray:
+    """A constraint family: one Pyomo ``Constraint`` and its rows as arrays."""
+
+    component: Any
+    data: list[Any]
+    exprs: list[Any]
+    expr: LinExpr
+    lower: FloatArray
+    upper: FloatArray
+    doc: str
+    labels: Sequence[Any]
+
+
+@dataclass(eq=False)
+class LinearLayer:
+    """The array record of the components a grid-flex builder put on a block."""
+
+    block: Any
+    columns: list[Any] = field(default_factory=list)
+    variables: list[VarArray] = field(default_factory=list)
+    constraints: list[ConstraintArray] = field(default_factory=list)
+    objective: Any = None
+    objective_expr: Any = None
+    objective_c: FloatArray | None = None
+    objective_const: float = 0.0
+    objective_sense: int = 1
+
+    @property
+    def ncols(self) -> int:
+        """Number of columns (scalar variables) so far."""
+        return len(self.columns)
+
+    # ---- variables ------------------------------------------------------------------
+    def add_var(
+        self,
+        block: Any,
+        name: str,
+        index: Any,
+        *,
+        lb: ArrayLike = 0.0,
+        ub: ArrayLike = np.inf,
+        doc: str,
+    ) -> VarArray:
+        """Add ``block.<name>`` indexed by the ordered set ``index`` (or scalar if None).
+
+        ``lb``/``ub`` are scalars or arrays in index order; ±inf means no bound.
+        """
+        n = 1 if index is None else len(index)
+        lbs = np.broadcast_to(np.asarray(lb, dtype=float), (n,))
+        ubs = np.broadcast_to(np.asarray(ub, dtype=float), (n,))
+        if (lbs > ubs).any():
+            bad = int(np.argmax(lbs > ubs))
+            raise ValueError(f"{name}: lower bound above upper bound at row {bad}")
+        uniform = bool((lbs == lbs[0]).all() and (ubs == ubs[0]).all())
+        lo0 = None if lbs[0] == -np.inf else float(lbs[0])
+        hi0 = None if ubs[0] == np.inf else float(ubs[0])
+        var = (
+            pyo.Var(bounds=(lo0, hi0), doc=doc)
+            if index is None
+            else pyo.Var(index, bounds=(lo0, hi0), doc=doc)
+        )
+        block.add_component(name, var)
+        data = [var] if index is None else list(var.values())
+        if not uniform:
+            for v, lo, hi in zip(data, lbs.tolist(), ubs.tolist(), strict=True):
+                v.setlb(None if lo == -np.inf else lo)
+                v.setub(None if hi == np.inf else hi)
+        arr = VarArray(var, self.ncols, n, doc)
+        self.columns.extend(data)
+        self.variables.append(arr)
+        return arr
+
+    # ---- constraints ----------------------------------------------------------------
+    def add_constraint(
+        self,
+        block: Any,
+        name: str,
+        index: Any,
+        expr: LinExpr,
+        sense: Sense,
+        rhs: ArrayLike = 0.0,
+        *,
+        doc: str,
+        labels: Sequence[Any] | None = None,
+    ) -> ConstraintArray:
+        """Add ``block.<name>[i]: expr[i] (sense) rhs[i]`` for every row.
+
+        ``index`` is the ordered Pyomo set the rows follow (None for one scalar row).
+        ``labels`` name the rows for messages (time stamps, by default row numbers).
+        """
+        n = expr.n
+        if index is not None and len(index) != n:
+            raise ValueError(f"{name}: {n} rows for an index of {len(index)}")
+        body = expr - rhs
+        bound = -body.const
+        lower = np.where(sense == "<=", -np.inf, bound)
+        upper = np.where(sense == ">=", np.inf, bound)
+        pure = LinExpr(n, body.rows, body.cols, body.coefs)
+        relations = self._relations(pure, lower, upper, sense)
+        if index is None:
+            con = pyo.Constraint(expr=relations[0], doc=doc)
+            block.add_component(name, con)
+            data = [con]
+        else:
+            keys = list(index)
+            lookup = dict(zip(keys, relations, strict=True))
+            con = pyo.Constraint(index, rule=lambda _b, k: lookup[k], doc=doc)
+            block.add_component(name, con)
+            data = [con[k] for k in keys]
+        family = ConstraintArray(
+            con,
+            data,
+            [d._expr for d in data],
+            pure,
+            np.broadcast_to(lower, (n,)).astype(float),
+            np.broadcast_to(upper, (n,)).astype(float),
+            doc,
+            labels if labels is not None else range(n),
+        )
+        self.constraints.append(family)
+        return family
+
+    def _relations(
+        self, expr: LinExpr, lower: FloatArray, upper: FloatArray, sense: Sense
+    ) -> list[Any]:
+        """Pyomo relational expressions, one per row (the only per-row loop)."""
+        csr = expr.matrix(self.ncols)
+        indptr = csr.indptr.tolist()
+        indices = csr.indices.tolist()
+        coefs = csr.data.tolist()
+        cols = self.columns
+        lo = np.broadcast_to(lower, (expr.n,)).tolist()
+        hi = np.broadcast_to(upper, (expr.n,)).tolist()
+        mono = MonomialTermExpression
+        out = []
+        for i in range(expr.n):
+            a, b = indptr[i], indptr[i + 1]
+            body = LinearExpression(
+                [mono((coefs[k], cols[indices[k]])) for k in range(a, b)]
+            )
+            if sense == "==":
+                out.append(EqualityExpression((body, hi[i])))
+            elif sense == "<=":
+                out.append(InequalityExpression((body, hi[i]), False))
+            else:
+                out.append(InequalityExpression((lo[i], body), False))
+        return out
+
+    # ---- expressions and objective ---------------------------------------------------
+    def add_expression(
+        self, block: Any, name: str, index: Any, expr: LinExpr, *, doc: str
+    ) -> Any:
+        """Expose ``expr`` as a Pyomo ``Expression`` for studies that embed the site."""
+        csr = expr.matrix(self.ncols)
+        indptr, indices, coefs = csr.indptr, csr.indices.tolist(), csr.data.tolist()
+        const = expr.const.tolist()
+        cols = self.columns
+        mono = MonomialTermExpression
+        bodies = [
+            LinearExpression(
+                [const[i]]
+                + [
+                    mono((coefs[k], cols[indices[k]]))
+                    for k in range(indptr[i], indptr[i + 1])
+                ]
+            )
+            for i in range(expr.n)
+        ]
+        if index is None:
+            comp = pyo.Expression(expr=bodies[0], doc=doc)
+        else:
+            lookup = dict(zip(list(index), bodies, strict=True))
+            comp = pyo.Expression(index, rule=lambda _b, k: lookup[k], doc=doc)
+        block.add_component(name, comp)
+        return comp
+
+    def set_objective(
+        self, block: Any, name: str, expr: LinExpr, *, maximize: bool, doc: str
+    ) -> Any:
+        """Make ``expr.sum()`` the block's objective."""
+        total = expr.sum()
+        c = np.bincount(total.cols, weights=total.coefs, minlength=self.ncols)
+        nz = np.flatnonzero(c)
+        cols = self.columns
+        body = LinearExpression(
+            [float(total.const[0])]
+            + [MonomialTermExpression((float(c[j]), cols[j])) for j in nz.tolist()]
+        )
+        sense = pyo.maximize if maximize else pyo.minimize
+        obj = pyo.Objective(expr=body, sense=sense, doc=doc)
+        block.add_component(name, obj)
+        self.objective = obj
+        self.objective_expr = obj.expr
+        self.objective_c = c
+        self.objective_const = float(total.const[0])
+        self.objective_sense = -1 if maximize else 1
+        return obj
+
+
+def attach_layer(block: Any) -> LinearLayer:
+    """Create the :class:`LinearLayer` of ``block`` (one per site block)."""
+    layer = LinearLayer(block)
+    object.__setattr__(block, LAYER_ATTR, layer)
+    return layer
+
+
+def find_layers(model: Any) -> list[LinearLayer]:
+    """Every :class:`LinearLayer` on ``model`` or its sub-blocks, in block order."""
+    layers = []
+    for blk in model.component_data_objects(pyo.Block, descend_into=True):
+        layer = blk.__dict__.get(LAYER_ATTR)
+        if layer is not None:
+            layers.append(layer)
+    own = model.__dict__.get(LAYER_ATTR)
+    if own is not None:
+        layers.insert(0, own)
+    return layers

@@ -1,0 +1,1 @@
+"""Grid programs acting on the site net load (tariffs, reserves, events, limits)."""

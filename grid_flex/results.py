@@ -1,0 +1,171 @@
+"""Turn a solved site into a per-interval table and a KPI summary, and check them.
+
+:func:`extract` re-checks the solution on its own: the power balance closes in every
+interval, every variable sits within its bounds, and the reported profit equals the
+solver's objective. A failed check raises :class:`~grid_flex.errors.SolveError`
+rather than returning numbers that do not add up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from grid_flex.errors import SolveError
+from grid_flex.model.build import SiteModel
+from grid_flex.model.linear import FloatArray
+from grid_flex.solve import Solution
+
+#: Absolute tolerance of the closure checks [MW] and relative one for money.
+BALANCE_TOL_MW = 1e-6
+MONEY_RTOL = 1e-7
+
+#: Summary names for per-kind revenue (others are "<kind>_revenue_usd").
+REVENUE_ALIASES = {"asic_fleet": "mining_revenue_usd"}
+
+
+@dataclass
+class Results:
+    """What a solve produced.
+
+    Attributes
+    ----------
+    objective_usd : float
+        Optimal operating profit over the horizon [USD].
+    timeseries : pandas.DataFrame
+        One row per interval (UTC interval starts); columns ``"<owner>.<quantity>"``
+        where owner is ``site`` or an asset id, units in the quantity names.
+    summary : dict
+        Site KPIs (flat) and ``summary["assets"][id]`` per-asset KPIs.
+    timings_s : dict
+        Seconds per stage.
+    """
+
+    objective_usd: float
+    timeseries: pd.DataFrame
+    summary: dict[str, Any]
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def summary_frame(self) -> pd.Series:
+        """The summary flattened to one Series (``assets.<id>.<kpi>`` for assets)."""
+        flat: dict[str, Any] = {}
+        for key, value in self.summary.items():
+            if key == "assets":
+                for aid, kpis in value.items():
+                    for k, v in kpis.items():
+                        flat[f"assets.{aid}.{k}"] = v
+            else:
+                flat[key] = value
+        return pd.Series(flat, name="value")
+
+
+def extract(site: SiteModel, solution: Solution) -> Results:
+    """Evaluate every registered quantity at the optimum and compute the KPIs."""
+    x = solution.layer_x(site.layer)
+    inputs = site.inputs
+    dt = inputs.timestep_h
+    cols: dict[str, FloatArray] = {
+        "site.timestep_h": dt,
+        "site.price_usd_per_mwh": inputs.price_usd_per_mwh,
+        "site.import_price_usd_per_mwh": inputs.import_price_usd_per_mwh,
+    }
+    if inputs.hashprice_usd_per_ths_day is not None:
+        cols["site.hashprice_usd_per_ths_day"] = inputs.hashprice_usd_per_ths_day
+    for q in site.site_outputs:
+        cols[f"site.{q.name}"] = q.expr.value(x)
+
+    asset_kpis: dict[str, dict[str, float]] = {}
+    by_kind: dict[str, dict[str, float]] = {}
+    kinds = dict((p.id, kind) for kind, p in inputs.assets)
+    for aid, terms in site.assets.items():
+        values = {q.name: q.expr.value(x) for q in terms.outputs}
+        net = terms.net_load_mw.value(x)
+        energy_cost = net * inputs.import_price_usd_per_mwh * dt
+        revenue = terms.revenue_usd.value(x)
+        cost = terms.cost_usd.value(x)
+        values.setdefault("net_load_mw", net)
+        values.setdefault("revenue_usd", revenue)
+        values.setdefault("cost_usd", cost)
+        values["energy_cost_usd"] = energy_cost
+        values["net_value_usd"] = revenue - cost - energy_cost
+        for name, arr in values.items():
+            cols[f"{aid}.{name}"] = arr
+        kpis = {"type": kinds[aid]} | (terms.kpis(values) if terms.kpis else {})  # type: ignore[operator]
+        kpis["energy_cost_usd"] = float(energy_cost.sum())
+        kpis["net_value_usd"] = float(values["net_value_usd"].sum())
+        asset_kpis[aid] = kpis
+        agg = by_kind.setdefault(kinds[aid], {"revenue_usd": 0.0, "value_usd": 0.0})
+        agg["revenue_usd"] += float(revenue.sum())
+        agg["value_usd"] += kpis["net_value_usd"]
+
+    table = pd.DataFrame(cols, index=inputs.index)
+    _check_closure(site, solution, table)
+
+    imp = table["site.grid_import_mw"].to_numpy()
+    exp = table.get("site.grid_export_mw", pd.Series(0.0, index=table.index)).to_numpy()
+    price = inputs.price_usd_per_mwh
+    bought = float(imp @ dt)
+    hours = float(dt.sum())
+    summary: dict[str, Any] = {
+        "scenario": inputs.scenario.name,
+        "start_utc": str(inputs.index[0]),
+        "end_utc": str(inputs.index[-1] + pd.Timedelta(inputs.index.freq)),  # type: ignore[arg-type]
+        "intervals": len(inputs.index),
+        "horizon_h": hours,
+        "profit_usd": float(table["site.profit_usd"].sum()),
+        "revenue_usd": float(table["site.revenue_usd"].sum()),
+        "energy_cost_usd": float(table["site.energy_cost_usd"].sum()),
+        "other_cost_usd": float(table["site.cost_usd"].sum()),
+    }
+    for kind, agg in by_kind.items():
+        summary[REVENUE_ALIASES.get(kind, f"{kind}_revenue_usd")] = agg["revenue_usd"]
+        summary[f"{kind}_value_usd"] = agg["value_usd"]
+    summary |= {
+        "energy_bought_mwh": bought,
+        "energy_sold_mwh": float(exp @ dt),
+        "peak_import_mw": float(imp.max()),
+        "average_price_usd_per_mwh": float(price @ dt / hours),
+        "average_price_paid_usd_per_mwh": float(price @ (imp * dt) / bought)
+        if bought > 0
+        else float("nan"),
+        "assets": asset_kpis,
+    }
+    return Results(
+        objective_usd=solution.objective,
+        timeseries=table,
+        summary=summary,
+        timings_s=dict(solution.timings_s),
+    )
+
+
+def _check_closure(site: SiteModel, solution: Solution, table: pd.DataFrame) -> None:
+    """Balance, bounds and objective re-checked on the solved values."""
+    residual = (
+        table["site.grid_import_mw"]
+        - table.get("site.grid_export_mw", 0.0)
+        - table["site.net_load_mw"]
+    ).abs()
+    if (residual > BALANCE_TOL_MW).any():
+        t = residual.idxmax()
+        raise SolveError(
+            f"power balance does not close at {t}: residual {residual[t]} MW"
+        )
+    lp = solution.lp
+    tol = 1e-6 * np.maximum(1.0, np.abs(solution.x))
+    low = solution.x < lp.col_lb - tol
+    high = solution.x > lp.col_ub + tol
+    if low.any() or high.any():
+        j = int(np.flatnonzero(low | high)[0])
+        raise SolveError(f"solution violates the bounds of {lp.columns[j].name}")
+    if site.layer.objective is not None and lp.objective is site.layer.objective:
+        if site.layer.objective.expr is site.layer.objective_expr:
+            profit = float(table["site.profit_usd"].sum())
+            scale = max(1.0, abs(solution.objective))
+            if abs(profit - solution.objective) > MONEY_RTOL * scale + 1e-6:
+                raise SolveError(
+                    f"profit {profit} USD does not match the objective "
+                    f"{solution.objective} USD"
+                )

@@ -1,0 +1,1 @@
+"""Pydantic schemas: the declarative input contract of grid-flex."""

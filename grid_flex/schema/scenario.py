@@ -1,0 +1,204 @@
+"""The scenario: one site, one horizon, its series, assets and economics.
+
+YAML keys equal these field names. Units are in the names; every field documents its
+unit. ``Scenario.model_json_schema()`` is the generated input reference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from grid_flex.schema.assets import AssetEntry
+from grid_flex.schema.base import NonNegativeFloat, PositiveFloat, StrictModel
+from grid_flex.schema.series import SeriesSpec
+
+#: Default block subsidy schedule: (first day in UTC, subsidy [BTC/block]).
+HALVINGS: tuple[tuple[dt.date, float], ...] = (
+    (dt.date(2009, 1, 3), 50.0),
+    (dt.date(2012, 11, 28), 25.0),
+    (dt.date(2016, 7, 9), 12.5),
+    (dt.date(2020, 5, 11), 6.25),
+    (dt.date(2024, 4, 20), 3.125),
+)
+
+
+def _check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name)") from exc
+    return name
+
+
+class Site(StrictModel):
+    """The grid connection."""
+
+    import_limit_mw: PositiveFloat = Field(
+        description="Interconnection import limit [MW]"
+    )
+    export_limit_mw: NonNegativeFloat = Field(
+        default=0.0, description="Export limit [MW]; 0 means the site cannot export"
+    )
+    timezone: str = Field(
+        default="America/Chicago", description="Local zone for reports (IANA name)"
+    )
+
+    _zone = field_validator("timezone")(_check_zone)
+
+
+class Horizon(StrictModel):
+    """The optimisation period: ``start`` ≤ t < ``end`` in steps of ``timestep_min``."""
+
+    start: dt.datetime = Field(description="First interval start (local if naive)")
+    end: dt.datetime = Field(description="End of the last interval (exclusive)")
+    timestep_min: Literal[5, 15, 30, 60] = Field(
+        default=60, description="Interval length [min]"
+    )
+    timezone: str = Field(
+        default="America/Chicago",
+        description="Zone of naive start/end times (IANA name)",
+    )
+
+    _zone = field_validator("timezone")(_check_zone)
+
+    @model_validator(mode="after")
+    def _order(self) -> Horizon:
+        start, end = self.start, self.end
+        if (start.tzinfo is None) != (end.tzinfo is None):
+            raise ValueError("start and end must both carry a UTC offset or neither")
+        if end <= start:
+            raise ValueError(f"end {end} must be after start {start}")
+        return self
+
+
+class Energy(StrictModel):
+    """What the site pays for electricity."""
+
+    price: SeriesSpec = Field(description="Interval energy price series")
+    adders_usd_per_mwh: float = Field(
+        default=0.0,
+        description="Per-MWh charges on top of the price (fees, delivery) [USD/MWh]",
+    )
+    export_price_frac: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="Exported energy earns this share of the interval price [-]",
+    )
+
+
+class SubsidyStep(StrictModel):
+    """A block subsidy in force from a date."""
+
+    from_date: dt.date
+    subsidy_btc: NonNegativeFloat
+
+
+class HashpriceDerivation(StrictModel):
+    """Hashprice from network data (domain.md §1.2).
+
+    ``HP = (S + F) · 86,400 · 1e12 / (D · 2^32) · P_BTC`` [USD per TH/s per day], with
+    the difficulty ``D`` given or taken from the network hashrate ``H`` as
+    ``D = H · 600 / 2^32``.
+    """
+
+    btc_price_usd: PositiveFloat | SeriesSpec = Field(description="BTC price [USD]")
+    difficulty: PositiveFloat | None = Field(default=None, description="Difficulty [-]")
+    network_hashrate_ehs: PositiveFloat | None = Field(
+        default=None, description="Network hashrate [EH/s]"
+    )
+    fees_btc_per_block: NonNegativeFloat = Field(
+        default=0.0, description="Mean transaction fees per block [BTC]"
+    )
+    subsidy_schedule: list[SubsidyStep] = Field(
+        default_factory=lambda: [
+            SubsidyStep(from_date=d, subsidy_btc=s) for d, s in HALVINGS
+        ],
+        description="Block subsidy by date (defaults to the protocol's halvings)",
+    )
+
+    @model_validator(mode="after")
+    def _one_network_figure(self) -> HashpriceDerivation:
+        if (self.difficulty is None) == (self.network_hashrate_ehs is None):
+            raise ValueError("give exactly one of difficulty or network_hashrate_ehs")
+        return self
+
+
+class Hashprice(StrictModel):
+    """Hashprice: a constant, a series, or derived from network data (exactly one)."""
+
+    usd_per_ths_day: NonNegativeFloat | None = Field(
+        default=None, description="Constant hashprice [USD per TH/s per day]"
+    )
+    series: SeriesSpec | None = Field(
+        default=None, description="Hashprice series with unit usd_per_ths_day"
+    )
+    derive: HashpriceDerivation | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Hashprice:
+        given = [k for k in ("usd_per_ths_day", "series", "derive") if getattr(self, k)]
+        if self.usd_per_ths_day == 0.0:
+            given.append("usd_per_ths_day")
+        if len(set(given)) != 1:
+            raise ValueError(
+                "give exactly one of usd_per_ths_day, series or derive "
+                f"(got {sorted(set(given)) or 'none'})"
+            )
+        return self
+
+
+class Economics(StrictModel):
+    """Currency conversion for non-USD inputs."""
+
+    usd_per_eur: PositiveFloat | None = Field(
+        default=None, description="Exchange rate for EUR price series [USD/EUR]"
+    )
+
+
+class Outputs(StrictModel):
+    """How results are written."""
+
+    timeseries_format: Literal["csv", "parquet"] = "csv"
+
+
+class SolverSettings(StrictModel):
+    """HiGHS settings."""
+
+    method: Literal["choose", "simplex", "ipm", "pdlp"] = "choose"
+    time_limit_s: PositiveFloat | None = None
+    presolve: bool = True
+    threads: int | None = Field(default=None, gt=0)
+
+
+class Scenario(StrictModel):
+    """A complete grid-flex study of one site."""
+
+    name: str = Field(description="Short name used in reports and output folders")
+    description: str = ""
+    site: Site
+    horizon: Horizon
+    energy: Energy
+    hashprice: Hashprice | None = Field(
+        default=None, description="Required when the site has ASIC fleets"
+    )
+    assets: list[AssetEntry] = Field(min_length=1)
+    economics: Economics = Field(default_factory=Economics)
+    solver: SolverSettings = Field(default_factory=SolverSettings)
+    outputs: Outputs = Field(default_factory=Outputs)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        ids = [a.id for a in self.assets]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"asset ids must be unique; repeated: {', '.join(dupes)}")
+        if "site" in ids:
+            raise ValueError("'site' is reserved and cannot be an asset id")
+        if self.hashprice is None and any(a.type == "asic_fleet" for a in self.assets):
+            raise ValueError("the site has ASIC fleets, so hashprice is required")
+        return self

@@ -1,0 +1,227 @@
+"""Solve a compiled grid-flex model with HiGHS and map the outcome back.
+
+This is the only module that talks to ``highspy``. An optimal answer is loaded into
+the Pyomo variables (and into a ``dual`` suffix if the model declares one); anything
+else raises a :class:`~grid_flex.errors.SolveError` whose message names the
+constraints and bounds involved in the scenario's own words.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import highspy
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from grid_flex.errors import InfeasibleError, SolverFailure, UnboundedError
+from grid_flex.io.timeseries import format_stamp
+from grid_flex.model.handoff import CompiledLP, compile_model
+from grid_flex.model.linear import FloatArray, LinearLayer
+
+Method = Literal["choose", "simplex", "ipm", "pdlp"]
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """HiGHS settings exposed to users.
+
+    Parameters
+    ----------
+    method : {"choose", "simplex", "ipm", "pdlp"}
+        HiGHS ``solver`` option; "choose" lets HiGHS pick (dual simplex on our LPs).
+    time_limit_s : float or None
+        Wall-clock limit for HiGHS [s].
+    presolve : bool
+        Run HiGHS presolve.
+    threads : int or None
+        HiGHS thread count (None: HiGHS default).
+    verbose : bool
+        Print HiGHS's log.
+    """
+
+    method: Method = "choose"
+    time_limit_s: float | None = None
+    presolve: bool = True
+    threads: int | None = None
+    verbose: bool = False
+
+
+@dataclass
+class Solution:
+    """An optimal solution and what it cost to get it."""
+
+    objective: float
+    x: FloatArray
+    row_duals: FloatArray
+    lp: CompiledLP
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def layer_x(self, layer: LinearLayer) -> FloatArray:
+        """Column values of one layer, in the layer's column order."""
+        off = self.lp.layer_offsets[id(layer)]
+        return self.x[off : off + layer.ncols]
+
+    def family_duals(self, family: Any) -> FloatArray:
+        """Duals of one constraint family in row order (NaN for rows not passed).
+
+        Sign: the change of the objective (in its own sense) per unit increase of the
+        row's right-hand side.
+        """
+        out = np.full(family.expr.n, np.nan)
+        for owner in self.lp.row_owners:
+            if owner.family is family:
+                out[owner.positions] = self.row_duals[owner.start : owner.stop]
+        return out
+
+
+def solve_model(model: Any, options: SolveOptions | None = None) -> Solution:
+    """Compile ``model``, solve it with HiGHS and load the optimum into it."""
+    opts = options or SolveOptions()
+    t0 = time.perf_counter()
+    lp = compile_model(model)
+    t1 = time.perf_counter()
+    h = _highs(lp, opts)
+    t2 = time.perf_counter()
+    h.run()
+    t3 = time.perf_counter()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        _raise_for_status(h, status, lp)
+    sol = h.getSolution()
+    x = np.asarray(sol.col_value, dtype=float)
+    # HiGHS reports duals for a minimisation of sense·c; turn them into d(obj)/d(rhs).
+    duals = np.asarray(sol.row_dual, dtype=float) * lp.sense
+    objective = float(lp.c @ x + lp.c0)
+    _load(model, lp, x, duals)
+    t4 = time.perf_counter()
+    return Solution(
+        objective=objective,
+        x=x,
+        row_duals=duals,
+        lp=lp,
+        timings_s={
+            "compile_s": t1 - t0,
+            "handoff_s": t2 - t1,
+            "highs_s": t3 - t2,
+            "load_s": t4 - t3,
+        },
+    )
+
+
+def _highs(lp: CompiledLP, opts: SolveOptions) -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(opts.verbose))
+    h.setOptionValue("solver", opts.method)
+    h.setOptionValue("presolve", "on" if opts.presolve else "off")
+    if opts.time_limit_s is not None:
+        h.setOptionValue("time_limit", float(opts.time_limit_s))
+    if opts.threads is not None:
+        h.setOptionValue("threads", int(opts.threads))
+    inf = highspy.kHighsInf
+    hl = highspy.HighsLp()
+    nrow, ncol = lp.shape
+    hl.num_col_ = ncol
+    hl.num_row_ = nrow
+    hl.sense_ = (
+        highspy.ObjSense.kMinimize if lp.sense == 1 else highspy.ObjSense.kMaximize
+    )
+    hl.offset_ = lp.c0
+    hl.col_cost_ = lp.c
+    hl.col_lower_ = np.where(np.isfinite(lp.col_lb), lp.col_lb, -inf)
+    hl.col_upper_ = np.where(np.isfinite(lp.col_ub), lp.col_ub, inf)
+    hl.row_lower_ = np.where(np.isfinite(lp.row_lb), lp.row_lb, -inf)
+    hl.row_upper_ = np.where(np.isfinite(lp.row_ub), lp.row_ub, inf)
+    hl.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    hl.a_matrix_.num_col_ = ncol
+    hl.a_matrix_.num_row_ = nrow
+    hl.a_matrix_.start_ = lp.A.indptr.astype(np.int32)
+    hl.a_matrix_.index_ = lp.A.indices.astype(np.int32)
+    hl.a_matrix_.value_ = lp.A.data.astype(float)
+    h.passModel(hl)
+    return h
+
+
+def _load(model: Any, lp: CompiledLP, x: FloatArray, duals: FloatArray) -> None:
+    for v, val in zip(lp.columns, x.tolist(), strict=True):
+        v.set_value(val, skip_validation=True)
+    dual = getattr(model, "dual", None)
+    if isinstance(dual, pyo.Suffix) and dual.import_enabled():
+        for owner in lp.row_owners:
+            block = duals[owner.start : owner.stop].tolist()
+            cons = (
+                [owner.family.data[p] for p in owner.positions]
+                if owner.family is not None and owner.positions is not None
+                else list(owner.foreign)
+            )
+            for con, d in zip(cons, block, strict=True):
+                dual[con] = d
+
+
+# ---- explaining failures ------------------------------------------------------------
+def _row_description(lp: CompiledLP, row: int) -> str:
+    for owner in lp.row_owners:
+        if owner.start <= row < owner.stop:
+            if owner.family is not None and owner.positions is not None:
+                pos = int(owner.positions[row - owner.start])
+                label = owner.family.labels[pos]
+                if isinstance(label, pd.Timestamp):
+                    label = format_stamp(label)
+                return f"{owner.family.doc} [{owner.family.component.name}] at {label}"
+            con = owner.foreign[row - owner.start]
+            return f"user constraint {con.name}"
+    return f"row {row}"
+
+
+def _col_description(lp: CompiledLP, col: int, bound: int) -> str:
+    var = lp.columns[col]
+    doc = var.parent_component().doc or var.parent_component().name
+    which = {1: "lower bound", 2: "upper bound", 3: "upper bound", 0: "bound"}.get(
+        bound, "bound"
+    )
+    value = var.ub if which == "upper bound" else var.lb
+    return f"{doc} [{var.name}] {which} = {value}"
+
+
+def _raise_for_status(h: highspy.Highs, status: Any, lp: CompiledLP) -> None:
+    model_status = h.modelStatusToString(status)
+    if status == highspy.HighsModelStatus.kInfeasible:
+        lines: list[str] = []
+        try:
+            ok, iis = h.getIis()
+            if iis.valid_:
+                lines = [_row_description(lp, int(r)) for r in iis.row_index_][:12]
+                lines += [
+                    _col_description(lp, int(c), int(b))
+                    for c, b in zip(iis.col_index_, iis.col_bound_, strict=False)
+                ][:12]
+        except Exception:
+            lines = []
+        detail = (
+            "\nThese requirements cannot all hold together:\n"
+            + "\n".join(f"  - {line}" for line in lines)
+            if lines
+            else ""
+        )
+        raise InfeasibleError(
+            "The scenario has no feasible schedule: its limits and obligations "
+            f"contradict each other.{detail}"
+        )
+    if status in (
+        highspy.HighsModelStatus.kUnbounded,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    ):
+        raise UnboundedError(
+            "The scenario lets profit grow without limit: some quantity has no upper "
+            "bound (a capacity, an export limit or a user-added variable). "
+            f"HiGHS status: {model_status}"
+        )
+    if status == highspy.HighsModelStatus.kTimeLimit:
+        raise SolverFailure(
+            "HiGHS reached the time limit before proving an optimum; raise "
+            "solver.time_limit_s or shorten the horizon"
+        )
+    raise SolverFailure(f"HiGHS stopped without an optimum: {model_status}")
