@@ -20,6 +20,7 @@ from grid_flex.errors import CatalogError, DataError, ScenarioError
 from grid_flex.io import readers
 from grid_flex.io.calendar import place_hour_of_year
 from grid_flex.io.catalog import Catalog, load_catalog
+from grid_flex.io.units import convert
 from grid_flex.io.timeseries import fill_missing, format_stamp, read_csv_series
 from grid_flex.model.linear import FloatArray
 from grid_flex.resources import data_dir
@@ -134,6 +135,8 @@ def resolve_file(file: str, base_dir: Path) -> Path:
 
 def read_series(spec: Any, base_dir: Path, index: pd.DatetimeIndex) -> pd.Series:
     """Read one declared series in its own time base (readers' contract)."""
+    if isinstance(spec, ss.InlineSeries):
+        return inline_series(spec, index)
     path = resolve_file(spec.file, base_dir)
     match spec:
         case ss.ErcotDamSeries():
@@ -167,6 +170,22 @@ def read_series(spec: Any, base_dir: Path, index: pd.DatetimeIndex) -> pd.Series
                 repeated_hour_column=spec.repeated_hour_column,
             )
     raise DataError(f"unsupported series format {spec.format!r}")  # pragma: no cover
+
+
+def inline_series(spec: ss.InlineSeries, index: pd.DatetimeIndex) -> pd.Series:
+    """Inline values on the horizon (one per interval), converted to canonical units."""
+    if len(spec.values) != len(index):
+        raise DataError(
+            f"inline series: {len(spec.values)} values for {len(index)} intervals"
+        )
+    arr = np.asarray(spec.values, dtype=float)
+    if not np.isfinite(arr).all():
+        bad = int(np.flatnonzero(~np.isfinite(arr))[0])
+        raise DataError(f"inline series: value {bad} is not a finite number")
+    values, quantity, unit = convert(arr, spec.unit)
+    s = pd.Series(values, index=index, name=f"{quantity}_{unit}")
+    s.attrs["source"] = "inline"
+    return s
 
 
 def align(series: pd.Series, index: pd.DatetimeIndex, *, field: str) -> pd.Series:
@@ -210,6 +229,8 @@ def load_on_horizon(
 ) -> pd.Series:
     """Read a declared series, fill gaps by its policy, align it to the horizon."""
     raw = read_series(spec, base_dir, index)
+    if isinstance(spec, ss.InlineSeries):
+        return raw
     step = pd.Timedelta(raw.index.freq) if raw.index.freq is not None else None
     if step is not None:
         lo = index[0].floor(step) if step > pd.Timedelta(index.freq) else index[0]
@@ -287,9 +308,9 @@ def hashprice_series(
     if isinstance(d.btc_price_usd, float | int):
         btc = np.full(n, float(d.btc_price_usd))
     else:
-        s = load_on_horizon(
-            d.btc_price_usd, base_dir, index, field="hashprice.derive.btc_price_usd"
-        )
+        field = "hashprice.derive.btc_price_usd"
+        s = load_on_horizon(d.btc_price_usd, base_dir, index, field=field)
+        _expect_quantity(s, ("btc_price_",), field, "a BTC price (unit usd_per_btc)")
         btc = s.to_numpy(dtype=float)
     if d.difficulty is not None:
         difficulty = d.difficulty

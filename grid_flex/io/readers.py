@@ -267,9 +267,9 @@ def read_caiso_dervet_column(
 #: So the 2019 and 2020 columns run from Dec 31 23:00 PST of the previous year to
 #: Dec 30 22:00 PST: the 2020 column (8,760 values in a leap year) lacks the last
 #: 25 hours of 2020 (Dec 30 23:00 - Dec 31 23:00 PST), not Feb 29: with the lag
-#: corrected, all 26 two-week windows Jan 1 - Dec 29 match the DER-VET prices of the same
-#: dates best (yearly r = 0.978, vs 0.709 had Feb 29 been dropped), and the weekend price
-#: dip stays on Saturday/Sunday after February (a dropped Feb 29 would shift it a day).
+#: corrected, all 26 two-week windows Jan 1 - Dec 29 match the DER-VET prices of the
+#: same dates best (yearly r = 0.978, vs 0.709 had Feb 29 been dropped), and the weekend
+#: price dip stays on Saturday/Sunday after February (a dropped Feb 29 would shift it).
 IRONMTN_LAG_H: Final[dict[int, int]] = {2019: 1, 2020: 1}
 
 

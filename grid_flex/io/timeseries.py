@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
+from pandas.tseries.offsets import Tick
 
 from grid_flex.errors import DataError
 from grid_flex.io.units import convert, unit_spec
@@ -109,12 +110,18 @@ def parse_timezone(timezone: str) -> str | dt.tzinfo:
 
 def step_of(freq: str | pd.Timedelta) -> pd.Timedelta:
     """Return the fixed length of a pandas frequency (``"h"``, ``"15min"``)."""
-    try:
-        step = pd.Timedelta(to_offset(freq)) if isinstance(freq, str) else freq
-    except (ValueError, TypeError):
-        raise DataError(
-            f"invalid freq {freq!r}: give a fixed step such as 'h' or '15min'"
-        ) from None
+    if isinstance(freq, pd.Timedelta):
+        step = freq
+    else:
+        try:
+            offset = to_offset(freq)
+        except (ValueError, TypeError):
+            offset = None
+        if not isinstance(offset, Tick):
+            raise DataError(
+                f"invalid freq {freq!r}: give a fixed step such as 'h' or '15min'"
+            )
+        step = pd.Timedelta(offset)
     if step <= pd.Timedelta(0):
         raise DataError(f"invalid freq {freq!r}: the step must be positive")
     return step
@@ -252,9 +259,10 @@ def fill_missing(
         raise DataError(f"{source}: all {count:,} values are missing; nothing to fill")
     if max_gap_h is not None:
         index = s.index
+        freq = index.freq if isinstance(index, pd.DatetimeIndex) else None
         step_h = (
-            pd.Timedelta(index.freq).total_seconds() / 3600.0
-            if isinstance(index, pd.DatetimeIndex) and index.freq is not None
+            pd.Timedelta(freq).total_seconds() / 3600.0
+            if isinstance(freq, Tick)
             else 1.0
         )
         starts, lengths = _nan_runs(mask)

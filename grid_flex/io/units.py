@@ -19,6 +19,9 @@ co2                ``tco2_per_mwh``         ``tco2_per_mwh`` (1), ``kg_per_mwh``
                                             (0.45359237)
 heat               ``mwth``                 ``mwth`` (1), ``kwth`` (1e-3)
 fuel               ``mmbtu_per_h``          ``mmbtu_per_h_fuel`` (1)
+hashprice          ``usd_per_ths_day``      ``usd_per_ths_day`` (1), ``usd_per_phs_day``
+                                            (1e-3)
+btc_price          ``usd_per_btc``          ``usd_per_btc`` (1)
 power              ``mw``                   ``mw`` (1), ``kw`` (1e-3)
 =================  =======================  ==========================================
 
@@ -70,6 +73,10 @@ UNITS: Final[dict[str, UnitSpec]] = {
     "kwth": UnitSpec("heat", "mwth", 1e-3),
     # boiler fuel input (converted to heat elsewhere, with a boiler efficiency)
     "mmbtu_per_h_fuel": UnitSpec("fuel", "mmbtu_per_h", 1.0),
+    # hashprice and bitcoin price
+    "usd_per_ths_day": UnitSpec("hashprice", "usd_per_ths_day", 1.0),
+    "usd_per_phs_day": UnitSpec("hashprice", "usd_per_ths_day", 1e-3),
+    "usd_per_btc": UnitSpec("btc_price", "usd_per_btc", 1.0),
     # electric power
     "mw": UnitSpec("power", "mw", 1.0),
     "kw": UnitSpec("power", "mw", 1e-3),

@@ -121,16 +121,10 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
             Quantity("cost_usd", cost),
             Quantity("profit_usd", profit),
         ]
-        layer.add_expression(
-            block, "profit_usd", None, profit.sum(), doc="site operating profit [USD]"
-        )
+        layer.add_total(block, "profit_usd", profit, doc="site operating profit [USD]")
         if objective:
             layer.set_objective(
-                block,
-                "objective",
-                profit,
-                maximize=True,
-                doc="maximise operating profit",
+                block, "objective", "profit_usd", maximize=True, doc="maximise profit"
             )
     model = block.model()
     return SiteModel(

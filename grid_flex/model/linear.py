@@ -229,6 +229,7 @@ class LinearLayer:
     objective_c: FloatArray | None = None
     objective_const: float = 0.0
     objective_sense: int = 1
+    totals: dict[str, tuple[Any, FloatArray, float]] = field(default_factory=dict)
 
     @property
     def ncols(self) -> int:
@@ -379,10 +380,12 @@ class LinearLayer:
         block.add_component(name, comp)
         return comp
 
-    def set_objective(
-        self, block: Any, name: str, expr: LinExpr, *, maximize: bool, doc: str
-    ) -> Any:
-        """Make ``expr.sum()`` the block's objective."""
+    def add_total(self, block: Any, name: str, expr: LinExpr, *, doc: str) -> Any:
+        """Add ``block.<name>``: a scalar Pyomo ``Expression`` equal to ``expr.sum()``.
+
+        Coefficients of the same variable are merged first, so the expression has one
+        term per variable.
+        """
         total = expr.sum()
         c = np.bincount(total.cols, weights=total.coefs, minlength=self.ncols)
         nz = np.flatnonzero(c)
@@ -391,13 +394,23 @@ class LinearLayer:
             [float(total.const[0])]
             + [MonomialTermExpression((float(c[j]), cols[j])) for j in nz.tolist()]
         )
+        comp = pyo.Expression(expr=body, doc=doc)
+        block.add_component(name, comp)
+        self.totals[name] = (comp, c, float(total.const[0]))
+        return comp
+
+    def set_objective(
+        self, block: Any, name: str, total: str, *, maximize: bool, doc: str
+    ) -> Any:
+        """Make the total ``block.<total>`` (see :meth:`add_total`) the objective."""
+        comp, c, const = self.totals[total]
         sense = pyo.maximize if maximize else pyo.minimize
-        obj = pyo.Objective(expr=body, sense=sense, doc=doc)
+        obj = pyo.Objective(expr=comp, sense=sense, doc=doc)
         block.add_component(name, obj)
         self.objective = obj
         self.objective_expr = obj.expr
         self.objective_c = c
-        self.objective_const = float(total.const[0])
+        self.objective_const = const
         self.objective_sense = -1 if maximize else 1
         return obj
 

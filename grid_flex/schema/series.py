@@ -102,8 +102,17 @@ class CsvSeries(_FileSeries):
     repeated_hour_column: str | None = None
 
 
+class InlineSeries(StrictModel):
+    """Values written in the scenario, one per horizon interval."""
+
+    format: Literal["inline"]
+    unit: str = Field(description="Unit of the values, e.g. usd_per_mwh")
+    values: list[float] = Field(min_length=1, description="One value per interval")
+
+
 SeriesSpec = Annotated[
-    ErcotDamSeries
+    InlineSeries
+    | ErcotDamSeries
     | ErcotRtmSeries
     | CaisoDervetSeries
     | CaisoIronMountainSeries

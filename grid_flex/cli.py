@@ -1,0 +1,230 @@
+"""The ``grid-flex`` command line: thin wrappers around :mod:`grid_flex.api`.
+
+Exit codes: 0 success; 1 infeasible, unbounded or solver failure; 2 bad input.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from grid_flex import __version__
+from grid_flex.errors import GridFlexError, InputError, SolveError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_SOLVE, EXIT_INPUT = 0, 1, 2
+
+
+def _handle_errors(func: F) -> F:
+    """Map grid-flex exceptions to messages and exit codes (the only place)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = kwargs.pop("debug", False)
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            if debug:
+                traceback.print_exc()
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_INPUT)
+        except SolveError as exc:
+            if debug:
+                traceback.print_exc()
+            click.echo(f"no solution: {exc}", err=True)
+            sys.exit(EXIT_SOLVE)
+        except GridFlexError as exc:  # pragma: no cover - every error has a subclass
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_SOLVE)
+
+    wrapper = click.option(
+        "--debug", is_flag=True, help="Show the Python traceback of errors."
+    )(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def _scenario_options(func: F) -> F:
+    func = click.option(
+        "--set",
+        "assignments",
+        multiple=True,
+        metavar="KEY.PATH=VALUE",
+        help="Override one field, e.g. site.import_limit_mw=40 or "
+        "assets.battery.count=20 (repeatable).",
+    )(func)
+    func = click.option(
+        "--override",
+        "overrides",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="YAML patch applied to the scenario (repeatable, in order).",
+    )(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grid-flex")
+def main() -> None:
+    """Optimise a flexible computing site (miners, battery) on real grid prices."""
+
+
+@main.command()
+@click.argument("scenario", required=False)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the time series, summary.json and the resolved scenario here.",
+)
+@_scenario_options
+@click.option("--time-limit-s", type=float, help="HiGHS time limit [s].")
+@click.option(
+    "--method",
+    type=click.Choice(["choose", "simplex", "ipm", "pdlp"]),
+    help="HiGHS LP method (default: the scenario's, else HiGHS's choice).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    help="Time-series file format (default: the scenario's outputs setting).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_handle_errors
+def solve(
+    scenario: str | None,
+    out_dir: Path | None,
+    overrides: tuple[Path, ...],
+    assignments: tuple[str, ...],
+    time_limit_s: float | None,
+    method: str | None,
+    fmt: str | None,
+    quiet: bool,
+) -> None:
+    """Solve SCENARIO (a file or bundled name; default: the bundled default)."""
+    from dataclasses import replace
+
+    from grid_flex.api import build_model, extract, prepare_inputs, solve_options
+    from grid_flex.api import solve as solve_site
+    from grid_flex.io.scenario import default_scenario_path, load_scenario
+    from grid_flex.report import summary_text, write_results
+
+    path = scenario or default_scenario_path()
+    sc, base = load_scenario(path, override_files=overrides, assignments=assignments)
+    opts = solve_options(sc)
+    if time_limit_s is not None:
+        opts = replace(opts, time_limit_s=time_limit_s)
+    if method is not None:
+        opts = replace(opts, method=method)  # type: ignore[arg-type]
+    import time
+
+    t0 = time.perf_counter()
+    inputs = prepare_inputs(sc, base)
+    t1 = time.perf_counter()
+    site = build_model(inputs)
+    t2 = time.perf_counter()
+    solution = solve_site(site, opts)
+    results = extract(site, solution)
+    results.timings_s = {"inputs_s": t1 - t0, "build_s": t2 - t1, **solution.timings_s}
+    if out_dir is not None:
+        write_results(results, sc, out_dir, base_dir=base, timeseries_format=fmt)
+    if not quiet:
+        click.echo(summary_text(results))
+        if out_dir is not None:
+            click.echo(f"\n  results written to {out_dir}")
+        else:
+            click.echo("\n  (use -o DIR to write the time series and summary)")
+
+
+@main.command()
+@click.argument("scenario")
+@_scenario_options
+@click.option(
+    "--no-data",
+    is_flag=True,
+    help="Check the scenario file only, without reading its data files.",
+)
+@_handle_errors
+def validate(
+    scenario: str,
+    overrides: tuple[Path, ...],
+    assignments: tuple[str, ...],
+    no_data: bool,
+) -> None:
+    """Check SCENARIO: fields, catalogue references and (by default) its data."""
+    from grid_flex.inputs import prepare_inputs
+    from grid_flex.io.scenario import load_scenario
+
+    sc, base = load_scenario(scenario, override_files=overrides, assignments=assignments)
+    if not no_data:
+        inputs = prepare_inputs(sc, base)
+        click.echo(
+            f"{scenario}: valid ({len(inputs.index)} intervals, "
+            f"{len(inputs.assets)} assets, data cover the horizon)"
+        )
+    else:
+        click.echo(f"{scenario}: valid (data not read)")
+
+
+@main.command()
+@click.argument("ref", required=False)
+@click.option(
+    "--path",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Catalogue folder (default: the bundled one).",
+)
+@_handle_errors
+def catalog(ref: str | None, path: Path | None) -> None:
+    """List the equipment catalogue, or show entry REF (e.g. asic/antminer_s21)."""
+    import yaml
+
+    from grid_flex.io.catalog import load_catalog
+
+    cat = load_catalog(path)
+    if ref is None:
+        frame = cat.to_frame()
+        cols = [
+            c
+            for c in (
+                "ref",
+                "vendor",
+                "model",
+                "hashrate_ths",
+                "power_w",
+                "efficiency_j_per_th",
+                "energy_mwh",
+                "power_mw",
+                "power_max_kw",
+            )
+            if c in frame.columns
+        ]
+        click.echo(frame[cols].to_string(index=False, na_rep="", float_format="{:g}".format))
+    else:
+        entry = cat.get(ref)
+        click.echo(yaml.safe_dump(entry.model_dump(mode="json"), sort_keys=False))
+
+
+@main.command()
+@click.argument("scenario", required=False)
+@_handle_errors
+def describe(scenario: str | None) -> None:
+    """List the LP's components (variables, constraints, expressions) with docs."""
+    import pyomo.environ as pyo
+
+    from grid_flex.api import build_model, prepare_inputs
+    from grid_flex.io.scenario import default_scenario_path, load_scenario
+
+    sc, base = load_scenario(scenario or default_scenario_path())
+    site = build_model(prepare_inputs(sc, base))
+    for ctype in (pyo.Var, pyo.Constraint, pyo.Expression, pyo.Objective):
+        click.echo(f"{ctype.__name__}s:")
+        for comp in site.model.component_objects(ctype, descend_into=True):
+            click.echo(f"  {comp.name:<48} {len(comp):>7}  {comp.doc or ''}")

@@ -1,0 +1,168 @@
+"""Write results to a folder atomically, and render the summary as text.
+
+A results folder holds ``timeseries.csv`` (or ``.parquet``), ``summary.json`` and
+``scenario.yaml``: the resolved scenario (every default filled in, file paths made
+absolute) that reproduces the run with ``grid-flex solve scenario.yaml``. Files are
+written to a temporary sibling folder that replaces the target only when complete.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grid_flex import __version__
+from grid_flex.errors import InputError
+from grid_flex.inputs import BUNDLED_PREFIX
+from grid_flex.results import Results
+from grid_flex.schema.scenario import Scenario
+
+MARKER = "summary.json"
+
+
+def _absolute_files(data: Any, base_dir: Path) -> Any:
+    """Make every relative ``file:`` path in a dumped scenario absolute."""
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            if (
+                key == "file"
+                and isinstance(value, str)
+                and not value.startswith(BUNDLED_PREFIX)
+                and not Path(value).is_absolute()
+            ):
+                out[key] = str((base_dir / value).resolve())
+            else:
+                out[key] = _absolute_files(value, base_dir)
+        return out
+    if isinstance(data, list):
+        return [_absolute_files(v, base_dir) for v in data]
+    return data
+
+
+def resolved_scenario_yaml(scenario: Scenario, base_dir: Path) -> str:
+    """The scenario with all defaults and absolute file paths, as YAML."""
+    data = _absolute_files(scenario.model_dump(mode="json"), base_dir)
+    header = f"# Resolved by grid-flex {__version__}; re-run with: grid-flex solve <this>\n"
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_results(
+    results: Results,
+    scenario: Scenario,
+    out_dir: str | Path,
+    *,
+    base_dir: str | Path = ".",
+    timeseries_format: str | None = None,
+) -> Path:
+    """Write ``results`` to ``out_dir`` atomically; return the folder.
+
+    An existing ``out_dir`` is replaced only if it is empty or an earlier grid-flex
+    results folder (it holds ``summary.json``); anything else is an error.
+    """
+    target = Path(out_dir)
+    if target.exists() and (
+        not target.is_dir() or (any(target.iterdir()) and not (target / MARKER).is_file())
+    ):
+        raise InputError(
+            f"{target}: exists and is not a grid-flex results folder; "
+            "choose another output folder"
+        )
+    fmt = timeseries_format or scenario.outputs.timeseries_format
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        table = results.timeseries.copy()
+        local = table.index.tz_convert(scenario.site.timezone)
+        table.insert(0, "interval_start_local", local.strftime("%Y-%m-%d %H:%M:%S%z"))
+        if fmt == "parquet":
+            table.to_parquet(tmp / "timeseries.parquet")
+        else:
+            table.to_csv(tmp / "timeseries.csv", date_format="%Y-%m-%dT%H:%M:%SZ")
+        summary = {
+            "grid_flex_version": __version__,
+            "summary": _json_safe(results.summary),
+            "timings_s": results.timings_s,
+        }
+        (tmp / MARKER).write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        (tmp / "scenario.yaml").write_text(
+            resolved_scenario_yaml(scenario, Path(base_dir)), encoding="utf-8"
+        )
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+            tmp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+# ---- text rendering --------------------------------------------------------------------
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "n/a"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        if abs(value) >= 10:
+            return f"{value:,.1f}"
+        return f"{value:,.3f}"
+    return str(value)
+
+
+SITE_ROWS = (
+    ("profit_usd", "Operating profit [USD]"),
+    ("mining_revenue_usd", "Mining revenue [USD]"),
+    ("energy_cost_usd", "Energy cost [USD]"),
+    ("battery_value_usd", "Battery value, net of wear [USD]"),
+    ("other_cost_usd", "Other costs (opex, wear) [USD]"),
+    ("energy_bought_mwh", "Energy bought [MWh]"),
+    ("energy_sold_mwh", "Energy sold [MWh]"),
+    ("peak_import_mw", "Peak import [MW]"),
+    ("average_price_usd_per_mwh", "Average price [USD/MWh]"),
+    ("average_price_paid_usd_per_mwh", "Average price paid [USD/MWh]"),
+)
+
+
+def summary_text(results: Results) -> str:
+    """A readable multi-line summary of a run."""
+    s = results.summary
+    lines = [
+        f"Scenario {s['scenario']}: {s['intervals']} intervals, "
+        f"{s['start_utc']} to {s['end_utc']} (UTC)",
+        "",
+    ]
+    width = max(len(label) for _, label in SITE_ROWS)
+    for key, label in SITE_ROWS:
+        if key in s:
+            lines.append(f"  {label:<{width}}  {_fmt(s[key]):>16}")
+    for aid, kpis in s["assets"].items():
+        lines += ["", f"  {aid} ({kpis['type']})"]
+        kw = max(len(k) for k in kpis)
+        lines += [
+            f"    {k:<{kw}}  {_fmt(v):>16}" for k, v in kpis.items() if k != "type"
+        ]
+    if results.timings_s:
+        total = sum(results.timings_s.values())
+        parts = ", ".join(f"{k[:-2]} {v:.2f}" for k, v in results.timings_s.items())
+        lines += ["", f"  time [s]: {total:.2f} ({parts})"]
+    return "\n".join(lines)

@@ -1,0 +1,96 @@
+"""Helpers for tests of grid-flex and of studies built on it.
+
+``small_scenario`` writes tiny hand-checkable scenarios with inline series; the
+``assert_*`` functions check invariants every solved site must satisfy.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from grid_flex.io.scenario import deep_merge, scenario_from_dict
+from grid_flex.results import Results
+from grid_flex.schema.scenario import Scenario
+
+
+def small_scenario(
+    prices_usd_per_mwh: Sequence[float],
+    assets: list[dict[str, Any]],
+    *,
+    timestep_min: int = 60,
+    hashprice_usd_per_ths_day: float | None = 0.05,
+    start: str = "2024-06-03T00:00:00+00:00",
+    **patch: Any,
+) -> Scenario:
+    """A scenario with inline prices on a UTC horizon of ``len(prices)`` intervals.
+
+    ``patch`` is deep-merged into the scenario mapping (e.g. ``site={...}``).
+    """
+    n = len(prices_usd_per_mwh)
+    import pandas as pd
+
+    t0 = pd.Timestamp(start)
+    end = t0 + pd.Timedelta(minutes=timestep_min * n)
+    data: dict[str, Any] = {
+        "name": "small",
+        "site": {"import_limit_mw": 1000.0},
+        "horizon": {
+            "start": t0.isoformat(),
+            "end": end.isoformat(),
+            "timestep_min": timestep_min,
+            "timezone": "UTC",
+        },
+        "energy": {
+            "price": {
+                "format": "inline",
+                "unit": "usd_per_mwh",
+                "values": [float(p) for p in prices_usd_per_mwh],
+            }
+        },
+        "assets": copy.deepcopy(assets),
+    }
+    if hashprice_usd_per_ths_day is not None:
+        data["hashprice"] = {"usd_per_ths_day": hashprice_usd_per_ths_day}
+    data = deep_merge(data, patch)
+    return scenario_from_dict(data, source="small_scenario")
+
+
+def assert_balance_closes(results: Results, tol_mw: float = 1e-6) -> None:
+    """Import − export equals the sum of asset net loads in every interval."""
+    ts = results.timeseries
+    export = ts["site.grid_export_mw"] if "site.grid_export_mw" in ts else 0.0
+    asset_ids = list(results.summary["assets"])
+    net = sum(ts[f"{a}.net_load_mw"] for a in asset_ids)
+    residual = np.abs(ts["site.grid_import_mw"] - export - net)
+    worst = float(residual.max())
+    assert worst <= tol_mw, f"balance residual {worst} MW at {residual.idxmax()}"
+
+
+def assert_soc_consistent(
+    results: Results,
+    battery_id: str,
+    *,
+    charge_eff_frac: float,
+    discharge_eff_frac: float,
+    self_discharge_frac_per_h: float = 0.0,
+    initial_mwh: float | None = None,
+    tol_mwh: float = 1e-6,
+) -> None:
+    """The stored energy follows the charge/discharge record interval by interval."""
+    ts = results.timeseries
+    dt = ts["site.timestep_h"].to_numpy()
+    c = ts[f"{battery_id}.charge_mw"].to_numpy()
+    d = ts[f"{battery_id}.discharge_mw"].to_numpy()
+    s = ts[f"{battery_id}.soc_mwh"].to_numpy()
+    prev = np.concatenate(([s[0] if initial_mwh is None else initial_mwh], s[:-1]))
+    expected = prev * (1 - self_discharge_frac_per_h * dt) + (
+        charge_eff_frac * c - d / discharge_eff_frac
+    ) * dt
+    if initial_mwh is None:
+        expected, s = expected[1:], s[1:]
+    worst = float(np.abs(expected - s).max())
+    assert worst <= tol_mwh, f"state of charge drifts by {worst} MWh"
