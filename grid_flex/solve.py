@@ -24,6 +24,11 @@ from grid_flex.model.linear import FloatArray, LinearLayer
 
 Method = Literal["choose", "simplex", "ipm", "pdlp"]
 
+#: HiGHS IIS strategy "elastic LP" (the light test finds nothing on most of our LPs).
+IIS_ELASTIC_LP = 2
+IIS_TIME_LIMIT_S = 30.0
+IIS_MAX_LINES = 16
+
 
 @dataclass(frozen=True)
 class SolveOptions:
@@ -93,8 +98,8 @@ def solve_model(model: Any, options: SolveOptions | None = None) -> Solution:
         _raise_for_status(h, status, lp)
     sol = h.getSolution()
     x = np.asarray(sol.col_value, dtype=float)
-    # HiGHS reports duals for a minimisation of sense·c; turn them into d(obj)/d(rhs).
-    duals = np.asarray(sol.row_dual, dtype=float) * lp.sense
+    # HiGHS reports row duals in the objective's own sense: d(objective)/d(row bound).
+    duals = np.asarray(sol.row_dual, dtype=float)
     objective = float(lp.c @ x + lp.c0)
     _load(model, lp, x, duals)
     t4 = time.perf_counter()
@@ -179,11 +184,16 @@ def _row_description(lp: CompiledLP, row: int) -> str:
 def _col_description(lp: CompiledLP, col: int, bound: int) -> str:
     var = lp.columns[col]
     doc = var.parent_component().doc or var.parent_component().name
-    which = {1: "lower bound", 2: "upper bound", 3: "upper bound", 0: "bound"}.get(
-        bound, "bound"
-    )
-    value = var.ub if which == "upper bound" else var.lb
-    return f"{doc} [{var.name}] {which} = {value}"
+    lb, ub = var.lb, var.ub
+    if bound == 2:
+        text = f"≥ {lb:g}"
+    elif bound == 3:
+        text = f"≤ {ub:g}"
+    elif lb is not None and ub is not None and lb == ub:
+        text = f"fixed at {lb:g}"
+    else:
+        text = f"within [{lb}, {ub}]"
+    return f"{doc} [{var.name}] {text}"
 
 
 def _raise_for_status(h: highspy.Highs, status: Any, lp: CompiledLP) -> None:
@@ -191,15 +201,20 @@ def _raise_for_status(h: highspy.Highs, status: Any, lp: CompiledLP) -> None:
     if status == highspy.HighsModelStatus.kInfeasible:
         lines: list[str] = []
         try:
-            ok, iis = h.getIis()
+            h.setOptionValue("iis_strategy", IIS_ELASTIC_LP)
+            h.setOptionValue("iis_time_limit", IIS_TIME_LIMIT_S)
+            _status, iis = h.getIis()
             if iis.valid_:
-                lines = [_row_description(lp, int(r)) for r in iis.row_index_][:12]
+                lines = [_row_description(lp, int(r)) for r in iis.row_index_]
                 lines += [
                     _col_description(lp, int(c), int(b))
                     for c, b in zip(iis.col_index_, iis.col_bound_, strict=False)
-                ][:12]
-        except Exception:
+                ]
+        except Exception:  # the IIS is a courtesy; it must never mask the cause
             lines = []
+        if len(lines) > IIS_MAX_LINES:
+            more = len(lines) - IIS_MAX_LINES
+            lines = [*lines[:IIS_MAX_LINES], f"... and {more} more"]
         detail = (
             "\nThese requirements cannot all hold together:\n"
             + "\n".join(f"  - {line}" for line in lines)
