@@ -161,7 +161,7 @@ def test_resolved_scenario_with_relative_data_runs_from_results_folder(
         "csv_site.yaml",
         """\
 name: csv_site
-site: {import_limit_mw: 5, timezone: UTC}
+site: {import_limit_mw: 5, export_limit_mw: 5, timezone: UTC}
 horizon: {start: 2024-06-03T00:00:00, end: 2024-06-05T00:00:00, timezone: UTC}
 energy:
   price:
@@ -183,7 +183,8 @@ assets:
     assert summary(again)["profit_usd"] == pytest.approx(
         summary(out)["profit_usd"], rel=1e-6
     )
-    assert summary(out)["profit_usd"] > 0  # the battery arbitrages 20 / 90
+    # the battery exports at 90 what it bought at 20
+    assert summary(out)["profit_usd"] > 0
 
 
 def test_out_onto_foreign_folder_is_refused_and_untouched(tmp_path: Path) -> None:
@@ -392,7 +393,9 @@ def test_validate_no_data_still_checks_fields(tmp_path: Path) -> None:
 )
 def test_validate_no_data_checks_catalogue_references(tmp_path: Path) -> None:
     path = default_with(tmp_path, "badref.yaml")
-    result = run("validate", "--no-data", path, "--set", "assets.battery.model=battery/x")
+    result = run(
+        "validate", "--no-data", path, "--set", "assets.battery.model=battery/x"
+    )
     assert result.exit_code == 2
     assert "battery/x" in result.stderr
 
@@ -404,7 +407,9 @@ def test_validate_no_data_checks_catalogue_references(tmp_path: Path) -> None:
 )
 def test_validate_no_data_checks_horizon_steps(tmp_path: Path) -> None:
     path = default_with(tmp_path, "steps.yaml")
-    result = run("validate", "--no-data", path, "--set", "horizon.end=2020-01-02T00:30:00")
+    result = run(
+        "validate", "--no-data", path, "--set", "horizon.end=2020-01-02T00:30:00"
+    )
     assert result.exit_code == 2
     assert "horizon" in result.stderr
 
@@ -412,7 +417,11 @@ def test_validate_no_data_checks_horizon_steps(tmp_path: Path) -> None:
 # ---- catalog and describe ------------------------------------------------------------
 def test_catalog_lists_refs() -> None:
     out = ok("catalog").output
-    for ref in ("asic/antminer_s21", "asic/antminer_s19j_pro", "battery/generic_lfp_4h_1mw"):
+    for ref in (
+        "asic/antminer_s21",
+        "asic/antminer_s19j_pro",
+        "battery/generic_lfp_4h_1mw",
+    ):
         assert ref in out
 
 

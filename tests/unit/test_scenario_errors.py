@@ -424,7 +424,13 @@ CASES: list[Case] = [
         "ercot_missing_column",
         setter("energy", "price", "column", value="LZ_WST"),
         DataError,
-        ("ercot_dam_spp_hubs_lz_2020.csv", "LZ_WST", "available", "LZ_WEST", "HB_NORTH"),
+        (
+            "ercot_dam_spp_hubs_lz_2020.csv",
+            "LZ_WST",
+            "available",
+            "LZ_WEST",
+            "HB_NORTH",
+        ),
         data_file="ercot_dam_spp_hubs_lz_2020.csv",
     ),
     Case(
@@ -499,7 +505,11 @@ CASES: list[Case] = [
         "hashprice_constant_and_series",
         updater(
             "hashprice",
-            series={"format": "inline", "unit": "usd_per_ths_day", "values": [0.1] * 24},
+            series={
+                "format": "inline",
+                "unit": "usd_per_ths_day",
+                "values": [0.1] * 24,
+            },
         ),
         ScenarioError,
         ("hashprice", "exactly one", "usd_per_ths_day", "series", "derive"),
@@ -664,15 +674,21 @@ def test_missing_data_file_names_path(tmp_path: Path) -> None:
     ("assignment", "words"),
     [
         pytest.param(
-            "site.import_limit_mw", ("site.import_limit_mw", "key.path=value"), id="no_eq"
+            "site.import_limit_mw",
+            ("site.import_limit_mw", "key.path=value"),
+            id="no_eq",
         ),
         pytest.param("=5", ("'=5'", "empty key"), id="empty_key"),
         pytest.param(
-            "site.import_limit_mw=[1,", ("site.import_limit_mw=[1,", "line 1"), id="yaml"
+            "site.import_limit_mw=[1,",
+            ("site.import_limit_mw=[1,", "line 1"),
+            id="yaml",
         ),
     ],
 )
-def test_bad_set_syntax(assignment: str, words: tuple[str, ...], tmp_path: Path) -> None:
+def test_bad_set_syntax(
+    assignment: str, words: tuple[str, ...], tmp_path: Path
+) -> None:
     path = write_scenario(tmp_path, BASE)
     exc = raised_by(path, ScenarioError, (assignment,))
     assert_mentions(str(exc), "--set", *words)
@@ -687,9 +703,7 @@ def test_set_unknown_asset_id_lists_ids(tmp_path: Path) -> None:
 def test_set_bad_value_names_field_and_file(tmp_path: Path) -> None:
     path = write_scenario(tmp_path, BASE)
     exc = raised_by(path, ScenarioError, ("assets.fleet.availability_frac=1.5",))
-    assert_mentions(
-        str(exc), SCENARIO_NAME, "override", "availability_frac", "1.5"
-    )
+    assert_mentions(str(exc), SCENARIO_NAME, "override", "availability_frac", "1.5")
 
 
 def test_set_addresses_asset_by_id(tmp_path: Path) -> None:
