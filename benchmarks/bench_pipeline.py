@@ -97,9 +97,11 @@ def main() -> None:
             runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         keys = runs[0].keys()
         med = {k: statistics.median(r[k] for r in runs) for k in keys}
-        print(f"\n{name}: {int(med['intervals'])} intervals, "
-              f"{int(med['rows'])} rows x {int(med['columns'])} columns "
-              f"(median of {args.repeat})")
+        print(
+            f"\n{name}: {int(med['intervals'])} intervals, "
+            f"{int(med['rows'])} rows x {int(med['columns'])} columns "
+            f"(median of {args.repeat})"
+        )
         for k in keys:
             if k.endswith("_s"):
                 print(f"  {k:<26} {med[k]:8.3f}")
@@ -111,8 +113,10 @@ def main() -> None:
             t = time.perf_counter()
             subprocess.run(["grid-flex", "solve", "-q"], check=True)
             times.append(time.perf_counter() - t)
-        print(f"\ngrid-flex solve -q (default, end to end): median "
-              f"{statistics.median(times):.2f} s, runs {[round(x, 2) for x in times]}")
+        print(
+            f"\ngrid-flex solve -q (default, end to end): median "
+            f"{statistics.median(times):.2f} s, runs {[round(x, 2) for x in times]}"
+        )
 
 
 if __name__ == "__main__":

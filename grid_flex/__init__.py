@@ -14,8 +14,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from grid_flex.api import run, solve, solve_options  # noqa: E402
-from grid_flex.errors import (  # noqa: E402
+from grid_flex.api import run, solve, solve_options
+from grid_flex.errors import (
     CatalogError,
     DataError,
     GridFlexError,
@@ -26,14 +26,14 @@ from grid_flex.errors import (  # noqa: E402
     SolverFailure,
     UnboundedError,
 )
-from grid_flex.inputs import ModelInputs, prepare_inputs  # noqa: E402
-from grid_flex.io.catalog import Catalog, load_catalog  # noqa: E402
-from grid_flex.io.scenario import load_scenario  # noqa: E402
-from grid_flex.model.build import SiteModel, build_model, build_site  # noqa: E402
-from grid_flex.report import summary_text, write_results  # noqa: E402
-from grid_flex.results import Results, extract  # noqa: E402
-from grid_flex.schema.scenario import Scenario  # noqa: E402
-from grid_flex.solve import Solution, SolveOptions, solve_model  # noqa: E402
+from grid_flex.inputs import ModelInputs, prepare_inputs
+from grid_flex.io.catalog import Catalog, load_catalog
+from grid_flex.io.scenario import load_scenario
+from grid_flex.model.build import SiteModel, build_model, build_site
+from grid_flex.report import summary_text, write_results
+from grid_flex.results import Results, extract
+from grid_flex.schema.scenario import Scenario
+from grid_flex.solve import Solution, SolveOptions, solve_model
 
 __all__ = [
     "Catalog",

@@ -1,11 +1,11 @@
 """The public pipeline, one function per stage, and :func:`run` that chains them.
 
-    scenario, base_dir = load_scenario(path)        # validate
-    inputs = prepare_inputs(scenario, base_dir)      # read and align data
-    site = build_model(inputs, extra=...)            # Pyomo model, open to additions
-    solution = solve(site, options)                  # HiGHS
-    results = extract(site, solution)                # table + KPIs, closure-checked
-    write_results(results, scenario, out_dir)        # atomic folder of files
+scenario, base_dir = load_scenario(path)        # validate
+inputs = prepare_inputs(scenario, base_dir)      # read and align data
+site = build_model(inputs, extra=...)            # Pyomo model, open to additions
+solution = solve(site, options)                  # HiGHS
+results = extract(site, solution)                # table + KPIs, closure-checked
+write_results(results, scenario, out_dir)        # atomic folder of files
 """
 
 from __future__ import annotations
@@ -75,7 +75,9 @@ def run(
     if isinstance(scenario, Scenario):
         sc, base = scenario, Path(base_dir or ".")
     else:
-        sc, base = load_scenario(scenario, override_files=overrides, assignments=assignments)
+        sc, base = load_scenario(
+            scenario, override_files=overrides, assignments=assignments
+        )
     t1 = time.perf_counter()
     inputs = prepare_inputs(sc, base, catalog)
     t2 = time.perf_counter()

@@ -115,8 +115,10 @@ def solve(
     from grid_flex.api import build_model, extract, prepare_inputs, solve_options
     from grid_flex.api import solve as solve_site
     from grid_flex.io.scenario import default_scenario_path, load_scenario
-    from grid_flex.report import summary_text, write_results
+    from grid_flex.report import check_output_dir, summary_text, write_results
 
+    if out_dir is not None:
+        check_output_dir(out_dir)
     path = scenario or default_scenario_path()
     sc, base = load_scenario(path, override_files=overrides, assignments=assignments)
     opts = solve_options(sc)
@@ -160,10 +162,13 @@ def validate(
     no_data: bool,
 ) -> None:
     """Check SCENARIO: fields, catalogue references and (by default) its data."""
-    from grid_flex.inputs import prepare_inputs
+    from grid_flex.inputs import check_scenario, prepare_inputs
     from grid_flex.io.scenario import load_scenario
 
-    sc, base = load_scenario(scenario, override_files=overrides, assignments=assignments)
+    sc, base = load_scenario(
+        scenario, override_files=overrides, assignments=assignments
+    )
+    check_scenario(sc)
     if not no_data:
         inputs = prepare_inputs(sc, base)
         click.echo(
@@ -206,7 +211,9 @@ def catalog(ref: str | None, path: Path | None) -> None:
             )
             if c in frame.columns
         ]
-        click.echo(frame[cols].to_string(index=False, na_rep="", float_format="{:g}".format))
+        click.echo(
+            frame[cols].to_string(index=False, na_rep="", float_format="{:g}".format)
+        )
     else:
         entry = cat.get(ref)
         click.echo(yaml.safe_dump(entry.model_dump(mode="json"), sort_keys=False))

@@ -6,7 +6,9 @@ frozen :class:`ModelInputs` whose arrays are aligned to one UTC interval-start i
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +22,18 @@ from grid_flex.errors import CatalogError, DataError, ScenarioError
 from grid_flex.io import readers
 from grid_flex.io.calendar import place_hour_of_year
 from grid_flex.io.catalog import Catalog, load_catalog
-from grid_flex.io.units import convert
 from grid_flex.io.timeseries import fill_missing, format_stamp, read_csv_series
+from grid_flex.io.units import convert
 from grid_flex.model.linear import FloatArray
 from grid_flex.resources import data_dir
 from grid_flex.schema import series as ss
-from grid_flex.schema.scenario import Hashprice, HashpriceDerivation, Horizon, Scenario
+from grid_flex.schema.scenario import (
+    Hashprice,
+    HashpriceDerivation,
+    Horizon,
+    Scenario,
+    scenario_source,
+)
 
 BUNDLED_PREFIX = "bundled:"
 
@@ -90,28 +98,40 @@ class ModelInputs:
 def horizon_index(h: Horizon) -> pd.DatetimeIndex:
     """Interval starts of the horizon, tz-aware UTC, regular."""
 
-    def utc(t: dt.datetime) -> pd.Timestamp:
+    def utc(name: str, t: dt.datetime) -> pd.Timestamp:
         stamp = pd.Timestamp(t)
-        if stamp.tzinfo is None:
-            stamp = stamp.tz_localize(
+        if stamp.tzinfo is not None:
+            return stamp.tz_convert("UTC")
+        try:
+            local = stamp.tz_localize(
                 h.timezone, ambiguous="raise", nonexistent="raise"
             )
-        return stamp.tz_convert("UTC")
+        except ValueError as exc:  # pandas raises subclasses of ValueError for both
+            skipped = "nonexistent" in f"{type(exc).__name__} {exc}".lower()
+            kind = (
+                "does not exist (skipped by the daylight-saving change)"
+                if skipped
+                else "occurs twice (daylight-saving fall-back)"
+            )
+            raise ScenarioError(
+                f"horizon.{name}",
+                [
+                    f"horizon.{name}: {stamp} {kind} in {h.timezone}; "
+                    "give the time with its UTC offset, e.g. "
+                    f"{stamp.isoformat()}-06:00, or pick another hour"
+                ],
+            ) from exc
+        return local.tz_convert("UTC")
 
-    try:
-        start, end = utc(h.start), utc(h.end)
-    except (ValueError, TypeError) as exc:
-        raise ScenarioError(
-            "horizon",
-            [f"start/end do not exist or are ambiguous in {h.timezone}: {exc}"],
-        ) from exc
+    start, end = utc("start", h.start), utc("end", h.end)
     step = pd.Timedelta(minutes=h.timestep_min)
     span = end - start
     if span % step != pd.Timedelta(0):
         raise ScenarioError(
-            "horizon",
+            "horizon.end",
             [
-                f"end - start = {span} is not a whole number of {h.timestep_min}-min steps"
+                f"horizon.end: end - start = {span} is not a whole number of "
+                f"{h.timestep_min}-minute steps (horizon.timestep_min)"
             ],
         )
     return pd.date_range(
@@ -228,7 +248,11 @@ def load_on_horizon(
     spec: Any, base_dir: Path, index: pd.DatetimeIndex, *, field: str
 ) -> pd.Series:
     """Read a declared series, fill gaps by its policy, align it to the horizon."""
-    raw = read_series(spec, base_dir, index)
+    try:
+        raw = read_series(spec, base_dir, index)
+    except DataError as exc:
+        where = field if isinstance(spec, ss.InlineSeries) else f"{field} ({spec.file})"
+        raise DataError(f"{where}: {exc}") from exc
     if isinstance(spec, ss.InlineSeries):
         return raw
     step = pd.Timedelta(raw.index.freq) if raw.index.freq is not None else None
@@ -324,6 +348,44 @@ def hashprice_series(
 
 
 # ---- the stage -----------------------------------------------------------------------
+def resolve_assets(scenario: Scenario, catalog: Catalog) -> tuple[tuple[str, Any], ...]:
+    """Resolve every asset entry against the catalogue (no data read)."""
+    assets = []
+    for i, entry in enumerate(scenario.assets):
+        try:
+            assets.append((entry.type, REGISTRY[entry.type].resolve(entry, catalog)))
+        except CatalogError as exc:
+            raise ScenarioError(
+                f"assets[{i}].model", [f"assets[{i}].model ({entry.id}): {exc}"]
+            ) from exc
+    return tuple(assets)
+
+
+@contextlib.contextmanager
+def _naming(scenario: Scenario) -> Iterator[None]:
+    """Head errors found after schema validation with the scenario's file."""
+    origin = scenario_source(scenario)
+    try:
+        yield
+    except ScenarioError as exc:
+        problems = [
+            p if p.startswith(exc.source) else f"{exc.source}: {p}"
+            for p in exc.problems
+        ]
+        raise ScenarioError(origin, problems) from exc
+    except DataError as exc:
+        raise DataError(f"{origin}: {exc}") from exc
+
+
+def check_scenario(
+    scenario: Scenario, catalog: Catalog | None = None
+) -> tuple[pd.DatetimeIndex, tuple[tuple[str, Any], ...]]:
+    """Checks that need no data file: the horizon and the catalogue references."""
+    cat = catalog if catalog is not None else load_catalog()
+    with _naming(scenario):
+        return horizon_index(scenario.horizon), resolve_assets(scenario, cat)
+
+
 def prepare_inputs(
     scenario: Scenario, base_dir: str | Path = ".", catalog: Catalog | None = None
 ) -> ModelInputs:
@@ -339,32 +401,27 @@ def prepare_inputs(
         Equipment catalogue; the bundled one by default.
     """
     base = Path(base_dir)
-    cat = catalog if catalog is not None else load_catalog()
-    index = horizon_index(scenario.horizon)
-    dt_h = timestep_h(index).to_numpy()
-    price = price_series(scenario.energy.price, scenario, base, index, "energy.price")
-    adders = scenario.energy.adders_usd_per_mwh
-    hashprice = (
-        hashprice_series(scenario.hashprice, scenario, base, index)
-        if scenario.hashprice is not None
-        else None
-    )
-    assets = []
-    for i, entry in enumerate(scenario.assets):
-        try:
-            assets.append((entry.type, REGISTRY[entry.type].resolve(entry, cat)))
-        except CatalogError as exc:
-            raise ScenarioError(f"assets[{i}].model ({entry.id})", [str(exc)]) from exc
+    index, assets = check_scenario(scenario, catalog)
+    with _naming(scenario):
+        dt_h = timestep_h(index).to_numpy()
+        price = price_series(
+            scenario.energy.price, scenario, base, index, "energy.price"
+        )
+        hashprice = (
+            hashprice_series(scenario.hashprice, scenario, base, index)
+            if scenario.hashprice is not None
+            else None
+        )
     n = len(index)
     return ModelInputs(
         index=index,
         timestep_h=dt_h,
         price_usd_per_mwh=price,
-        import_price_usd_per_mwh=price + adders,
+        import_price_usd_per_mwh=price + scenario.energy.adders_usd_per_mwh,
         export_price_usd_per_mwh=price * scenario.energy.export_price_frac,
         hashprice_usd_per_ths_day=hashprice,
         import_limit_mw=np.full(n, scenario.site.import_limit_mw),
         export_limit_mw=np.full(n, scenario.site.export_limit_mw),
-        assets=tuple(assets),
+        assets=assets,
         scenario=scenario,
     )

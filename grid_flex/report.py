@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -49,7 +50,9 @@ def _absolute_files(data: Any, base_dir: Path) -> Any:
 def resolved_scenario_yaml(scenario: Scenario, base_dir: Path) -> str:
     """The scenario with all defaults and absolute file paths, as YAML."""
     data = _absolute_files(scenario.model_dump(mode="json"), base_dir)
-    header = f"# Resolved by grid-flex {__version__}; re-run with: grid-flex solve <this>\n"
+    header = (
+        f"# Resolved by grid-flex {__version__}; re-run with: grid-flex solve <this>\n"
+    )
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
@@ -59,6 +62,20 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def check_output_dir(out_dir: str | Path) -> Path:
+    """Refuse an output folder that exists and is not a grid-flex results folder."""
+    target = Path(out_dir)
+    if target.exists() and (
+        not target.is_dir()
+        or (any(target.iterdir()) and not (target / MARKER).is_file())
+    ):
+        raise InputError(
+            f"{target}: exists and is not a grid-flex results folder; "
+            "choose another output folder"
+        )
+    return target
 
 
 def write_results(
@@ -74,18 +91,14 @@ def write_results(
     An existing ``out_dir`` is replaced only if it is empty or an earlier grid-flex
     results folder (it holds ``summary.json``); anything else is an error.
     """
-    target = Path(out_dir)
-    if target.exists() and (
-        not target.is_dir() or (any(target.iterdir()) and not (target / MARKER).is_file())
-    ):
-        raise InputError(
-            f"{target}: exists and is not a grid-flex results folder; "
-            "choose another output folder"
-        )
+    target = check_output_dir(out_dir)
     fmt = timeseries_format or scenario.outputs.timeseries_format
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; results are not
         table = results.timeseries.copy()
         local = table.index.tz_convert(scenario.site.timezone)
         table.insert(0, "interval_start_local", local.strftime("%Y-%m-%d %H:%M:%S%z"))
@@ -116,7 +129,7 @@ def write_results(
     return target
 
 
-# ---- text rendering --------------------------------------------------------------------
+# ---- text rendering ------------------------------------------------------------
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):

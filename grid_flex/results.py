@@ -160,12 +160,16 @@ def _check_closure(site: SiteModel, solution: Solution, table: pd.DataFrame) -> 
     if low.any() or high.any():
         j = int(np.flatnonzero(low | high)[0])
         raise SolveError(f"solution violates the bounds of {lp.columns[j].name}")
-    if site.layer.objective is not None and lp.objective is site.layer.objective:
-        if site.layer.objective.expr is site.layer.objective_expr:
-            profit = float(table["site.profit_usd"].sum())
-            scale = max(1.0, abs(solution.objective))
-            if abs(profit - solution.objective) > MONEY_RTOL * scale + 1e-6:
-                raise SolveError(
-                    f"profit {profit} USD does not match the objective "
-                    f"{solution.objective} USD"
-                )
+    own = site.layer.objective
+    if (
+        own is not None
+        and lp.objective is own
+        and own.expr is site.layer.objective_expr
+    ):
+        profit = float(table["site.profit_usd"].sum())
+        scale = max(1.0, abs(solution.objective))
+        if abs(profit - solution.objective) > MONEY_RTOL * scale + 1e-6:
+            raise SolveError(
+                f"profit {profit} USD does not match the objective "
+                f"{solution.objective} USD"
+            )

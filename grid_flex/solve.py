@@ -8,6 +8,7 @@ constraints and bounds involved in the scenario's own words.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -86,6 +87,13 @@ class Solution:
 def solve_model(model: Any, options: SolveOptions | None = None) -> Solution:
     """Compile ``model``, solve it with HiGHS and load the optimum into it."""
     opts = options or SolveOptions()
+    try:
+        return _solve(model, opts)
+    finally:
+        gc.unfreeze()  # objects frozen by build_site go back to the collector
+
+
+def _solve(model: Any, opts: SolveOptions) -> Solution:
     t0 = time.perf_counter()
     lp = compile_model(model)
     t1 = time.perf_counter()

@@ -62,10 +62,10 @@ def small_scenario(
 def assert_balance_closes(results: Results, tol_mw: float = 1e-6) -> None:
     """Import − export equals the sum of asset net loads in every interval."""
     ts = results.timeseries
-    export = ts["site.grid_export_mw"] if "site.grid_export_mw" in ts else 0.0
+    export = ts.get("site.grid_export_mw", 0.0)
     asset_ids = list(results.summary["assets"])
     net = sum(ts[f"{a}.net_load_mw"] for a in asset_ids)
-    residual = np.abs(ts["site.grid_import_mw"] - export - net)
+    residual = (ts["site.grid_import_mw"] - export - net).abs()
     worst = float(residual.max())
     assert worst <= tol_mw, f"balance residual {worst} MW at {residual.idxmax()}"
 
@@ -87,9 +87,10 @@ def assert_soc_consistent(
     d = ts[f"{battery_id}.discharge_mw"].to_numpy()
     s = ts[f"{battery_id}.soc_mwh"].to_numpy()
     prev = np.concatenate(([s[0] if initial_mwh is None else initial_mwh], s[:-1]))
-    expected = prev * (1 - self_discharge_frac_per_h * dt) + (
-        charge_eff_frac * c - d / discharge_eff_frac
-    ) * dt
+    expected = (
+        prev * (1 - self_discharge_frac_per_h * dt)
+        + (charge_eff_frac * c - d / discharge_eff_frac) * dt
+    )
     if initial_mwh is None:
         expected, s = expected[1:], s[1:]
     worst = float(np.abs(expected - s).max())

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from grid_flex.errors import ScenarioError
 from grid_flex.resources import scenarios_dir
 from grid_flex.schema.messages import validation_problems, yaml_message
-from grid_flex.schema.scenario import Scenario
+from grid_flex.schema.scenario import Scenario, with_source
 
 #: The scenario ``grid-flex solve`` runs when given none.
 DEFAULT_SCENARIO = "west_texas_2020.yaml"
@@ -52,7 +52,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def deep_merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    """``base`` updated by ``patch``: mappings merge key by key, other values replace."""
+    """``base`` updated by ``patch``: mappings merge per key, other values replace."""
     out = copy.deepcopy(dict(base))
     for key, value in patch.items():
         if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
@@ -120,9 +120,10 @@ def apply_overrides(
 def scenario_from_dict(data: Mapping[str, Any], *, source: str) -> Scenario:
     """Validate a scenario mapping; errors name ``source`` and each field."""
     try:
-        return Scenario.model_validate(dict(data))
+        scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
         raise ScenarioError(source, validation_problems(Scenario, exc)) from exc
+    return with_source(scenario, source)
 
 
 def load_scenario(
@@ -131,7 +132,7 @@ def load_scenario(
     override_files: Sequence[str | Path] = (),
     assignments: Sequence[str] = (),
 ) -> tuple[Scenario, Path]:
-    """Load and validate a scenario; return it with the folder its paths are relative to.
+    """Load and validate a scenario; return it with the folder its paths start from.
 
     Parameters
     ----------

@@ -247,7 +247,7 @@ class LinearLayer:
         ub: ArrayLike = np.inf,
         doc: str,
     ) -> VarArray:
-        """Add ``block.<name>`` indexed by the ordered set ``index`` (or scalar if None).
+        """Add ``block.<name>`` indexed by the ordered set ``index`` (scalar if None).
 
         ``lb``/``ub`` are scalars or arrays in index order; ±inf means no bound.
         """

@@ -4,8 +4,8 @@ Each asset kind is one module in :mod:`grid_flex.assets` exposing
 
 * ``resolve(entry, catalog) -> params``: scenario entry + catalogue → frozen parameters
   (no time series: those live in :class:`~grid_flex.inputs.ModelInputs`);
-* ``build(ctx, params) -> AssetTerms``: declares its variables and constraints on its own
-  block ``ctx.block`` and returns the terms the site sums.
+* ``build(ctx, params) -> AssetTerms``: declares its variables and constraints on its
+  own block ``ctx.block`` and returns the terms the site sums.
 
 The site balance and the objective only sum registered terms; nothing central names an
 asset kind.

@@ -48,7 +48,7 @@ class AsicSpec(StrictModel):
     cooling: Cooling = Field(description="Cooling type, sets heat capture later")
     hashrate_curve: list[CurvePoint] | None = Field(
         default=None,
-        description="Optional measured under/over-clocking points, relative to nameplate",
+        description="Measured under/over-clocking points, relative to nameplate",
     )
     provenance: Provenance
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from typing import Any
+import typing
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -28,7 +29,8 @@ def error_line(cls: type[BaseModel], error: Any) -> str:
         error.get("input"), str | int | float | bool | dt.date
     ):
         message += f" (got {error['input']!r})"
-    return f"{format_loc(loc)}: {message}" if loc else message
+    shown = _without_tags(cls, loc)
+    return f"{format_loc(shown)}: {message}" if shown else message
 
 
 def format_loc(loc: tuple[int | str, ...]) -> str:
@@ -42,16 +44,69 @@ def format_loc(loc: tuple[int | str, ...]) -> str:
     return text
 
 
-def _field_names(cls: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
-    """Field names of the sub-model at ``loc`` (``[]`` if not a plain sub-model)."""
-    model: Any = cls
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """Pydantic models inside an annotation (through Optional, unions, lists)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    out: list[type[BaseModel]] = []
+    for arg in typing.get_args(annotation):
+        out += _models_in(arg)
+    return out
+
+
+def _tags(model: type[BaseModel]) -> set[str]:
+    """Literal values of a model's discriminator-like fields (``type``, ``format``)."""
+    tags: set[str] = set()
+    for name in ("type", "format", "kind"):
+        field = model.model_fields.get(name)
+        if field is not None and typing.get_origin(field.annotation) is Literal:
+            tags |= {str(a) for a in typing.get_args(field.annotation)}
+    return tags
+
+
+def _without_tags(
+    cls: type[BaseModel], loc: tuple[int | str, ...]
+) -> tuple[int | str, ...]:
+    """``loc`` without the union tags pydantic inserts (``assets[0].asic_fleet.x``)."""
+    models: list[type[BaseModel]] = [cls]
+    kept: list[int | str] = []
     for part in loc:
-        field = model.model_fields.get(part) if isinstance(part, str) else None
-        annotation = field.annotation if field is not None else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return []
-        model = annotation
-    return list(model.model_fields)
+        if isinstance(part, int):
+            kept.append(part)
+            continue
+        fields = [m.model_fields[part] for m in models if part in m.model_fields]
+        if fields:
+            kept.append(part)
+            models = [sub for f in fields for sub in _models_in(f.annotation)]
+            continue
+        tagged = [m for m in models if part in _tags(m)]
+        if tagged:
+            models = tagged
+        else:
+            kept.append(part)
+            models = []
+    return tuple(kept)
+
+
+def _field_names(cls: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """Field names of the sub-model(s) at ``loc`` (``[]`` if none is found).
+
+    Follows lists, optional fields and tagged unions: pydantic puts the tag of the
+    union member (e.g. ``asic_fleet``) in the location.
+    """
+    models: list[type[BaseModel]] = [cls]
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = [m.model_fields[part] for m in models if part in m.model_fields]
+        if fields:
+            models = [sub for f in fields for sub in _models_in(f.annotation)]
+        else:
+            tagged = [m for m in models if part in _tags(m)]
+            if not tagged:
+                return []
+            models = tagged
+    return sorted({name for m in models for name in m.model_fields})
 
 
 def yaml_message(exc: yaml.YAMLError) -> str:

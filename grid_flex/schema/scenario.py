@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from grid_flex.schema.assets import AssetEntry
 from grid_flex.schema.base import NonNegativeFloat, PositiveFloat, StrictModel
@@ -178,6 +178,8 @@ class SolverSettings(StrictModel):
 class Scenario(StrictModel):
     """A complete grid-flex study of one site."""
 
+    _source: str | None = PrivateAttr(default=None)
+
     name: str = Field(description="Short name used in reports and output folders")
     description: str = ""
     site: Site
@@ -202,3 +204,14 @@ class Scenario(StrictModel):
         if self.hashprice is None and any(a.type == "asic_fleet" for a in self.assets):
             raise ValueError("the site has ASIC fleets, so hashprice is required")
         return self
+
+
+def scenario_source(scenario: Scenario) -> str:
+    """The file a scenario was read from, for messages ("scenario" if built in code)."""
+    return scenario._source or "scenario"
+
+
+def with_source(scenario: Scenario, source: str) -> Scenario:
+    """Record the file ``scenario`` came from (used in error messages)."""
+    scenario._source = source
+    return scenario

@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from grid_flex.errors import InfeasibleError, ScenarioError
-from grid_flex.testing import assert_balance_closes, assert_soc_consistent, small_scenario
+from grid_flex.testing import (
+    assert_balance_closes,
+    assert_soc_consistent,
+    small_scenario,
+)
 
 pytestmark = pytest.mark.solver
 

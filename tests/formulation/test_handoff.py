@@ -51,7 +51,13 @@ def _canonical(A, lb, ub, rows_key):
     out = []
     for i in range(A.shape[0]):
         lo, hi = A.indptr[i], A.indptr[i + 1]
-        terms = tuple(sorted(zip(A.indices[lo:hi].tolist(), np.round(A.data[lo:hi], 12))))
+        terms = tuple(
+            sorted(
+                zip(
+                    A.indices[lo:hi].tolist(), np.round(A.data[lo:hi], 12), strict=False
+                )
+            )
+        )
         out.append((rows_key[i], terms, lb[i], ub[i]))
     return sorted(out, key=lambda r: str(r[0]))
 
@@ -74,7 +80,9 @@ def test_matrices_match_pyomo_standard_form(prices):
     ref_rows = {}
     for i, (con, sense) in enumerate(ref.rows):
         lo, hi = A_ref.indptr[i], A_ref.indptr[i + 1]
-        terms = sorted(zip(perm[A_ref.indices[lo:hi]].tolist(), A_ref.data[lo:hi]))
+        terms = sorted(
+            zip(perm[A_ref.indices[lo:hi]].tolist(), A_ref.data[lo:hi], strict=False)
+        )
         ref_rows[id(con)] = (terms, sense, ref.rhs[i])
     ours_csr = ours.A.tocsr()
     n_checked = 0
@@ -84,7 +92,11 @@ def test_matrices_match_pyomo_standard_form(prices):
             con = owner.family.data[pos]
             r = owner.start + k
             lo, hi = ours_csr.indptr[r], ours_csr.indptr[r + 1]
-            terms = sorted(zip(ours_csr.indices[lo:hi].tolist(), ours_csr.data[lo:hi]))
+            terms = sorted(
+                zip(
+                    ours_csr.indices[lo:hi].tolist(), ours_csr.data[lo:hi], strict=False
+                )
+            )
             ref_terms, sense, rhs = ref_rows[id(con)]
             assert [t[0] for t in terms] == [t[0] for t in ref_terms]
             np.testing.assert_allclose([t[1] for t in terms], [t[1] for t in ref_terms])
@@ -155,8 +167,8 @@ def test_rewritten_row_is_compiled_from_its_expression(prices):
     m = site.model
     # Halve the import limit in interval 0 by rewriting that balance row.
     m.power_balance[0].set_value(
-        m.grid_import_mw[0] * 2 == m.asset["fleet"].power_mw[0]
-        + m.asset["bess"].net_load_mw[0]
+        m.grid_import_mw[0] * 2
+        == m.asset["fleet"].power_mw[0] + m.asset["bess"].net_load_mw[0]
     )
     sol = solve_model(m)
     ref = pyo.SolverFactory("highs").solve(m)

@@ -124,9 +124,7 @@ def test_import_limit_shared_between_fleets_goes_to_the_efficient_one(solve_smal
 def test_power_mw_sizing_equals_count_sizing(solve_small):
     prices = [30.0, 200.0]
     by_count = solve_small(small_scenario(prices, [fleet(count=1000)]))
-    by_power = solve_small(
-        small_scenario(prices, [fleet(count=None, power_mw=3.5)])
-    )
+    by_power = solve_small(small_scenario(prices, [fleet(count=None, power_mw=3.5)]))
     assert by_power.objective_usd == pytest.approx(by_count.objective_usd, rel=1e-12)
 
 

@@ -385,12 +385,6 @@ def test_validate_no_data_still_checks_fields(tmp_path: Path) -> None:
     assert "import_limt_mw" in result.stderr
 
 
-@pytest.mark.xfail(
-    reason="validate --no-data never resolves catalogue references although "
-    "`validate --help` says it checks 'fields, catalogue references and (by "
-    "default) its data': an unknown model is reported valid",
-    strict=True,
-)
 def test_validate_no_data_checks_catalogue_references(tmp_path: Path) -> None:
     path = default_with(tmp_path, "badref.yaml")
     result = run(
@@ -400,11 +394,6 @@ def test_validate_no_data_checks_catalogue_references(tmp_path: Path) -> None:
     assert "battery/x" in result.stderr
 
 
-@pytest.mark.xfail(
-    reason="validate --no-data reports a horizon that is not a whole number of "
-    "steps as valid; the check needs no data file but only runs in prepare_inputs",
-    strict=True,
-)
 def test_validate_no_data_checks_horizon_steps(tmp_path: Path) -> None:
     path = default_with(tmp_path, "steps.yaml")
     result = run(

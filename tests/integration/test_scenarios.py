@@ -37,7 +37,8 @@ def test_bundled_scenario_solves_and_closes(name, solved):
     ts = res.timeseries
     assert_balance_closes(res)
     assert len(ts) == res.summary["intervals"]
-    assert ts.index.tz is not None and str(ts.index.tz) == "UTC"
+    assert ts.index.tz is not None
+    assert str(ts.index.tz) == "UTC"
     assert ts.index.is_monotonic_increasing
     # Bounds: import within the connection, fleets within their available power.
     assert (ts["site.grid_import_mw"] <= scenario.site.import_limit_mw + 1e-6).all()
@@ -109,4 +110,5 @@ def test_uri_fleet_sits_out_the_price_cap(solved):
 def test_scenario_files_reference_only_bundled_data():
     for path in Path(scenarios_dir()).glob("*.yaml"):
         text = path.read_text()
-        assert "/work/" not in text and "../shared" not in text, path
+        assert "/work/" not in text, path
+        assert "../shared" not in text, path
