@@ -59,9 +59,10 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
 
     Notes
     -----
-    The build runs with Python's cyclic garbage collector paused and then freezes the
-    objects it created (:func:`gc.freeze`); :func:`grid_flex.solve.solve_model`
-    unfreezes them. Call :func:`gc.unfreeze` yourself if you build models you never solve.
+    The build runs with Python's cyclic garbage collector paused, then freezes the
+    objects the collector tracks (:func:`gc.freeze`) so that they are not all swept at
+    once; :func:`grid_flex.solve.solve_model` unfreezes them. Call
+    :func:`gc.unfreeze` yourself if you build models you never solve.
     """
     n = len(inputs.index)
     dt = inputs.timestep_h
