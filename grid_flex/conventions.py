@@ -48,6 +48,14 @@ T_PER_LB: Final = 0.45359237e-3
 UTC: Final = "UTC"
 
 
+def index_step(index: pd.Index) -> pd.Timedelta:
+    """The regular step of a time index (its ``freq``) as a Timedelta."""
+    freq = getattr(index, "freq", None)
+    if freq is None:
+        raise ValueError("the time index has no regular step (freq is None)")
+    return pd.Timedelta(freq)
+
+
 def timestep_h(index: pd.DatetimeIndex, freq: pd.Timedelta | None = None) -> pd.Series:
     """Length of each interval of an interval-start index [h].
 
@@ -55,8 +63,8 @@ def timestep_h(index: pd.DatetimeIndex, freq: pd.Timedelta | None = None) -> pd.
     """
     if len(index) == 0:
         return pd.Series([], index=index, dtype=float, name="timestep_h")
-    step = freq if freq is not None else pd.Timedelta(index.freq)  # type: ignore[arg-type]
-    ends = index[1:].append(pd.DatetimeIndex([index[-1] + step]))
+    step = freq if freq is not None else index_step(index)
+    ends = pd.DatetimeIndex(index[1:].append(pd.DatetimeIndex([index[-1] + step])))
     hours = (ends - index).total_seconds() / SECONDS_PER_HOUR
     return pd.Series(hours, index=index, name="timestep_h")
 

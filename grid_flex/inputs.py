@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,12 @@ import numpy as np
 import pandas as pd
 
 from grid_flex.assets import REGISTRY
-from grid_flex.conventions import BLOCK_INTERVAL_S, HOURS_PER_DAY, timestep_h
+from grid_flex.conventions import (
+    BLOCK_INTERVAL_S,
+    HOURS_PER_DAY,
+    index_step,
+    timestep_h,
+)
 from grid_flex.errors import CatalogError, DataError, ScenarioError
 from grid_flex.io import readers
 from grid_flex.io.calendar import place_hour_of_year
@@ -76,9 +81,9 @@ class ModelInputs:
     scenario: Scenario
 
     @property
-    def labels(self) -> pd.DatetimeIndex:
+    def labels(self) -> Sequence[Any]:
         """Interval labels for messages (UTC interval starts)."""
-        return self.index
+        return self.index  # type: ignore[return-value]  # an Index is a sequence
 
     def frame(self) -> pd.DataFrame:
         """The input series as a DataFrame (for results and plots)."""
@@ -215,8 +220,8 @@ def align(series: pd.Series, index: pd.DatetimeIndex, *, field: str) -> pd.Serie
     holds for its whole interval); a finer one is averaged, weighted by time. The
     series must cover the whole horizon: ``[index[0], index[-1] + step)``.
     """
-    step = pd.Timedelta(index.freq)  # type: ignore[arg-type]
-    src_step = pd.Timedelta(series.index.freq)  # type: ignore[arg-type]
+    step = index_step(index)
+    src_step = index_step(series.index)
     need_start, need_end = index[0], index[-1] + step
     have_start, have_end = series.index[0], series.index[-1] + src_step
     if have_start > need_start or have_end < need_end:
@@ -255,10 +260,10 @@ def load_on_horizon(
         raise DataError(f"{where}: {exc}") from exc
     if isinstance(spec, ss.InlineSeries):
         return raw
-    step = pd.Timedelta(raw.index.freq) if raw.index.freq is not None else None
+    step = index_step(raw.index)
     if step is not None:
-        lo = index[0].floor(step) if step > pd.Timedelta(index.freq) else index[0]
-        hi = index[-1] + pd.Timedelta(index.freq)  # type: ignore[arg-type]
+        lo = index[0].floor(step) if step > index_step(index) else index[0]
+        hi = index[-1] + index_step(index)
         window = raw[(raw.index >= lo) & (raw.index < hi)]
         if len(window):
             source = f"{field} ({raw.attrs.get('source', raw.name)})"
@@ -344,7 +349,7 @@ def hashprice_series(
     reward = subsidy_btc(index, d) + d.fees_btc_per_block
     seconds_per_day = HOURS_PER_DAY * 3600.0
     btc_per_ths_day = reward * seconds_per_day * 1e12 / (difficulty * 2.0**32)
-    return btc_per_ths_day * btc
+    return np.asarray(btc_per_ths_day * btc, dtype=float)
 
 
 # ---- the stage -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from grid_flex import __version__
@@ -100,7 +101,7 @@ def write_results(
         os.umask(umask)
         tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; results are not
         table = results.timeseries.copy()
-        local = table.index.tz_convert(scenario.site.timezone)
+        local = pd.DatetimeIndex(table.index).tz_convert(scenario.site.timezone)
         table.insert(0, "interval_start_local", local.strftime("%Y-%m-%d %H:%M:%S%z"))
         if fmt == "parquet":
             table.to_parquet(tmp / "timeseries.parquet")

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from grid_flex.conventions import index_step
 from grid_flex.errors import SolveError
 from grid_flex.model.build import SiteModel
 from grid_flex.model.linear import FloatArray
@@ -93,7 +94,9 @@ def extract(site: SiteModel, solution: Solution) -> Results:
         values["net_value_usd"] = revenue - cost - energy_cost
         for name, arr in values.items():
             cols[f"{aid}.{name}"] = arr
-        kpis = {"type": kinds[aid]} | (terms.kpis(values) if terms.kpis else {})  # type: ignore[operator]
+        kpis: dict[str, Any] = {"type": kinds[aid]}
+        if terms.kpis is not None:
+            kpis |= terms.kpis(values)
         kpis["energy_cost_usd"] = float(energy_cost.sum())
         kpis["net_value_usd"] = float(values["net_value_usd"].sum())
         asset_kpis[aid] = kpis
@@ -112,7 +115,7 @@ def extract(site: SiteModel, solution: Solution) -> Results:
     summary: dict[str, Any] = {
         "scenario": inputs.scenario.name,
         "start_utc": str(inputs.index[0]),
-        "end_utc": str(inputs.index[-1] + pd.Timedelta(inputs.index.freq)),  # type: ignore[arg-type]
+        "end_utc": str(inputs.index[-1] + index_step(inputs.index)),
         "intervals": len(inputs.index),
         "horizon_h": hours,
         "profit_usd": float(table["site.profit_usd"].sum()),
@@ -149,9 +152,10 @@ def _check_closure(site: SiteModel, solution: Solution, table: pd.DataFrame) -> 
         - table["site.net_load_mw"]
     ).abs()
     if (residual > BALANCE_TOL_MW).any():
-        t = residual.idxmax()
+        worst = int(np.argmax(residual.to_numpy()))
         raise SolveError(
-            f"power balance does not close at {t}: residual {residual[t]} MW"
+            f"power balance does not close at {residual.index[worst]}: "
+            f"residual {residual.iloc[worst]} MW"
         )
     lp = solution.lp
     tol = 1e-6 * np.maximum(1.0, np.abs(solution.x))

@@ -126,7 +126,7 @@ def _solve(model: Any, opts: SolveOptions) -> Solution:
 
 
 def _highs(lp: CompiledLP, opts: SolveOptions) -> highspy.Highs:
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", bool(opts.verbose))
     h.setOptionValue("solver", opts.method)
     h.setOptionValue("presolve", "on" if opts.presolve else "off")

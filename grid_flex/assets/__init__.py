@@ -16,7 +16,7 @@ from grid_flex.model.terms import AssetModule
 #: Scenario ``type`` → module providing ``resolve`` and ``build``.
 REGISTRY: Final[MappingProxyType[str, AssetModule]] = MappingProxyType(
     {
-        "asic_fleet": mining,  # type: ignore[dict-item]
-        "battery": battery,  # type: ignore[dict-item]
+        "asic_fleet": mining,
+        "battery": battery,
     }
 )

@@ -396,7 +396,7 @@ class LinearLayer:
         )
         comp = pyo.Expression(expr=body, doc=doc)
         block.add_component(name, comp)
-        self.totals[name] = (comp, c, float(total.const[0]))
+        self.totals[name] = (comp, c.astype(float), float(total.const[0]))
         return comp
 
     def set_objective(

@@ -13,7 +13,7 @@ asset kind.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -62,6 +62,7 @@ class BuildContext:
         self, name: str, expr: LinExpr, sense: Any, rhs: Any = 0.0, *, doc: str
     ) -> Any:
         """A constraint family indexed by T (or scalar when ``expr`` has one row)."""
+        labels: Sequence[Any]
         if expr.n == self.n:
             index, labels = self.T, self.inputs.labels
         elif expr.n == 1:
