@@ -322,9 +322,10 @@ def subsidy_btc(index: pd.DatetimeIndex, d: HashpriceDerivation) -> FloatArray:
 
 
 def hashprice_series(
-    hp: Hashprice, scenario: Scenario, base_dir: Path, index: pd.DatetimeIndex
+    hp: Hashprice, base_dir: str | Path, index: pd.DatetimeIndex
 ) -> FloatArray:
     """Hashprice per interval [USD per TH/s per day] (domain.md §1.2)."""
+    base_dir = Path(base_dir)
     n = len(index)
     if hp.usd_per_ths_day is not None:
         return np.full(n, hp.usd_per_ths_day)
@@ -413,7 +414,7 @@ def prepare_inputs(
             scenario.energy.price, scenario, base, index, "energy.price"
         )
         hashprice = (
-            hashprice_series(scenario.hashprice, scenario, base, index)
+            hashprice_series(scenario.hashprice, base, index)
             if scenario.hashprice is not None
             else None
         )
