@@ -96,7 +96,7 @@ def _merge_assets(data: dict[str, Any], patch: dict[str, Any], origin: str) -> N
     by_id = {a.get("id"): i for i, a in enumerate(entries) if isinstance(a, dict)}
     for asset_id, fields in assets.items():
         if asset_id not in by_id:
-            known = ", ".join(sorted(map(str, by_id)))
+            known = ", ".join(repr(str(i)) for i in sorted(map(str, by_id)))
             raise ScenarioError(
                 origin, [f"assets.{asset_id}: no asset with that id (have {known})"]
             )

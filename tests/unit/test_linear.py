@@ -20,7 +20,7 @@ def layer_and_vars():
 
 
 def test_arithmetic_evaluates_like_numpy(layer_and_vars):
-    _, layer, x, y = layer_and_vars
+    _, _, x, y = layer_and_vars
     values = np.array([1.0, 2.0, 3.0, 4.0, 10.0, 20.0, 30.0, 40.0])
     w = np.array([1.0, -2.0, 0.5, 3.0])
     expr = 2.0 * x.expr - y.expr * w + 5.0
@@ -32,7 +32,7 @@ def test_arithmetic_evaluates_like_numpy(layer_and_vars):
 
 
 def test_take_shift_and_stack(layer_and_vars):
-    _, layer, x, y = layer_and_vars
+    _, _, x, y = layer_and_vars
     values = np.arange(8, dtype=float)
     expr = x.expr + 10 * y.expr
     full = expr.value(values)
