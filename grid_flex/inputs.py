@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from grid_flex.assets import REGISTRY
+from grid_flex.assets import REGISTRY as ASSETS
 from grid_flex.conventions import (
     BLOCK_INTERVAL_S,
     HOURS_PER_DAY,
@@ -30,6 +30,8 @@ from grid_flex.io.catalog import Catalog, load_catalog
 from grid_flex.io.timeseries import fill_missing, format_stamp, read_csv_series
 from grid_flex.io.units import convert
 from grid_flex.model.linear import FloatArray
+from grid_flex.model.terms import ResolveContext
+from grid_flex.programs import REGISTRY as PROGRAMS
 from grid_flex.resources import data_dir
 from grid_flex.schema import series as ss
 from grid_flex.schema.scenario import (
@@ -64,7 +66,9 @@ class ModelInputs:
     import_limit_mw, export_limit_mw : ndarray
         Interconnection limits per interval [MW].
     assets : tuple
-        Resolved parameters, one per scenario asset, in scenario order.
+        ``(type, params)`` per scenario asset, in scenario order.
+    programs : tuple
+        ``(type, params)`` per scenario program, in scenario order.
     scenario : Scenario
         The validated scenario these inputs came from.
     """
@@ -79,6 +83,7 @@ class ModelInputs:
     export_limit_mw: FloatArray
     assets: tuple[tuple[str, Any], ...]
     scenario: Scenario
+    programs: tuple[tuple[str, Any], ...] = ()
 
     @property
     def labels(self) -> Sequence[Any]:
@@ -354,17 +359,47 @@ def hashprice_series(
 
 
 # ---- the stage -----------------------------------------------------------------------
-def resolve_assets(scenario: Scenario, catalog: Catalog) -> tuple[tuple[str, Any], ...]:
-    """Resolve every asset entry against the catalogue (no data read)."""
-    assets = []
-    for i, entry in enumerate(scenario.assets):
+def resolve_entries(
+    entries: Sequence[Any], registry: Mapping[str, Any], rctx: ResolveContext, what: str
+) -> tuple[tuple[str, Any], ...]:
+    """Resolve asset or program entries with their modules."""
+    out = []
+    for i, entry in enumerate(entries):
         try:
-            assets.append((entry.type, REGISTRY[entry.type].resolve(entry, catalog)))
+            out.append((entry.type, registry[entry.type].resolve(entry, rctx)))
         except CatalogError as exc:
             raise ScenarioError(
-                f"assets[{i}].model", [f"assets[{i}].model ({entry.id}): {exc}"]
+                f"{what}[{i}].model", [f"{what}[{i}].model ({entry.id}): {exc}"]
             ) from exc
-    return tuple(assets)
+    return tuple(out)
+
+
+def _no_data(spec: Any, field: str, expect: tuple[str, ...]) -> FloatArray:
+    """Series loader for checks that must not read data: a constant placeholder."""
+    raise _DataNeeded
+
+
+class _DataNeeded(Exception):
+    """Raised by :func:`_no_data` when a module needs a series during a dry check."""
+
+
+def resolve_context(
+    scenario: Scenario, catalog: Catalog, index: pd.DatetimeIndex, base_dir: Path | None
+) -> ResolveContext:
+    """A :class:`ResolveContext` on the horizon (``base_dir=None``: no data reads)."""
+
+    def load(spec: Any, field: str, expect: tuple[str, ...]) -> FloatArray:
+        assert base_dir is not None
+        s = load_on_horizon(spec, base_dir, index, field=field)
+        _expect_quantity(s, expect, field, " or ".join(f"{e}*" for e in expect))
+        return s.to_numpy(dtype=float)
+
+    return ResolveContext(
+        catalog=catalog,
+        index=index,
+        timestep_h=timestep_h(index).to_numpy(),
+        load=load if base_dir is not None else _no_data,
+    )
 
 
 @contextlib.contextmanager
@@ -383,13 +418,23 @@ def _naming(scenario: Scenario) -> Iterator[None]:
         raise DataError(f"{origin}: {exc}") from exc
 
 
-def check_scenario(
-    scenario: Scenario, catalog: Catalog | None = None
-) -> tuple[pd.DatetimeIndex, tuple[tuple[str, Any], ...]]:
-    """Checks that need no data file: the horizon and the catalogue references."""
+def check_scenario(scenario: Scenario, catalog: Catalog | None = None) -> None:
+    """Checks that need no data file: the horizon and the catalogue references.
+
+    Modules that need a series to check their entry are skipped here; they are
+    checked by :func:`prepare_inputs`.
+    """
     cat = catalog if catalog is not None else load_catalog()
     with _naming(scenario):
-        return horizon_index(scenario.horizon), resolve_assets(scenario, cat)
+        index = horizon_index(scenario.horizon)
+        rctx = resolve_context(scenario, cat, index, None)
+        for entries, registry, what in (
+            (scenario.assets, ASSETS, "assets"),
+            (scenario.programs, PROGRAMS, "programs"),
+        ):
+            for entry in entries:
+                with contextlib.suppress(_DataNeeded):
+                    resolve_entries([entry], registry, rctx, what)
 
 
 def prepare_inputs(
@@ -407,9 +452,13 @@ def prepare_inputs(
         Equipment catalogue; the bundled one by default.
     """
     base = Path(base_dir)
-    index, assets = check_scenario(scenario, catalog)
+    cat = catalog if catalog is not None else load_catalog()
     with _naming(scenario):
-        dt_h = timestep_h(index).to_numpy()
+        index = horizon_index(scenario.horizon)
+        rctx = resolve_context(scenario, cat, index, base)
+        assets = resolve_entries(scenario.assets, ASSETS, rctx, "assets")
+        programs = resolve_entries(scenario.programs, PROGRAMS, rctx, "programs")
+        dt_h = rctx.timestep_h
         price = price_series(
             scenario.energy.price, scenario, base, index, "energy.price"
         )
@@ -430,4 +479,5 @@ def prepare_inputs(
         export_limit_mw=np.full(n, scenario.site.export_limit_mw),
         assets=assets,
         scenario=scenario,
+        programs=programs,
     )

@@ -169,11 +169,13 @@ def summary_text(results: Results) -> str:
     for key, label in SITE_ROWS:
         if key in s:
             lines.append(f"  {label:<{width}}  {_fmt(s[key]):>16}")
-    for aid, kpis in s["assets"].items():
+    for aid, kpis in [*s["assets"].items(), *s.get("programs", {}).items()]:
         lines += ["", f"  {aid} ({kpis['type']})"]
         kw = max(len(k) for k in kpis)
         lines += [
-            f"    {k:<{kw}}  {_fmt(v):>16}" for k, v in kpis.items() if k != "type"
+            f"    {k:<{kw}}  {_fmt(v):>16}"
+            for k, v in kpis.items()
+            if k != "type" and not isinstance(v, dict | list)
         ]
     if results.timings_s:
         total = sum(results.timings_s.values())

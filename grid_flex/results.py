@@ -18,6 +18,7 @@ from grid_flex.conventions import index_step
 from grid_flex.errors import SolveError
 from grid_flex.model.build import SiteModel
 from grid_flex.model.linear import FloatArray
+from grid_flex.model.terms import Evaluation
 from grid_flex.solve import Solution
 
 #: Absolute tolerance of the closure checks [MW] and relative one for money.
@@ -54,10 +55,10 @@ class Results:
         """The summary flattened to one Series (``assets.<id>.<kpi>`` for assets)."""
         flat: dict[str, Any] = {}
         for key, value in self.summary.items():
-            if key == "assets":
+            if key in ("assets", "programs"):
                 for aid, kpis in value.items():
                     for k, v in kpis.items():
-                        flat[f"assets.{aid}.{k}"] = v
+                        flat[f"{key}.{aid}.{k}"] = v
             else:
                 flat[key] = value
         return pd.Series(flat, name="value")
@@ -96,13 +97,32 @@ def extract(site: SiteModel, solution: Solution) -> Results:
             cols[f"{aid}.{name}"] = arr
         kpis: dict[str, Any] = {"type": kinds[aid]}
         if terms.kpis is not None:
-            kpis |= terms.kpis(values)
+            kpis |= terms.kpis(Evaluation(values, solution.family_duals, dt))
         kpis["energy_cost_usd"] = float(energy_cost.sum())
         kpis["net_value_usd"] = float(values["net_value_usd"].sum())
         asset_kpis[aid] = kpis
         agg = by_kind.setdefault(kinds[aid], {"revenue_usd": 0.0, "value_usd": 0.0})
         agg["revenue_usd"] += float(revenue.sum())
         agg["value_usd"] += kpis["net_value_usd"]
+
+    program_kpis: dict[str, dict[str, Any]] = {}
+    pkinds = {p.id: kind for kind, p in inputs.programs}
+    site_values = {k.removeprefix("site."): v for k, v in cols.items()}
+    for pid, pterms in site.programs.items():
+        values = dict(site_values)
+        values |= {q.name: q.expr.value(x) for q in pterms.outputs}
+        values["revenue_usd"] = pterms.revenue_usd.value(x)
+        values["cost_usd"] = pterms.cost_usd.value(x)
+        for q in pterms.outputs:
+            cols[f"{pid}.{q.name}"] = values[q.name]
+        cols[f"{pid}.revenue_usd"] = values["revenue_usd"]
+        cols[f"{pid}.cost_usd"] = values["cost_usd"]
+        pk: dict[str, Any] = {"type": pkinds[pid]}
+        if pterms.kpis is not None:
+            pk |= pterms.kpis(Evaluation(values, solution.family_duals, dt))
+        pk["revenue_usd"] = float(values["revenue_usd"].sum())
+        pk["cost_usd"] = float(values["cost_usd"].sum())
+        program_kpis[pid] = pk
 
     table = pd.DataFrame(cols, index=inputs.index)
     _check_closure(site, solution, table)
@@ -135,6 +155,7 @@ def extract(site: SiteModel, solution: Solution) -> Results:
         if bought > 0
         else float("nan"),
         "assets": asset_kpis,
+        "programs": program_kpis,
     }
     return Results(
         objective_usd=solution.objective,

@@ -22,9 +22,14 @@ from typing import Literal
 import numpy as np
 
 from grid_flex.errors import ScenarioError
-from grid_flex.io.catalog import Catalog
 from grid_flex.model.linear import FloatArray, LinExpr
-from grid_flex.model.terms import AssetTerms, BuildContext, Quantity
+from grid_flex.model.terms import (
+    AssetTerms,
+    BuildContext,
+    Evaluation,
+    Quantity,
+    ResolveContext,
+)
 from grid_flex.schema.assets import BatteryEntry
 
 
@@ -46,9 +51,9 @@ class BatteryParams:
     final_soc: Literal["cyclic", "free"] | float
 
 
-def resolve(entry: BatteryEntry, catalog: Catalog) -> BatteryParams:
+def resolve(entry: BatteryEntry, rctx: ResolveContext) -> BatteryParams:
     """Scenario entry + catalogue unit → :class:`BatteryParams`."""
-    spec = catalog.get_battery(entry.model)
+    spec = rctx.catalog.get_battery(entry.model)
     count = entry.count or 1
     energy = (
         entry.energy_mwh if entry.energy_mwh is not None else count * spec.energy_mwh
@@ -149,7 +154,8 @@ def build(ctx: BuildContext, params: BatteryParams) -> AssetTerms:
         ctx.block, "net_load_mw", ctx.T, net, doc=f"{who}: charge − discharge [MW]"
     )
 
-    def kpis(values: dict[str, FloatArray]) -> dict[str, float]:
+    def kpis(ev: Evaluation) -> dict[str, float]:
+        values = ev.values
         c, d = values["charge_mw"], values["discharge_mw"]
         both = np.minimum(c, d) > 1e-6 * p
         return {
@@ -174,4 +180,6 @@ def build(ctx: BuildContext, params: BatteryParams) -> AssetTerms:
         ),
         kpis=kpis,
         capacity_mw=p,
+        flex_down_mw=net + p,
+        flex_up_mw=p - net,
     )

@@ -25,9 +25,14 @@ import pyomo.environ as pyo
 
 from grid_flex.conventions import HOURS_PER_DAY, mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
-from grid_flex.io.catalog import Catalog
 from grid_flex.model.linear import FloatArray
-from grid_flex.model.terms import AssetTerms, BuildContext, Quantity
+from grid_flex.model.terms import (
+    AssetTerms,
+    BuildContext,
+    Evaluation,
+    Quantity,
+    ResolveContext,
+)
 from grid_flex.schema.assets import AsicFleetEntry
 
 
@@ -44,6 +49,7 @@ class FleetParams:
     pool_fee_frac: float
     opex_usd_per_mwh: float
     curve: tuple[tuple[float, float], ...]
+    cooling: str = "air"
 
     @property
     def efficiency_j_per_th(self) -> float:
@@ -75,9 +81,9 @@ class FleetParams:
         return float(self.segment_width_mw @ self.segment_ths_per_mw)
 
 
-def resolve(entry: AsicFleetEntry, catalog: Catalog) -> FleetParams:
+def resolve(entry: AsicFleetEntry, rctx: ResolveContext) -> FleetParams:
     """Scenario entry + catalogue model → :class:`FleetParams`."""
-    spec = catalog.get_asic(entry.model)
+    spec = rctx.catalog.get_asic(entry.model)
     if entry.count is not None:
         units = float(entry.count)
     else:
@@ -104,6 +110,7 @@ def resolve(entry: AsicFleetEntry, catalog: Catalog) -> FleetParams:
         pool_fee_frac=entry.pool_fee_frac,
         opex_usd_per_mwh=entry.opex_usd_per_mwh,
         curve=tuple(points),
+        cooling=spec.cooling,
     )
 
 
@@ -160,7 +167,8 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
     cost = power * (params.opex_usd_per_mwh * dt)
     hp = inputs.hashprice_usd_per_ths_day
 
-    def kpis(values: dict[str, FloatArray]) -> dict[str, float]:
+    def kpis(ev: Evaluation) -> dict[str, float]:
+        values = ev.values
         p = values["power_mw"]
         h = values["hashrate_ths"]
         p_max = params.max_power_mw
@@ -202,4 +210,8 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
         ),
         kpis=kpis,
         capacity_mw=params.max_power_mw,
+        heat_mwth=power,  # every MWh an ASIC draws leaves it as heat
+        cooling=params.cooling,
+        flex_down_mw=power,
+        flex_up_mw=params.max_power_mw - power,
     )

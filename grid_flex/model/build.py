@@ -7,11 +7,14 @@ Structure of a built site block ``s`` (all plain Pyomo components)::
     s.grid_export_mw[t]          Var, 0 ≤ · ≤ export limit (if export allowed)  [MW]
     s.power_balance[t]           import − export = Σ_assets net load
     s.asset[id]                  one block per asset, built by its module
+    s.program[id]                one block per grid program (emissions, tariffs, ...)
     s.profit_usd                 Expression: revenues − costs − energy cost     [USD]
     s.objective                  maximise profit (unless ``objective=False``)
 
 Energy cost per interval is ``import · (price + adders) · Δt − export · export price ·
-Δt``. The balance and the objective only sum the terms the asset modules return.
+Δt``. The balance and the objective only sum the terms the asset and program modules
+return. Assets are built in phases (heat recovery after the assets whose heat it
+uses), then programs, which see the whole site.
 """
 
 from __future__ import annotations
@@ -24,10 +27,17 @@ from typing import Any
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
-from grid_flex.assets import REGISTRY
+from grid_flex.assets import REGISTRY as ASSETS
 from grid_flex.inputs import ModelInputs
 from grid_flex.model.linear import LinearLayer, LinExpr, attach_layer
-from grid_flex.model.terms import AssetTerms, BuildContext, Quantity
+from grid_flex.model.terms import (
+    AssetTerms,
+    BuildContext,
+    ProgramTerms,
+    Quantity,
+    SiteTerms,
+)
+from grid_flex.programs import REGISTRY as PROGRAMS
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,8 @@ class SiteModel:
     inputs: ModelInputs
     assets: dict[str, AssetTerms]
     site_outputs: tuple[Quantity, ...]
+    programs: dict[str, ProgramTerms]
+    site_terms: SiteTerms
     energy_cost_usd: LinExpr
     profit_usd: LinExpr
 
@@ -84,6 +96,7 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
         outputs = [
             Quantity("grid_import_mw", imp.expr),
         ]
+        export_expr: LinExpr | None = None
         if exporting:
             exp = layer.add_var(
                 block,
@@ -98,13 +111,20 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
                 inputs.export_price_usd_per_mwh * dt
             )
             outputs.append(Quantity("grid_export_mw", exp.expr))
+            export_expr = exp.expr
 
         asset_ids = [p.id for _, p in inputs.assets]
         block.asset = pyo.Block(asset_ids, doc="one block per asset, by scenario id")
-        terms: dict[str, AssetTerms] = {}
-        for kind, params in inputs.assets:
-            ctx = BuildContext(block.asset[params.id], layer, inputs, block.T)
-            terms[params.id] = REGISTRY[kind].build(ctx, params)
+        built: dict[str, AssetTerms] = {}
+        phases = sorted(
+            inputs.assets, key=lambda a: getattr(ASSETS[a[0]], "PHASE", 0)
+        )  # stable: scenario order within a phase
+        for kind, params in phases:
+            ctx = BuildContext(
+                block.asset[params.id], layer, inputs, block.T, built=dict(built)
+            )
+            built[params.id] = ASSETS[kind].build(ctx, params)
+        terms = {p.id: built[p.id] for _, p in inputs.assets}
 
         net_load = LinExpr.zeros(n)
         revenue = LinExpr.zeros(n)
@@ -122,6 +142,28 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
             doc="site power balance: import − export = Σ asset net load",
             labels=inputs.labels,
         )
+        site_terms = SiteTerms(
+            grid_import_mw=imp.expr,
+            grid_export_mw=export_expr,
+            net_load_mw=net_load,
+            assets=terms,
+            kinds={p.id: kind for kind, p in inputs.assets},
+        )
+        program_ids = [p.id for _, p in inputs.programs]
+        block.program = pyo.Block(program_ids, doc="one block per grid program, by id")
+        programs: dict[str, ProgramTerms] = {}
+        for kind, params in inputs.programs:
+            ctx = BuildContext(
+                block.program[params.id],
+                layer,
+                inputs,
+                block.T,
+                built=terms,
+                site=site_terms,
+            )
+            programs[params.id] = PROGRAMS[kind].build(ctx, params)
+            revenue = revenue + programs[params.id].revenue_usd
+            cost = cost + programs[params.id].cost_usd
         profit = revenue - cost - energy_cost
         outputs += [
             Quantity("net_load_mw", net_load),
@@ -148,6 +190,8 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
         inputs=inputs,
         assets=terms,
         site_outputs=tuple(outputs),
+        programs=programs,
+        site_terms=site_terms,
         energy_cost_usd=energy_cost,
         profit_usd=profit,
     )

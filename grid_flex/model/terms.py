@@ -1,38 +1,167 @@
-"""The contract between the site model and the asset modules.
+"""The contract between the site model and the asset and program modules.
 
-Each asset kind is one module in :mod:`grid_flex.assets` exposing
+Each asset kind is one module in :mod:`grid_flex.assets`, each program kind one module
+in :mod:`grid_flex.programs`, exposing
 
-* ``resolve(entry, catalog) -> params``: scenario entry + catalogue → frozen parameters
-  (no time series: those live in :class:`~grid_flex.inputs.ModelInputs`);
-* ``build(ctx, params) -> AssetTerms``: declares its variables and constraints on its
-  own block ``ctx.block`` and returns the terms the site sums.
+* ``resolve(entry, rctx) -> params``: scenario entry → frozen parameters, reading the
+  catalogue and any series it needs through a :class:`ResolveContext` (so that files
+  are read in the input stage, never while building);
+* ``build(ctx, params) -> AssetTerms | ProgramTerms``: declares variables and
+  constraints on its own block ``ctx.block`` and returns the terms the site sums.
+
+An asset module may set ``PHASE = 1`` to be built after the plain electrical assets
+(heat recovery needs the heat its sources produce: it reads ``ctx.built``). Programs are
+built after every asset and receive the site's terms in ``ctx.site``.
 
 The site balance and the objective only sum registered terms; nothing central names an
-asset kind.
+asset or program kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+import pandas as pd
 
-from grid_flex.model.linear import FloatArray, LinearLayer, LinExpr, VarArray
+from grid_flex.model.linear import (
+    ConstraintArray,
+    FloatArray,
+    LinearLayer,
+    LinExpr,
+    VarArray,
+)
 
 if TYPE_CHECKING:
     from grid_flex.inputs import ModelInputs
+    from grid_flex.io.catalog import Catalog
+
+
+@dataclass(frozen=True)
+class ResolveContext:
+    """What ``resolve`` gets: the catalogue, the horizon and a series loader.
+
+    Attributes
+    ----------
+    catalog : Catalog
+        Equipment catalogue.
+    index : pandas.DatetimeIndex
+        The horizon's UTC interval starts.
+    timestep_h : ndarray
+        Interval lengths [h].
+    load : callable
+        ``load(spec, field, expect) -> ndarray`` reads a declared series, checks that
+        its quantity name starts with one of ``expect`` (e.g. ``("co2_",)``), and returns
+        it on the horizon in canonical units.
+    """
+
+    catalog: Catalog
+    index: pd.DatetimeIndex
+    timestep_h: FloatArray
+    load: Callable[[Any, str, tuple[str, ...]], FloatArray]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Solved values handed to a module's ``kpis`` function."""
+
+    values: Mapping[str, FloatArray]
+    dual: Callable[[ConstraintArray], FloatArray]
+    timestep_h: FloatArray
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A per-interval result a module reports, with its unit in ``name``."""
+
+    name: str
+    expr: LinExpr
+
+
+KpiFunction = Callable[[Evaluation], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class AssetTerms:
+    """What an asset contributes to the site.
+
+    Attributes
+    ----------
+    net_load_mw : LinExpr
+        Power drawn from the site bus per interval, + = load [MW].
+    cost_usd : LinExpr
+        Costs per interval other than energy (opex, wear, penalties) [USD].
+    revenue_usd : LinExpr
+        Revenue per interval (hashing, compute, heat) [USD].
+    outputs : tuple of Quantity
+        Per-interval quantities for the results table (decisions, hashrate, ...).
+    kpis : callable, optional
+        ``kpis(evaluation) -> dict`` of summary figures.
+    capacity_mw : float, optional
+        Most power the asset can draw [MW].
+    heat_mwth : LinExpr, optional
+        Heat the asset releases per interval, available for recovery [MWth].
+    cooling : str, optional
+        How that heat leaves the asset (``air``, ``immersion``, ``hydro``).
+    emissions_tco2 : LinExpr, optional
+        Direct emissions per interval; negative for avoided emissions [tCO2].
+    flex_down_mw, flex_up_mw : LinExpr, optional
+        How much the asset could reduce / increase its net load in each interval
+        (the headroom grid programs may sell) [MW].
+    """
+
+    net_load_mw: LinExpr
+    cost_usd: LinExpr
+    revenue_usd: LinExpr
+    outputs: tuple[Quantity, ...] = ()
+    kpis: KpiFunction | None = None
+    capacity_mw: float | None = None
+    heat_mwth: LinExpr | None = None
+    cooling: str | None = None
+    emissions_tco2: LinExpr | None = None
+    flex_down_mw: LinExpr | None = None
+    flex_up_mw: LinExpr | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SiteTerms:
+    """The site as programs see it (all per interval)."""
+
+    grid_import_mw: LinExpr
+    grid_export_mw: LinExpr | None
+    net_load_mw: LinExpr
+    assets: Mapping[str, AssetTerms]
+    kinds: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ProgramTerms:
+    """What a grid program contributes: money per interval, results and KPIs."""
+
+    cost_usd: LinExpr
+    revenue_usd: LinExpr
+    outputs: tuple[Quantity, ...] = ()
+    kpis: KpiFunction | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class BuildContext:
-    """What a builder gets: its block, the shared layer and the prepared inputs."""
+    """What a builder gets: its block, the shared layer and the prepared inputs.
+
+    ``built`` holds the terms of the assets built so far (by id); ``site`` is set for
+    programs only.
+    """
 
     block: Any
     layer: LinearLayer
     inputs: ModelInputs
     T: Any
+    built: Mapping[str, AssetTerms] = field(default_factory=dict)
+    site: SiteTerms | None = None
 
     @property
     def n(self) -> int:
@@ -53,15 +182,15 @@ class BuildContext:
         doc: str,
         scalar: bool = False,
     ) -> VarArray:
-        """A variable family on this block, indexed by T unless ``scalar``."""
+        """Add a variable family on this block, indexed by T unless ``scalar``."""
         return self.layer.add_var(
             self.block, name, None if scalar else self.T, lb=lb, ub=ub, doc=doc
         )
 
     def constraint(
         self, name: str, expr: LinExpr, sense: Any, rhs: Any = 0.0, *, doc: str
-    ) -> Any:
-        """A constraint family indexed by T (or scalar when ``expr`` has one row)."""
+    ) -> ConstraintArray:
+        """Add a constraint family indexed by T (scalar when ``expr`` has one row)."""
         labels: Sequence[Any]
         if expr.n == self.n:
             index, labels = self.T, self.inputs.labels
@@ -73,49 +202,38 @@ class BuildContext:
             self.block, name, index, expr, sense, rhs, doc=doc, labels=labels
         )
 
+    def rows(
+        self,
+        name: str,
+        expr: LinExpr,
+        sense: Any,
+        rhs: Any = 0.0,
+        *,
+        doc: str,
+        labels: Sequence[Any],
+    ) -> ConstraintArray:
+        """Add a constraint family with its own row count, indexed 0..k−1."""
+        import pyomo.environ as pyo
 
-@dataclass(frozen=True)
-class Quantity:
-    """A per-interval result an asset reports, with its unit in ``name``."""
+        index = pyo.Set(initialize=range(expr.n), ordered=True)
+        self.block.add_component(f"{name}_index", index)
+        return self.layer.add_constraint(
+            self.block, name, index, expr, sense, rhs, doc=doc, labels=labels
+        )
 
-    name: str
-    expr: LinExpr
-
-
-@dataclass(frozen=True)
-class AssetTerms:
-    """What an asset contributes to the site.
-
-    Attributes
-    ----------
-    net_load_mw : LinExpr
-        Power drawn from the site bus per interval, + = load [MW].
-    cost_usd : LinExpr
-        Costs per interval other than energy (opex, degradation, penalties) [USD].
-    revenue_usd : LinExpr
-        Revenue per interval (hashing, compute, heat) [USD].
-    outputs : tuple of Quantity
-        Per-interval quantities for the results table (decisions, hashrate, ...).
-    kpis : callable
-        ``kpis(values) -> dict`` of summary figures, given the evaluated outputs.
-    """
-
-    net_load_mw: LinExpr
-    cost_usd: LinExpr
-    revenue_usd: LinExpr
-    outputs: tuple[Quantity, ...] = ()
-    kpis: Callable[[dict[str, FloatArray]], dict[str, float]] | None = None
-    capacity_mw: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    def expression(self, name: str, expr: LinExpr, *, doc: str) -> Any:
+        """Expose a per-interval (or scalar) expression as a Pyomo ``Expression``."""
+        index = self.T if expr.n == self.n else None
+        return self.layer.add_expression(self.block, name, index, expr, doc=doc)
 
 
 class AssetModule(Protocol):
-    """The two functions every asset module provides."""
+    """The two functions every asset or program module provides."""
 
-    def resolve(self, entry: Any, catalog: Any) -> Any:  # pragma: no cover - protocol
+    def resolve(self, entry: Any, rctx: ResolveContext) -> Any:  # pragma: no cover
         """Turn a scenario entry into frozen parameters."""
         ...
 
-    def build(self, ctx: BuildContext, params: Any) -> AssetTerms:  # pragma: no cover
-        """Declare the asset's LP on ``ctx.block`` and return its terms."""
+    def build(self, ctx: BuildContext, params: Any) -> Any:  # pragma: no cover
+        """Declare the module's LP on ``ctx.block`` and return its terms."""
         ...

@@ -14,6 +14,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from grid_flex.schema.assets import AssetEntry
 from grid_flex.schema.base import NonNegativeFloat, PositiveFloat, StrictModel
+from grid_flex.schema.programs import ProgramEntry
 from grid_flex.schema.series import SeriesSpec
 
 #: Default block subsidy schedule: (first day in UTC, subsidy [BTC/block]).
@@ -189,6 +190,9 @@ class Scenario(StrictModel):
         default=None, description="Required when the site has ASIC fleets"
     )
     assets: list[AssetEntry] = Field(min_length=1)
+    programs: list[ProgramEntry] = Field(
+        default_factory=list, description="Grid programs and policies (by type)"
+    )
     economics: Economics = Field(default_factory=Economics)
     solver: SolverSettings = Field(default_factory=SolverSettings)
     outputs: Outputs = Field(default_factory=Outputs)
@@ -196,6 +200,12 @@ class Scenario(StrictModel):
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
         ids = [a.id for a in self.assets]
+        program_ids = [p.id for p in self.programs]
+        clash = sorted({i for i in program_ids if program_ids.count(i) > 1 or i in ids})
+        if clash:
+            raise ValueError(
+                f"program ids must be unique and differ from asset ids: {clash}"
+            )
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"asset ids must be unique; repeated: {', '.join(dupes)}")
