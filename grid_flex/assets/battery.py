@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 
 from grid_flex.errors import ScenarioError
-from grid_flex.model.linear import FloatArray, LinExpr
+from grid_flex.model.linear import LinExpr
 from grid_flex.model.terms import (
     AssetTerms,
     BuildContext,

@@ -52,9 +52,9 @@ class ResolveContext:
     timestep_h : ndarray
         Interval lengths [h].
     load : callable
-        ``load(spec, field, expect) -> ndarray`` reads a declared series, checks that
-        its quantity name starts with one of ``expect`` (e.g. ``("co2_",)``), and returns
-        it on the horizon in canonical units.
+        ``load(spec, field, expect) -> ndarray`` reads a declared series, checks
+        that its quantity name starts with one of ``expect`` (e.g. ``("co2_",)``),
+        and returns it on the horizon in canonical units.
     """
 
     catalog: Catalog
