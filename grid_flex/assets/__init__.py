@@ -10,7 +10,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
-from grid_flex.assets import battery, mining
+from grid_flex.assets import battery, compute, heat, mining
 from grid_flex.model.terms import AssetModule
 
 #: Scenario ``type`` → module providing ``resolve`` and ``build``.
@@ -18,5 +18,7 @@ REGISTRY: Final[MappingProxyType[str, AssetModule]] = MappingProxyType(
     {
         "asic_fleet": mining,
         "battery": battery,
+        "gpu_cluster": compute,
+        "heat_recovery": heat,
     }
 )

@@ -110,7 +110,7 @@ def resolve(entry: AsicFleetEntry, rctx: ResolveContext) -> FleetParams:
         pool_fee_frac=entry.pool_fee_frac,
         opex_usd_per_mwh=entry.opex_usd_per_mwh,
         curve=tuple(points),
-        cooling=spec.cooling,
+        cooling=entry.cooling or spec.cooling,
     )
 
 

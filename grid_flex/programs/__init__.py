@@ -11,6 +11,9 @@ from types import MappingProxyType
 from typing import Final
 
 from grid_flex.model.terms import AssetModule
+from grid_flex.programs import emissions
 
 #: Scenario ``type`` → module providing ``resolve`` and ``build``.
-REGISTRY: Final[MappingProxyType[str, AssetModule]] = MappingProxyType({})
+REGISTRY: Final[MappingProxyType[str, AssetModule]] = MappingProxyType(
+    {"emissions": emissions}
+)

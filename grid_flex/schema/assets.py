@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -13,7 +14,8 @@ from grid_flex.schema.base import (
     SnakeId,
     StrictModel,
 )
-from grid_flex.schema.catalog import CurvePoint
+from grid_flex.schema.catalog import Cooling, CurvePoint
+from grid_flex.schema.series import SeriesSpec
 
 
 class AsicFleetEntry(StrictModel):
@@ -35,6 +37,10 @@ class AsicFleetEntry(StrictModel):
     pool_fee_frac: Fraction = Field(default=0.02, description="Pool fee [-]")
     opex_usd_per_mwh: NonNegativeFloat = Field(
         default=0.0, description="Variable operating cost per MWh consumed [USD/MWh]"
+    )
+    cooling: Cooling | None = Field(
+        default=None,
+        description="How the fleet is cooled (sets heat capture); default: catalogue",
     )
     hashrate_curve: Literal["catalog", "linear"] | list[CurvePoint] = Field(
         default="catalog",
@@ -95,4 +101,195 @@ class BatteryEntry(StrictModel):
         return self
 
 
-AssetEntry = Annotated[AsicFleetEntry | BatteryEntry, Field(discriminator="type")]
+class TrainingJob(StrictModel):
+    """A training job: work to deliver between a release time and a deadline.
+
+    Work is given in GPU-hours or in MWh of IT energy (at the GPUs, before PUE). The
+    LP has no on/off decisions: ``min_power_frac`` is a floor in every interval of the
+    job's window, ``max_power_frac`` a ceiling, both as shares of the cluster's IT
+    power. Work not delivered by the deadline is reported and penalised, so an
+    impossible job is undelivered work, not an infeasible model.
+    """
+
+    id: SnakeId
+    release: dt.datetime = Field(description="Earliest start (local if naive)")
+    deadline: dt.datetime = Field(description="Work must be done by then")
+    work_gpu_h: PositiveFloat | None = Field(default=None, description="[GPU-h]")
+    work_mwh: PositiveFloat | None = Field(
+        default=None, description="IT energy the job needs [MWh]"
+    )
+    min_power_frac: Fraction = Field(
+        default=0.0, description="Floor on the job's share of the cluster [-]"
+    )
+    max_power_frac: Fraction = Field(
+        default=1.0, description="Ceiling on the job's share of the cluster [-]"
+    )
+    revenue_usd_per_gpu_h: NonNegativeFloat | None = Field(
+        default=None, description="Paid per GPU-hour delivered [USD/GPU-h]"
+    )
+    contract_value_usd: NonNegativeFloat | None = Field(
+        default=None, description="Fixed value, paid pro rata to work delivered [USD]"
+    )
+    penalty_usd_per_gpu_h: NonNegativeFloat = Field(
+        default=0.0, description="Penalty per GPU-hour not delivered [USD/GPU-h]"
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> TrainingJob:
+        if (self.work_gpu_h is None) == (self.work_mwh is None):
+            raise ValueError("give exactly one of work_gpu_h or work_mwh")
+        if (
+            self.revenue_usd_per_gpu_h is not None
+            and self.contract_value_usd is not None
+        ):
+            raise ValueError(
+                "give revenue_usd_per_gpu_h or contract_value_usd, not both"
+            )
+        if self.min_power_frac > self.max_power_frac:
+            raise ValueError("min_power_frac must not exceed max_power_frac")
+        if (self.release.tzinfo is None) != (self.deadline.tzinfo is None):
+            raise ValueError(
+                "release and deadline must both carry a UTC offset or neither"
+            )
+        if self.deadline <= self.release:
+            raise ValueError(
+                f"deadline {self.deadline} must be after release {self.release}"
+            )
+        return self
+
+
+class InferenceLoad(StrictModel):
+    """A must-serve inference or hosting load with bounded flexibility.
+
+    The load may drop by up to ``flex_frac`` for at most ``max_event_h`` hours in a row
+    and for at most ``max_events_per_month`` such events per calendar month (in the
+    LP: a rolling-window and a monthly energy limit on the reduction).
+    """
+
+    load_frac: Fraction = Field(
+        description="Share of the cluster's IT power served [-]"
+    )
+    revenue_usd_per_gpu_h: NonNegativeFloat = Field(
+        default=0.0, description="Paid per GPU-hour served [USD/GPU-h]"
+    )
+    flex_frac: Fraction = Field(
+        default=0.25, description="Largest reduction, share of the load [-]"
+    )
+    max_event_h: PositiveFloat = Field(default=3.0, description="Longest reduction [h]")
+    max_events_per_month: NonNegativeFloat = Field(
+        default=4.0, description="Reduction events allowed per month [count]"
+    )
+
+
+class GpuClusterEntry(StrictModel):
+    """A GPU cluster: catalogue nodes × count (or IT power), with facility overhead."""
+
+    type: Literal["gpu_cluster"]
+    id: SnakeId
+    model: str = Field(description="Catalogue reference, e.g. compute/nvidia_hgx_h100")
+    count: int | None = Field(default=None, gt=0, description="Number of nodes")
+    it_power_mw: PositiveFloat | None = Field(
+        default=None, description="IT power at full load, excluding PUE [MW]"
+    )
+    pue: float = Field(default=1.2, ge=1.0, le=3.0, description="Facility/IT power [-]")
+    availability_frac: Fraction = Field(default=1.0, description="Nodes available [-]")
+    idle_power_frac: Fraction = Field(
+        default=0.0, description="Share of node power drawn when idle [-]"
+    )
+    spot_usd_per_gpu_h: NonNegativeFloat | None = Field(
+        default=None, description="Spare GPU-hours sold at this rate [USD/GPU-h]"
+    )
+    training_jobs: list[TrainingJob] = Field(default_factory=list)
+    inference: InferenceLoad | None = None
+    cooling: Cooling | None = Field(default=None, description="Default: catalogue")
+
+    @model_validator(mode="after")
+    def _size(self) -> GpuClusterEntry:
+        if (self.count is None) == (self.it_power_mw is None):
+            raise ValueError("give exactly one of count or it_power_mw")
+        ids = [j.id for j in self.training_jobs]
+        if len(set(ids)) != len(ids):
+            raise ValueError("training job ids must be unique")
+        return self
+
+
+class HeatCustomer(StrictModel):
+    """A heat customer: a demand series served up to its value."""
+
+    id: SnakeId
+    demand: SeriesSpec = Field(
+        description="Heat demand: boiler fuel (DOE, mmbtu_per_h_fuel) or heat (mwth)"
+    )
+    demand_scale: PositiveFloat = Field(
+        default=1.0, description="Multiplier on the demand series (e.g. buildings) [-]"
+    )
+    boiler_eff_frac: Fraction = Field(
+        default=0.8, description="Efficiency of the boiler the heat displaces [-]"
+    )
+    supply_temp_degc: float = Field(
+        default=60.0, description="Temperature the customer needs [°C]"
+    )
+    value: Literal["avoided_fuel", "sale"] = Field(
+        default="avoided_fuel",
+        description="Value heat at the boiler fuel it saves, or at a sale price",
+    )
+    gas_price_usd_per_mmbtu: NonNegativeFloat = Field(
+        default=3.0, description="Fuel price for avoided_fuel [USD/MMBtu]"
+    )
+    sale_price_usd_per_mwhth: NonNegativeFloat | None = Field(
+        default=None, description="Heat sale price for value: sale [USD/MWhth]"
+    )
+
+    @model_validator(mode="after")
+    def _price(self) -> HeatCustomer:
+        if self.value == "sale" and self.sale_price_usd_per_mwhth is None:
+            raise ValueError("value: sale needs sale_price_usd_per_mwhth")
+        return self
+
+
+class HeatPump(StrictModel):
+    """Lifts loop heat to the customers' temperature, drawing electricity."""
+
+    cop: float = Field(default=4.0, gt=1.0, description="Heat out / electricity in [-]")
+    max_output_mwth: PositiveFloat = Field(description="Largest heat output [MWth]")
+
+
+class ThermalStorage(StrictModel):
+    """A hot-water store on the delivery side."""
+
+    capacity_mwhth: PositiveFloat
+    power_mwth: PositiveFloat
+    loss_frac_per_h: Fraction = Field(default=0.005, description="Standing loss [1/h]")
+    initial_frac: Fraction = 0.5
+
+
+class HeatRecoveryEntry(StrictModel):
+    """Captures heat from compute assets and serves heat customers."""
+
+    type: Literal["heat_recovery"]
+    id: SnakeId
+    sources: list[SnakeId] = Field(min_length=1, description="Asset ids giving heat")
+    capture_frac: Fraction | None = Field(
+        default=None,
+        description="Share of source heat captured; default by cooling "
+        "(air 0.5, immersion 0.95, hydro 0.95)",
+    )
+    loop_temp_degc: float | None = Field(
+        default=None,
+        description="Loop temperature; default by cooling (air 45, liquid 60) [°C]",
+    )
+    customers: list[HeatCustomer] = Field(min_length=1)
+    heat_pump: HeatPump | None = None
+    storage: ThermalStorage | None = None
+    dump_fan_mw_per_mwth: NonNegativeFloat = Field(
+        default=0.0, description="Fan power to reject unused heat [MW per MWth]"
+    )
+    gas_co2_tco2_per_mmbtu: NonNegativeFloat = Field(
+        default=0.05306, description="Boiler fuel emission factor [tCO2/MMBtu]"
+    )
+
+
+AssetEntry = Annotated[
+    AsicFleetEntry | BatteryEntry | GpuClusterEntry | HeatRecoveryEntry,
+    Field(discriminator="type"),
+]

@@ -1,0 +1,15 @@
+"""Placeholder: being written (see the issue). Not registered for use yet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def resolve(entry: Any, rctx: Any) -> Any:
+    """Not implemented yet."""
+    raise NotImplementedError("heat assets are not implemented yet")
+
+
+def build(ctx: Any, params: Any) -> Any:
+    """Not implemented yet."""
+    raise NotImplementedError("heat assets are not implemented yet")
