@@ -399,6 +399,7 @@ def resolve_context(
         index=index,
         timestep_h=timestep_h(index).to_numpy(),
         load=load if base_dir is not None else _no_data,
+        timezone=scenario.horizon.timezone,
     )
 
 

@@ -55,12 +55,24 @@ class ResolveContext:
         ``load(spec, field, expect) -> ndarray`` reads a declared series, checks
         that its quantity name starts with one of ``expect`` (e.g. ``("co2_",)``),
         and returns it on the horizon in canonical units.
+    timezone : str
+        The horizon's zone: naive date-times in entries are local to it.
     """
 
     catalog: Catalog
     index: pd.DatetimeIndex
     timestep_h: FloatArray
     load: Callable[[Any, str, tuple[str, ...]], FloatArray]
+    timezone: str = "UTC"
+
+    def utc(self, t: Any) -> pd.Timestamp:
+        """A scenario date-time as a UTC timestamp (naive = horizon-local)."""
+        stamp = pd.Timestamp(t)
+        if stamp.tzinfo is None:
+            stamp = stamp.tz_localize(
+                self.timezone, ambiguous="raise", nonexistent="raise"
+            )
+        return stamp.tz_convert("UTC")
 
 
 @dataclass(frozen=True)
