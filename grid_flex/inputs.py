@@ -384,7 +384,11 @@ class _DataNeeded(Exception):
 
 
 def resolve_context(
-    scenario: Scenario, catalog: Catalog, index: pd.DatetimeIndex, base_dir: Path | None
+    scenario: Scenario,
+    catalog: Catalog,
+    index: pd.DatetimeIndex,
+    base_dir: Path | None,
+    price_usd_per_mwh: FloatArray | None = None,
 ) -> ResolveContext:
     """A :class:`ResolveContext` on the horizon (``base_dir=None``: no data reads)."""
 
@@ -400,6 +404,7 @@ def resolve_context(
         timestep_h=timestep_h(index).to_numpy(),
         load=load if base_dir is not None else _no_data,
         timezone=scenario.horizon.timezone,
+        price_usd_per_mwh=price_usd_per_mwh,
     )
 
 
@@ -456,13 +461,13 @@ def prepare_inputs(
     cat = catalog if catalog is not None else load_catalog()
     with _naming(scenario):
         index = horizon_index(scenario.horizon)
-        rctx = resolve_context(scenario, cat, index, base)
-        assets = resolve_entries(scenario.assets, ASSETS, rctx, "assets")
-        programs = resolve_entries(scenario.programs, PROGRAMS, rctx, "programs")
-        dt_h = rctx.timestep_h
         price = price_series(
             scenario.energy.price, scenario, base, index, "energy.price"
         )
+        rctx = resolve_context(scenario, cat, index, base, price)
+        assets = resolve_entries(scenario.assets, ASSETS, rctx, "assets")
+        programs = resolve_entries(scenario.programs, PROGRAMS, rctx, "programs")
+        dt_h = rctx.timestep_h
         hashprice = (
             hashprice_series(scenario.hashprice, base, index)
             if scenario.hashprice is not None

@@ -164,6 +164,7 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
             programs[params.id] = PROGRAMS[kind].build(ctx, params)
             revenue = revenue + programs[params.id].revenue_usd
             cost = cost + programs[params.id].cost_usd
+        _stack_flexibility(layer, block, inputs, terms, programs)
         profit = revenue - cost - energy_cost
         outputs += [
             Quantity("net_load_mw", net_load),
@@ -195,6 +196,41 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
         energy_cost_usd=energy_cost,
         profit_usd=profit,
     )
+
+
+def _stack_flexibility(
+    layer: LinearLayer,
+    block: Any,
+    inputs: ModelInputs,
+    assets: dict[str, AssetTerms],
+    programs: dict[str, ProgramTerms],
+) -> None:
+    """Per asset: flexibility sold to all programs ≤ the asset's headroom."""
+    uses: dict[tuple[str, str], list[LinExpr]] = {}
+    for pid, pterms in programs.items():
+        for use in pterms.flex_uses:
+            if use.asset_id not in assets:
+                raise ValueError(f"program {pid} uses unknown asset {use.asset_id}")
+            for direction, expr in (("down", use.down_mw), ("up", use.up_mw)):
+                if expr is not None:
+                    uses.setdefault((use.asset_id, direction), []).append(expr)
+    for (aid, direction), exprs in uses.items():
+        room = getattr(assets[aid], f"flex_{direction}_mw")
+        if room is None:
+            raise ValueError(f"asset {aid} declares no {direction}ward flexibility")
+        total = exprs[0]
+        for e in exprs[1:]:
+            total = total + e
+        layer.add_constraint(
+            block.asset[aid],
+            f"flex_{direction}_stack",
+            block.T,
+            total - room,
+            "<=",
+            doc=f"asset {aid}: {direction}ward flexibility sold to grid programs ≤ "
+            "its headroom (the same MW is never sold twice)",
+            labels=inputs.labels,
+        )
 
 
 def build_model(

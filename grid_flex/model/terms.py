@@ -57,6 +57,8 @@ class ResolveContext:
         and returns it on the horizon in canonical units.
     timezone : str
         The horizon's zone: naive date-times in entries are local to it.
+    price_usd_per_mwh : ndarray or None
+        The energy price on the horizon (None in checks that read no data).
     """
 
     catalog: Catalog
@@ -64,6 +66,7 @@ class ResolveContext:
     timestep_h: FloatArray
     load: Callable[[Any, str, tuple[str, ...]], FloatArray]
     timezone: str = "UTC"
+    price_usd_per_mwh: FloatArray | None = None
 
     def utc(self, t: Any) -> pd.Timestamp:
         """A scenario date-time as a UTC timestamp (naive = horizon-local)."""
@@ -150,13 +153,34 @@ class SiteTerms:
 
 
 @dataclass(frozen=True)
+class FlexUse:
+    """Flexibility of one asset that a program has sold, per interval [MW].
+
+    ``down_mw`` is load reduction held ready (reserves up, capacity demand response),
+    ``up_mw`` load increase held ready (reserves down). The site adds, per asset,
+    ``Σ_programs down_mw ≤ flex_down_mw`` and ``Σ_programs up_mw ≤ flex_up_mw``: the
+    same MW is never sold twice.
+    """
+
+    asset_id: str
+    down_mw: LinExpr | None = None
+    up_mw: LinExpr | None = None
+
+
+@dataclass(frozen=True)
 class ProgramTerms:
-    """What a grid program contributes: money per interval, results and KPIs."""
+    """What a grid program contributes: money per interval, results and KPIs.
+
+    ``flex_uses`` lists the asset flexibility the program holds (see
+    :class:`FlexUse`); programs that change load directly (events, limits) add their
+    constraints on their own block instead.
+    """
 
     cost_usd: LinExpr
     revenue_usd: LinExpr
     outputs: tuple[Quantity, ...] = ()
     kpis: KpiFunction | None = None
+    flex_uses: tuple[FlexUse, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 

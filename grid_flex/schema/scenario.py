@@ -14,7 +14,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from grid_flex.schema.assets import AssetEntry
 from grid_flex.schema.base import NonNegativeFloat, PositiveFloat, StrictModel
-from grid_flex.schema.programs import ProgramEntry
+from grid_flex.schema.program_entries import ProgramEntry
 from grid_flex.schema.series import SeriesSpec
 
 #: Default block subsidy schedule: (first day in UTC, subsidy [BTC/block]).

@@ -1,0 +1,17 @@
+"""Placeholder: being written (see the issue)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TYPE = "emergency_curtailment"
+
+
+def resolve(entry: Any, rctx: Any) -> Any:
+    """Not implemented yet."""
+    raise NotImplementedError("the emergency_curtailment program is not implemented yet")
+
+
+def build(ctx: Any, params: Any) -> Any:
+    """Not implemented yet."""
+    raise NotImplementedError("the emergency_curtailment program is not implemented yet")

@@ -1,0 +1,68 @@
+"""Turn a :class:`~grid_flex.schema.windows.WindowSet` into a mask over the horizon."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from grid_flex.errors import ScenarioError
+from grid_flex.io.timeseries import format_stamp
+from grid_flex.model.terms import ResolveContext
+from grid_flex.schema.windows import WindowSet
+
+BoolArray = NDArray[np.bool_]
+
+
+def window_mask(
+    windows: WindowSet, rctx: ResolveContext, *, field: str, outside: str = "error"
+) -> BoolArray:
+    """Which intervals of the horizon lie in ``windows``.
+
+    Parameters
+    ----------
+    windows : WindowSet
+        The declared windows.
+    rctx : ResolveContext
+        Gives the horizon, its time zone and the energy price.
+    field : str
+        Dotted scenario path of ``windows``, for messages.
+    outside : {"error", "ignore"}
+        What to do with an explicit period that does not overlap the horizon.
+    """
+    index = rctx.index
+    mask = np.zeros(len(index), dtype=bool)
+    end_of_horizon = index[-1] + (
+        index[-1] - index[-2] if len(index) > 1 else pd.Timedelta(hours=1)
+    )
+    for i, period in enumerate(windows.periods):
+        start, end = rctx.utc(period.start), rctx.utc(period.end)
+        inside = (index >= start) & (index < end)
+        if not inside.any() and outside == "error":
+            raise ScenarioError(
+                f"{field}.periods[{i}]",
+                [
+                    f"{field}.periods[{i}]: {format_stamp(start)} to "
+                    f"{format_stamp(end)} lies outside the horizon "
+                    f"({format_stamp(index[0])} to "
+                    f"{format_stamp(end_of_horizon)})"
+                ],
+            )
+        mask |= inside
+    if windows.recurring:
+        local = index.tz_convert(rctx.timezone)
+        hour = local.hour + local.minute / 60.0
+        for rec in windows.recurring:
+            sel = (hour >= rec.start_hour) & (hour < rec.end_hour)
+            if rec.months is not None:
+                sel &= np.isin(local.month, rec.months)
+            if rec.weekdays is not None:
+                sel &= np.isin(local.weekday, rec.weekdays)
+            mask |= np.asarray(sel, dtype=bool)
+    if windows.price_above_usd_per_mwh is not None:
+        if rctx.price_usd_per_mwh is None:
+            raise ScenarioError(
+                field, [f"{field}: a price trigger needs the energy price"]
+            )
+        mask |= rctx.price_usd_per_mwh > windows.price_above_usd_per_mwh
+    return mask
