@@ -30,7 +30,7 @@ from grid_flex.io.catalog import Catalog, load_catalog
 from grid_flex.io.timeseries import fill_missing, format_stamp, read_csv_series
 from grid_flex.io.units import convert
 from grid_flex.model.linear import FloatArray
-from grid_flex.model.terms import ResolveContext
+from grid_flex.model.terms import DataNeeded, ResolveContext
 from grid_flex.programs import REGISTRY as PROGRAMS
 from grid_flex.resources import data_dir
 from grid_flex.schema import series as ss
@@ -375,12 +375,8 @@ def resolve_entries(
 
 
 def _no_data(spec: Any, field: str, expect: tuple[str, ...]) -> FloatArray:
-    """Series loader for checks that must not read data: a constant placeholder."""
-    raise _DataNeeded
-
-
-class _DataNeeded(Exception):
-    """Raised by :func:`_no_data` when a module needs a series during a dry check."""
+    """Series loader for checks that must not read data."""
+    raise DataNeeded(field)
 
 
 def resolve_context(
@@ -439,7 +435,7 @@ def check_scenario(scenario: Scenario, catalog: Catalog | None = None) -> None:
             (scenario.programs, PROGRAMS, "programs"),
         ):
             for entry in entries:
-                with contextlib.suppress(_DataNeeded):
+                with contextlib.suppress(DataNeeded):
                     resolve_entries([entry], registry, rctx, what)
 
 

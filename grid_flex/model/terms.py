@@ -39,6 +39,15 @@ if TYPE_CHECKING:
     from grid_flex.io.catalog import Catalog
 
 
+class DataNeeded(Exception):  # noqa: N818 - a signal, not an error
+    """Raised when a data-free check reaches a step that needs data.
+
+    :func:`grid_flex.inputs.check_scenario` resolves entries without reading any file;
+    ``rctx.load`` (and anything needing the energy price) raises this to skip the rest
+    of that entry's checks, which :func:`grid_flex.inputs.prepare_inputs` then makes.
+    """
+
+
 @dataclass(frozen=True)
 class ResolveContext:
     """What ``resolve`` gets: the catalogue, the horizon and a series loader.
