@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from grid_flex.io.catalog import Catalog
 
 
-class DataNeeded(Exception):  # noqa: N818 - a signal, not an error
+class DataNeeded(Exception):
     """Raised when a data-free check reaches a step that needs data.
 
     :func:`grid_flex.inputs.check_scenario` resolves entries without reading any file;

@@ -8,7 +8,7 @@ from numpy.typing import NDArray
 
 from grid_flex.errors import ScenarioError
 from grid_flex.io.timeseries import format_stamp
-from grid_flex.model.terms import ResolveContext
+from grid_flex.model.terms import DataNeeded, ResolveContext
 from grid_flex.schema.windows import WindowSet
 
 BoolArray = NDArray[np.bool_]
@@ -61,8 +61,6 @@ def window_mask(
             mask |= np.asarray(sel, dtype=bool)
     if windows.price_above_usd_per_mwh is not None:
         if rctx.price_usd_per_mwh is None:
-            raise ScenarioError(
-                field, [f"{field}: a price trigger needs the energy price"]
-            )
+            raise DataNeeded(field)  # a data-free check: the price is not read
         mask |= rctx.price_usd_per_mwh > windows.price_above_usd_per_mwh
     return mask
