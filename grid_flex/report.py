@@ -104,7 +104,13 @@ def write_results(
         local = pd.DatetimeIndex(table.index).tz_convert(scenario.site.timezone)
         table.insert(0, "interval_start_local", local.strftime("%Y-%m-%d %H:%M:%S%z"))
         if fmt == "parquet":
-            table.to_parquet(tmp / "timeseries.parquet")
+            try:
+                table.to_parquet(tmp / "timeseries.parquet")
+            except ImportError as exc:
+                raise InputError(
+                    "Parquet output needs pyarrow: pip install 'grid-flex[parquet]' "
+                    "(or choose --format csv)"
+                ) from exc
         else:
             table.to_csv(tmp / "timeseries.csv", date_format="%Y-%m-%dT%H:%M:%SZ")
         summary = {

@@ -182,4 +182,14 @@ def build(ctx: BuildContext, params: BatteryParams) -> AssetTerms:
         capacity_mw=p,
         flex_down_mw=net + p,
         flex_up_mw=p - net,
+        extra={
+            # for programs that reserve stored energy (reserves, demand response)
+            "soc_mwh": soc.expr,  # energy stored at the end of each interval
+            "soc_initial_mwh": soc0.expr,
+            "soc_min_mwh": lo,
+            "soc_max_mwh": hi,
+            "charge_eff_frac": params.charge_eff_frac,
+            "discharge_eff_frac": params.discharge_eff_frac,
+            "power_mw": p,
+        },
     )
