@@ -79,6 +79,16 @@ def check_output_dir(out_dir: str | Path) -> Path:
     return target
 
 
+def bid_curves(results: Results) -> pd.DataFrame:
+    """Every fleet's bid curve as rows (asset_id, price_usd_per_mwh, power_mw)."""
+    rows = [
+        {"asset_id": aid, **step}
+        for aid, kpis in results.summary["assets"].items()
+        for step in kpis.get("bid_curve", [])
+    ]
+    return pd.DataFrame(rows, columns=["asset_id", "price_usd_per_mwh", "power_mw"])
+
+
 def write_results(
     results: Results,
     scenario: Scenario,
@@ -119,6 +129,9 @@ def write_results(
             "timings_s": results.timings_s,
         }
         (tmp / MARKER).write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        bids = bid_curves(results)
+        if not bids.empty:
+            bids.to_csv(tmp / "bid_curves.csv", index=False)
         (tmp / "scenario.yaml").write_text(
             resolved_scenario_yaml(scenario, Path(base_dir)), encoding="utf-8"
         )

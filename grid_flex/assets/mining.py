@@ -19,6 +19,7 @@ turn into ``x[k,t] ≤ share_k · P_cap`` with ``P_cap`` a variable.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
@@ -114,6 +115,30 @@ def resolve(entry: AsicFleetEntry, rctx: ResolveContext) -> FleetParams:
     )
 
 
+def bid_curve(
+    params: FleetParams, hashprice_usd_per_ths_day: float
+) -> list[dict[str, float]]:
+    """Price-responsive bid: MW the fleet draws at or below each price step.
+
+    One step per curve segment, most efficient first: the fleet draws the cumulative
+    power of every segment whose value of hashing (net of pool fee and opex) is above
+    the price [USD/MWh → MW]. Uses one hashprice (the horizon mean in the KPIs).
+    """
+    widths = params.segment_width_mw
+    steps = []
+    cumulative = 0.0
+    for width, rate in zip(widths, params.segment_ths_per_mw, strict=True):
+        cumulative += float(width)
+        price = (
+            mining_value_usd_per_mwh(
+                hashprice_usd_per_ths_day, 1e6 / rate, params.pool_fee_frac
+            )
+            - params.opex_usd_per_mwh
+        )
+        steps.append({"price_usd_per_mwh": float(price), "power_mw": cumulative})
+    return steps
+
+
 def curve_problems(points: list[tuple[float, float]]) -> list[str]:
     """Why a hashrate curve cannot be used in an LP (empty when it can)."""
     problems = []
@@ -167,7 +192,7 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
     cost = power * (params.opex_usd_per_mwh * dt)
     hp = inputs.hashprice_usd_per_ths_day
 
-    def kpis(ev: Evaluation) -> dict[str, float]:
+    def kpis(ev: Evaluation) -> dict[str, Any]:
         values = ev.values
         p = values["power_mw"]
         h = values["hashrate_ths"]
@@ -176,15 +201,22 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
         hours = float(dt.sum())
         hp_mean = float(hp @ dt / hours)
         v_full = hp_mean * (1 - params.pool_fee_frac) * params.max_hashrate_ths
+        curtailed = p < p_max * (1 - 1e-6)
+        curtailed_mwh = float((p_max - p) @ dt)
         return {
             "nameplate_power_mw": params.nameplate_power_mw,
             "available_power_mw": p_max,
             "energy_mwh": energy,
             "mining_revenue_usd": float(values["revenue_usd"].sum()),
             "opex_usd": float(values["cost_usd"].sum()),
-            "curtailed_mwh": float((p_max - p) @ dt),
-            "curtailed_full_load_h": float((p_max - p) @ dt / p_max),
+            "curtailed_mwh": curtailed_mwh,
+            "curtailed_full_load_h": curtailed_mwh / p_max,
+            "hours_curtailed_h": float(dt[curtailed].sum()),
             "hours_fully_off_h": float(dt[p <= 1e-6 * p_max].sum()),
+            "curtailed_share_of_hours_frac": float(dt[curtailed].sum() / hours),
+            # Duke "Rethinking Load Growth": curtailment as a share of max-uptime
+            # energy (0.25 %, 0.5 %, 1 % define the curtailment-enabled headroom).
+            "curtailment_rate_frac": curtailed_mwh / (p_max * hours),
             "hashrate_weighted_uptime_frac": float(
                 (h @ dt) / (params.max_hashrate_ths * hours)
             ),
@@ -196,6 +228,7 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
                 hp_mean, 1e6 / rates[-1], params.pool_fee_frac
             )
             - params.opex_usd_per_mwh,
+            "bid_curve": bid_curve(params, hp_mean),
         }
 
     return AssetTerms(

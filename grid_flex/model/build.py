@@ -165,9 +165,18 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
             revenue = revenue + programs[params.id].revenue_usd
             cost = cost + programs[params.id].cost_usd
         _stack_flexibility(layer, block, inputs, terms, programs)
+        flex_down = LinExpr.zeros(n)
+        flex_up = LinExpr.zeros(n)
+        for t in terms.values():
+            if t.flex_down_mw is not None:
+                flex_down = flex_down + t.flex_down_mw
+            if t.flex_up_mw is not None:
+                flex_up = flex_up + t.flex_up_mw
         profit = revenue - cost - energy_cost
         outputs += [
             Quantity("net_load_mw", net_load),
+            Quantity("flexible_down_mw", flex_down),
+            Quantity("flexible_up_mw", flex_up),
             Quantity("energy_cost_usd", energy_cost),
             Quantity("revenue_usd", revenue),
             Quantity("cost_usd", cost),

@@ -101,6 +101,19 @@ def test_concave_curve_least_efficient_segment_stops_first(solve_small):
     kpis = res.summary["assets"]["fleet"]
     assert kpis["breakeven_marginal_usd_per_mwh"] == pytest.approx(v_second)
     assert kpis["breakeven_full_load_usd_per_mwh"] == pytest.approx(v)
+    # Bid curve: half the fleet up to v_first, all of it up to v_second.
+    steps = [(b["price_usd_per_mwh"], b["power_mw"]) for b in kpis["bid_curve"]]
+    assert steps == [
+        pytest.approx((v_first, cap / 2)),
+        pytest.approx((v_second, cap)),
+    ]
+    # Curtailment statistics: interval 1 half curtailed, interval 2 fully.
+    assert kpis["hours_curtailed_h"] == pytest.approx(2.0)
+    assert kpis["hours_fully_off_h"] == pytest.approx(1.0)
+    assert kpis["curtailment_rate_frac"] == pytest.approx((cap / 2 + cap) / (3 * cap))
+    # Flexible capacity each interval: the fleet could drop what it draws.
+    np.testing.assert_allclose(res.timeseries["site.flexible_down_mw"], power)
+    np.testing.assert_allclose(res.timeseries["site.flexible_up_mw"], cap - power)
 
 
 def test_import_limit_shared_between_fleets_goes_to_the_efficient_one(solve_small):
