@@ -282,7 +282,9 @@ def _expect_quantity(
     s: pd.Series, prefixes: tuple[str, ...], field: str, what: str
 ) -> None:
     name = str(s.name)
-    if not name.startswith(prefixes):
+    # The quantity leads the name ("price_usd_per_mwh") or follows a label
+    # ("houston_hospital_space_heating_fuel_mmbtu_per_h").
+    if not any(name.startswith(p) or f"_{p}" in name for p in prefixes):
         raise DataError(
             f"{field}: expected {what} but the series is {name!r} "
             f"({s.attrs.get('source', '')}); check its unit"

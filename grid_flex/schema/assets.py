@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from grid_flex.schema.base import (
     Fraction,
@@ -109,6 +109,12 @@ class TrainingJob(StrictModel):
     job's window, ``max_power_frac`` a ceiling, both as shares of the cluster's IT
     power. Work not delivered by the deadline is reported and penalised, so an
     impossible job is undelivered work, not an infeasible model.
+
+    ``release`` and ``deadline`` without a UTC offset are local times in the
+    horizon's ``timezone`` (as ``horizon.start``); with an offset they are exact. An
+    interval the window covers only in part offers that share of its length. A window
+    that reaches outside the horizon is clipped to it and the whole ``work`` must be
+    done in the part inside; a window entirely outside the horizon is an error.
     """
 
     id: SnakeId
@@ -145,17 +151,31 @@ class TrainingJob(StrictModel):
             raise ValueError(
                 "give revenue_usd_per_gpu_h or contract_value_usd, not both"
             )
-        if self.min_power_frac > self.max_power_frac:
-            raise ValueError("min_power_frac must not exceed max_power_frac")
-        if (self.release.tzinfo is None) != (self.deadline.tzinfo is None):
+        return self
+
+    @field_validator("deadline")
+    @classmethod
+    def _after_release(cls, value: dt.datetime, info: ValidationInfo) -> dt.datetime:
+        release = info.data.get("release")
+        if release is None:
+            return value
+        if (release.tzinfo is None) != (value.tzinfo is None):
             raise ValueError(
                 "release and deadline must both carry a UTC offset or neither"
             )
-        if self.deadline <= self.release:
+        if value <= release:
+            raise ValueError(f"deadline {value} must be after release {release}")
+        return value
+
+    @field_validator("max_power_frac")
+    @classmethod
+    def _above_min(cls, value: float, info: ValidationInfo) -> float:
+        low = info.data.get("min_power_frac")
+        if low is not None and low > value:
             raise ValueError(
-                f"deadline {self.deadline} must be after release {self.release}"
+                f"max_power_frac {value} must not be below min_power_frac {low}"
             )
-        return self
+        return value
 
 
 class InferenceLoad(StrictModel):
@@ -244,6 +264,12 @@ class HeatCustomer(StrictModel):
     def _price(self) -> HeatCustomer:
         if self.value == "sale" and self.sale_price_usd_per_mwhth is None:
             raise ValueError("value: sale needs sale_price_usd_per_mwhth")
+        if self.value == "avoided_fuel" and self.sale_price_usd_per_mwhth is not None:
+            raise ValueError(
+                "sale_price_usd_per_mwhth is only used with value: sale (heat is "
+                "valued at the avoided boiler fuel otherwise); set value: sale or "
+                "remove the price"
+            )
         return self
 
 

@@ -211,6 +211,19 @@ class Scenario(StrictModel):
             raise ValueError(f"asset ids must be unique; repeated: {', '.join(dupes)}")
         if "site" in ids:
             raise ValueError("'site' is reserved and cannot be an asset id")
+        kinds = {a.id: a.type for a in self.assets}
+        for a in self.assets:
+            for i, source in enumerate(getattr(a, "sources", None) or []):
+                kind = kinds.get(source)
+                if source == a.id or kind in ("asic_fleet", "gpu_cluster"):
+                    continue  # self-references are reported by the asset's checks
+                what = (
+                    "is not an asset id" if kind is None else f"({kind}) gives no heat"
+                )
+                raise ValueError(
+                    f"assets.{a.id}.sources[{i}]: {source!r} {what}; heat sources "
+                    "are ASIC fleets or GPU clusters"
+                )
         if self.hashprice is None and any(a.type == "asic_fleet" for a in self.assets):
             raise ValueError("the site has ASIC fleets, so hashprice is required")
         return self

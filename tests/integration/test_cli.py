@@ -124,12 +124,15 @@ def test_solve_writes_results_and_resolved_scenario_reproduces(tmp_path: Path) -
     result = ok("solve", scenarios_dir() / "west_texas_2020.yaml", *SHORT, "-o", out)
     assert str(out) in result.output
     assert sorted(p.name for p in out.iterdir()) == [
+        "bid_curves.csv",
         "scenario.yaml",
         "summary.json",
         "timeseries.csv",
     ]
     table = pd.read_csv(out / "timeseries.csv")
     assert len(table) == 72
+    bids = pd.read_csv(out / "bid_curves.csv")
+    assert set(bids["asset_id"]) == {"s19xp_fleet", "s19jpro_fleet"}
     first = summary(out)
     assert first["intervals"] == 72
     assert first["scenario"] == "west_texas_2020"
