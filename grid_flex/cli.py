@@ -235,3 +235,123 @@ def describe(scenario: str | None) -> None:
         click.echo(f"{ctype.__name__}s:")
         for comp in site.model.component_objects(ctype, descend_into=True):
             click.echo(f"  {comp.name:<48} {len(comp):>7}  {comp.doc or ''}")
+
+
+@main.command()
+@click.argument("scenario")
+@click.option(
+    "--points",
+    type=click.IntRange(min=2),
+    default=5,
+    show_default=True,
+    help="Number of points on the curve (one solve each).",
+)
+@click.option(
+    "--by",
+    type=click.Choice(["cap", "carbon_price"]),
+    default="cap",
+    show_default=True,
+    help="Tighten a cap on net emissions, or raise the carbon price from 0.",
+)
+@click.option(
+    "--max-carbon-price",
+    "max_carbon_price_usd_per_tco2",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=500.0,
+    show_default=True,
+    help="Highest carbon price for --by carbon_price [USD/tCO2].",
+)
+@click.option(
+    "--program",
+    "program_id",
+    help="Id of the emissions program to vary (default: the first).",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the curve to this CSV file.",
+)
+@_scenario_options
+@_handle_errors
+def tradeoff(
+    scenario: str,
+    points: int,
+    by: str,
+    max_carbon_price_usd_per_tco2: float,
+    program_id: str | None,
+    out_file: Path | None,
+    overrides: tuple[Path, ...],
+    assignments: tuple[str, ...],
+) -> None:
+    """Profit versus emissions of SCENARIO (needs an emissions program)."""
+    from grid_flex.io.scenario import load_scenario
+    from grid_flex.tradeoff import tradeoff_curve
+
+    sc, base = load_scenario(
+        scenario, override_files=overrides, assignments=assignments
+    )
+    table = tradeoff_curve(
+        sc,
+        base,
+        points=points,
+        by=by,  # type: ignore[arg-type]  # click.Choice guarantees the literal
+        max_carbon_price_usd_per_tco2=max_carbon_price_usd_per_tco2,
+        program_id=program_id,
+    )
+    if out_file is not None:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out_file, index=False)
+    click.echo(
+        table.drop(columns=["by"]).to_string(index=False, float_format="{:,.4g}".format)
+    )
+    if out_file is not None:
+        click.echo(f"\n  curve written to {out_file}")
+
+
+@main.command()
+@click.argument("scenario", required=False)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the results folder here, with mica_disclosure.csv in it.",
+)
+@click.option(
+    "--program",
+    "program_id",
+    help="Id of the emissions program to report (default: the first).",
+)
+@_scenario_options
+@_handle_errors
+def disclose(
+    scenario: str | None,
+    out_dir: Path | None,
+    program_id: str | None,
+    overrides: tuple[Path, ...],
+    assignments: tuple[str, ...],
+) -> None:
+    """Solve SCENARIO and print its MiCA sustainability indicators."""
+    from grid_flex.api import run
+    from grid_flex.disclosure import mica_disclosure, write_disclosure
+    from grid_flex.io.scenario import default_scenario_path, load_scenario
+    from grid_flex.report import check_output_dir
+
+    if out_dir is not None:
+        check_output_dir(out_dir)
+    sc, base = load_scenario(
+        scenario or default_scenario_path(),
+        override_files=overrides,
+        assignments=assignments,
+    )
+    results = run(sc, base_dir=base, out_dir=out_dir)
+    table = mica_disclosure(results, sc, program_id=program_id)
+    shown = table.assign(
+        value=[f"{v:,.6g}" if isinstance(v, float) else v for v in table["value"]]
+    )
+    click.echo(shown[["indicator", "value", "unit"]].to_string(index=False))
+    if out_dir is not None:
+        path = write_disclosure(results, sc, out_dir, program_id=program_id)
+        click.echo(f"\n  results and {path.name} written to {out_dir}")

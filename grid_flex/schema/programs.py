@@ -26,8 +26,11 @@ class EmissionsEntry(StrictModel):
     carbon_price_usd_per_tco2: NonNegativeFloat = Field(
         default=0.0, description="Carbon price entering the objective [USD/tCO2]"
     )
-    cap_tco2: NonNegativeFloat | None = Field(
-        default=None, description="Cap on net emissions over the horizon [tCO2]"
+    cap_tco2: float | None = Field(
+        default=None,
+        allow_inf_nan=False,
+        description="Cap on net emissions over the horizon; may be negative when "
+        "heat or export credits can exceed grid emissions [tCO2]",
     )
     average_co2_tco2_per_mwh: NonNegativeFloat | None = Field(
         default=None,
