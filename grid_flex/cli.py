@@ -138,6 +138,10 @@ def solve(
     results.timings_s = {"inputs_s": t1 - t0, "build_s": t2 - t1, **solution.timings_s}
     if out_dir is not None:
         write_results(results, sc, out_dir, base_dir=base, timeseries_format=fmt)
+        if any(p.type == "emissions" for p in sc.programs):
+            from grid_flex.disclosure import write_disclosure
+
+            write_disclosure(results, sc, out_dir)
     if not quiet:
         click.echo(summary_text(results))
         if out_dir is not None:
