@@ -1,17 +1,218 @@
-"""Placeholder: being written (see the issue)."""
+"""Monthly demand charge on the site's peak grid import.
+
+Formulation (calendar months ``m`` in the horizon's local time; ``S`` the intervals
+selected by the entry's ``windows``, every interval when it has none)::
+
+    peak[m] ≥ 0                                        one variable per month with
+                                                       selected intervals          [MW]
+    imp[t] − peak[month(t)] ≤ 0       for t ∈ S        (one constraint family)     [MW]
+    cost[t] = usd_per_kw_month · 1000 · peak[m]   at t = the first horizon interval
+                                                  of month m, 0 elsewhere         [USD]
+
+At the optimum ``peak[m]`` is the month's highest import in the window (when the
+charge is positive). ``cost_usd`` is a per-interval expression like every other term:
+the whole monthly charge is booked in the month's first interval of the horizon. A
+facility charge and an on-peak charge are two entries, each with its own peaks.
+
+The import is the mean over each horizon interval (a demand measured over 15 minutes
+is approximated by the hourly mean on an hourly horizon). A month the horizon covers in
+part pays the full monthly charge on its peak inside the horizon.
+
+KPIs: the monthly peaks, the charge, and the charge avoided against a baseline that
+draws its full load in every selected interval: ``full = min(Σ_assets capacity_mw,
+import limit)``, ``avoided = Σ_m (max_{t∈S∩m} full[t] − peak[m]) · rate · 1000``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from numpy.typing import NDArray
+
+from grid_flex.errors import ScenarioError
+from grid_flex.model.linear import FloatArray, IntArray, LinExpr
+from grid_flex.model.terms import (
+    BuildContext,
+    Evaluation,
+    ProgramTerms,
+    Quantity,
+    ResolveContext,
+    SiteTerms,
+)
+from grid_flex.programs.windows import window_mask
+from grid_flex.schema.tariffs import DemandChargeEntry
 
 TYPE = "demand_charge"
 
+#: kW per MW: tariffs quote USD per kW, the LP works in MW.
+KW_PER_MW = 1000.0
 
-def resolve(entry: Any, rctx: Any) -> Any:
-    """Not implemented yet."""
-    raise NotImplementedError("the demand_charge program is not implemented yet")
+BoolArray = NDArray[np.bool_]
 
 
-def build(ctx: Any, params: Any) -> Any:
-    """Not implemented yet."""
-    raise NotImplementedError("the demand_charge program is not implemented yet")
+def field_path(program_id: str, name: str) -> str:
+    """Dotted path of a field of the program entry ``program_id`` in messages."""
+    return f"programs.{program_id}.{name}"
+
+
+def month_keys(index: pd.DatetimeIndex, timezone: str) -> IntArray:
+    """``year · 12 + month − 1`` of each stamp's local time in ``timezone``."""
+    local = index.tz_convert(timezone)
+    return np.asarray(local.year * 12 + (local.month - 1), dtype=np.int64)
+
+
+def month_label(key: int) -> str:
+    """``"2019-06"`` for a :func:`month_keys` value."""
+    return f"{key // 12:04d}-{key % 12 + 1:02d}"
+
+
+def month_positions(
+    index: pd.DatetimeIndex, timezone: str
+) -> tuple[list[str], IntArray]:
+    """Calendar months of ``index`` in ``timezone``: labels and each interval's month.
+
+    Returns the month labels (``"2019-06"``, in time order) and, per interval, the
+    position of its month (by the interval's local start).
+    """
+    uniq, pos = np.unique(month_keys(index, timezone), return_inverse=True)
+    return [month_label(k) for k in uniq.tolist()], np.asarray(pos, dtype=np.int64)
+
+
+def full_load_mw(site: SiteTerms, import_limit_mw: FloatArray) -> FloatArray:
+    """Baseline import: every asset at its capacity, capped by the import limit [MW].
+
+    Assets that declare no ``capacity_mw`` count as zero.
+    """
+    total = sum(t.capacity_mw or 0.0 for t in site.assets.values())
+    limit = np.asarray(import_limit_mw, dtype=float)
+    return np.asarray(np.minimum(float(total), limit), dtype=float)
+
+
+@dataclass(frozen=True)
+class DemandChargeParams:
+    """Resolved parameters of one demand charge.
+
+    ``selected`` marks the intervals in the charge's window; ``month_pos`` gives each
+    interval's month (position in ``months``).
+    """
+
+    id: str
+    usd_per_kw_month: float
+    selected: BoolArray
+    months: tuple[str, ...]
+    month_pos: IntArray
+
+
+def resolve(entry: DemandChargeEntry, rctx: ResolveContext) -> DemandChargeParams:
+    """Scenario entry → :class:`DemandChargeParams` (the window must select some)."""
+    n = len(rctx.index)
+    if entry.windows is None:
+        selected = np.ones(n, dtype=bool)
+    else:
+        field = field_path(entry.id, "windows")
+        selected = window_mask(entry.windows, rctx, field=field)
+        if not selected.any():
+            raise ScenarioError(
+                field,
+                [
+                    f"{field}: the window selects no interval of the horizon, so "
+                    "the demand charge would measure no peak; widen it or drop it"
+                ],
+            )
+    months, pos = month_positions(rctx.index, rctx.timezone)
+    return DemandChargeParams(
+        id=entry.id,
+        usd_per_kw_month=entry.usd_per_kw_month,
+        selected=selected,
+        months=tuple(months),
+        month_pos=pos,
+    )
+
+
+def build(ctx: BuildContext, params: DemandChargeParams) -> ProgramTerms:
+    """Declare the monthly peaks and their rows; return the charge as a cost."""
+    site = ctx.site
+    assert site is not None, "programs are built with the site's terms"
+    n = ctx.n
+    who = f"demand charge {params.id}"
+    rate = params.usd_per_kw_month * KW_PER_MW  # USD per MW of peak and month
+    sel = np.flatnonzero(params.selected)
+    # Months with at least one selected interval get a peak variable.
+    charged = np.unique(params.month_pos[sel])
+    var_of_month = np.full(len(params.months), -1, dtype=np.int64)
+    var_of_month[charged] = np.arange(len(charged))
+    labels = [params.months[m] for m in charged.tolist()]
+
+    month_set = pyo.Set(initialize=labels, ordered=True, doc=f"{who}: billed months")
+    ctx.block.add_component("MONTHS", month_set)
+    peak = ctx.layer.add_var(
+        ctx.block,
+        "peak_mw",
+        month_set,
+        lb=0.0,
+        doc=f"{who}: peak grid import of the month in the charge's window [MW]",
+    )
+    imp = site.grid_import_mw
+    ctx.rows(
+        "peak_def",
+        imp.take(sel) - peak.expr.take(var_of_month[params.month_pos[sel]]),
+        "<=",
+        doc=f"{who}: grid import ≤ the month's peak, in every interval of the "
+        "charge's window [MW]",
+        labels=list(ctx.inputs.index[sel]),
+    )
+    # Per interval: the billed peak of the interval's month (0 where none is billed).
+    has = var_of_month[params.month_pos] >= 0
+    at = np.flatnonzero(has)
+    taken = peak.expr.take(var_of_month[params.month_pos[at]])
+    billed = LinExpr(n, at[taken.rows], taken.cols, taken.coefs)
+    # The charge, booked in the first horizon interval of each billed month.
+    first = np.array(
+        [int(np.argmax(params.month_pos == m)) for m in charged.tolist()],
+        dtype=np.int64,
+    )
+    month_peaks = peak.expr * rate
+    cost = LinExpr(n, first[month_peaks.rows], month_peaks.cols, month_peaks.coefs)
+    ctx.expression(
+        "charge_usd",
+        cost,
+        doc=f"{who}: usd_per_kw_month × 1000 × the month's peak, booked in the "
+        "month's first interval [USD]",
+    )
+    full = full_load_mw(site, ctx.inputs.import_limit_mw)
+
+    def kpis(ev: Evaluation) -> dict[str, Any]:
+        load = ev.values["grid_import_mw"]
+        peaks: dict[str, float] = {}
+        baseline: dict[str, float] = {}
+        for m, label in zip(charged.tolist(), labels, strict=True):
+            in_m = params.selected & (params.month_pos == m)
+            peaks[label] = float(load[in_m].max())
+            baseline[label] = float(full[in_m].max())
+        charge = float(ev.values["cost_usd"].sum())
+        full_charge = sum(baseline.values()) * rate
+        return {
+            "usd_per_kw_month": params.usd_per_kw_month,
+            "months_billed": len(labels),
+            "monthly_peak_mw": peaks,
+            "max_monthly_peak_mw": max(peaks.values()),
+            "charge_usd": charge,
+            "full_load_peak_mw": max(baseline.values()),
+            "full_load_charge_usd": full_charge,
+            "charge_avoided_usd": full_charge - charge,
+        }
+
+    return ProgramTerms(
+        cost_usd=cost,
+        revenue_usd=LinExpr.zeros(n),
+        outputs=(
+            Quantity("in_window_frac", LinExpr.constant(params.selected.astype(float))),
+            Quantity("billed_peak_mw", billed),
+        ),
+        kpis=kpis,
+        extra={"peak_mw": peak, "months": labels},
+    )

@@ -1,17 +1,436 @@
-"""Placeholder: being written (see the issue)."""
+"""ERCOT 4CP: a transmission charge on the site's import at the coincident peaks.
+
+The site's transmission tag is its average import in the 15-minute interval of
+highest ERCOT load of each of June-September; the tag sets a charge of
+``usd_per_kw_year`` per kW for the following calendar year (16 TAC §25.192,
+domain.md §2.2). The LP books that annual charge against the operation that sets it.
+
+Formulation (``N = len(months)`` peaks a year, 4 for ERCOT)::
+
+    known intervals k (one per month):
+        tag      = Σ_k imp(k) / N                                            [MW]
+        imp(k)   = Σ_t frac[k, t] · imp[t]   frac = share of interval k in t [MW]
+    expected form, probabilities p[t] normalised to 1 within each month m:
+        tag      = Σ_m Σ_{t∈m} p[t] · imp[t] / N                              [MW]
+    cost[t] = usd_per_kw_year · 1000 · w[t] · imp[t] / N                      [USD]
+
+with ``w = Σ_k frac[k, ·]`` (known) or ``w = p``. On an hourly horizon the import
+of the hour that contains the 15-minute peak counts (``frac = 1``); on a 5-minute
+horizon the three 5-minute intervals count for a third each. The cost is booked at
+the (candidate) peak intervals, per interval.
+
+Each month is ``1/N`` of the tag whatever the horizon, so a horizon covering part of
+the summer carries that part of the tag, and the known form is the expected form with
+probabilities 0 and 1. (An average over only the months in the horizon would give a
+one-month horizon the whole annual charge on that month's peak.)
+
+KPIs: the tag (``tag_mw``, or ``expected_tag_mw``), the import at each peak, the
+charge, and the charge avoided against a baseline that draws its full load in every
+interval: ``full = min(Σ_assets capacity_mw, import limit)``,
+``avoided = (Σ_t w[t] · full[t] / N − tag) · usd_per_kw_year · 1000``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from grid_flex.errors import ScenarioError
+from grid_flex.io.timeseries import format_stamp
+from grid_flex.model.linear import FloatArray, IntArray, LinExpr
+from grid_flex.model.terms import (
+    BuildContext,
+    DataNeeded,
+    Evaluation,
+    ProgramTerms,
+    Quantity,
+    ResolveContext,
+)
+from grid_flex.programs.demand_charge import (
+    KW_PER_MW,
+    field_path,
+    full_load_mw,
+    month_keys,
+    month_label,
+)
+from grid_flex.programs.four_cp_defaults import (
+    HISTORIC_INTERVAL_MIN,
+    historic_intervals,
+    price_weighted_probabilities,
+    window_overlap_h,
+)
+from grid_flex.schema.tariffs import (
+    ERCOT_HISTORIC,
+    FourCpEntry,
+    PriceWeightedProbabilities,
+)
 
 TYPE = "four_cp"
 
 
-def resolve(entry: Any, rctx: Any) -> Any:
-    """Not implemented yet."""
-    raise NotImplementedError("the four_cp program is not implemented yet")
+@dataclass(frozen=True)
+class Peak:
+    """One known coincident-peak interval placed on the horizon.
+
+    ``positions`` are the horizon intervals it overlaps and ``fracs`` the share of
+    the peak interval in each (summing to 1).
+    """
+
+    label: str
+    month: str
+    positions: IntArray
+    fracs: FloatArray
 
 
-def build(ctx: Any, params: Any) -> Any:
-    """Not implemented yet."""
-    raise NotImplementedError("the four_cp program is not implemented yet")
+@dataclass(frozen=True)
+class FourCpParams:
+    """Resolved parameters of one 4CP charge.
+
+    ``weight[t]`` is the share of a month's coincident-peak import that interval ``t``
+    carries: the peak's share of the interval (known form) or the probability that the
+    month's peak falls in it (expected form).
+    """
+
+    id: str
+    usd_per_kw_year: float
+    form: Literal["known", "expected"]
+    peaks_per_year: int
+    weight: FloatArray
+    months: tuple[str, ...]
+    month_pos: IntArray
+    peaks: tuple[Peak, ...] = ()
+
+
+# ---- placing stamps on the horizon -----------------------------------------------
+def _utc(stamp: Any, timezone: str, field: str) -> pd.Timestamp:
+    """A stamp as UTC: naive ones are local to ``timezone``."""
+    ts = pd.Timestamp(stamp)
+    if ts.tzinfo is not None:
+        return ts.tz_convert("UTC")
+    try:
+        local = ts.tz_localize(timezone, ambiguous="raise", nonexistent="raise")
+        return local.tz_convert("UTC")
+    except ValueError as exc:  # both pandas errors derive from ValueError
+        raise ScenarioError(
+            field,
+            [
+                f"{field}: {ts} does not exist or occurs twice in {timezone} "
+                "(daylight saving); give it with its UTC offset"
+            ],
+        ) from exc
+
+
+def _horizon_bounds(rctx: ResolveContext) -> tuple[IntArray, IntArray]:
+    """Interval starts and ends of the horizon [ns since the epoch, UTC]."""
+    starts = rctx.index.as_unit("ns").asi8.astype(np.int64)
+    ends = starts + np.round(rctx.timestep_h * 3600e9).astype(np.int64)
+    return starts, ends
+
+
+def _place(
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    bounds: tuple[IntArray, IntArray],
+) -> tuple[IntArray, FloatArray] | None:
+    """Horizon intervals overlapping ``[start, end)`` and the share of it in each.
+
+    None if ``[start, end)`` is not wholly inside the horizon.
+    """
+    starts, ends = bounds
+    a, b = start.as_unit("ns").value, end.as_unit("ns").value
+    if a < starts[0] or b > ends[-1]:
+        return None
+    i0 = int(np.searchsorted(starts, a, side="right")) - 1
+    i1 = int(np.searchsorted(starts, b, side="left"))
+    pos = np.arange(i0, i1, dtype=np.int64)
+    overlap = np.minimum(ends[pos], b) - np.maximum(starts[pos], a)
+    return pos, overlap / float(b - a)
+
+
+def _outside(rctx: ResolveContext, field: str, what: str) -> ScenarioError:
+    end = rctx.index[-1] + pd.Timedelta(hours=float(rctx.timestep_h[-1]))
+    return ScenarioError(
+        field,
+        [
+            f"{field}: {what} lies outside the horizon "
+            f"({format_stamp(rctx.index[0])} to {format_stamp(end)})"
+        ],
+    )
+
+
+def _span(
+    stamp: pd.Timestamp, length_min: int, convention: str
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The interval ``[start, end)`` a stamp marks (its end or its start)."""
+    length = pd.Timedelta(minutes=length_min)
+    if convention == "end":
+        return stamp - length, stamp
+    return stamp, stamp + length
+
+
+def _local(stamp: pd.Timestamp, timezone: str) -> str:
+    return stamp.tz_convert(timezone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+# ---- resolve -----------------------------------------------------------------------
+def resolve(entry: FourCpEntry, rctx: ResolveContext) -> FourCpParams:
+    """Scenario entry → :class:`FourCpParams`, with the checks that name the field.
+
+    Errors: a known interval (or a weighted candidate) outside the horizon or outside
+    ``months``; two known intervals in one month; ``ercot_historic`` with no interval
+    in the horizon; a horizon that covers none of ``months``; a covered month without
+    any probability weight.
+    """
+    tz = entry.timezone
+    keys = month_keys(rctx.index, tz)
+    in_cp = np.isin(keys % 12 + 1, entry.months)
+    covered = np.unique(keys[in_cp])
+    if entry.intervals is not None:
+        return _resolve_known(entry, rctx, keys)
+    if not len(covered):
+        field = field_path(entry.id, "months")
+        raise ScenarioError(
+            field,
+            [
+                f"{field}: the horizon covers none of the coincident-peak months "
+                f"{entry.months} (in {tz}), so no probability can be placed"
+            ],
+        )
+    probs = entry.probabilities
+    if probs == "default" or isinstance(probs, PriceWeightedProbabilities):
+        return _resolve_default(entry, rctx, keys, covered)
+    assert isinstance(probs, list)
+    return _resolve_weighted(entry, rctx, keys, covered)
+
+
+def _params(
+    entry: FourCpEntry,
+    keys: IntArray,
+    weight: FloatArray,
+    form: Literal["known", "expected"],
+    peaks: tuple[Peak, ...] = (),
+) -> FourCpParams:
+    months = np.unique(keys[weight > 0])
+    pos = np.searchsorted(months, keys)
+    valid = pos < len(months)
+    valid[valid] = months[pos[valid]] == keys[valid]
+    pos = np.where(valid, pos, -1)
+    return FourCpParams(
+        id=entry.id,
+        usd_per_kw_year=entry.usd_per_kw_year,
+        form=form,
+        peaks_per_year=len(entry.months),
+        weight=weight,
+        months=tuple(month_label(k) for k in months.tolist()),
+        month_pos=np.asarray(pos, dtype=np.int64),
+        peaks=peaks,
+    )
+
+
+def _resolve_known(
+    entry: FourCpEntry, rctx: ResolveContext, keys: IntArray
+) -> FourCpParams:
+    field = field_path(entry.id, "intervals")
+    bounds = _horizon_bounds(rctx)
+    n = len(rctx.index)
+    stamps: list[tuple[str, pd.Timestamp]]
+    historic = entry.intervals == ERCOT_HISTORIC
+    if historic:
+        length, convention = HISTORIC_INTERVAL_MIN, "end"
+        stamps = [(field, s.tz_convert("UTC")) for s in historic_intervals()]
+    else:
+        assert isinstance(entry.intervals, list)
+        length, convention = entry.interval_min, entry.time_convention
+        stamps = [
+            (f"{field}[{i}]", _utc(s, entry.timezone, f"{field}[{i}]"))
+            for i, s in enumerate(entry.intervals)
+        ]
+    weight = np.zeros(n)
+    peaks: list[Peak] = []
+    seen: dict[int, str] = {}
+    for where, stamp in stamps:
+        start, end = _span(stamp, length, convention)
+        placed = _place(start, end, bounds)
+        key = int(month_keys(pd.DatetimeIndex([start]), entry.timezone)[0])
+        label = _local(stamp, entry.timezone)
+        if placed is None or key % 12 + 1 not in entry.months:
+            if historic:
+                continue  # the table spans several years: keep those that apply
+            if placed is None:
+                raise _outside(rctx, where, f"the 4CP interval {label}")
+            raise ScenarioError(
+                where,
+                [
+                    f"{where}: the 4CP interval {label} is in month {key % 12 + 1}, "
+                    f"not one of the coincident-peak months {entry.months}"
+                ],
+            )
+        if key in seen:
+            raise ScenarioError(
+                where,
+                [
+                    f"{where}: a second 4CP interval in {month_label(key)} (the "
+                    f"first is {seen[key]}); there is one coincident peak a month"
+                ],
+            )
+        seen[key] = label
+        pos, fracs = placed
+        weight[pos] += fracs
+        peaks.append(Peak(label, month_label(key), pos, fracs))
+    if not peaks:
+        raise _outside(rctx, field, "every bundled historic 4CP interval (2019-2021)")
+    return _params(entry, keys, weight, "known", tuple(peaks))
+
+
+def _resolve_default(
+    entry: FourCpEntry, rctx: ResolveContext, keys: IntArray, covered: IntArray
+) -> FourCpParams:
+    field = field_path(entry.id, "probabilities")
+    probs = entry.probabilities
+    settings = (
+        probs
+        if isinstance(probs, PriceWeightedProbabilities)
+        else PriceWeightedProbabilities()
+    )
+    window = (settings.start_hour, settings.end_hour)
+    days = tuple(settings.weekdays)
+    months = tuple(entry.months)
+    overlap = window_overlap_h(
+        rctx.index,
+        rctx.timestep_h,
+        timezone=entry.timezone,
+        months=months,
+        weekdays=days,
+        window_h=window,
+    )
+    _check_months(field, keys, overlap, covered, "the default window selects")
+    if rctx.price_usd_per_mwh is None:
+        raise DataNeeded(field)  # a data-free check: the weighting needs the price
+    weight = price_weighted_probabilities(
+        rctx.index,
+        rctx.timestep_h,
+        rctx.price_usd_per_mwh,
+        timezone=entry.timezone,
+        months=months,
+        price_exponent=settings.price_exponent,
+        weekdays=days,
+        window_h=window,
+    )
+    return _params(entry, keys, weight, "expected")
+
+
+def _resolve_weighted(
+    entry: FourCpEntry, rctx: ResolveContext, keys: IntArray, covered: IntArray
+) -> FourCpParams:
+    field = field_path(entry.id, "probabilities")
+    assert isinstance(entry.probabilities, list)
+    bounds = _horizon_bounds(rctx)
+    raw = np.zeros(len(rctx.index))
+    for i, cand in enumerate(entry.probabilities):
+        where = f"{field}[{i}].time"
+        stamp = _utc(cand.time, entry.timezone, where)
+        start, end = _span(stamp, entry.interval_min, entry.time_convention)
+        placed = _place(start, end, bounds)
+        label = _local(stamp, entry.timezone)
+        if placed is None:
+            raise _outside(rctx, where, f"the candidate interval {label}")
+        month = int(month_keys(pd.DatetimeIndex([start]), entry.timezone)[0])
+        if cand.weight > 0 and month % 12 + 1 not in entry.months:
+            raise ScenarioError(
+                where,
+                [
+                    f"{where}: {label} has weight {cand.weight:g} but lies in month "
+                    f"{month % 12 + 1}, not one of the coincident-peak months "
+                    f"{entry.months}"
+                ],
+            )
+        pos, fracs = placed
+        raw[pos] += cand.weight * fracs
+    _check_months(field, keys, raw, covered, "the listed probabilities put")
+    uniq, inv = np.unique(keys, return_inverse=True)
+    totals = np.bincount(inv, weights=raw, minlength=len(uniq))
+    scale = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
+    return _params(entry, keys, raw * scale[inv], "expected")
+
+
+def _check_months(
+    field: str, keys: IntArray, weight: FloatArray, covered: IntArray, who: str
+) -> None:
+    """Every coincident-peak month the horizon covers must carry some weight."""
+    empty = [k for k in covered.tolist() if not (weight[keys == k] > 0).any()]
+    if empty:
+        names = ", ".join(month_label(k) for k in empty)
+        raise ScenarioError(
+            field,
+            [
+                f"{field}: {who} no probability weight in {names}, a coincident-"
+                "peak month the horizon covers; give weight there or leave the "
+                "month out of months"
+            ],
+        )
+
+
+# ---- build -------------------------------------------------------------------------
+def build(ctx: BuildContext, params: FourCpParams) -> ProgramTerms:
+    """Declare the tag expression and return the charge as a per-interval cost."""
+    site = ctx.site
+    assert site is not None, "programs are built with the site's terms"
+    who = f"4CP charge {params.id}"
+    per_tag = params.weight / params.peaks_per_year  # MW of tag per MW imported
+    rate = params.usd_per_kw_year * KW_PER_MW  # USD per MW of tag
+    imp = site.grid_import_mw
+    tag = imp * per_tag
+    cost = tag * rate
+    expected = params.form == "expected"
+    ctx.expression(
+        "tag_mw",
+        tag,
+        doc=f"{who}: {'expected ' if expected else ''}transmission tag carried by "
+        "each interval, weight × import / peaks per year (sums to the tag) [MW]",
+    )
+    full = full_load_mw(site, ctx.inputs.import_limit_mw)
+    full_tag = float(per_tag @ full)
+
+    def kpis(ev: Evaluation) -> dict[str, Any]:
+        load = ev.values["grid_import_mw"]
+        tag_mw = float(ev.values["tag_mw"].sum())
+        charge = float(ev.values["cost_usd"].sum())
+        out: dict[str, Any] = {
+            "form": "expected" if expected else "known_intervals",
+            "usd_per_kw_year": params.usd_per_kw_year,
+            "peaks_per_year": params.peaks_per_year,
+            "peak_months_in_horizon": len(params.months),
+            ("expected_tag_mw" if expected else "tag_mw"): tag_mw,
+            "charge_usd": charge,
+            "full_load_tag_mw": full_tag,
+            "full_load_charge_usd": full_tag * rate,
+            "charge_avoided_usd": full_tag * rate - charge,
+        }
+        if expected:
+            per_month = np.bincount(
+                params.month_pos[params.month_pos >= 0],
+                weights=(params.weight * load)[params.month_pos >= 0],
+                minlength=len(params.months),
+            )
+            out["expected_peak_import_mw"] = dict(
+                zip(params.months, per_month.tolist(), strict=True)
+            )
+        else:
+            out["peak_import_mw"] = {
+                p.label: float(p.fracs @ load[p.positions]) for p in params.peaks
+            }
+        return out
+
+    return ProgramTerms(
+        cost_usd=cost,
+        revenue_usd=LinExpr.zeros(ctx.n),
+        outputs=(
+            Quantity("cp_weight_frac", LinExpr.constant(params.weight)),
+            Quantity("tag_mw", tag),
+        ),
+        kpis=kpis,
+        extra={"tag_mw": tag},
+    )
