@@ -1,15 +1,744 @@
-"""Placeholder: being written (see the issue). Not registered for use yet."""
+"""GPU cluster: training jobs, must-serve inference and spot rental (domain.md §6).
+
+Symbols (one cluster, intervals t of length Δt[t] h)::
+
+    P        available IT power = nodes · node power_max_kw / 1000 · availability,
+             or it_power_mw · availability                                  [MW]
+    g        GPU-hours per IT MWh = 1000 / (node power_max_kw / gpu_count)  [GPU-h/MWh]
+    c_j[t]   share of interval t inside job j's window [release, deadline)  [-]
+    W_j      work of job j (work_mwh · g when given in MWh)                 [GPU-h]
+    L        inference load = load_frac · P                                 [MW]
+
+Formulation::
+
+    min_j·P·c_j[t] ≤ x_j[t] ≤ max_j·P·c_j[t]      job j's IT power, in its window [MW]
+    Σ_t x_j[t]·Δt·g + u_j = W_j,  0 ≤ u_j ≤ W_j   work balance, u = undelivered [GPU-h]
+    0 ≤ d[t] ≤ flex·L·min(1, E/Δt)                inference reduction            [MW]
+    Σ_{t∈w} d[t]·Δt ≤ E·flex·L                    every run w of ⌈E/Δt⌉+1 intervals
+    Σ_{t∈m} d[t]·Δt ≤ N·E·flex·L                  every calendar month m
+    0 ≤ y[t] ≤ P                                  spot rental (if priced)        [MW]
+    B[t] = Σ_j x_j[t] + (L − d[t]) + y[t] ≤ P     busy IT power                  [MW]
+    IT[t] = B[t] + i·(P − B[t])                   idle nodes draw i = idle_power_frac
+    net load[t] = PUE · IT[t]                     facility power                 [MW]
+    revenue[t] = g·Δt·(Σ_j ρ_j·x_j + ρ_inf·(L − d) + ρ_spot·y)                   [USD]
+    cost[t] = Σ_j π_j·u_j  in the last interval of job j's window                [USD]
+
+with E = max_event_h, N = max_events_per_month, ρ_j the job's rate per GPU-hour
+(``contract_value_usd / W_j`` for a fixed-value contract) and π_j its penalty per
+GPU-hour not delivered. A GPU delivers GPU-hours in proportion to the IT power it gets
+(power capping slows it down linearly), so a job's work is an IT energy.
+
+Modelling choices:
+
+* No on/off decisions: ``min_power_frac`` is a floor in every interval of the window
+  (a job that cannot pause), ``max_power_frac`` a ceiling. Undelivered work is a
+  variable, so a job the cluster cannot finish in time is reported and penalised
+  rather than making the model infeasible; :func:`resolve` still rejects, before the
+  solve, work the cluster could never deliver in its window and floors that cannot
+  be met.
+* Job times without an offset are local to the horizon's timezone. A window partly
+  outside the horizon is clipped and the whole work must be done in the part inside.
+  The penalty is booked in the last interval of the (clipped) window.
+* Inference events are relaxed to energy limits: any ``⌈E/Δt⌉ + 1`` consecutive
+  intervals hold at most E hours of full-depth reduction, so no reduction runs at full
+  depth for longer than E hours, even across an interval boundary when E is not a
+  whole number of intervals (which makes the rule conservative there); the monthly
+  row caps the reduction energy at N full events. A month only partly inside the
+  horizon keeps its full allowance. Months are calendar months of the horizon's
+  timezone. Windows longer than :data:`DIRECT_WINDOW_MAX` intervals are written as a
+  running sum (one variable per window, bounded by E·flex·L, four entries per row)
+  rather than rows of k entries.
+* Unavailable nodes draw nothing; idle available nodes draw ``idle_power_frac`` of
+  their power. All IT power leaves the servers as heat (``heat_mwth = IT``); the
+  PUE overhead (fans, chillers, conversion) is not offered as recoverable heat.
+* ``flex_down_mw``: what the cluster could shed now (jobs above their floors, spot,
+  the inference reduction still unused, ignoring event limits), times
+  ``(1 − i)·PUE``. ``flex_up_mw``: facility capacity minus facility power.
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
 
-def resolve(entry: Any, rctx: Any) -> Any:
-    """Not implemented yet."""
-    raise NotImplementedError("compute assets are not implemented yet")
+from grid_flex.errors import ScenarioError
+from grid_flex.model.linear import FloatArray, LinExpr
+from grid_flex.model.terms import (
+    AssetTerms,
+    BuildContext,
+    Evaluation,
+    KpiFunction,
+    Quantity,
+    ResolveContext,
+)
+from grid_flex.schema.assets import GpuClusterEntry, InferenceLoad, TrainingJob
+
+#: Relative tolerance of the pre-solve capacity checks [-].
+CHECK_RTOL = 1e-9
+#: Longest inference event window (in intervals) written as one row of sums; longer
+#: windows use a running sum, four entries per row.
+DIRECT_WINDOW_MAX = 8
 
 
-def build(ctx: Any, params: Any) -> Any:
-    """Not implemented yet."""
-    raise NotImplementedError("compute assets are not implemented yet")
+@dataclass(frozen=True)
+class JobParams:
+    """Resolved training job.
+
+    ``coverage_frac[k]`` is the share of interval ``window_start + k`` inside the
+    job's window; the window's intervals are contiguous.
+    """
+
+    id: str
+    work_gpu_h: float
+    min_power_frac: float
+    max_power_frac: float
+    revenue_usd_per_gpu_h: float
+    penalty_usd_per_gpu_h: float
+    window_start: int
+    coverage_frac: tuple[float, ...]
+    release_text: str
+    deadline_text: str
+
+    @property
+    def penalty_interval(self) -> int:
+        """Interval the penalty on undelivered work is booked in."""
+        return self.window_start + len(self.coverage_frac) - 1
+
+    def coverage(self, n: int) -> FloatArray:
+        """Share of each of the ``n`` horizon intervals inside the window [-]."""
+        out = np.zeros(n)
+        out[self.window_start : self.window_start + len(self.coverage_frac)] = (
+            self.coverage_frac
+        )
+        return out
+
+
+@dataclass(frozen=True)
+class InferenceParams:
+    """Resolved must-serve inference load.
+
+    ``month_starts`` holds the first interval of each calendar month (horizon
+    timezone) present in the horizon, ``month_labels`` its ``YYYY-MM``.
+    """
+
+    load_mw: float
+    revenue_usd_per_gpu_h: float
+    flex_frac: float
+    max_event_h: float
+    max_events_per_month: float
+    month_starts: tuple[int, ...]
+    month_labels: tuple[str, ...]
+
+    @property
+    def max_reduction_mw(self) -> float:
+        """Deepest reduction [MW of IT power]."""
+        return self.flex_frac * self.load_mw
+
+    @property
+    def monthly_reduction_mwh(self) -> float:
+        """Reduction energy allowed per calendar month [MWh of IT energy]."""
+        return self.max_events_per_month * self.max_event_h * self.max_reduction_mw
+
+
+@dataclass(frozen=True)
+class ClusterParams:
+    """Resolved parameters of one GPU cluster."""
+
+    id: str
+    model_ref: str
+    nameplate_it_power_mw: float
+    it_power_mw: float
+    kw_per_gpu: float
+    pue: float
+    idle_power_frac: float
+    spot_usd_per_gpu_h: float | None
+    jobs: tuple[JobParams, ...]
+    inference: InferenceParams | None
+    cooling: str
+
+    @property
+    def gpu_h_per_mwh(self) -> float:
+        """GPU-hours one MWh of IT energy runs [GPU-h/MWh]."""
+        return 1000.0 / self.kw_per_gpu
+
+    @property
+    def gpus_available_count(self) -> float:
+        """GPUs available at full power [count]."""
+        return self.it_power_mw * self.gpu_h_per_mwh
+
+    @property
+    def facility_capacity_mw(self) -> float:
+        """Facility power with every available GPU busy [MW]."""
+        return self.pue * self.it_power_mw
+
+
+# ---- resolve ---------------------------------------------------------------------
+def resolve(entry: GpuClusterEntry, rctx: ResolveContext) -> ClusterParams:
+    """Scenario entry + catalogue node → :class:`ClusterParams`.
+
+    Raises
+    ------
+    ScenarioError
+        For a job window outside the horizon, a job time that does not exist (or is
+        ambiguous) in the horizon's timezone, work the cluster could never deliver in
+        its window, floors (``min_power_frac``) that deliver more than the work or
+        that do not fit in the cluster beside the inference load.
+    """
+    spec = rctx.catalog.get_gpu(entry.model)
+    kw_per_gpu = spec.power_max_kw / spec.gpu_count
+    gpu_h_per_mwh = 1000.0 / kw_per_gpu
+    if entry.count is not None:
+        nameplate = entry.count * spec.power_max_kw / 1000.0
+    else:
+        assert entry.it_power_mw is not None
+        nameplate = entry.it_power_mw
+    p_it = nameplate * entry.availability_frac
+    where = f"assets.{entry.id}"
+    problems: list[str] = []
+
+    inference = (
+        _resolve_inference(entry.inference, p_it, rctx)
+        if entry.inference is not None
+        else None
+    )
+    jobs: list[JobParams] = []
+    job_fields: list[tuple[str, TrainingJob]] = []
+    for i, job in enumerate(entry.training_jobs):
+        field = f"{where}.training_jobs[{i}]"
+        resolved = _resolve_job(job, field, p_it, gpu_h_per_mwh, rctx, problems)
+        if resolved is not None:
+            jobs.append(resolved)
+            job_fields.append((field, job))
+    if not problems:
+        problems += _capacity_problems(
+            where, jobs, job_fields, p_it, gpu_h_per_mwh, inference, rctx
+        )
+    if problems:
+        raise ScenarioError(where, problems)
+    return ClusterParams(
+        id=entry.id,
+        model_ref=entry.model,
+        nameplate_it_power_mw=nameplate,
+        it_power_mw=p_it,
+        kw_per_gpu=kw_per_gpu,
+        pue=entry.pue,
+        idle_power_frac=entry.idle_power_frac,
+        spot_usd_per_gpu_h=entry.spot_usd_per_gpu_h,
+        jobs=tuple(jobs),
+        inference=inference,
+        cooling=entry.cooling or spec.cooling,
+    )
+
+
+def _ns(stamps: pd.DatetimeIndex) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """UTC nanoseconds since the epoch."""
+    return np.asarray(stamps.as_unit("ns").asi8, dtype=np.int64)
+
+
+def _resolve_job(
+    job: TrainingJob,
+    field: str,
+    p_it: float,
+    gpu_h_per_mwh: float,
+    rctx: ResolveContext,
+    problems: list[str],
+) -> JobParams | None:
+    """One job's window and money terms; appends to ``problems`` on bad input."""
+    times: dict[str, pd.Timestamp] = {}
+    for name in ("release", "deadline"):
+        value = getattr(job, name)
+        try:
+            times[name] = rctx.utc(value)
+        except ValueError:
+            problems.append(
+                f"{field}.{name}: {value} does not exist or is ambiguous in "
+                f"{rctx.timezone} (daylight-saving change); give it with its UTC "
+                "offset"
+            )
+    if len(times) < 2:
+        return None
+    tz = rctx.timezone
+    release, deadline = times["release"], times["deadline"]
+    index = rctx.index
+    starts = _ns(index)
+    ends = starts + np.round(rctx.timestep_h * 3.6e12).astype(np.int64)
+    r_ns = _ns(pd.DatetimeIndex([release]))[0]
+    d_ns = _ns(pd.DatetimeIndex([deadline]))[0]
+    overlap = np.minimum(ends, d_ns) - np.maximum(starts, r_ns)
+    coverage = np.clip(overlap / (ends - starts), 0.0, 1.0)
+    inside = np.flatnonzero(coverage > 0)
+    horizon_end = index[-1] + pd.Timedelta(hours=float(rctx.timestep_h[-1]))
+    if len(inside) == 0:
+        if deadline <= index[0]:
+            problems.append(
+                f"{field}.deadline: {_fmt(deadline, tz)} is at or before the "
+                f"horizon start {_fmt(index[0], tz)}; the job's window lies outside "
+                "the horizon"
+            )
+        else:
+            problems.append(
+                f"{field}.release: {_fmt(release, tz)} is at or after the horizon "
+                f"end {_fmt(horizon_end, tz)}; the job's window lies outside the "
+                "horizon"
+            )
+        return None
+    first, last = int(inside[0]), int(inside[-1])
+    if job.work_gpu_h is not None:
+        work = job.work_gpu_h
+    else:
+        assert job.work_mwh is not None
+        work = job.work_mwh * gpu_h_per_mwh
+    if job.revenue_usd_per_gpu_h is not None:
+        rate = job.revenue_usd_per_gpu_h
+    elif job.contract_value_usd is not None:
+        rate = job.contract_value_usd / work
+    else:
+        rate = 0.0
+    return JobParams(
+        id=job.id,
+        work_gpu_h=work,
+        min_power_frac=job.min_power_frac,
+        max_power_frac=job.max_power_frac,
+        revenue_usd_per_gpu_h=rate,
+        penalty_usd_per_gpu_h=job.penalty_usd_per_gpu_h,
+        window_start=first,
+        coverage_frac=tuple(float(c) for c in coverage[first : last + 1]),
+        release_text=_fmt(release, tz),
+        deadline_text=_fmt(deadline, tz),
+    )
+
+
+def _resolve_inference(
+    inf: InferenceLoad, p_it: float, rctx: ResolveContext
+) -> InferenceParams:
+    """The inference load and the calendar months of the horizon (local time)."""
+    local = rctx.index.tz_convert(rctx.timezone)
+    key = np.asarray(local.year * 12 + local.month - 1, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    labels = tuple(f"{k // 12:04d}-{k % 12 + 1:02d}" for k in key[starts].tolist())
+    return InferenceParams(
+        load_mw=inf.load_frac * p_it,
+        revenue_usd_per_gpu_h=inf.revenue_usd_per_gpu_h,
+        flex_frac=inf.flex_frac,
+        max_event_h=inf.max_event_h,
+        max_events_per_month=inf.max_events_per_month,
+        month_starts=tuple(int(s) for s in starts),
+        month_labels=labels,
+    )
+
+
+def _capacity_problems(
+    where: str,
+    jobs: list[JobParams],
+    job_fields: list[tuple[str, TrainingJob]],
+    p_it: float,
+    gpu_h_per_mwh: float,
+    inference: InferenceParams | None,
+    rctx: ResolveContext,
+) -> list[str]:
+    """Floors that cannot be met and work the cluster could never deliver."""
+    n = len(rctx.index)
+    dt = rctx.timestep_h
+    problems: list[str] = []
+    load = inference.load_mw if inference is not None else 0.0
+    load_min = load - (inference.max_reduction_mw if inference is not None else 0.0)
+    floors = [j.min_power_frac * p_it * j.coverage(n) for j in jobs]
+    floor_total = np.sum(floors, axis=0) if floors else np.zeros(n)
+
+    # Floors plus the full inference load must fit (so the LP is always feasible).
+    need = floor_total + load
+    over = np.flatnonzero(need > p_it * (1 + CHECK_RTOL) + 1e-12)
+    if len(over):
+        t = int(over[0])
+        names = ", ".join(j.id for j, f in zip(jobs, floors, strict=True) if f[t] > 0)
+        when = _fmt(rctx.index[t], rctx.timezone)
+        problems.append(
+            f"{where}.training_jobs: at {when} the floors (min_power_frac × "
+            f"{p_it:g} MW available IT power) of job(s) {names} need "
+            f"{float(floor_total[t]):g} MW which, with the inference load of "
+            f"{load:g} MW, exceeds the {p_it:g} MW of available IT power "
+            f"({len(over)} interval(s)); lower min_power_frac or move the windows"
+        )
+
+    for job, floor, (field, entry) in zip(jobs, floors, job_fields, strict=True):
+        cover = job.coverage(n)
+        hours = float(cover @ dt)
+        window = f"between release {job.release_text} and deadline {job.deadline_text}"
+        floor_gpu_h = float(floor @ dt) * gpu_h_per_mwh
+        if floor_gpu_h > job.work_gpu_h * (1 + CHECK_RTOL):
+            problems.append(
+                f"{field}.min_power_frac: running at its floor "
+                f"({job.min_power_frac:g} × {p_it:g} MW) for the {hours:g} h of its "
+                f"window in the horizon delivers {floor_gpu_h:.6g} GPU-h, more than "
+                f"its work of {job.work_gpu_h:.6g} GPU-h"
+            )
+        room = np.minimum(
+            job.max_power_frac * p_it * cover,
+            np.maximum(0.0, p_it - load_min - (floor_total - floor)),
+        )
+        most_gpu_h = float(room @ dt) * gpu_h_per_mwh
+        if job.work_gpu_h > most_gpu_h * (1 + CHECK_RTOL) + 1e-9:
+            less = []
+            if load > 0:
+                less.append(f"the inference load at its deepest ({load_min:g} MW)")
+            if len(jobs) > 1:
+                less.append("the other jobs' floors")
+            beside = f", less {' and '.join(less)}" if less else ""
+            if entry.work_gpu_h is not None:
+                name = "work_gpu_h"
+                asked = f"{job.work_gpu_h:.6g} GPU-h"
+                could = f"{most_gpu_h:.6g} GPU-h"
+            else:
+                name = "work_mwh"
+                asked = f"{entry.work_mwh:.6g} MWh"
+                could = f"{most_gpu_h / gpu_h_per_mwh:.6g} MWh"
+            problems.append(
+                f"{field}.{name}: {asked} is more than the "
+                f"{could} the cluster could ever deliver {window} ({hours:g} h "
+                f"inside the horizon at max_power_frac {job.max_power_frac:g} × "
+                f"{p_it:g} MW available IT power{beside})"
+            )
+    return problems
+
+
+def _fmt(stamp: pd.Timestamp, timezone: str = "UTC") -> str:
+    """A time stamp for messages: UTC, preceded by local time outside UTC."""
+    utc = stamp.tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+    if timezone == "UTC":
+        return utc
+    local = stamp.tz_convert(timezone).strftime("%Y-%m-%d %H:%M %Z")
+    return f"{local} ({utc})"
+
+
+# ---- build -----------------------------------------------------------------------
+def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
+    """Declare job, inference and spot powers; return the cluster's terms."""
+    n, dt = ctx.n, ctx.dt_h
+    p_it, g, pue = params.it_power_mw, params.gpu_h_per_mwh, params.pue
+    idle = params.idle_power_frac
+    who = f"gpu cluster {params.id}"
+    busy = LinExpr.zeros(n)
+    sheddable = LinExpr.zeros(n)
+    revenue = LinExpr.zeros(n)
+    cost = LinExpr.zeros(n)
+    outputs: list[Quantity] = []
+    has_variable_load = False
+
+    for job in params.jobs:
+        tag = f"{who}, training job {job.id}"
+        # Variables only on the intervals of the job's window (indexed by position).
+        positions = job.window_start + np.arange(len(job.coverage_frac))
+        cover_w = np.asarray(job.coverage_frac)
+        window = pyo.Set(
+            initialize=positions.tolist(),
+            ordered=True,
+            doc=f"{tag}: intervals of its window",
+        )
+        ctx.block.add_component(f"job_{job.id}_T", window)
+        xw = ctx.layer.add_var(
+            ctx.block,
+            f"job_{job.id}_it_power_mw",
+            window,
+            lb=job.min_power_frac * p_it * cover_w,
+            ub=job.max_power_frac * p_it * cover_w,
+            doc=(
+                f"{tag}: IT power, between min_power_frac and max_power_frac × "
+                f"{p_it:g} MW available IT power, in its window "
+                f"[{job.release_text}, {job.deadline_text}) [MW]"
+            ),
+        )
+        x = LinExpr(n, positions.astype(np.int64), xw.cols, np.ones(len(positions)))
+        floor = job.min_power_frac * p_it * job.coverage(n)
+        u = ctx.var(
+            f"job_{job.id}_undelivered_gpu_h",
+            ub=job.work_gpu_h,
+            scalar=True,
+            doc=f"{tag}: work not delivered by its deadline [GPU-h]",
+        )
+        gpu_h = x * (dt * g)
+        ctx.constraint(
+            f"job_{job.id}_work",
+            gpu_h.sum() + u.expr,
+            "==",
+            job.work_gpu_h,
+            doc=(
+                f"{tag}: GPU-hours delivered in its window + undelivered work = its "
+                f"work of {job.work_gpu_h:g} GPU-h [GPU-h]"
+            ),
+        )
+        job_revenue = gpu_h * job.revenue_usd_per_gpu_h
+        penalty = LinExpr(
+            n,
+            np.array([job.penalty_interval], dtype=np.int64),
+            u.cols,
+            np.array([job.penalty_usd_per_gpu_h]),
+        )
+        busy = busy + x
+        sheddable = sheddable + (x - floor)
+        revenue = revenue + job_revenue
+        cost = cost + penalty
+        has_variable_load = True
+        outputs += [
+            Quantity(f"job_{job.id}_it_power_mw", x),
+            Quantity(f"job_{job.id}_gpu_h", gpu_h),
+            Quantity(f"job_{job.id}_revenue_usd", job_revenue),
+            Quantity(f"job_{job.id}_penalty_usd", penalty),
+        ]
+
+    inf = params.inference
+    if inf is not None:
+        served, reduction = _inference(ctx, inf, who)
+        inf_gpu_h = served * (dt * g)
+        inf_revenue = inf_gpu_h * inf.revenue_usd_per_gpu_h
+        busy = busy + served
+        revenue = revenue + inf_revenue
+        outputs += [
+            Quantity("inference_it_power_mw", served),
+            Quantity("inference_reduction_it_power_mw", reduction),
+            Quantity("inference_gpu_h", inf_gpu_h),
+            Quantity("inference_revenue_usd", inf_revenue),
+        ]
+        if reduction.coefs.size:
+            sheddable = sheddable + (inf.max_reduction_mw - reduction)
+
+    spot_rate = params.spot_usd_per_gpu_h
+    if spot_rate is not None:
+        y = ctx.var(
+            "spot_it_power_mw",
+            ub=p_it,
+            doc=(
+                f"{who}: IT power rented out as spot GPU-hours at {spot_rate:g} "
+                "USD/GPU-h (spot_usd_per_gpu_h) [MW]"
+            ),
+        )
+        spot_gpu_h = y.expr * (dt * g)
+        spot_revenue = spot_gpu_h * spot_rate
+        busy = busy + y.expr
+        sheddable = sheddable + y.expr
+        revenue = revenue + spot_revenue
+        has_variable_load = True
+        outputs += [
+            Quantity("spot_it_power_mw", y.expr),
+            Quantity("spot_gpu_h", spot_gpu_h),
+            Quantity("spot_revenue_usd", spot_revenue),
+        ]
+
+    if has_variable_load:
+        ctx.constraint(
+            "it_capacity",
+            busy,
+            "<=",
+            p_it,
+            doc=(
+                f"{who}: training jobs + inference served + spot ≤ {p_it:g} MW "
+                "available IT power (count or it_power_mw × availability_frac) [MW]"
+            ),
+        )
+    it_power = busy * (1.0 - idle) + idle * p_it
+    power = it_power * pue
+    ctx.expression("it_power_mw", it_power, doc=f"{who}: IT power drawn [MW]")
+    ctx.expression(
+        "power_mw", power, doc=f"{who}: facility power drawn, PUE × IT power [MW]"
+    )
+    outputs = [
+        Quantity("power_mw", power),
+        Quantity("it_power_mw", it_power),
+        Quantity("busy_it_power_mw", busy),
+        *outputs,
+        Quantity("revenue_usd", revenue),
+        Quantity("cost_usd", cost),
+    ]
+
+    return AssetTerms(
+        net_load_mw=power,
+        cost_usd=cost,
+        revenue_usd=revenue,
+        outputs=tuple(outputs),
+        kpis=_kpi_function(params, dt),
+        capacity_mw=params.facility_capacity_mw,
+        heat_mwth=it_power,  # IT power leaves the servers as heat (not the PUE part)
+        cooling=params.cooling,
+        flex_down_mw=sheddable * ((1.0 - idle) * pue),
+        flex_up_mw=params.facility_capacity_mw - power,
+    )
+
+
+def _inference(
+    ctx: BuildContext, inf: InferenceParams, who: str
+) -> tuple[LinExpr, LinExpr]:
+    """Served inference power and its reduction, with the event limits [MW]."""
+    n, dt = ctx.n, ctx.dt_h
+    depth = inf.max_reduction_mw
+    if depth <= 0 or inf.max_events_per_month <= 0:
+        return LinExpr.constant(inf.load_mw, n), LinExpr.zeros(n)
+    tag = f"{who}, inference"
+    step_h = float(dt[0])
+    d = ctx.var(
+        "inference_reduction_it_power_mw",
+        ub=depth * np.minimum(1.0, inf.max_event_h / dt),
+        doc=(
+            f"{tag}: reduction of the {inf.load_mw:g} MW must-serve load, at most "
+            f"flex_frac {inf.flex_frac:g} of it [MW]"
+        ),
+    )
+    allowance_mwh = inf.max_event_h * depth
+    k = math.ceil(inf.max_event_h / step_h - 1e-9) + 1
+    windows = n - k + 1
+    span = f"{k * step_h:g} h"
+    limit = (
+        f"≤ max_event_h {inf.max_event_h:g} h × {depth:g} MW (no event longer than "
+        "max_event_h at full depth) [MWh]"
+    )
+    labels = [f"{s} + {span}" for s in ctx.inputs.index[:windows]]
+    if windows >= 1 and k <= DIRECT_WINDOW_MAX:
+        pos = (np.arange(windows)[:, None] + np.arange(k)[None, :]).ravel()
+        rows = np.repeat(np.arange(windows, dtype=np.int64), k)
+        ctx.rows(
+            "inference_event_length",
+            LinExpr(windows, rows, d.cols[pos], dt[pos]),
+            "<=",
+            allowance_mwh,
+            doc=f"{tag}: reduction energy in any {span} {limit}",
+            labels=labels,
+        )
+    elif windows >= 1:
+        # Long windows: a running window sum, w[s] = w[s−1] + last − first, keeps the
+        # rows at four entries instead of k; the limit becomes w's upper bound.
+        starts = pyo.Set(
+            initialize=range(windows), ordered=True, doc=f"{tag}: {span} windows"
+        )
+        ctx.block.add_component("inference_window_T", starts)
+        w = ctx.layer.add_var(
+            ctx.block,
+            "inference_window_reduction_mwh",
+            starts,
+            lb=0.0,
+            ub=allowance_mwh,
+            doc=f"{tag}: reduction energy in the {span} from this interval {limit}",
+        )
+        s1 = np.arange(1, windows, dtype=np.int64)
+        first = np.arange(k, dtype=np.int64)
+        wcols = w.cols
+        expr = LinExpr(
+            windows,
+            np.concatenate([np.arange(windows), s1, s1, s1, np.zeros(k, np.int64)]),
+            np.concatenate(
+                [
+                    wcols,
+                    wcols[s1 - 1],
+                    d.cols[s1 + k - 1],
+                    d.cols[s1 - 1],
+                    d.cols[first],
+                ]
+            ),
+            np.concatenate(
+                [
+                    np.ones(windows),
+                    -np.ones(windows - 1),
+                    -dt[s1 + k - 1],
+                    dt[s1 - 1],
+                    -dt[first],
+                ]
+            ),
+        )
+        ctx.rows(
+            "inference_window_sum",
+            expr,
+            "==",
+            0.0,
+            doc=(
+                f"{tag}: reduction energy in the {span} from an interval = the "
+                "previous window's + the new interval's − the one left behind [MWh]"
+            ),
+            labels=labels,
+        )
+    month_of = (
+        np.searchsorted(np.asarray(inf.month_starts), np.arange(n), side="right") - 1
+    )
+    ctx.rows(
+        "inference_monthly_events",
+        LinExpr(len(inf.month_starts), month_of.astype(np.int64), d.cols, dt.copy()),
+        "<=",
+        inf.monthly_reduction_mwh,
+        doc=(
+            f"{tag}: reduction energy per calendar month ≤ max_events_per_month "
+            f"{inf.max_events_per_month:g} × max_event_h {inf.max_event_h:g} h × "
+            f"{depth:g} MW [MWh]"
+        ),
+        labels=list(inf.month_labels),
+    )
+    return inf.load_mw - d.expr, d.expr
+
+
+def _kpi_function(params: ClusterParams, dt: FloatArray) -> KpiFunction:
+    """The cluster's KPI function (closes over its parameters)."""
+    p_it = params.it_power_mw
+    hours = float(dt.sum())
+
+    def kpis(ev: Evaluation) -> dict[str, float]:
+        v = ev.values
+        energy = float(v["power_mw"] @ dt)
+        busy_mwh = float(v["busy_it_power_mw"] @ dt)
+        revenue = float(v["revenue_usd"].sum())
+        out: dict[str, float] = {
+            "available_it_power_mw": p_it,
+            "facility_capacity_mw": params.facility_capacity_mw,
+            "gpus_available_count": params.gpus_available_count,
+            "pue": params.pue,
+            "energy_mwh": energy,
+            "it_energy_mwh": float(v["it_power_mw"] @ dt),
+            "utilisation_frac": busy_mwh / (p_it * hours) if p_it > 0 else 0.0,
+            "compute_revenue_usd": revenue,
+            "compute_revenue_usd_per_mwh": revenue / energy if energy > 0 else 0.0,
+            "penalty_usd": float(v["cost_usd"].sum()),
+        }
+        delivered_all = undelivered_all = training_revenue = 0.0
+        for job in params.jobs:
+            delivered = float(v[f"job_{job.id}_gpu_h"].sum())
+            undelivered = max(0.0, job.work_gpu_h - delivered)
+            job_revenue = float(v[f"job_{job.id}_revenue_usd"].sum())
+            out |= {
+                f"job_{job.id}_work_gpu_h": job.work_gpu_h,
+                f"job_{job.id}_delivered_gpu_h": delivered,
+                f"job_{job.id}_undelivered_gpu_h": undelivered,
+                f"job_{job.id}_delivered_frac": delivered / job.work_gpu_h,
+                f"job_{job.id}_revenue_usd": job_revenue,
+                f"job_{job.id}_penalty_usd": float(
+                    v[f"job_{job.id}_penalty_usd"].sum()
+                ),
+            }
+            delivered_all += delivered
+            undelivered_all += undelivered
+            training_revenue += job_revenue
+        if params.jobs:
+            out |= {
+                "training_delivered_gpu_h": delivered_all,
+                "training_undelivered_gpu_h": undelivered_all,
+                "training_revenue_usd": training_revenue,
+            }
+        inf = params.inference
+        if inf is not None:
+            red = v["inference_reduction_it_power_mw"]
+            depth = inf.max_reduction_mw
+            out |= {
+                "inference_served_gpu_h": float(v["inference_gpu_h"].sum()),
+                "inference_revenue_usd": float(v["inference_revenue_usd"].sum()),
+                "inference_reduction_mwh": float(red @ dt),
+                "inference_reduction_h": float(dt[red > 1e-6 * max(depth, 1e-9)].sum()),
+                "inference_reduction_full_depth_h": float(red @ dt) / depth
+                if depth > 0
+                else 0.0,
+            }
+        if params.spot_usd_per_gpu_h is not None:
+            out |= {
+                "spot_gpu_h": float(v["spot_gpu_h"].sum()),
+                "spot_revenue_usd": float(v["spot_revenue_usd"].sum()),
+            }
+        return out
+
+    return kpis
