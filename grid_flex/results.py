@@ -26,7 +26,10 @@ BALANCE_TOL_MW = 1e-6
 MONEY_RTOL = 1e-7
 
 #: Summary names for per-kind revenue (others are "<kind>_revenue_usd").
-REVENUE_ALIASES = {"asic_fleet": "mining_revenue_usd"}
+REVENUE_ALIASES = {
+    "asic_fleet": "mining_revenue_usd",
+    "gpu_cluster": "compute_revenue_usd",
+}
 
 
 @dataclass

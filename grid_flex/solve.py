@@ -151,9 +151,9 @@ def _highs(lp: CompiledLP, opts: SolveOptions) -> highspy.Highs:
     hl.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     hl.a_matrix_.num_col_ = ncol
     hl.a_matrix_.num_row_ = nrow
-    hl.a_matrix_.start_ = lp.A.indptr.astype(np.int32)
-    hl.a_matrix_.index_ = lp.A.indices.astype(np.int32)
-    hl.a_matrix_.value_ = lp.A.data.astype(float)
+    hl.a_matrix_.start_ = lp.a.indptr.astype(np.int32)
+    hl.a_matrix_.index_ = lp.a.indices.astype(np.int32)
+    hl.a_matrix_.value_ = lp.a.data.astype(float)
     h.passModel(hl)
     return h
 

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
-import scipy.sparse as sp
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from grid_flex.errors import SolveError
 from grid_flex.model.linear import ConstraintArray, FloatArray, LinearLayer, find_layers
+from grid_flex.model.sparse import Compressed, compress
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class CompiledLP:
     c: FloatArray
     c0: float
     sense: int
-    A: sp.csc_array
+    a: Compressed
     row_lb: FloatArray
     row_ub: FloatArray
     col_lb: FloatArray
@@ -52,6 +52,13 @@ class CompiledLP:
     layer_offsets: dict[int, int]
     row_owners: list[RowOwner]
     objective: Any
+
+    @property
+    def A(self) -> Any:
+        """The constraint matrix as a :class:`scipy.sparse.csc_array` (slow import)."""
+        import scipy.sparse as sp
+
+        return sp.csc_array((self.a.data, self.a.indices, self.a.indptr), self.a.shape)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -201,23 +208,19 @@ def compile_model(model: Any) -> CompiledLP:
     if obj_idx:
         np.add.at(c, np.asarray(obj_idx, dtype=np.int64), np.asarray(obj_val))
 
-    A = sp.csc_array(
-        (
-            np.concatenate(vals_parts) if vals_parts else np.empty(0),
-            (
-                np.concatenate(rows_parts) if rows_parts else np.empty(0, np.int64),
-                np.concatenate(cols_parts) if cols_parts else np.empty(0, np.int64),
-            ),
-        ),
-        shape=(nrow, ncol),
+    a = compress(
+        np.concatenate(rows_parts) if rows_parts else np.empty(0, np.int64),
+        np.concatenate(cols_parts) if cols_parts else np.empty(0, np.int64),
+        np.concatenate(vals_parts) if vals_parts else np.empty(0),
+        (nrow, ncol),
+        by="col",
     )
-    A.sum_duplicates()
     col_lb, col_ub = _bounds(cols.columns)
     return CompiledLP(
         c=c,
         c0=c0,
         sense=1 if obj.sense == pyo.minimize else -1,
-        A=A,
+        a=a,
         row_lb=np.concatenate(lb_parts) if lb_parts else np.empty(0),
         row_ub=np.concatenate(ub_parts) if ub_parts else np.empty(0),
         col_lb=col_lb,

@@ -20,10 +20,11 @@ from typing import Any, Literal
 
 import numpy as np
 import pyomo.environ as pyo
-import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
+
+from grid_flex.model.sparse import Compressed, compress
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -169,9 +170,9 @@ class LinExpr:
         return self.take(idx % self.n)
 
     # ---- evaluation ---------------------------------------------------------------
-    def matrix(self, ncols: int) -> sp.csr_array:
-        """The coefficient matrix, ``n × ncols`` (without the constant)."""
-        return sp.csr_array((self.coefs, (self.rows, self.cols)), shape=(self.n, ncols))
+    def matrix(self, ncols: int) -> Compressed:
+        """The coefficient matrix by row (CSR), ``n × ncols``, without the constant."""
+        return compress(self.rows, self.cols, self.coefs, (self.n, ncols), by="row")
 
     def value(self, x: FloatArray) -> FloatArray:
         """Evaluate every row at the column values ``x``."""
