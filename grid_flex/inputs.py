@@ -403,6 +403,7 @@ def resolve_context(
         load=load if base_dir is not None else _no_data,
         timezone=scenario.horizon.timezone,
         price_usd_per_mwh=price_usd_per_mwh,
+        asset_kinds={a.id: a.type for a in scenario.assets},
     )
 
 

@@ -68,6 +68,8 @@ class ResolveContext:
         The horizon's zone: naive date-times in entries are local to it.
     price_usd_per_mwh : ndarray or None
         The energy price on the horizon (None in checks that read no data).
+    asset_kinds : mapping
+        Asset id → type for every asset of the scenario (for programs' checks).
     """
 
     catalog: Catalog
@@ -76,6 +78,7 @@ class ResolveContext:
     load: Callable[[Any, str, tuple[str, ...]], FloatArray]
     timezone: str = "UTC"
     price_usd_per_mwh: FloatArray | None = None
+    asset_kinds: Mapping[str, str] = field(default_factory=dict)
 
     def utc(self, t: Any) -> pd.Timestamp:
         """A scenario date-time as a UTC timestamp (naive = horizon-local)."""

@@ -1,17 +1,154 @@
-"""Placeholder: being written (see the issue)."""
+"""Emergency curtailment: a minimum share of the load off during grid emergencies.
+
+Texas SB 6 (2025) lets ERCOT curtail large loads in emergencies (domain.md §2.4, §7).
+The program holds the named loads (ASIC fleets and GPU clusters; all of them by
+default) below a share of their available capacity in event intervals.
+
+Formulation (assets a named by ``asset_ids``, ``C_a`` their available capacity,
+``f = min_curtail_frac``, ``E`` the event intervals)::
+
+    Σ_a P_a[t] ≤ (1 − f) · Σ_a C_a        for t ∈ E                      [MW]
+
+``P_a`` is the asset's net load. Nothing is paid: the obligation only limits load.
+The same holds when mining would pay: the rule binds exactly when the site would
+rather draw more.
+
+KPIs: ``event_h``, ``binding_intervals`` / ``binding_h`` (a positive shadow price),
+``curtailed_in_events_mwh`` (Σ_E (Σ C − Σ P) · Δt, what was off during events),
+``withheld_mwh`` (Σ over binding intervals of f · Σ C · Δt: an upper bound of the
+curtailment the rule forced beyond what the site chose) and
+``profit_lost_at_most_usd`` (Σ shadow price × f · Σ C: an upper bound of what the
+obligation cost, by concavity of the optimal profit in the limits).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from grid_flex.errors import ScenarioError
+from grid_flex.model.linear import LinExpr
+from grid_flex.model.terms import (
+    BuildContext,
+    Evaluation,
+    ProgramTerms,
+    Quantity,
+    ResolveContext,
+)
+from grid_flex.programs.mining_ban import BINDING_DUAL_TOL, field_path, select_assets
+from grid_flex.programs.windows import window_mask
+from grid_flex.schema.contracts import EmergencyCurtailmentEntry
+from grid_flex.schema.scenario import scenario_source
 
 TYPE = "emergency_curtailment"
 
-
-def resolve(entry: Any, rctx: Any) -> Any:
-    """Not implemented yet."""
-    raise NotImplementedError("the emergency_curtailment program is not implemented yet")
+#: Asset kinds that can be curtailed (the site's flexible computing loads).
+CURTAILABLE_KINDS = frozenset({"asic_fleet", "gpu_cluster"})
 
 
-def build(ctx: Any, params: Any) -> Any:
-    """Not implemented yet."""
-    raise NotImplementedError("the emergency_curtailment program is not implemented yet")
+@dataclass(frozen=True)
+class EmergencyCurtailmentParams:
+    """Resolved parameters of one emergency-curtailment obligation."""
+
+    id: str
+    in_event: NDArray[np.bool_]
+    min_curtail_frac: float
+    asset_ids: tuple[str, ...] | None
+
+
+def resolve(
+    entry: EmergencyCurtailmentEntry, rctx: ResolveContext
+) -> EmergencyCurtailmentParams:
+    """Scenario entry → :class:`EmergencyCurtailmentParams` (events as a mask)."""
+    mask = window_mask(entry.events, rctx, field=field_path(entry.id, "events"))
+    return EmergencyCurtailmentParams(
+        id=entry.id,
+        in_event=mask,
+        min_curtail_frac=entry.min_curtail_frac,
+        asset_ids=None if entry.asset_ids is None else tuple(entry.asset_ids),
+    )
+
+
+def build(ctx: BuildContext, params: EmergencyCurtailmentParams) -> ProgramTerms:
+    """Hold the named loads below (1 − f) of their capacity in events."""
+    site = ctx.site
+    assert site is not None, "programs are built with the site's terms"
+    n, dt = ctx.n, ctx.dt_h
+    where = field_path(params.id, "asset_ids")
+    source = scenario_source(ctx.inputs.scenario)
+    ids = select_assets(
+        site,
+        params.asset_ids,
+        CURTAILABLE_KINDS,
+        field=where,
+        rule="emergency curtailment",
+        source=source,
+    )
+    missing = [aid for aid in ids if site.assets[aid].capacity_mw is None]
+    if missing:
+        raise ScenarioError(
+            source,
+            [f"{where}: {', '.join(missing)} declare no capacity to curtail from"],
+        )
+    capacity = float(sum(site.assets[aid].capacity_mw or 0.0 for aid in ids))
+    load = LinExpr.zeros(n)
+    for aid in ids:
+        load = load + site.assets[aid].net_load_mw
+    f = params.min_curtail_frac
+    ceiling = (1.0 - f) * capacity
+    rows = np.flatnonzero(params.in_event)
+    family = None
+    if len(rows):
+        family = ctx.rows(
+            "emergency_curtailment",
+            load.take(rows),
+            "<=",
+            ceiling,
+            doc=f"emergency curtailment {params.id}: load of {', '.join(ids)} ≤ "
+            f"(1 − min_curtail_frac) × capacity = {ceiling:g} MW during events "
+            f"(programs.{params.id}.events) [MW]",
+            labels=list(ctx.inputs.index[rows]),
+        )
+    allowed = np.where(params.in_event, ceiling, capacity)
+
+    def kpis(ev: Evaluation) -> dict[str, Any]:
+        p = ev.values["curtailable_load_mw"]
+        out: dict[str, Any] = {
+            "assets": ", ".join(ids),
+            "capacity_mw": capacity,
+            "min_curtail_frac": f,
+            "event_intervals": len(rows),
+            "event_h": float(dt[rows].sum()),
+            "curtailed_in_events_mwh": float((capacity - p[rows]) @ dt[rows]),
+            "max_load_in_events_mw": float(p[rows].max()) if len(rows) else 0.0,
+            "binding_intervals": 0,
+            "binding_h": 0.0,
+            "withheld_mwh": 0.0,
+            "profit_lost_at_most_usd": 0.0,
+        }
+        if family is None:
+            return out
+        dual = np.nan_to_num(ev.dual(family))
+        hit = dual > BINDING_DUAL_TOL
+        at = rows[hit]
+        out |= {
+            "binding_intervals": int(hit.sum()),
+            "binding_h": float(dt[at].sum()),
+            "withheld_mwh": f * capacity * float(dt[at].sum()),
+            "profit_lost_at_most_usd": f * capacity * float(dual[hit].sum()),
+        }
+        return out
+
+    return ProgramTerms(
+        cost_usd=LinExpr.zeros(n),
+        revenue_usd=LinExpr.zeros(n),
+        outputs=(
+            Quantity("curtailable_load_mw", load),
+            Quantity("allowed_mw", LinExpr.constant(allowed)),
+        ),
+        kpis=kpis,
+        extra={"constraint": family},
+    )

@@ -1,17 +1,195 @@
-"""Placeholder: being written (see the issue)."""
+"""Mining ban: ASIC fleets draw nothing in windows (domain.md §7, Russia 2025).
+
+Formulation (fleets f named by ``asset_ids``, default every ASIC fleet; ``W`` the
+intervals of ``windows``)::
+
+    P_f[t] ≤ 0        for t ∈ W                                        [MW]
+
+``P_f`` is the fleet's net load (its power, ≥ 0), so the fleet is off in the window
+and free outside it. Nothing is paid: the ban only removes options.
+
+KPIs: ``banned_h`` (hours in the window), ``binding_intervals`` and ``binding_h``
+(intervals where the ban costs profit: a positive shadow price on some fleet),
+``withheld_mwh`` (Σ over binding intervals and fleets of capacity × Δt: the energy
+the fleets would have drawn at full power, an upper bound of the energy lost),
+``profit_lost_at_most_usd`` (Σ shadow price × capacity: by concavity of the optimal
+profit in the limits, an upper bound of what lifting the ban would earn).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from grid_flex.errors import ScenarioError
+from grid_flex.model.linear import ConstraintArray, LinExpr
+from grid_flex.model.terms import (
+    BuildContext,
+    Evaluation,
+    ProgramTerms,
+    Quantity,
+    ResolveContext,
+    SiteTerms,
+)
+from grid_flex.programs.windows import window_mask
+from grid_flex.schema.contracts import MiningBanEntry
+from grid_flex.schema.scenario import scenario_source
 
 TYPE = "mining_ban"
 
+#: Asset kind a ban applies to.
+ASIC_KIND = "asic_fleet"
+#: A limit binds where its shadow price exceeds this [USD per MW of the limit].
+BINDING_DUAL_TOL = 1e-6
 
-def resolve(entry: Any, rctx: Any) -> Any:
-    """Not implemented yet."""
-    raise NotImplementedError("the mining_ban program is not implemented yet")
+
+@dataclass(frozen=True)
+class MiningBanParams:
+    """Resolved parameters of one mining ban."""
+
+    id: str
+    in_window: NDArray[np.bool_]
+    asset_ids: tuple[str, ...] | None
 
 
-def build(ctx: Any, params: Any) -> Any:
-    """Not implemented yet."""
-    raise NotImplementedError("the mining_ban program is not implemented yet")
+def field_path(program_id: str, name: str) -> str:
+    """Dotted path of a field of the program entry ``program_id`` in messages."""
+    return f"programs.{program_id}.{name}"
+
+
+def select_assets(
+    site: SiteTerms,
+    asset_ids: Sequence[str] | None,
+    kinds: Collection[str],
+    *,
+    field: str,
+    rule: str,
+    source: str = "scenario",
+) -> list[str]:
+    """The asset ids a limit applies to, checked against the site's assets.
+
+    Parameters
+    ----------
+    site : SiteTerms
+        The site's assets and their kinds.
+    asset_ids : sequence of str or None
+        Ids named in the scenario; every asset of ``kinds`` when None.
+    kinds : collection of str
+        Asset kinds the limit may apply to.
+    field : str
+        Dotted scenario path of ``asset_ids``, for messages.
+    rule : str
+        What the limit is, for messages (e.g. "a mining ban").
+    source : str
+        The scenario's file, heading the error.
+    """
+    allowed = " or ".join(sorted(kinds))
+    of_kind = [aid for aid, kind in site.kinds.items() if kind in kinds]
+    if asset_ids is None:
+        if not of_kind:
+            raise ScenarioError(
+                source,
+                [
+                    f"{field}: {rule} applies to {allowed} assets and the site "
+                    f"has none (assets: {', '.join(site.kinds)})"
+                ],
+            )
+        return of_kind
+    problems = []
+    for aid in asset_ids:
+        kind = site.kinds.get(aid)
+        if kind is None:
+            problems.append(
+                f"{field}: {aid!r} is not an asset of the site "
+                f"(assets: {', '.join(site.kinds)})"
+            )
+        elif kind not in kinds:
+            problems.append(
+                f"{field}: {aid!r} is a {kind}; {rule} applies to {allowed} assets "
+                f"only (here: {', '.join(of_kind) or 'none'})"
+            )
+    if problems:
+        raise ScenarioError(source, problems)
+    return list(dict.fromkeys(asset_ids))
+
+
+def resolve(entry: MiningBanEntry, rctx: ResolveContext) -> MiningBanParams:
+    """Scenario entry → :class:`MiningBanParams` (the window as a mask)."""
+    mask = window_mask(entry.windows, rctx, field=field_path(entry.id, "windows"))
+    ids = None if entry.asset_ids is None else tuple(entry.asset_ids)
+    return MiningBanParams(id=entry.id, in_window=mask, asset_ids=ids)
+
+
+def build(ctx: BuildContext, params: MiningBanParams) -> ProgramTerms:
+    """Force the named fleets' power to zero in the window; return the terms."""
+    site = ctx.site
+    assert site is not None, "programs are built with the site's terms"
+    n, dt = ctx.n, ctx.dt_h
+    who = f"mining ban {params.id}"
+    fleets = select_assets(
+        site,
+        params.asset_ids,
+        {ASIC_KIND},
+        field=field_path(params.id, "asset_ids"),
+        rule="a mining ban",
+        source=scenario_source(ctx.inputs.scenario),
+    )
+    rows = np.flatnonzero(params.in_window)
+    labels = list(ctx.inputs.index[rows])
+    capacity = {aid: float(site.assets[aid].capacity_mw or 0.0) for aid in fleets}
+    power = LinExpr.zeros(n)
+    families: dict[str, ConstraintArray] = {}
+    for aid in fleets:
+        net = site.assets[aid].net_load_mw
+        power = power + net
+        if len(rows):
+            families[aid] = ctx.rows(
+                f"ban_{aid}",
+                net.take(rows),
+                "<=",
+                0.0,
+                doc=f"{who}: fleet {aid} draws nothing in the ban windows "
+                f"(programs.{params.id}.windows) [MW]",
+                labels=labels,
+            )
+    total_capacity = sum(capacity.values())
+    allowed = np.where(params.in_window, 0.0, total_capacity)
+    outside = ~params.in_window
+
+    def kpis(ev: Evaluation) -> dict[str, Any]:
+        binding = np.zeros(n, dtype=bool)
+        withheld = 0.0
+        bound = 0.0
+        for aid, family in families.items():
+            dual = np.nan_to_num(ev.dual(family))
+            hit = dual > BINDING_DUAL_TOL
+            binding[rows[hit]] = True
+            withheld += capacity[aid] * float(dt[rows[hit]].sum())
+            bound += capacity[aid] * float(dual[hit].sum())
+        p = ev.values["fleet_power_mw"]
+        return {
+            "fleets": ", ".join(fleets),
+            "banned_intervals": len(rows),
+            "banned_h": float(dt[params.in_window].sum()),
+            "binding_intervals": int(binding.sum()),
+            "binding_h": float(dt[binding].sum()),
+            "withheld_mwh": withheld,
+            "profit_lost_at_most_usd": bound,
+            "max_power_in_window_mw": float(p[rows].max()) if len(rows) else 0.0,
+            "energy_outside_window_mwh": float(p[outside] @ dt[outside]),
+        }
+
+    return ProgramTerms(
+        cost_usd=LinExpr.zeros(n),
+        revenue_usd=LinExpr.zeros(n),
+        outputs=(
+            Quantity("fleet_power_mw", power),
+            Quantity("allowed_mw", LinExpr.constant(allowed)),
+        ),
+        kpis=kpis,
+        extra={"constraints": families},
+    )

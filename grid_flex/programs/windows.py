@@ -57,7 +57,7 @@ def window_mask(
             if rec.months is not None:
                 sel &= np.isin(local.month, rec.months)
             if rec.weekdays is not None:
-                sel &= np.isin(local.weekday, rec.weekdays)
+                sel &= np.isin(local.day_of_week, rec.weekdays)
             mask |= np.asarray(sel, dtype=bool)
     if windows.price_above_usd_per_mwh is not None:
         if rctx.price_usd_per_mwh is None:

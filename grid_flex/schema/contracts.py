@@ -1,42 +1,195 @@
-"""Scenario entries for power contracts and grid or government limits."""
+"""Scenario entries for power contracts and grid or government limits.
+
+* :class:`FixedPriceContractEntry`: a block of energy bought at a fixed price, with
+  the right to sell what the site does not use back at spot (domain.md §2.5).
+* :class:`ImportCapEntry`: import caps that vary in time (non-firm service,
+  curtail-on-instruction hours, seasonal limits; domain.md §7).
+* :class:`EnergyQuotaEntry`: grid energy allowed per day, week or month
+  (Kazakhstan-style allocations; domain.md §7).
+* :class:`MiningBanEntry`: ASIC fleets forced to zero in windows (Russian regional and
+  seasonal bans; domain.md §7).
+* :class:`EmergencyCurtailmentEntry`: a minimum share of the load curtailed during
+  grid emergencies (Texas SB 6; domain.md §2.4).
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from grid_flex.schema.base import SnakeId, StrictModel
+from pydantic import Field, model_validator
+
+from grid_flex.schema.base import (
+    Fraction,
+    NonNegativeFloat,
+    PositiveFloat,
+    SnakeId,
+    StrictModel,
+)
+from grid_flex.schema.series import SeriesSpec
+from grid_flex.schema.windows import WindowSet
+
+#: Power units a quota must not be given in (a quota is energy per period).
+_POWER_UNITS = ("mw", "kw", "gw", "w")
 
 
 class FixedPriceContractEntry(StrictModel):
-    """A block of energy at a fixed price (placeholder)."""
+    """A block of energy bought at a fixed price (a financially settled swap).
+
+    In every contract interval the site buys ``block_mw`` × Δt at
+    ``fixed_price_usd_per_mwh``. With ``sell_back_unused`` (the default) the energy
+    it does not use is sold back at the spot price, so the contract pays
+    ``(spot − fixed) × block × Δt`` whatever the site draws, and curtailing earns the
+    spot price on the contracted energy ("power credits", domain.md §2.5). Without
+    sell-back, unused contracted energy is forfeited.
+    """
 
     type: Literal["fixed_price_contract"]
     id: SnakeId = "contract"
+    block_mw: PositiveFloat = Field(
+        description="Contracted power block, bought in every contract interval [MW]"
+    )
+    fixed_price_usd_per_mwh: float = Field(
+        description="Fixed price paid for the contracted energy [USD/MWh]"
+    )
+    windows: WindowSet | None = Field(
+        default=None,
+        description="Intervals the block is delivered in (e.g. weekday peak hours); "
+        "every interval of the horizon when omitted",
+    )
+    sell_back_unused: bool = Field(
+        default=True,
+        description="Sell contracted energy the site does not use back at the spot "
+        "price (otherwise it is forfeited)",
+    )
+
+    @model_validator(mode="after")
+    def _fixed_shape(self) -> FixedPriceContractEntry:
+        if (
+            self.windows is not None
+            and self.windows.price_above_usd_per_mwh is not None
+        ):
+            raise ValueError(
+                "windows.price_above_usd_per_mwh: a contract's delivery shape is "
+                "fixed in advance; give periods or recurring hours"
+            )
+        return self
+
+
+class CapWindow(WindowSet):
+    """An import cap in force in its windows (periods, recurring hours, price)."""
+
+    cap_mw: NonNegativeFloat = Field(
+        description="Most the site may import in these windows [MW]"
+    )
 
 
 class ImportCapEntry(StrictModel):
-    """A time-varying import cap (placeholder)."""
+    """A time-varying cap on grid import, below the site's import limit.
+
+    The cap of an interval is the lowest of the caps whose windows contain it and of
+    ``cap_series``; intervals with no cap keep the site's ``import_limit_mw``.
+    """
 
     type: Literal["import_cap"]
     id: SnakeId = "import_cap"
+    caps: list[CapWindow] = Field(
+        default_factory=list,
+        description="Caps in windows, e.g. {cap_mw: 5, recurring: [{months: [7, 8], "
+        "start_hour: 15, end_hour: 19}]}; the lowest applies where they overlap [MW]",
+    )
+    cap_series: SeriesSpec | None = Field(
+        default=None,
+        description="A cap per interval, a power series (unit mw or kw) [MW]",
+    )
+
+    @model_validator(mode="after")
+    def _some_cap(self) -> ImportCapEntry:
+        if not self.caps and self.cap_series is None:
+            raise ValueError("give caps (windows with cap_mw) or cap_series")
+        return self
 
 
 class EnergyQuotaEntry(StrictModel):
-    """An energy quota per period (placeholder)."""
+    """A cap on the grid energy imported per day, week or month (local calendar).
+
+    ``Σ import × Δt ≤ quota_mwh`` over each period. Periods are calendar days, weeks
+    (Monday to Sunday) or months in the horizon's time zone. A period cut by the
+    horizon gets the share of the quota its hours in the horizon represent
+    (``partial_periods: prorate``) or the whole quota (``full``).
+    """
 
     type: Literal["energy_quota"]
     id: SnakeId = "energy_quota"
+    quota_mwh: NonNegativeFloat = Field(
+        description="Grid energy allowed in each period [MWh per period]"
+    )
+    period: Literal["day", "week", "month"] = Field(
+        description="Length of the quota period (local calendar)"
+    )
+    partial_periods: Literal["prorate", "full"] = Field(
+        default="prorate",
+        description="Quota of a period the horizon cuts: its share by hours "
+        "(prorate) or the whole quota (full)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _energy_not_power(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        need = (
+            "a quota is energy per period: give quota_mwh (MWh per day, week or "
+            "month, with period); to limit power in each interval use an import_cap "
+            "program (cap_mw or cap_series)"
+        )
+        for key in data:
+            if key.startswith("quota") and key != "quota_mwh":
+                raise ValueError(f"{key}: {need}")
+        value = data.get("quota_mwh")
+        if isinstance(value, dict):
+            unit = str(value.get("unit", "")).strip().lower()
+            if unit in _POWER_UNITS:
+                raise ValueError(
+                    f"quota_mwh: got a series in {unit!r}, a power; {need}"
+                )
+            raise ValueError(f"quota_mwh: expected one number; {need}")
+        return data
 
 
 class MiningBanEntry(StrictModel):
-    """Mining forced to zero in windows (placeholder)."""
+    """ASIC fleets forced to draw nothing in windows (regional or seasonal bans)."""
 
     type: Literal["mining_ban"]
     id: SnakeId = "mining_ban"
+    windows: WindowSet = Field(
+        description="When mining is banned, e.g. periods 15 Nov to 15 Mar"
+    )
+    asset_ids: list[SnakeId] | None = Field(
+        default=None,
+        min_length=1,
+        description="ASIC fleets the ban applies to; every ASIC fleet when omitted",
+    )
 
 
 class EmergencyCurtailmentEntry(StrictModel):
-    """Minimum curtailment during emergencies (placeholder)."""
+    """A minimum share of the load curtailed during grid emergencies (SB 6 style).
+
+    In each event interval the named assets together draw at most
+    ``(1 − min_curtail_frac)`` of their available capacity.
+    """
 
     type: Literal["emergency_curtailment"]
     id: SnakeId = "emergency_curtailment"
+    events: WindowSet = Field(
+        description="Emergency intervals: periods, recurring hours or a price trigger"
+    )
+    min_curtail_frac: Fraction = Field(
+        description="Share of the assets' available capacity that must be off "
+        "during events, 0-1 [-]"
+    )
+    asset_ids: list[SnakeId] | None = Field(
+        default=None,
+        min_length=1,
+        description="Loads curtailed (ASIC fleets, GPU clusters); all of them when "
+        "omitted",
+    )
