@@ -20,26 +20,35 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+#: name → (scenario, ``key=value`` override or ""). Scenario names without a folder
+#: are bundled scenarios.
 CASES = {
-    "year_hourly": "horizon.timestep_min=60",
-    "year_15min": "horizon.timestep_min=15",
+    "year_hourly": ("west_texas_2020", ""),
+    "year_15min": ("west_texas_2020", "horizon.timestep_min=15"),
+    "year_hourly_all_assets": (str(HERE / "all_assets_2020.yaml"), ""),
+    "year_hourly_all_programs": (str(HERE / "all_programs_2020.yaml"), ""),
+    "uri_15min_all_programs": (str(HERE / "uri_all_programs_2021.yaml"), ""),
 }
 
 
-def one_run(assignments: list[str], pyomo_path: bool) -> dict[str, float]:
+def one_run(
+    scenario_path: str, assignments: list[str], pyomo_path: bool
+) -> dict[str, float]:
     """All stage timings of one run, in this process [s]."""
     import highspy
 
     from grid_flex.inputs import prepare_inputs
-    from grid_flex.io.scenario import default_scenario_path, load_scenario
+    from grid_flex.io.scenario import load_scenario
     from grid_flex.model.build import build_model
     from grid_flex.model.handoff import compile_model
     from grid_flex.results import extract
     from grid_flex.solve import SolveOptions, _highs, solve_model
 
     t0 = time.perf_counter()
-    scenario, base = load_scenario(default_scenario_path(), assignments=assignments)
+    scenario, base = load_scenario(scenario_path, assignments=assignments)
     t1 = time.perf_counter()
     inputs = prepare_inputs(scenario, base)
     t2 = time.perf_counter()
@@ -83,14 +92,23 @@ def main() -> None:
     parser.add_argument("--pyomo", action="store_true")
     parser.add_argument("--cli", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--set", dest="assignment", default="", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--case", action="append", help="Run only these cases (repeatable)."
+    )
     args = parser.parse_args()
     if args.child is not None:
-        print(json.dumps(one_run([args.child], args.pyomo)))
+        sets = [args.assignment] if args.assignment else []
+        print(json.dumps(one_run(args.child, sets, args.pyomo)))
         return
-    for name, assignment in CASES.items():
+    for name, (scenario, assignment) in CASES.items():
+        if args.case and name not in args.case:
+            continue
         runs = []
         for _ in range(args.repeat):
-            cmd = [sys.executable, __file__, f"--child={assignment}"]
+            cmd = [sys.executable, __file__, f"--child={scenario}"]
+            if assignment:
+                cmd.append(f"--set={assignment}")
             if args.pyomo:
                 cmd.append("--pyomo")
             proc = subprocess.run(cmd, capture_output=True, text=True, check=True)

@@ -14,7 +14,7 @@ from their Pyomo expressions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -327,52 +327,65 @@ class LinearLayer:
         self.constraints.append(family)
         return family
 
+    def _bodies(self, expr: LinExpr, with_const: bool) -> list[Any]:
+        """One Pyomo ``LinearExpression`` per row.
+
+        Rows are grouped by their number of terms and built term position by term
+        position, so the Python work per row is one list and one object; a coefficient
+        of 1 puts the variable itself in the expression.
+        """
+        csr = expr.matrix(self.ncols)
+        counts = np.diff(csr.indptr)
+        cols = self.columns
+        const = expr.const.tolist() if with_const else None
+        bodies: list[Any] = [None] * expr.n
+        mono = MonomialTermExpression
+        for k in np.unique(counts).tolist():
+            rows = np.flatnonzero(counts == k)
+            starts = csr.indptr[rows]
+            positions: list[list[Any]] = []
+            for m in range(k):
+                at = starts + m
+                coefs = csr.data[at].tolist()
+                vars_m = [cols[j] for j in csr.indices[at].tolist()]
+                positions.append(
+                    [
+                        v if c == 1.0 else mono((c, v))
+                        for c, v in zip(coefs, vars_m, strict=True)
+                    ]
+                )
+            row_list = rows.tolist()
+            if const is not None:
+                positions.insert(0, [const[r] for r in row_list])
+            terms: Iterable[tuple[Any, ...]] = (
+                zip(*positions, strict=True) if positions else [()] * len(row_list)
+            )
+            for r, args in zip(row_list, terms, strict=True):
+                bodies[r] = LinearExpression(list(args))
+        return bodies
+
     def _relations(
         self, expr: LinExpr, lower: FloatArray, upper: FloatArray, sense: Sense
     ) -> list[Any]:
-        """Pyomo relational expressions, one per row (the only per-row loop)."""
-        csr = expr.matrix(self.ncols)
-        indptr = csr.indptr.tolist()
-        indices = csr.indices.tolist()
-        coefs = csr.data.tolist()
-        cols = self.columns
-        lo = np.broadcast_to(lower, (expr.n,)).tolist()
-        hi = np.broadcast_to(upper, (expr.n,)).tolist()
-        mono = MonomialTermExpression
-        out = []
-        for i in range(expr.n):
-            a, b = indptr[i], indptr[i + 1]
-            body = LinearExpression(
-                [mono((coefs[k], cols[indices[k]])) for k in range(a, b)]
-            )
-            if sense == "==":
-                out.append(EqualityExpression((body, hi[i])))
-            elif sense == "<=":
-                out.append(InequalityExpression((body, hi[i]), False))
-            else:
-                out.append(InequalityExpression((lo[i], body), False))
-        return out
+        """Pyomo relational expressions, one per row."""
+        bodies = self._bodies(expr, with_const=False)
+        if sense == "==":
+            rhs = np.broadcast_to(upper, (expr.n,)).tolist()
+            return [EqualityExpression(p) for p in zip(bodies, rhs, strict=True)]
+        if sense == "<=":
+            rhs = np.broadcast_to(upper, (expr.n,)).tolist()
+            return [
+                InequalityExpression(p, False) for p in zip(bodies, rhs, strict=True)
+            ]
+        rhs = np.broadcast_to(lower, (expr.n,)).tolist()
+        return [InequalityExpression(p, False) for p in zip(rhs, bodies, strict=True)]
 
     # ---- expressions and objective ---------------------------------------------------
     def add_expression(
         self, block: Any, name: str, index: Any, expr: LinExpr, *, doc: str
     ) -> Any:
         """Expose ``expr`` as a Pyomo ``Expression`` for studies that embed the site."""
-        csr = expr.matrix(self.ncols)
-        indptr, indices, coefs = csr.indptr, csr.indices.tolist(), csr.data.tolist()
-        const = expr.const.tolist()
-        cols = self.columns
-        mono = MonomialTermExpression
-        bodies = [
-            LinearExpression(
-                [const[i]]
-                + [
-                    mono((coefs[k], cols[indices[k]]))
-                    for k in range(indptr[i], indptr[i + 1])
-                ]
-            )
-            for i in range(expr.n)
-        ]
+        bodies = self._bodies(expr, with_const=True)
         if index is None:
             comp = pyo.Expression(expr=bodies[0], doc=doc)
         else:
