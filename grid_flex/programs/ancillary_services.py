@@ -1,17 +1,467 @@
-"""Placeholder: being written (see the issue)."""
+"""Ancillary services offered by the site's own assets (domain.md §2.3, §2.6, §3.1).
+
+Formulation (services s, eligible assets a of s, intervals t)::
+
+    0 ≤ o[s,a,t] ≤ ∞ in the service's windows, 0 outside          offer     [MW]
+    Σ_{s up}   o[s,a,t]  held as FlexUse(a, down)   ┐ the site adds, per asset,
+    Σ_{s down} o[s,a,t]  held as FlexUse(a, up)     ┘ Σ_programs ≤ flex_down/up_mw
+    Σ_a o[s,a,t] ≤ max_offer_mw                                     (when set)
+    for an energy-limited asset (state of charge in ``AssetTerms.extra``), at both
+    ends of the interval (soc[t−1] and soc[t]):
+        soc ≥ soc_min + Σ_{s up}   o[s,a,t] · d_s / η_d
+        soc ≤ soc_max − Σ_{s down} o[s,a,t] · d_s · η_c
+    revenue[t] = Σ_{s,a} π_s[t] · o[s,a,t] · Δt                              [USD]
+    E[s,a,t]   = f_s · o[s,a,t] · Δt           expected deployed energy      [MWh]
+    cost[t]    = Σ_{s,a} ±(V[a,t] − p[t]) · E[s,a,t]   (+ up, − down)        [USD]
+
+``π_s`` is the capacity price [USD/MW/h], ``d_s`` ``min_duration_h``, ``f_s``
+``deployment_frac`` (DER-VET ``eou``/``eod``), ``p`` the import price (energy price +
+adders) and ``V`` the value one MWh has for the asset:
+
+* ``deployment_value_usd_per_mwh[a]`` when declared;
+* for an energy-limited asset (battery) ``p / (η_c·η_d)`` up and ``p · η_c·η_d``
+  down: the energy delivered (absorbed) is taken as bought back (sold back) at the
+  same interval's price with its round-trip losses. StorageVET instead lets the
+  expected deployment move the state of charge; a program cannot change the
+  battery's balance, so the deployment is settled as if returned within the interval;
+* for other loads, read from the asset's own terms: the net value per MWh (revenue
+  − cost per unit of load) of the variables that make up its load, the **highest**
+  for up (deployment stops consumption: the loss is at most the best MWh) and the
+  **lowest** for down. For an ASIC fleet these are its most and least efficient
+  hashrate-curve segments (equal on a linear curve: ``V_mine − opex``, domain.md
+  §1.5). Deployment therefore never looks cheaper than it is.
+
+A load offering *up* can reduce by its ``flex_down_mw`` (a fleet: its power); one
+offering *down* can increase by ``flex_up_mw``. Reserves, capacity demand response
+and any other program holding flexibility stack through ``FlexUse``: the same MW is
+never sold twice. Energy held for a battery's ``min_duration_h`` is checked per
+program (two programs holding the same battery's energy are not stacked).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pyomo.environ as pyo
+from numpy.typing import NDArray
+
+from grid_flex.errors import ScenarioError
+from grid_flex.model.linear import FloatArray, LinExpr
+from grid_flex.model.terms import (
+    AssetTerms,
+    BuildContext,
+    Evaluation,
+    FlexUse,
+    KpiFunction,
+    ProgramTerms,
+    Quantity,
+    ResolveContext,
+    SiteTerms,
+)
+from grid_flex.programs.windows import window_mask
+from grid_flex.schema.flexibility import AncillaryServicesEntry
+from grid_flex.schema.scenario import scenario_source
+
+if TYPE_CHECKING:
+    from grid_flex.inputs import ModelInputs
 
 TYPE = "ancillary_services"
 
+#: Asset kind that needs an explicit opt-in (``gpu_clusters_allowed``).
+GPU_KIND = "gpu_cluster"
+#: Series names accepted as capacity prices (quantity, currency and unit).
+CAPACITY_PRICE_NAMES = (
+    "capacity_price_usd_per_mw_per_h",
+    "regup_price_usd_per_mw_per_h",
+    "regdown_price_usd_per_mw_per_h",
+)
+#: Keys an energy-limited asset puts in ``AssetTerms.extra``.
+SOC_KEYS = (
+    "soc_mwh",
+    "soc_initial_mwh",
+    "soc_min_mwh",
+    "soc_max_mwh",
+    "charge_eff_frac",
+    "discharge_eff_frac",
+)
 
-def resolve(entry: Any, rctx: Any) -> Any:
-    """Not implemented yet."""
-    raise NotImplementedError("the ancillary_services program is not implemented yet")
+BoolArray = NDArray[np.bool_]
+Direction = Literal["up", "down"]
 
 
-def build(ctx: Any, params: Any) -> Any:
-    """Not implemented yet."""
-    raise NotImplementedError("the ancillary_services program is not implemented yet")
+@dataclass(frozen=True)
+class ServiceParams:
+    """Resolved parameters of one service."""
+
+    name: str
+    position: int
+    direction: Direction
+    price_usd_per_mw_per_h: FloatArray
+    deployment_frac: float
+    min_duration_h: float
+    eligible_assets: tuple[str, ...]
+    offer_mask: BoolArray
+    max_offer_mw: float | None
+    exclusive: bool
+
+
+@dataclass(frozen=True)
+class AncillaryParams:
+    """Resolved parameters of an ancillary-services program."""
+
+    id: str
+    services: tuple[ServiceParams, ...]
+    gpu_clusters_allowed: tuple[str, ...]
+    deployment_value_usd_per_mwh: Mapping[str, float]
+
+    def field(self, name: str) -> str:
+        """Dotted scenario path of a field of this entry."""
+        return f"programs.{self.id}.{name}"
+
+
+def resolve(entry: AncillaryServicesEntry, rctx: ResolveContext) -> AncillaryParams:
+    """Scenario entry → :class:`AncillaryParams`, reading price series and windows."""
+    n = len(rctx.index)
+    services = []
+    for i, s in enumerate(entry.services):
+        where = f"programs.{entry.id}.services[{i}]"
+        if s.capacity_price is not None:
+            price = capacity_price(s.capacity_price, rctx, f"{where}.capacity_price")
+        else:
+            assert s.capacity_price_usd_per_mw_per_h is not None
+            price = np.full(n, s.capacity_price_usd_per_mw_per_h)
+        mask = (
+            np.ones(n, dtype=bool)
+            if s.windows is None
+            else window_mask(s.windows, rctx, field=f"{where}.windows")
+        )
+        services.append(
+            ServiceParams(
+                name=s.name,
+                position=i,
+                direction=s.direction,
+                price_usd_per_mw_per_h=price,
+                deployment_frac=s.deployment_frac,
+                min_duration_h=s.min_duration_h,
+                eligible_assets=tuple(s.eligible_assets),
+                offer_mask=mask,
+                max_offer_mw=s.max_offer_mw,
+                exclusive=s.exclusive,
+            )
+        )
+    return AncillaryParams(
+        id=entry.id,
+        services=tuple(services),
+        gpu_clusters_allowed=tuple(entry.gpu_clusters_allowed),
+        deployment_value_usd_per_mwh=dict(entry.deployment_value_usd_per_mwh),
+    )
+
+
+def capacity_price(spec: Any, rctx: ResolveContext, field: str) -> FloatArray:
+    """A capacity-price series on the horizon [USD/MW/h]; other quantities refused."""
+    values = rctx.load(spec, field, CAPACITY_PRICE_NAMES)
+    return np.asarray(values, dtype=float)
+
+
+# ---- shared with demand_response ---------------------------------------------------
+def asset_problems(
+    ids: Sequence[str],
+    site: SiteTerms,
+    *,
+    direction: Direction,
+    field: str,
+    gpu_allowed: Sequence[str] | None,
+    gpu_field: str = "",
+) -> list[str]:
+    """Why the assets ``ids`` (listed at ``field``) cannot hold ``direction`` capacity.
+
+    ``gpu_allowed``: GPU clusters declared eligible (None: every listed one is).
+    """
+    problems = []
+    room = "flex_down_mw" if direction == "up" else "flex_up_mw"
+    change = "reduce" if direction == "up" else "increase"
+    for j, aid in enumerate(ids):
+        where = f"{field}[{j}]"
+        kind = site.kinds.get(aid)
+        if kind is None:
+            known = ", ".join(site.kinds) or "none"
+            problems.append(
+                f"{where}: {aid!r} is not an asset of this scenario (assets: {known})"
+            )
+        elif kind == GPU_KIND and gpu_allowed is not None and aid not in gpu_allowed:
+            problems.append(
+                f"{where}: {aid!r} is a GPU cluster not declared eligible; add it "
+                f"to {gpu_field} if its compute commitments allow it to {change} "
+                "load for this service"
+            )
+        elif getattr(site.assets[aid], room) is None:
+            problems.append(
+                f"{where}: {aid!r} ({kind}) has no controllable load it could "
+                f"{change} ({room} not declared); list ASIC fleets, batteries or "
+                "eligible GPU clusters"
+            )
+    return problems
+
+
+def soc_terms(terms: AssetTerms) -> dict[str, Any] | None:
+    """The state-of-charge entries of an energy-limited asset (None for loads)."""
+    if "soc_mwh" not in terms.extra:
+        return None
+    missing = [k for k in SOC_KEYS if k not in terms.extra]
+    if missing:
+        raise ValueError(f"AssetTerms.extra has soc_mwh but lacks {missing}")
+    return {k: terms.extra[k] for k in SOC_KEYS}
+
+
+def hold_energy(
+    ctx: BuildContext,
+    name: str,
+    soc: Mapping[str, Any],
+    up_mwh: LinExpr | None,
+    down_mwh: LinExpr | None,
+    *,
+    who: str,
+) -> None:
+    """Keep the energy of up / down commitments in a store at both interval ends.
+
+    ``up_mwh`` is energy to deliver to the grid (drawn as ``up / η_d`` from the
+    store), ``down_mwh`` energy to absorb (stored as ``down · η_c``) [MWh].
+    """
+    n = ctx.n
+    end: LinExpr = soc["soc_mwh"]
+    start = LinExpr.stack(soc["soc_initial_mwh"], end.take(np.arange(n - 1)))
+    lo, hi = float(soc["soc_min_mwh"]), float(soc["soc_max_mwh"])
+    for at, level in (("start", start), ("end", end)):
+        if up_mwh is not None:
+            ctx.constraint(
+                f"{name}_up_energy_{at}",
+                level - up_mwh * (1.0 / float(soc["discharge_eff_frac"])),
+                ">=",
+                lo,
+                doc=f"{who}: energy stored at the interval {at} ≥ soc_min + the "
+                "energy of the up commitments for min_duration_h / η_d [MWh]",
+            )
+        if down_mwh is not None:
+            ctx.constraint(
+                f"{name}_down_energy_{at}",
+                level + down_mwh * float(soc["charge_eff_frac"]),
+                "<=",
+                hi,
+                doc=f"{who}: energy stored at the interval {at} + the energy of the "
+                "down commitments for min_duration_h × η_c ≤ soc_max [MWh]",
+            )
+
+
+def load_value_bounds(
+    terms: AssetTerms, ncols: int, dt: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Lowest and highest net value per MWh among an asset's load variables [USD/MWh].
+
+    For each interval, each variable with a positive coefficient in the asset's net
+    load is valued at (revenue − cost coefficient) / (load coefficient · Δt). NaN
+    where the asset has no such variable.
+    """
+    n = terms.net_load_mw.n
+
+    def merged(expr: LinExpr) -> tuple[NDArray[np.int64], FloatArray]:
+        key = expr.rows.astype(np.int64) * ncols + expr.cols
+        uniq, inv = np.unique(key, return_inverse=True)
+        sums = np.bincount(inv, weights=expr.coefs, minlength=len(uniq))
+        return uniq.astype(np.int64), sums.astype(float)
+
+    keys, load = merged(terms.net_load_mw)
+    keep = load > 0
+    keys, load = keys[keep], load[keep]
+
+    def coef(expr: LinExpr) -> FloatArray:
+        k, v = merged(expr)
+        out = np.zeros(len(keys))
+        if len(k):
+            pos = np.minimum(np.searchsorted(k, keys), len(k) - 1)
+            hit = k[pos] == keys
+            out[hit] = v[pos[hit]]
+        return out
+
+    rows = keys // ncols
+    value = (coef(terms.revenue_usd) - coef(terms.cost_usd)) / (load * dt[rows])
+    low, high = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(low, rows, value)
+    np.maximum.at(high, rows, value)
+    low[~np.isfinite(low)] = np.nan
+    high[~np.isfinite(high)] = np.nan
+    return low, high
+
+
+# ---- build --------------------------------------------------------------------------
+def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
+    """Declare the offers, their energy and money; hold them through ``FlexUse``."""
+    site = ctx.site
+    assert site is not None, "programs are built with the site's terms"
+    n, dt = ctx.n, ctx.dt_h
+    who = f"ancillary services {params.id}"
+    _check(params, site, ctx.inputs)
+    p = ctx.inputs.import_price_usd_per_mwh
+    blk = ctx.block
+    blk.service = pyo.Block(
+        [s.name for s in params.services], doc=f"{who}: one block per service"
+    )
+    held: dict[tuple[str, Direction], LinExpr] = {}
+    energy: dict[tuple[str, Direction], LinExpr] = {}
+    values: dict[tuple[str, Direction], FloatArray] = {}
+    revenue, cost = LinExpr.zeros(n), LinExpr.zeros(n)
+    outputs: list[Quantity] = []
+    for s in params.services:
+        sub = blk.service[s.name]
+        total, s_cost = LinExpr.zeros(n), LinExpr.zeros(n)
+        ub = np.where(s.offer_mask, np.inf, 0.0)
+        for aid in s.eligible_assets:
+            offer = ctx.layer.add_var(
+                sub,
+                f"offer_{aid}_mw",
+                ctx.T,
+                lb=0.0,
+                ub=ub,
+                doc=f"{who}: capacity of {aid} offered to {s.name} "
+                f"({s.direction}; 0 outside the service's windows) [MW]",
+            ).expr
+            key = (aid, s.direction)
+            held[key] = held[key] + offer if key in held else offer
+            if s.min_duration_h > 0:
+                e = offer * s.min_duration_h
+                energy[key] = energy[key] + e if key in energy else e
+            if key not in values:
+                values[key] = _deployment_value(params, ctx, aid, s.direction)
+            sign = 1.0 if s.direction == "up" else -1.0
+            s_cost = s_cost + offer * (
+                s.deployment_frac * dt * sign * (values[key] - p)
+            )
+            total = total + offer
+            outputs.append(Quantity(f"{s.name}.{aid}.offer_mw", offer))
+        s_revenue = total * (s.price_usd_per_mw_per_h * dt)
+        if s.max_offer_mw is not None:
+            ctx.layer.add_constraint(
+                sub,
+                "max_offer",
+                ctx.T,
+                total,
+                "<=",
+                s.max_offer_mw,
+                doc=f"{who}: total offer to {s.name} ≤ max_offer_mw "
+                f"({s.max_offer_mw:g} MW) [MW]",
+                labels=ctx.inputs.labels,
+            )
+        revenue, cost = revenue + s_revenue, cost + s_cost
+        outputs += [
+            Quantity(f"{s.name}.offer_mw", total),
+            Quantity(
+                f"{s.name}.price_usd_per_mw_per_h",
+                LinExpr.constant(s.price_usd_per_mw_per_h),
+            ),
+            Quantity(f"{s.name}.revenue_usd", s_revenue),
+            Quantity(f"{s.name}.deployed_mwh", total * (s.deployment_frac * dt)),
+            Quantity(f"{s.name}.deployment_cost_usd", s_cost),
+        ]
+    uses = []
+    for aid in dict.fromkeys(a for a, _ in held):
+        up, down = held.get((aid, "up")), held.get((aid, "down"))
+        uses.append(FlexUse(aid, down_mw=up, up_mw=down))
+        soc = soc_terms(site.assets[aid])
+        up_e, down_e = energy.get((aid, "up")), energy.get((aid, "down"))
+        if soc is not None and (up_e is not None or down_e is not None):
+            hold_energy(
+                ctx,
+                f"reserve_{aid}",
+                soc,
+                up_e,
+                down_e,
+                who=f"{who}, asset {aid}",
+            )
+    return ProgramTerms(
+        cost_usd=cost,
+        revenue_usd=revenue,
+        outputs=tuple(outputs),
+        kpis=_kpis(params, dt),
+        flex_uses=tuple(uses),
+    )
+
+
+def _check(params: AncillaryParams, site: SiteTerms, inputs: ModelInputs) -> None:
+    """Eligibility of every listed asset; one error naming every problem."""
+    problems = []
+    for j, gid in enumerate(params.gpu_clusters_allowed):
+        kind = site.kinds.get(gid)
+        if kind != GPU_KIND:
+            problems.append(
+                f"{params.field('gpu_clusters_allowed')}[{j}]: {gid!r} is "
+                + ("not an asset" if kind is None else f"an asset of type {kind}")
+                + ", not a GPU cluster (list gpu_cluster ids only)"
+            )
+    for s in params.services:
+        problems += asset_problems(
+            s.eligible_assets,
+            site,
+            direction=s.direction,
+            field=params.field(f"services[{s.position}].eligible_assets"),
+            gpu_allowed=params.gpu_clusters_allowed,
+            gpu_field=params.field("gpu_clusters_allowed"),
+        )
+    if problems:
+        raise ScenarioError(scenario_source(inputs.scenario), problems)
+
+
+def _deployment_value(
+    params: AncillaryParams, ctx: BuildContext, aid: str, direction: Direction
+) -> FloatArray:
+    """Value of one MWh to asset ``aid`` per interval, ``V`` above [USD/MWh]."""
+    site = ctx.site
+    assert site is not None
+    p = ctx.inputs.import_price_usd_per_mwh
+    declared = params.deployment_value_usd_per_mwh.get(aid)
+    if declared is not None:
+        return np.full(ctx.n, declared)
+    terms = site.assets[aid]
+    soc = soc_terms(terms)
+    if soc is not None:
+        rte = float(soc["charge_eff_frac"]) * float(soc["discharge_eff_frac"])
+        return np.asarray(p / rte if direction == "up" else p * rte, dtype=float)
+    low, high = load_value_bounds(terms, ctx.layer.ncols, ctx.dt_h)
+    value = high if direction == "up" else low
+    return np.where(np.isnan(value), p, value)
+
+
+def _kpis(params: AncillaryParams, dt: FloatArray) -> KpiFunction:
+    hours = float(dt.sum())
+
+    def kpis(ev: Evaluation) -> dict[str, Any]:
+        v = ev.values
+        out: dict[str, Any] = {}
+        capacity, deployed, deploy_cost = 0.0, 0.0, 0.0
+        for s in params.services:
+            offer = v[f"{s.name}.offer_mw"]
+            rev = float(v[f"{s.name}.revenue_usd"].sum())
+            mwh = float(v[f"{s.name}.deployed_mwh"].sum())
+            cost = float(v[f"{s.name}.deployment_cost_usd"].sum())
+            out |= {
+                f"{s.name}.direction": s.direction,
+                f"{s.name}.offered_mw_mean": float(offer @ dt) / hours,
+                f"{s.name}.offered_mw_max": float(offer.max()),
+                f"{s.name}.offered_mwh": float(offer @ dt),
+                f"{s.name}.revenue_usd": rev,
+                f"{s.name}.deployed_mwh": mwh,
+                f"{s.name}.deployment_cost_usd": cost,
+            }
+            capacity, deployed, deploy_cost = (
+                capacity + rev,
+                deployed + mwh,
+                deploy_cost + cost,
+            )
+        return out | {
+            "capacity_revenue_usd": capacity,
+            "deployed_mwh": deployed,
+            "deployment_cost_usd": deploy_cost,
+        }
+
+    return kpis

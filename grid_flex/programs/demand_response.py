@@ -1,17 +1,388 @@
-"""Placeholder: being written (see the issue)."""
+"""Demand-response and emergency events: committed curtailment against a baseline.
+
+Formulation (intervals t; event intervals ``t ∈ ev``; an *event* is a run of
+consecutive event intervals; ``g[t] = import[t] − export[t]`` the site's net draw)::
+
+    b[t]  = baseline_mw                          (baseline: declared)
+          = site.import_limit_mw                 (baseline: import_limit)
+          = Σ_{τ ∈ W_e} g[τ]·Δt[τ] / Σ_{τ ∈ W_e} Δt[τ]   for t in event e
+                                                 (baseline: pre_event_mean)
+    c[t]  = b[t] − g[t]                          delivered curtailment        [MW]
+    s[t] ≥ C − c[t],  s[t] ≥ 0                   shortfall (t ∈ ev)           [MW]
+    revenue[t] = π_e · (C − s[t]) · Δt  +  π_ev · C   (the latter once per event)
+    cost[t]    = π_s · s[t] · Δt
+
+``C`` is ``committed_mw``; ``W_e`` the intervals that start within
+``baseline_window_h`` before event e, leaving out event intervals (clipped at the
+horizon start). That baseline is **endogenous**: it is the LP's own import before
+the event, linear in the decisions, so the LP may raise its draw beforehand to earn
+more (real programs guard against that with look-back rules the LP does not know).
+The payment counts ``C − s = min(c, C)``: curtailment beyond the commitment is not
+paid, and a draw *above* the baseline during an event counts as negative
+curtailment, both paid back and penalised (real settlements floor delivery at
+zero; the LP is thus conservative there).
+
+Energy-type obligations (the curtailment in events) limit the site's draw directly;
+the capacity a reserve or another program holds is then what remains of each
+asset's ``flex_down_mw``, so nothing is counted twice. With ``capacity`` the
+commitment is also *held* between events::
+
+    Σ_a h[a,t] = C    for t in availability, t ∉ ev      held reduction   [MW]
+    h[a,t] held as FlexUse(a, down)  (stacked with reserves on the same asset)
+    revenue[t] += π_cap · C · Δt     for t in availability
+
+and energy-limited assets keep ``h · min_duration_h / η_d`` above their minimum
+state of charge. Events of two demand-response programs may not overlap, nor may
+events and the windows of a reserve service marked ``exclusive``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from grid_flex.errors import ScenarioError
+from grid_flex.io.timeseries import format_stamp
+from grid_flex.model.linear import FloatArray, LinExpr
+from grid_flex.model.terms import (
+    BuildContext,
+    Evaluation,
+    FlexUse,
+    KpiFunction,
+    ProgramTerms,
+    Quantity,
+    ResolveContext,
+)
+from grid_flex.programs.ancillary_services import (
+    AncillaryParams,
+    asset_problems,
+    hold_energy,
+    soc_terms,
+)
+from grid_flex.programs.windows import window_mask
+from grid_flex.schema.flexibility import DemandResponseEntry
+from grid_flex.schema.scenario import scenario_source
 
 TYPE = "demand_response"
 
-
-def resolve(entry: Any, rctx: Any) -> Any:
-    """Not implemented yet."""
-    raise NotImplementedError("the demand_response program is not implemented yet")
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
 
 
-def build(ctx: Any, params: Any) -> Any:
-    """Not implemented yet."""
-    raise NotImplementedError("the demand_response program is not implemented yet")
+@dataclass(frozen=True)
+class CapacityParams:
+    """Resolved capacity part of a demand-response program."""
+
+    assets: tuple[str, ...]
+    available_mask: BoolArray
+    price_usd_per_mw_per_h: float
+    min_duration_h: float
+
+
+@dataclass(frozen=True)
+class DemandResponseParams:
+    """Resolved parameters of one demand-response program."""
+
+    id: str
+    event_mask: BoolArray
+    event_of: IntArray
+    n_events: int
+    committed_mw: float
+    baseline: str
+    baseline_mw: float | None
+    baseline_windows: tuple[IntArray, ...]
+    payment_usd_per_mwh: float
+    payment_usd_per_mw_per_event: float
+    penalty_usd_per_mwh: float
+    capacity: CapacityParams | None
+
+    def field(self, name: str) -> str:
+        """Dotted scenario path of a field of this entry."""
+        return f"programs.{self.id}.{name}"
+
+
+def resolve(entry: DemandResponseEntry, rctx: ResolveContext) -> DemandResponseParams:
+    """Scenario entry → :class:`DemandResponseParams`: events and baseline windows."""
+    where = f"programs.{entry.id}"
+    mask = window_mask(entry.events, rctx, field=f"{where}.events")
+    starts = mask & ~np.concatenate(([False], mask[:-1]))
+    event_of = np.where(mask, np.cumsum(starts) - 1, -1).astype(np.int64)
+    windows: list[IntArray] = []
+    if entry.baseline == "pre_event_mean":
+        index = rctx.index
+        span = pd.Timedelta(hours=entry.baseline_window_h)
+        for k in np.flatnonzero(starts).tolist():
+            inside = (index >= index[k] - span) & (index < index[k]) & ~mask
+            positions = np.flatnonzero(inside).astype(np.int64)
+            if len(positions) == 0:
+                raise ScenarioError(
+                    f"{where}.baseline_window_h",
+                    [
+                        f"{where}.baseline_window_h: the event starting "
+                        f"{format_stamp(index[k])} has no non-event interval in the "
+                        f"{entry.baseline_window_h:g} h before it to compute its "
+                        "baseline; start the horizon earlier, or declare "
+                        "baseline_mw"
+                    ],
+                )
+            windows.append(positions)
+    capacity = None
+    if entry.capacity is not None:
+        cap = entry.capacity
+        available = (
+            np.ones(len(mask), dtype=bool)
+            if cap.availability is None
+            else window_mask(
+                cap.availability, rctx, field=f"{where}.capacity.availability"
+            )
+        )
+        capacity = CapacityParams(
+            assets=tuple(cap.assets),
+            available_mask=available,
+            price_usd_per_mw_per_h=cap.price_usd_per_mw_per_h,
+            min_duration_h=cap.min_duration_h,
+        )
+    return DemandResponseParams(
+        id=entry.id,
+        event_mask=mask,
+        event_of=event_of,
+        n_events=int(starts.sum()),
+        committed_mw=entry.committed_mw,
+        baseline=entry.baseline,
+        baseline_mw=entry.baseline_mw,
+        baseline_windows=tuple(windows),
+        payment_usd_per_mwh=entry.payment_usd_per_mwh,
+        payment_usd_per_mw_per_event=entry.payment_usd_per_mw_per_event,
+        penalty_usd_per_mwh=entry.penalty_usd_per_mwh,
+        capacity=capacity,
+    )
+
+
+def build(ctx: BuildContext, params: DemandResponseParams) -> ProgramTerms:
+    """Declare shortfall (and held capacity) and return the program's terms."""
+    site = ctx.site
+    assert site is not None, "programs are built with the site's terms"
+    check_exclusive(ctx, params)
+    dt = ctx.dt_h
+    who = f"demand response {params.id}"
+    mask = params.event_mask
+    on = mask.astype(float)
+    committed = params.committed_mw * on
+    events = np.flatnonzero(mask)
+    draw = site.grid_import_mw
+    if site.grid_export_mw is not None:
+        draw = draw - site.grid_export_mw
+    baseline = _baseline(ctx, params, draw)
+    curtailment = (baseline - draw) * on
+    shortfall = ctx.var(
+        "shortfall_mw",
+        ub=np.where(mask, np.inf, 0.0),
+        doc=f"{who}: committed curtailment not delivered in event intervals "
+        "(0 outside events) [MW]",
+    ).expr
+    if len(events):
+        ctx.rows(
+            "shortfall_definition",
+            (shortfall + curtailment).take(events),
+            ">=",
+            params.committed_mw,
+            doc=f"{who}: shortfall + (baseline − net import) ≥ committed_mw "
+            f"({params.committed_mw:g} MW) in each event interval [MW]",
+            labels=ctx.inputs.index[events].tolist(),
+        )
+    delivered = LinExpr.constant(committed) - shortfall
+    first = mask & ~np.concatenate(([False], mask[:-1]))  # each event's start
+    per_event = first * params.payment_usd_per_mw_per_event * params.committed_mw
+    payment = delivered * (params.payment_usd_per_mwh * dt) + per_event
+    penalty = shortfall * (params.penalty_usd_per_mwh * dt)
+    outputs = [
+        Quantity("event_frac", LinExpr.constant(on)),
+        Quantity("committed_mw", LinExpr.constant(committed)),
+        Quantity("baseline_mw", baseline * on),
+        Quantity("curtailment_mw", curtailment),
+        Quantity("delivered_mw", delivered),
+        Quantity("shortfall_mw", shortfall),
+        Quantity("payment_usd", payment),
+        Quantity("penalty_usd", penalty),
+    ]
+    revenue = payment
+    uses: list[FlexUse] = []
+    cap = params.capacity
+    if cap is not None:
+        cap_revenue, uses = _capacity(ctx, params, cap, outputs, who)
+        revenue = revenue + cap_revenue
+        outputs.append(Quantity("capacity_payment_usd", cap_revenue))
+    return ProgramTerms(
+        cost_usd=penalty,
+        revenue_usd=revenue,
+        outputs=tuple(outputs),
+        kpis=_kpis(params, dt),
+        flex_uses=tuple(uses),
+    )
+
+
+def _baseline(
+    ctx: BuildContext, params: DemandResponseParams, draw: LinExpr
+) -> LinExpr:
+    """Baseline per interval (meaningful in event intervals) [MW]."""
+    if params.baseline == "declared":
+        assert params.baseline_mw is not None
+        return LinExpr.constant(np.full(ctx.n, params.baseline_mw))
+    if params.baseline == "import_limit":
+        return LinExpr.constant(ctx.inputs.import_limit_mw)
+    if params.n_events == 0:
+        return LinExpr.zeros(ctx.n)
+    # pre_event_mean: one row per event, the Δt-weighted mean draw over its window,
+    # aggregated in one step, then repeated over the event's intervals.
+    dt = ctx.dt_h
+    positions = np.concatenate(params.baseline_windows)
+    group = np.repeat(
+        np.arange(params.n_events), [len(w) for w in params.baseline_windows]
+    )
+    hours = np.bincount(group, weights=dt[positions], minlength=params.n_events)
+    taken = draw.take(positions) * (dt[positions] / hours[group])
+    per_event = LinExpr(
+        params.n_events,
+        group[taken.rows],
+        taken.cols,
+        taken.coefs,
+        np.bincount(group, weights=taken.const, minlength=params.n_events).astype(
+            float
+        ),
+    )
+    return per_event.take(np.maximum(params.event_of, 0))
+
+
+def _capacity(
+    ctx: BuildContext,
+    params: DemandResponseParams,
+    cap: CapacityParams,
+    outputs: list[Quantity],
+    who: str,
+) -> tuple[LinExpr, list[FlexUse]]:
+    """Hold the commitment on the capacity assets between events."""
+    site = ctx.site
+    assert site is not None
+    problems = asset_problems(
+        cap.assets,
+        site,
+        direction="up",
+        field=params.field("capacity.assets"),
+        gpu_allowed=None,
+    )
+    if not problems:
+        # A load reduces by at most its capacity; a battery by up to twice its power
+        # (stop charging, then discharge).
+        reach = [
+            (2.0 if soc_terms(site.assets[a]) else 1.0) * mw
+            for a in cap.assets
+            if (mw := site.assets[a].capacity_mw) is not None
+        ]
+        if len(reach) == len(cap.assets) and sum(reach) < params.committed_mw:
+            problems.append(
+                f"{params.field('committed_mw')}: {params.committed_mw:g} MW cannot "
+                f"be held by {params.field('capacity.assets')} "
+                f"({', '.join(cap.assets)}), which can reduce by at most "
+                f"{sum(reach):g} MW; lower the commitment or add assets"
+            )
+    if problems:
+        raise ScenarioError(scenario_source(ctx.inputs.scenario), problems)
+    hold = cap.available_mask & ~params.event_mask
+    ub = np.where(hold, np.inf, 0.0)
+    total = LinExpr.zeros(ctx.n)
+    uses = []
+    for aid in cap.assets:
+        held = ctx.var(
+            f"held_{aid}_mw",
+            ub=ub,
+            doc=f"{who}: committed reduction held ready on {aid} between events "
+            "(0 outside capacity.availability and in events) [MW]",
+        ).expr
+        total = total + held
+        uses.append(FlexUse(aid, down_mw=held))
+        outputs.append(Quantity(f"{aid}.held_mw", held))
+        soc = soc_terms(site.assets[aid])
+        if soc is not None and cap.min_duration_h > 0:
+            hold_energy(
+                ctx,
+                f"capacity_{aid}",
+                soc,
+                held * cap.min_duration_h,
+                None,
+                who=f"{who}, asset {aid}",
+            )
+    rows = np.flatnonzero(hold)
+    if len(rows):
+        ctx.rows(
+            "capacity_held",
+            total.take(rows),
+            "==",
+            params.committed_mw,
+            doc=f"{who}: reduction held on capacity.assets = committed_mw "
+            f"({params.committed_mw:g} MW) between events [MW]",
+            labels=ctx.inputs.index[rows].tolist(),
+        )
+    outputs.append(Quantity("held_mw", total))
+    money = cap.price_usd_per_mw_per_h * params.committed_mw * ctx.dt_h
+    return LinExpr.constant(np.where(cap.available_mask, money, 0.0)), uses
+
+
+def check_exclusive(ctx: BuildContext, params: DemandResponseParams) -> None:
+    """Refuse event intervals claimed by another DR program or an exclusive service."""
+    index = ctx.inputs.index
+    mine = params.field("events")
+    problems = []
+    for _, other in ctx.inputs.programs:
+        clashes: list[tuple[str, BoolArray]] = []
+        if isinstance(other, DemandResponseParams) and other.id != params.id:
+            clashes.append((f"{other.field('events')}", other.event_mask))
+        elif isinstance(other, AncillaryParams):
+            clashes += [
+                (
+                    f"{other.field(f'services[{s.position}]')} ({s.name}, exclusive)",
+                    s.offer_mask,
+                )
+                for s in other.services
+                if s.exclusive
+            ]
+        for name, claimed in clashes:
+            both = np.flatnonzero(claimed & params.event_mask)
+            if len(both):
+                problems.append(
+                    f"{mine} and {name} both claim {len(both)} interval(s), first "
+                    f"{format_stamp(index[int(both[0])])}: the same MW cannot be "
+                    "committed twice; move one window or drop 'exclusive'"
+                )
+    if problems:
+        raise ScenarioError(scenario_source(ctx.inputs.scenario), problems)
+
+
+def _kpis(params: DemandResponseParams, dt: FloatArray) -> KpiFunction:
+    committed_mwh = float((params.committed_mw * params.event_mask) @ dt)
+
+    def kpis(ev: Evaluation) -> dict[str, Any]:
+        v = ev.values
+        delivered = float(v["delivered_mw"] @ dt)
+        out: dict[str, Any] = {
+            "events": params.n_events,
+            "event_hours_h": float(dt[params.event_mask].sum()),
+            "committed_mwh": committed_mwh,
+            "curtailed_mwh": float(v["curtailment_mw"] @ dt),
+            "delivered_mwh": delivered,
+            "shortfall_mwh": float(v["shortfall_mw"] @ dt),
+            "delivery_frac": delivered / committed_mwh
+            if committed_mwh > 0
+            else float("nan"),
+            "payments_usd": float(v["payment_usd"].sum()),
+            "penalties_usd": float(v["penalty_usd"].sum()),
+        }
+        if params.capacity is not None:
+            out["capacity_payment_usd"] = float(v["capacity_payment_usd"].sum())
+            out["held_mw_mean"] = float(v["held_mw"] @ dt) / float(dt.sum())
+        return out
+
+    return kpis

@@ -1,0 +1,352 @@
+"""Demand response: event curtailment against a baseline, worked out by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grid_flex.conventions import mining_value_usd_per_mwh
+from grid_flex.errors import ScenarioError
+from grid_flex.inputs import check_scenario
+from grid_flex.testing import assert_balance_closes, small_scenario
+
+pytestmark = pytest.mark.solver
+
+#: Hashing value of an S21 at hashprice 0.05 with no pool fee: 119.0476 USD/MWh.
+V = mining_value_usd_per_mwh(0.05, 17.5, 0.0)
+HOUR_1 = {"start": "2024-06-03T01:00:00+00:00", "end": "2024-06-03T02:00:00+00:00"}
+
+
+def fleet(**kw: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "type": "asic_fleet",
+        "id": "fleet",
+        "model": "asic/antminer_s21",
+        "power_mw": 10.0,
+        "availability_frac": 1.0,
+        "pool_fee_frac": 0.0,
+    }
+    entry.update(kw)
+    return entry
+
+
+def dr(**kw: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "type": "demand_response",
+        "id": "dr",
+        "events": {"periods": [HOUR_1]},
+        "committed_mw": 5.0,
+        "baseline_mw": 10.0,
+    }
+    entry.update(kw)
+    return entry
+
+
+@pytest.mark.parametrize(
+    ("payment", "penalty", "event_import"),
+    [
+        (0.0, 80.0, 10.0),  # hashing earns 89.05/MWh > 80 penalty: pay the shortfall
+        (0.0, 100.0, 5.0),  # penalty above the hashing margin: curtail to 5 MW
+        (10.0, 80.0, 5.0),  # 80 penalty + 10 payment = 90 > 89.05: curtail
+    ],
+)
+def test_event_import_meets_the_commitment_unless_shortfall_is_cheaper(
+    solve_small, payment, penalty, event_import
+):
+    # 10 MW fleet, 10 MW declared baseline, 5 MW committed in hour 1 (price 30).
+    # Hashing margin: V − 30 = 89.05 USD/MWh.
+    sc = small_scenario(
+        [30.0, 30.0],
+        [fleet()],
+        programs=[dr(payment_usd_per_mwh=payment, penalty_usd_per_mwh=penalty)],
+    )
+    res = solve_small(sc)
+    ts = res.timeseries
+    imp = ts["site.grid_import_mw"].to_numpy()
+    assert imp[0] == pytest.approx(10.0)
+    assert imp[1] == pytest.approx(event_import)
+    shortfall = event_import - 5.0
+    assert ts["dr.shortfall_mw"].iloc[1] == pytest.approx(shortfall, abs=1e-9)
+    assert ts["dr.curtailment_mw"].iloc[1] == pytest.approx(10.0 - event_import)
+    margin = V - 30.0
+    expected = (
+        margin * 10.0
+        + margin * event_import
+        + payment * (5.0 - shortfall)
+        - penalty * shortfall
+    )
+    assert res.objective_usd == pytest.approx(expected, rel=1e-9)
+    kpis = res.summary["programs"]["dr"]
+    assert kpis["events"] == 1
+    assert kpis["shortfall_mwh"] == pytest.approx(shortfall, abs=1e-9)
+    assert kpis["penalties_usd"] == pytest.approx(penalty * shortfall, abs=1e-9)
+    assert kpis["payments_usd"] == pytest.approx(payment * (5.0 - shortfall))
+    assert_balance_closes(res)
+
+
+def test_price_threshold_events_are_exactly_the_intervals_above_it(solve_small):
+    prices = [20.0, 80.0, 90.0, 30.0, 120.0, 50.0]
+    sc = small_scenario(
+        prices,
+        [fleet()],
+        programs=[
+            dr(
+                events={"price_above_usd_per_mwh": 60.0},
+                committed_mw=2.0,
+                payment_usd_per_mw_per_event=7.0,
+                penalty_usd_per_mwh=1000.0,
+            )
+        ],
+    )
+    res = solve_small(sc)
+    ts = res.timeseries
+    above = np.array(prices) > 60.0
+    np.testing.assert_array_equal(ts["dr.event_frac"].to_numpy() == 1.0, above)
+    kpis = res.summary["programs"]["dr"]
+    # Intervals 1-2 are one event (consecutive), interval 4 another.
+    assert kpis["events"] == 2
+    assert kpis["event_hours_h"] == pytest.approx(3.0)
+    # Paid per MW committed per event: 7 × 2 MW × 2 events.
+    assert kpis["payments_usd"] == pytest.approx(28.0)
+    assert (ts["site.grid_import_mw"][above] <= 8.0 + 1e-9).all()
+
+
+def test_pre_event_mean_baseline_is_the_mean_draw_before_the_event(solve_small):
+    # Fleet of 3.5 MW; the event is hour 3, its baseline the mean import of hours
+    # 0-2. Hour 1 costs 200 > V, so the fleet is off: baseline (3.5 + 0 + 3.5)/3 =
+    # 2.333 MW, and the 1 MW commitment caps hour 3 at 1.333 MW. Running in hour 1
+    # to raise the baseline would lose 80.95/MWh to gain 89.05/3 = 29.7: it does not.
+    sc = small_scenario(
+        [30.0, 200.0, 30.0, 30.0],
+        [fleet(power_mw=3.5)],
+        programs=[
+            dr(
+                events={
+                    "periods": [
+                        {
+                            "start": "2024-06-03T03:00:00+00:00",
+                            "end": "2024-06-03T04:00:00+00:00",
+                        }
+                    ]
+                },
+                committed_mw=1.0,
+                baseline="pre_event_mean",
+                baseline_mw=None,
+                baseline_window_h=3.0,
+                penalty_usd_per_mwh=1000.0,
+            )
+        ],
+    )
+    res = solve_small(sc)
+    ts = res.timeseries
+    imp = ts["site.grid_import_mw"].to_numpy()
+    assert ts["dr.baseline_mw"].iloc[3] == pytest.approx(imp[:3].mean())
+    assert ts["dr.baseline_mw"].iloc[3] == pytest.approx(7.0 / 3.0)
+    assert imp[3] == pytest.approx(7.0 / 3.0 - 1.0)
+    margin = V - 30.0
+    assert res.objective_usd == pytest.approx(margin * (3.5 * 2 + 4.0 / 3.0))
+
+
+def test_a_computed_baseline_is_endogenous_and_can_be_gamed(solve_small):
+    # As above but hour 1 costs 130: running there loses 10.95/MWh and raises the
+    # event baseline by 1/3 MW per MW, worth 89.05/3 = 29.7 of hashing in hour 3. The
+    # LP runs the fleet in hour 1 to inflate its own baseline (documented).
+    sc = small_scenario(
+        [30.0, 130.0, 30.0, 30.0],
+        [fleet(power_mw=3.5)],
+        programs=[
+            dr(
+                events={
+                    "periods": [
+                        {
+                            "start": "2024-06-03T03:00:00+00:00",
+                            "end": "2024-06-03T04:00:00+00:00",
+                        }
+                    ]
+                },
+                committed_mw=1.0,
+                baseline="pre_event_mean",
+                baseline_mw=None,
+                baseline_window_h=3.0,
+                penalty_usd_per_mwh=1000.0,
+            )
+        ],
+    )
+    res = solve_small(sc)
+    imp = res.timeseries["site.grid_import_mw"].to_numpy()
+    np.testing.assert_allclose(imp, [3.5, 3.5, 3.5, 2.5], atol=1e-9)
+    expected = (V - 30.0) * (3.5 * 2 + 2.5) + (V - 130.0) * 3.5
+    assert res.objective_usd == pytest.approx(expected, rel=1e-9)
+
+
+def test_import_limit_baseline(solve_small):
+    # Baseline = the 8 MW connection: committing 5 MW caps the event hour at 3 MW.
+    sc = small_scenario(
+        [30.0, 30.0],
+        [fleet()],
+        site={"import_limit_mw": 8.0},
+        programs=[
+            dr(baseline="import_limit", baseline_mw=None, penalty_usd_per_mwh=500.0)
+        ],
+    )
+    imp = solve_small(sc).timeseries["site.grid_import_mw"].to_numpy()
+    np.testing.assert_allclose(imp, [8.0, 3.0], atol=1e-9)
+
+
+def test_capacity_commitment_is_held_between_events_and_paid(solve_small):
+    # 2 MW held on the fleet outside the event, paid 3 USD/MW/h over all 3 hours:
+    # 3 × 2 × 3 = 18. In the event (hour 1) the fleet curtails to 10 − 2 = 8 MW.
+    sc = small_scenario(
+        [30.0, 30.0, 30.0],
+        [fleet()],
+        programs=[
+            dr(
+                committed_mw=2.0,
+                penalty_usd_per_mwh=1000.0,
+                capacity={"assets": ["fleet"], "price_usd_per_mw_per_h": 3.0},
+            )
+        ],
+    )
+    res = solve_small(sc)
+    ts = res.timeseries
+    np.testing.assert_allclose(ts["dr.fleet.held_mw"], [2.0, 0.0, 2.0], atol=1e-9)
+    np.testing.assert_allclose(ts["fleet.power_mw"], [10.0, 8.0, 10.0], atol=1e-9)
+    kpis = res.summary["programs"]["dr"]
+    assert kpis["capacity_payment_usd"] == pytest.approx(18.0)
+    assert res.objective_usd == pytest.approx((V - 30.0) * 28.0 + 18.0)
+
+
+@pytest.mark.parametrize(
+    ("patch", "words"),
+    [
+        ({"capacity": {"assets": ["ghost"]}}, r"programs\.dr\.capacity\.assets\[0\]"),
+        (
+            {"committed_mw": 12.0, "capacity": {"assets": ["fleet"]}},
+            r"programs\.dr\.committed_mw: 12 MW cannot be held .* at most 10 MW",
+        ),
+    ],
+)
+def test_capacity_that_cannot_be_held_is_named(solve_small, patch, words):
+    sc = small_scenario([30.0, 30.0], [fleet()], programs=[dr(**patch)])
+    with pytest.raises(ScenarioError, match=words):
+        solve_small(sc)
+
+
+# ---- bad input ---------------------------------------------------------------------
+def test_event_outside_the_horizon_names_the_field(solve_small):
+    late = {"start": "2030-01-01T00:00:00+00:00", "end": "2030-01-01T02:00:00+00:00"}
+    sc = small_scenario(
+        [30.0, 30.0],
+        [fleet()],
+        programs=[dr(events={"periods": [HOUR_1, late]})],
+    )
+    with pytest.raises(ScenarioError) as info:
+        solve_small(sc)
+    msg = str(info.value)
+    assert "programs.dr.events.periods[1]" in msg
+    assert "outside the horizon" in msg
+
+
+def test_computed_baseline_needs_intervals_before_the_event(solve_small):
+    first = {"start": "2024-06-03T00:00:00+00:00", "end": "2024-06-03T01:00:00+00:00"}
+    sc = small_scenario(
+        [30.0, 30.0],
+        [fleet()],
+        programs=[
+            dr(
+                events={"periods": [first]},
+                baseline="pre_event_mean",
+                baseline_mw=None,
+            )
+        ],
+    )
+    with pytest.raises(ScenarioError, match=r"programs\.dr\.baseline_window_h"):
+        solve_small(sc)
+
+
+def test_two_programs_claiming_the_same_interval_are_refused(solve_small):
+    both = {"start": "2024-06-03T00:00:00+00:00", "end": "2024-06-03T02:00:00+00:00"}
+    sc = small_scenario(
+        [30.0, 30.0, 30.0],
+        [fleet()],
+        programs=[
+            dr(),
+            dr(id="ers", events={"periods": [both]}, committed_mw=2.0),
+        ],
+    )
+    with pytest.raises(ScenarioError) as info:
+        solve_small(sc)
+    msg = str(info.value)
+    assert "programs.dr.events" in msg
+    assert "programs.ers.events" in msg
+    assert "2024-06-03 01:00 UTC" in msg
+
+
+def test_events_and_an_exclusive_service_are_refused(solve_small):
+    ecrs = {
+        "name": "ecrs",
+        "direction": "up",
+        "capacity_price_usd_per_mw_per_h": 10.0,
+        "deployment_frac": 0.0,
+        "eligible_assets": ["fleet"],
+        "exclusive": True,
+    }
+    reserves = {"type": "ancillary_services", "services": [ecrs]}
+    sc = small_scenario([30.0, 30.0], [fleet()], programs=[reserves, dr()])
+    with pytest.raises(ScenarioError) as info:
+        solve_small(sc)
+    msg = str(info.value)
+    assert "programs.dr.events" in msg
+    assert "programs.ancillary_services.services[0] (ecrs, exclusive)" in msg
+    # Offered outside the event hour, the exclusive service is fine; a service not
+    # marked exclusive may share the hour (offering what the curtailment leaves).
+    apart = {**ecrs, "windows": {"recurring": [{"start_hour": 0, "end_hour": 1}]}}
+    shared = {
+        **ecrs,
+        "name": "rrs",
+        "capacity_price_usd_per_mw_per_h": 5.0,  # below ecrs: no tie in hour 0
+        "exclusive": False,
+    }
+    ok = small_scenario(
+        [30.0, 30.0],
+        [fleet()],
+        programs=[
+            {"type": "ancillary_services", "services": [apart, shared]},
+            dr(penalty_usd_per_mwh=1000.0),
+        ],
+    )
+    ts = solve_small(ok).timeseries
+    np.testing.assert_allclose(
+        ts["ancillary_services.ecrs.fleet.offer_mw"], [10.0, 0.0], atol=1e-9
+    )
+    np.testing.assert_allclose(
+        ts["ancillary_services.rrs.fleet.offer_mw"], [0.0, 5.0], atol=1e-9
+    )
+
+
+@pytest.mark.parametrize(
+    ("patch", "words"),
+    [
+        ({"baseline_mw": None}, "baseline: declared needs baseline_mw"),
+        (
+            {"baseline": "import_limit"},
+            "baseline_mw is only used with baseline: declared",
+        ),
+        ({"baseline_window_h": 2.0}, "baseline_window_h is only used with"),
+        ({"committed_mw": 0.0}, "committed_mw"),
+    ],
+)
+def test_baseline_fields_are_checked(patch, words):
+    with pytest.raises(ScenarioError, match=words):
+        small_scenario([30.0], [fleet()], programs=[dr(**patch)])
+
+
+def test_price_triggered_events_pass_the_data_free_check():
+    sc = small_scenario(
+        [30.0, 90.0],
+        [fleet()],
+        programs=[dr(events={"price_above_usd_per_mwh": 60.0})],
+    )
+    check_scenario(sc)  # the price is not read here: the entry is skipped, no error
