@@ -65,8 +65,9 @@ def deep_merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, A
 def parse_assignment(text: str) -> dict[str, Any]:
     """``"site.import_limit_mw=50"`` → ``{"site": {"import_limit_mw": 50}}``.
 
-    The value is parsed as YAML, so numbers, lists and mappings work. Asset entries are
-    addressed by id: ``assets.fleet.count=100``.
+    The value is parsed as YAML, so numbers, lists and mappings work. Asset and program
+    entries are addressed by id: ``assets.fleet.count=100``,
+    ``programs.emissions.carbon_price_usd_per_tco2=50``.
     """
     if "=" not in text:
         raise ScenarioError("--set", [f"{text!r}: expected key.path=value"])
@@ -84,25 +85,38 @@ def parse_assignment(text: str) -> dict[str, Any]:
     return dict(patch)
 
 
-def _merge_assets(data: dict[str, Any], patch: dict[str, Any], origin: str) -> None:
-    """Apply ``assets: {id: {...}}`` patches to the asset list entry with that id."""
-    assets = patch.pop("assets", None)
-    if assets is None:
+def _merge_by_id(
+    data: dict[str, Any], patch: dict[str, Any], origin: str, section: str
+) -> None:
+    """Apply ``<section>: {id: {...}}`` patches to the list entry with that id.
+
+    ``section`` is ``assets`` or ``programs``; a list in the patch replaces the list.
+    Programs without an explicit id are addressed by their type (their default id).
+    """
+    patches = patch.pop(section, None)
+    if patches is None:
         return
-    if isinstance(assets, list):
-        data["assets"] = assets
+    if isinstance(patches, list):
+        data[section] = patches
         return
-    entries = data.get("assets") or []
-    by_id = {a.get("id"): i for i, a in enumerate(entries) if isinstance(a, dict)}
-    for asset_id, fields in assets.items():
-        if asset_id not in by_id:
+    entries = data.get(section) or []
+    by_id = {
+        e.get("id", e.get("type")): i
+        for i, e in enumerate(entries)
+        if isinstance(e, dict)
+    }
+    for entry_id, fields in patches.items():
+        if entry_id not in by_id:
             known = ", ".join(repr(str(i)) for i in sorted(map(str, by_id)))
             raise ScenarioError(
-                origin, [f"assets.{asset_id}: no asset with that id (have {known})"]
+                origin,
+                [
+                    f"{section}.{entry_id}: no {section[:-1]} with that id (have {known})"
+                ],
             )
-        i = by_id[asset_id]
+        i = by_id[entry_id]
         entries[i] = deep_merge(entries[i], fields)
-    data["assets"] = entries
+    data[section] = entries
 
 
 def apply_overrides(
@@ -112,7 +126,8 @@ def apply_overrides(
     out = copy.deepcopy(data)
     for origin, patch in overrides:
         rest = copy.deepcopy(dict(patch))
-        _merge_assets(out, rest, origin)
+        _merge_by_id(out, rest, origin, "assets")
+        _merge_by_id(out, rest, origin, "programs")
         out = deep_merge(out, rest)
     return out
 

@@ -684,3 +684,15 @@ def test_override_file_unknown_asset_id_names_override_file(tmp_path: Path) -> N
 def test_input_errors_map_to_exit_code_two(cls: type[Exception]) -> None:
     """The CLI maps InputError to exit 2; every bad-input error must be one."""
     assert issubclass(cls, InputError)
+
+
+def test_set_addresses_programs_by_id(tmp_path: Path) -> None:
+    from grid_flex.io.scenario import load_scenario
+
+    sc, _ = load_scenario(
+        "houston_hospital_heat_2020",
+        assignments=["programs.emissions.carbon_price_usd_per_tco2=75"],
+    )
+    assert sc.programs[0].carbon_price_usd_per_tco2 == 75
+    with pytest.raises(ScenarioError, match="no program with that id"):
+        load_scenario("houston_hospital_heat_2020", assignments=["programs.nope.x=1"])
