@@ -108,11 +108,9 @@ def _merge_by_id(
     for entry_id, fields in patches.items():
         if entry_id not in by_id:
             known = ", ".join(repr(str(i)) for i in sorted(map(str, by_id)))
+            what = section[:-1]
             raise ScenarioError(
-                origin,
-                [
-                    f"{section}.{entry_id}: no {section[:-1]} with that id (have {known})"
-                ],
+                origin, [f"{section}.{entry_id}: no {what} with that id (have {known})"]
             )
         i = by_id[entry_id]
         entries[i] = deep_merge(entries[i], fields)
