@@ -60,6 +60,7 @@ from grid_flex.model.terms import (
 from grid_flex.programs.ancillary_services import (
     AncillaryParams,
     asset_problems,
+    flex_problems,
     hold_energy,
     soc_terms,
 )
@@ -106,8 +107,22 @@ class DemandResponseParams:
 
 
 def resolve(entry: DemandResponseEntry, rctx: ResolveContext) -> DemandResponseParams:
-    """Scenario entry → :class:`DemandResponseParams`: events and baseline windows."""
+    """Scenario entry → :class:`DemandResponseParams`: events and baseline windows.
+
+    The capacity assets are checked first: that needs only their ids and kinds, so
+    the data-free check makes it even when the events are a price trigger.
+    """
     where = f"programs.{entry.id}"
+    if entry.capacity is not None:
+        problems = asset_problems(
+            entry.capacity.assets,
+            rctx.asset_kinds,
+            direction="up",
+            field=f"{where}.capacity.assets",
+            gpu_allowed=None,
+        )
+        if problems:
+            raise ScenarioError(where, problems)
     mask = window_mask(entry.events, rctx, field=f"{where}.events")
     starts = mask & ~np.concatenate(([False], mask[:-1]))
     event_of = np.where(mask, np.cumsum(starts) - 1, -1).astype(np.int64)
@@ -267,12 +282,9 @@ def _capacity(
     """Hold the commitment on the capacity assets between events."""
     site = ctx.site
     assert site is not None
-    problems = asset_problems(
-        cap.assets,
-        site,
-        direction="up",
-        field=params.field("capacity.assets"),
-        gpu_allowed=None,
+    # Ids and kinds are checked in resolve; what needs the terms is checked here.
+    problems = flex_problems(
+        cap.assets, site, direction="up", field=params.field("capacity.assets")
     )
     if not problems:
         # A load reduces by at most its capacity; a battery by up to twice its power

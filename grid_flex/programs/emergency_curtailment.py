@@ -56,19 +56,31 @@ class EmergencyCurtailmentParams:
     id: str
     in_event: NDArray[np.bool_]
     min_curtail_frac: float
-    asset_ids: tuple[str, ...] | None
+    #: The loads curtailed, checked (every curtailable load when the entry names none).
+    asset_ids: tuple[str, ...]
 
 
 def resolve(
     entry: EmergencyCurtailmentEntry, rctx: ResolveContext
 ) -> EmergencyCurtailmentParams:
-    """Scenario entry → :class:`EmergencyCurtailmentParams` (events as a mask)."""
+    """Scenario entry → :class:`EmergencyCurtailmentParams` (events as a mask).
+
+    The loads are checked first: that needs no data, so the data-free check makes it
+    even when the events are a price trigger.
+    """
+    ids = select_assets(
+        rctx.asset_kinds,
+        entry.asset_ids,
+        CURTAILABLE_KINDS,
+        field=field_path(entry.id, "asset_ids"),
+        rule="emergency curtailment",
+    )
     mask = window_mask(entry.events, rctx, field=field_path(entry.id, "events"))
     return EmergencyCurtailmentParams(
         id=entry.id,
         in_event=mask,
         min_curtail_frac=entry.min_curtail_frac,
-        asset_ids=None if entry.asset_ids is None else tuple(entry.asset_ids),
+        asset_ids=ids,
     )
 
 
@@ -78,19 +90,12 @@ def build(ctx: BuildContext, params: EmergencyCurtailmentParams) -> ProgramTerms
     assert site is not None, "programs are built with the site's terms"
     n, dt = ctx.n, ctx.dt_h
     where = field_path(params.id, "asset_ids")
-    source = scenario_source(ctx.inputs.scenario)
-    ids = select_assets(
-        site,
-        params.asset_ids,
-        CURTAILABLE_KINDS,
-        field=where,
-        rule="emergency curtailment",
-        source=source,
-    )
+    ids = params.asset_ids
+    # Needs the built terms: stays here.
     missing = [aid for aid in ids if site.assets[aid].capacity_mw is None]
     if missing:
         raise ScenarioError(
-            source,
+            scenario_source(ctx.inputs.scenario),
             [f"{where}: {', '.join(missing)} declare no capacity to curtail from"],
         )
     capacity = float(sum(site.assets[aid].capacity_mw or 0.0 for aid in ids))

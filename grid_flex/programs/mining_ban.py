@@ -18,7 +18,7 @@ profit in the limits, an upper bound of what lifting the ban would earn).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,11 +33,9 @@ from grid_flex.model.terms import (
     ProgramTerms,
     Quantity,
     ResolveContext,
-    SiteTerms,
 )
 from grid_flex.programs.windows import window_mask
 from grid_flex.schema.contracts import MiningBanEntry
-from grid_flex.schema.scenario import scenario_source
 
 TYPE = "mining_ban"
 
@@ -53,7 +51,8 @@ class MiningBanParams:
 
     id: str
     in_window: NDArray[np.bool_]
-    asset_ids: tuple[str, ...] | None
+    #: The fleets banned, checked (every ASIC fleet when the entry names none).
+    asset_ids: tuple[str, ...]
 
 
 def field_path(program_id: str, name: str) -> str:
@@ -62,50 +61,56 @@ def field_path(program_id: str, name: str) -> str:
 
 
 def select_assets(
-    site: SiteTerms,
+    asset_kinds: Mapping[str, str],
     asset_ids: Sequence[str] | None,
     kinds: Collection[str],
     *,
     field: str,
     rule: str,
-    source: str = "scenario",
-) -> list[str]:
-    """The asset ids a limit applies to, checked against the site's assets.
+) -> tuple[str, ...]:
+    """The asset ids a limit applies to, checked against the scenario's assets.
+
+    Needs only ids and kinds, so programs call it in ``resolve`` (also in the
+    data-free check).
 
     Parameters
     ----------
-    site : SiteTerms
-        The site's assets and their kinds.
+    asset_kinds : mapping of str to str
+        Asset id → type for every asset of the scenario (``rctx.asset_kinds``).
     asset_ids : sequence of str or None
         Ids named in the scenario; every asset of ``kinds`` when None.
     kinds : collection of str
         Asset kinds the limit may apply to.
     field : str
-        Dotted scenario path of ``asset_ids``, for messages.
+        Dotted scenario path of ``asset_ids``, for messages; also the error's source.
     rule : str
         What the limit is, for messages (e.g. "a mining ban").
-    source : str
-        The scenario's file, heading the error.
+
+    Raises
+    ------
+    ScenarioError
+        Naming every id that is unknown or of another kind, or, by default, the
+        absence of any asset of ``kinds``.
     """
     allowed = " or ".join(sorted(kinds))
-    of_kind = [aid for aid, kind in site.kinds.items() if kind in kinds]
+    of_kind = [aid for aid, kind in asset_kinds.items() if kind in kinds]
     if asset_ids is None:
         if not of_kind:
             raise ScenarioError(
-                source,
+                field,
                 [
                     f"{field}: {rule} applies to {allowed} assets and the site "
-                    f"has none (assets: {', '.join(site.kinds)})"
+                    f"has none (assets: {', '.join(asset_kinds)})"
                 ],
             )
-        return of_kind
+        return tuple(of_kind)
     problems = []
     for aid in asset_ids:
-        kind = site.kinds.get(aid)
+        kind = asset_kinds.get(aid)
         if kind is None:
             problems.append(
                 f"{field}: {aid!r} is not an asset of the site "
-                f"(assets: {', '.join(site.kinds)})"
+                f"(assets: {', '.join(asset_kinds)})"
             )
         elif kind not in kinds:
             problems.append(
@@ -113,15 +118,25 @@ def select_assets(
                 f"only (here: {', '.join(of_kind) or 'none'})"
             )
     if problems:
-        raise ScenarioError(source, problems)
-    return list(dict.fromkeys(asset_ids))
+        raise ScenarioError(field, problems)
+    return tuple(dict.fromkeys(asset_ids))
 
 
 def resolve(entry: MiningBanEntry, rctx: ResolveContext) -> MiningBanParams:
-    """Scenario entry → :class:`MiningBanParams` (the window as a mask)."""
+    """Scenario entry → :class:`MiningBanParams` (fleets checked, window as a mask).
+
+    The fleets are checked first: that needs no data, so the data-free check makes
+    it even when the window is a price trigger.
+    """
+    fleets = select_assets(
+        rctx.asset_kinds,
+        entry.asset_ids,
+        {ASIC_KIND},
+        field=field_path(entry.id, "asset_ids"),
+        rule="a mining ban",
+    )
     mask = window_mask(entry.windows, rctx, field=field_path(entry.id, "windows"))
-    ids = None if entry.asset_ids is None else tuple(entry.asset_ids)
-    return MiningBanParams(id=entry.id, in_window=mask, asset_ids=ids)
+    return MiningBanParams(id=entry.id, in_window=mask, asset_ids=fleets)
 
 
 def build(ctx: BuildContext, params: MiningBanParams) -> ProgramTerms:
@@ -130,14 +145,7 @@ def build(ctx: BuildContext, params: MiningBanParams) -> ProgramTerms:
     assert site is not None, "programs are built with the site's terms"
     n, dt = ctx.n, ctx.dt_h
     who = f"mining ban {params.id}"
-    fleets = select_assets(
-        site,
-        params.asset_ids,
-        {ASIC_KIND},
-        field=field_path(params.id, "asset_ids"),
-        rule="a mining ban",
-        source=scenario_source(ctx.inputs.scenario),
-    )
+    fleets = params.asset_ids
     rows = np.flatnonzero(params.in_window)
     labels = list(ctx.inputs.index[rows])
     capacity = {aid: float(site.assets[aid].capacity_mw or 0.0) for aid in fleets}

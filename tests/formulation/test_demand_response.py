@@ -350,3 +350,50 @@ def test_price_triggered_events_pass_the_data_free_check():
         programs=[dr(events={"price_above_usd_per_mwh": 60.0})],
     )
     check_scenario(sc)  # the price is not read here: the entry is skipped, no error
+
+
+HEAT = {
+    "type": "heat_recovery",
+    "id": "heat",
+    "sources": ["fleet"],
+    "customers": [
+        {
+            "id": "town",
+            "supply_temp_degc": 40.0,
+            "demand": {"format": "inline", "unit": "mwth", "values": [1.0, 1.0]},
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("assets", "words"),
+    [
+        (
+            ["fleet", "ghost"],
+            r"programs\.dr\.capacity\.assets\[1\]: 'ghost' is not an asset of this "
+            r"scenario \(assets: fleet, heat\)",
+        ),
+        (
+            ["heat"],
+            r"programs\.dr\.capacity\.assets\[0\]: 'heat' \(heat_recovery\) has no "
+            r"controllable load it could reduce",
+        ),
+    ],
+    ids=["unknown", "no_flex"],
+)
+def test_data_free_check_refuses_unknown_and_ineligible_capacity_assets(assets, words):
+    # Price-triggered events need data check_scenario does not read: the capacity
+    # assets are checked before them, so grid-flex validate --no-data finds these.
+    sc = small_scenario(
+        [30.0, 90.0],
+        [fleet(), HEAT],
+        programs=[
+            dr(
+                events={"price_above_usd_per_mwh": 60.0},
+                capacity={"assets": assets},
+            )
+        ],
+    )
+    with pytest.raises(ScenarioError, match=words):
+        check_scenario(sc)

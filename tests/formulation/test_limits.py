@@ -388,3 +388,84 @@ def test_data_free_check_accepts_every_limit():
         "emergency_curtailment",
         "contract",
     }
+
+
+# ---- data-free checks of the assets named -------------------------------------------
+@pytest.mark.parametrize(
+    ("program", "words"),
+    [
+        (
+            {"type": "mining_ban", "asset_ids": ["battery"]},
+            [
+                "programs.mining_ban.asset_ids: 'battery' is a battery; a mining ban "
+                "applies to asic_fleet assets only (here: fleet)"
+            ],
+        ),
+        (
+            {"type": "mining_ban", "asset_ids": ["fleet", "nope"]},
+            [
+                "programs.mining_ban.asset_ids: 'nope' is not an asset of the site "
+                "(assets: fleet, battery)"
+            ],
+        ),
+        (
+            {"type": "emergency_curtailment", "asset_ids": ["battery"]},
+            [
+                "programs.emergency_curtailment.asset_ids: 'battery' is a battery; "
+                "emergency curtailment applies to asic_fleet or gpu_cluster assets "
+                "only (here: fleet)"
+            ],
+        ),
+        (
+            {"type": "emergency_curtailment", "asset_ids": ["nope"]},
+            [
+                "programs.emergency_curtailment.asset_ids: 'nope' is not an asset of "
+                "the site (assets: fleet, battery)"
+            ],
+        ),
+    ],
+    ids=["ban_battery", "ban_unknown", "emergency_battery", "emergency_unknown"],
+)
+def test_data_free_check_refuses_assets_a_limit_cannot_apply_to(program, words):
+    # Price-triggered windows need data check_scenario does not read: the assets are
+    # checked before them, so grid-flex validate --no-data finds these mistakes.
+    trigger = {"price_above_usd_per_mwh": 100.0}
+    entry = dict(program)
+    if entry["type"] == "mining_ban":
+        entry["windows"] = trigger
+    else:
+        entry |= {"events": trigger, "min_curtail_frac": 0.5}
+    sc = small_scenario([20.0, 200.0], [fleet(), BATTERY], programs=[entry])
+    with pytest.raises(ScenarioError) as err:
+        check_scenario(sc)
+    text = str(err.value)
+    for word in words:
+        assert word in text
+
+
+@pytest.mark.parametrize(
+    ("program", "words"),
+    [
+        (
+            {"type": "mining_ban", "windows": {"price_above_usd_per_mwh": 100.0}},
+            "programs.mining_ban.asset_ids: a mining ban applies to asic_fleet "
+            "assets and the site has none (assets: battery)",
+        ),
+        (
+            {
+                "type": "emergency_curtailment",
+                "min_curtail_frac": 0.5,
+                "events": {"price_above_usd_per_mwh": 100.0},
+            },
+            "programs.emergency_curtailment.asset_ids: emergency curtailment applies "
+            "to asic_fleet or gpu_cluster assets and the site has none (assets: "
+            "battery)",
+        ),
+    ],
+    ids=["ban", "emergency"],
+)
+def test_data_free_check_refuses_a_default_with_no_asset_to_apply_to(program, words):
+    sc = small_scenario([20.0, 200.0], [BATTERY], programs=[program])
+    with pytest.raises(ScenarioError) as err:
+        check_scenario(sc)
+    assert words in str(err.value)

@@ -10,10 +10,11 @@ import pytest
 
 from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
-from grid_flex.inputs import prepare_inputs
+from grid_flex.inputs import check_scenario, prepare_inputs
 from grid_flex.io.scenario import scenario_from_dict
 from grid_flex.model.build import build_model
 from grid_flex.resources import data_dir
+from grid_flex.schema.scenario import scenario_source
 from grid_flex.testing import assert_balance_closes, small_scenario
 
 pytestmark = pytest.mark.solver
@@ -361,6 +362,98 @@ def test_ineligible_assets_are_named(solve_small):
     assert f"{field}[3]: 'ghost' is not an asset of this scenario" in msg
     assert f"programs.{AS}.gpu_clusters_allowed[0]: 'fleet'" in msg
     assert "not a GPU cluster" in msg
+
+
+HEAT = {
+    "type": "heat_recovery",
+    "id": "heat",
+    "sources": ["fleet"],
+    "customers": [
+        {
+            "id": "town",
+            "supply_temp_degc": 40.0,
+            "demand": {"format": "inline", "unit": "mwth", "values": [1.0]},
+        }
+    ],
+}
+#: A capacity-price series the data-free check does not read (the file is absent).
+UNREAD_PRICE = {
+    "format": "csv",
+    "file": "not_there.csv",
+    "time_column": "time",
+    "value_column": "price",
+    "unit": "usd_per_mw_per_h",
+    "time_convention": "start",
+    "timezone": "UTC",
+}
+
+
+@pytest.mark.parametrize(
+    ("patch", "gpu_allowed", "words"),
+    [
+        (
+            {"eligible_assets": ["fleet", "ghost"]},
+            [],
+            r"services\[0\]\.eligible_assets\[1\]: 'ghost' is not an asset of this "
+            r"scenario \(assets: fleet, heat, gpu\)",
+        ),
+        (
+            {"eligible_assets": ["heat"]},
+            [],
+            r"services\[0\]\.eligible_assets\[0\]: 'heat' \(heat_recovery\) has no "
+            r"controllable load it could reduce",
+        ),
+        (
+            {"eligible_assets": ["heat"], "direction": "down"},
+            [],
+            r"'heat' \(heat_recovery\) has no controllable load it could increase "
+            r"\(flex_up_mw not declared\)",
+        ),
+        (
+            {"eligible_assets": ["gpu"]},
+            [],
+            r"services\[0\]\.eligible_assets\[0\]: 'gpu' is a GPU cluster not "
+            r"declared eligible; add it to programs\.ancillary_services\."
+            r"gpu_clusters_allowed",
+        ),
+        (
+            {},
+            ["fleet"],
+            r"gpu_clusters_allowed\[0\]: 'fleet' is an asset of type asic_fleet, not "
+            r"a GPU cluster",
+        ),
+    ],
+    ids=["unknown", "no_flex_up", "no_flex_down", "gpu_not_opted_in", "not_a_gpu"],
+)
+def test_data_free_check_refuses_unknown_and_ineligible_assets(
+    patch, gpu_allowed, words
+):
+    # The price is a series check_scenario does not read: the assets are checked
+    # before it, so the data-free check (grid-flex validate --no-data) still finds
+    # these mistakes.
+    svc = service(capacity_price_usd_per_mw_per_h=None, capacity_price=UNREAD_PRICE)
+    sc = small_scenario(
+        [30.0],
+        [fleet(), HEAT, GPU],
+        programs=[reserves({**svc, **patch}, gpu_clusters_allowed=gpu_allowed)],
+    )
+    with pytest.raises(ScenarioError, match=words) as info:
+        check_scenario(sc)
+    assert info.value.source == scenario_source(sc)
+
+
+def test_data_free_check_accepts_eligible_assets():
+    svc = service(
+        capacity_price_usd_per_mw_per_h=None,
+        capacity_price=UNREAD_PRICE,
+        eligible_assets=["fleet", "gpu"],
+    )
+    sc = small_scenario(
+        [30.0],
+        [fleet(), HEAT, GPU],
+        programs=[reserves(svc, gpu_clusters_allowed=["gpu"])],
+    )
+    check_scenario(sc)  # the price needs data: skipped after the assets pass
 
 
 def test_capacity_price_in_energy_units_is_refused():

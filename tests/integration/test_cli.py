@@ -449,3 +449,17 @@ def test_unknown_scenario_name_exits_2(tmp_path: Path) -> None:
     result = run("solve", tmp_path / "nope.yaml")
     assert result.exit_code == 2
     assert "nope.yaml" in result.stderr
+
+
+def test_validate_no_data_refuses_a_mining_ban_on_a_battery(tmp_path: Path) -> None:
+    ban = {
+        "type": "mining_ban",
+        "asset_ids": ["battery"],
+        "windows": {"recurring": [{"start_hour": 1, "end_hour": 2}]},
+    }
+    path = default_with(tmp_path, "ban.yaml", programs=[ban])
+    result = run("validate", "--no-data", path)
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "ban.yaml" in result.stderr
+    assert "programs.mining_ban.asset_ids: 'battery' is a battery" in result.stderr
+    assert "valid (" not in result.output
