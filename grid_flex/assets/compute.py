@@ -59,8 +59,9 @@ Modelling choices:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -594,7 +595,7 @@ def _inference(
         f"≤ max_event_h {inf.max_event_h:g} h × {depth:g} MW (no event longer than "
         "max_event_h at full depth) [MWh]"
     )
-    labels = [f"{s} + {span}" for s in ctx.inputs.index[:windows]]
+    labels = _WindowLabels(ctx.inputs.index[:windows], span)
     if windows >= 1 and k <= DIRECT_WINDOW_MAX:
         pos = (np.arange(windows)[:, None] + np.arange(k)[None, :]).ravel()
         rows = np.repeat(np.arange(windows, dtype=np.int64), k)
@@ -742,3 +743,25 @@ def _kpi_function(params: ClusterParams, dt: FloatArray) -> KpiFunction:
         return out
 
     return kpis
+
+
+class _WindowLabels(Sequence[str]):
+    """Row labels ``"<start> + <span>"``, formatted only when a message needs one."""
+
+    def __init__(self, starts: pd.DatetimeIndex, span: str) -> None:
+        self._starts = starts
+        self._span = span
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        if isinstance(i, slice):
+            return [f"{s} + {self._span}" for s in self._starts[i]]
+        return f"{self._starts[i]} + {self._span}"

@@ -340,8 +340,12 @@ class LinearLayer:
         const = expr.const.tolist() if with_const else None
         bodies: list[Any] = [None] * expr.n
         mono = MonomialTermExpression
+        long_rows: list[int] = []
         for k in np.unique(counts).tolist():
             rows = np.flatnonzero(counts == k)
+            if len(rows) < k:  # few long rows (sums over a month, totals): row-wise
+                long_rows += rows.tolist()
+                continue
             starts = csr.indptr[rows]
             positions: list[list[Any]] = []
             for m in range(k):
@@ -362,6 +366,17 @@ class LinearLayer:
             )
             for r, args in zip(row_list, terms, strict=True):
                 bodies[r] = LinearExpression(list(args))
+        indptr = csr.indptr
+        for r in long_rows:
+            a, b = int(indptr[r]), int(indptr[r + 1])
+            coefs = csr.data[a:b].tolist()
+            vars_r = [cols[j] for j in csr.indices[a:b].tolist()]
+            row_args: list[Any] = [] if const is None else [const[r]]
+            row_args += [
+                v if c == 1.0 else mono((c, v))
+                for c, v in zip(coefs, vars_r, strict=True)
+            ]
+            bodies[r] = LinearExpression(row_args)
         return bodies
 
     def _relations(
