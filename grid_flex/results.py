@@ -81,6 +81,26 @@ def extract(site: SiteModel, solution: Solution) -> Results:
         cols["site.hashprice_usd_per_ths_day"] = inputs.hashprice_usd_per_ths_day
     for q in site.site_outputs:
         cols[f"site.{q.name}"] = q.expr.value(x)
+    imp = cols["site.grid_import_mw"]
+    net_grid = imp - cols.get("site.grid_export_mw", np.zeros_like(imp))
+    # What the connection lets the site actually shed or add this interval.
+    cols["site.flexible_down_mw"] = np.minimum(
+        cols["site.flexible_down_mw"],
+        np.maximum(0.0, net_grid + inputs.export_limit_mw),
+    )
+    cols["site.flexible_up_mw"] = np.minimum(
+        cols["site.flexible_up_mw"], np.maximum(0.0, inputs.import_limit_mw - net_grid)
+    )
+    # Energy is attributed to assets at the price of the site's net position: the
+    # import price (with adders) while the site imports, the export price while it
+    # exports. What this leaves over (only with simultaneous import and export) is
+    # reported as unallocated.
+    margin_price = np.where(
+        net_grid >= 0.0,
+        inputs.import_price_usd_per_mwh,
+        inputs.export_price_usd_per_mwh,
+    )
+    attributed = np.zeros_like(imp)
 
     asset_kpis: dict[str, dict[str, float]] = {}
     by_kind: dict[str, dict[str, float]] = {}
@@ -88,7 +108,8 @@ def extract(site: SiteModel, solution: Solution) -> Results:
     for aid, terms in site.assets.items():
         values = {q.name: q.expr.value(x) for q in terms.outputs}
         net = terms.net_load_mw.value(x)
-        energy_cost = net * inputs.import_price_usd_per_mwh * dt
+        energy_cost = net * margin_price * dt
+        attributed = attributed + energy_cost
         revenue = terms.revenue_usd.value(x)
         cost = terms.cost_usd.value(x)
         values.setdefault("net_load_mw", net)
@@ -108,6 +129,7 @@ def extract(site: SiteModel, solution: Solution) -> Results:
         agg["revenue_usd"] += float(revenue.sum())
         agg["value_usd"] += kpis["net_value_usd"]
 
+    cols["site.unallocated_energy_cost_usd"] = cols["site.energy_cost_usd"] - attributed
     program_kpis: dict[str, dict[str, Any]] = {}
     pkinds = {p.id: kind for kind, p in inputs.programs}
     site_values = {k.removeprefix("site."): v for k, v in cols.items()}
@@ -145,6 +167,9 @@ def extract(site: SiteModel, solution: Solution) -> Results:
         "revenue_usd": float(table["site.revenue_usd"].sum()),
         "energy_cost_usd": float(table["site.energy_cost_usd"].sum()),
         "other_cost_usd": float(table["site.cost_usd"].sum()),
+        "unallocated_energy_cost_usd": float(
+            table["site.unallocated_energy_cost_usd"].sum()
+        ),
     }
     for kind, agg in by_kind.items():
         summary[REVENUE_ALIASES.get(kind, f"{kind}_revenue_usd")] = agg["revenue_usd"]

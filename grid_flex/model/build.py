@@ -164,7 +164,7 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
             programs[params.id] = PROGRAMS[kind].build(ctx, params)
             revenue = revenue + programs[params.id].revenue_usd
             cost = cost + programs[params.id].cost_usd
-        _stack_flexibility(layer, block, inputs, terms, programs)
+        _stack_flexibility(layer, block, inputs, terms, programs, net_grid)
         flex_down = LinExpr.zeros(n)
         flex_up = LinExpr.zeros(n)
         for t in terms.values():
@@ -213,8 +213,15 @@ def _stack_flexibility(
     inputs: ModelInputs,
     assets: dict[str, AssetTerms],
     programs: dict[str, ProgramTerms],
+    net_grid: LinExpr,
 ) -> None:
-    """Per asset: flexibility sold to all programs ≤ the asset's headroom."""
+    """Flexibility sold to all programs fits each asset and the grid connection.
+
+    Per asset: ``Σ_programs down ≤ flex_down`` and ``Σ_programs up ≤ flex_up``. For the
+    site, a reduction must be absorbable by the connection and an increase must fit
+    it: ``Σ down ≤ import − export + export_limit`` and
+    ``Σ up ≤ import_limit − import + export``.
+    """
     uses: dict[tuple[str, str], list[LinExpr]] = {}
     for pid, pterms in programs.items():
         for use in pterms.flex_uses:
@@ -238,6 +245,30 @@ def _stack_flexibility(
             "<=",
             doc=f"asset {aid}: {direction}ward flexibility sold to grid programs ≤ "
             "its headroom (the same MW is never sold twice)",
+            labels=inputs.labels,
+        )
+    for direction in ("down", "up"):
+        exprs = [e for (_, d), es in uses.items() if d == direction for e in es]
+        if not exprs:
+            continue
+        total = exprs[0]
+        for e in exprs[1:]:
+            total = total + e
+        if direction == "down":
+            row, limit = total - net_grid, inputs.export_limit_mw
+            what = "load reduction sold ≤ import − export + export limit"
+        else:
+            row, limit = total + net_grid, inputs.import_limit_mw
+            what = "load increase sold ≤ import limit − import + export"
+        layer.add_constraint(
+            block,
+            f"flex_{direction}_grid",
+            block.T,
+            row,
+            "<=",
+            limit,
+            doc=f"site: {what} (flexibility must be deliverable through the "
+            "connection) [MW]",
             labels=inputs.labels,
         )
 

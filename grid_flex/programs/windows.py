@@ -32,12 +32,11 @@ def window_mask(
     """
     index = rctx.index
     mask = np.zeros(len(index), dtype=bool)
-    end_of_horizon = index[-1] + (
-        index[-1] - index[-2] if len(index) > 1 else pd.Timedelta(hours=1)
-    )
+    ends = index + pd.to_timedelta(rctx.timestep_h, unit="h")
+    end_of_horizon = ends[-1]
     for i, period in enumerate(windows.periods):
         start, end = rctx.utc(period.start), rctx.utc(period.end)
-        inside = (index >= start) & (index < end)
+        inside = (index < end) & (ends > start)  # any overlap counts
         if not inside.any() and outside == "error":
             raise ScenarioError(
                 f"{field}.periods[{i}]",
@@ -51,9 +50,10 @@ def window_mask(
         mask |= inside
     if windows.recurring:
         local = index.tz_convert(rctx.timezone)
-        hour = local.hour + local.minute / 60.0
+        hour = np.asarray(local.hour + local.minute / 60.0)
+        hour_end = hour + rctx.timestep_h
         for rec in windows.recurring:
-            sel = (hour >= rec.start_hour) & (hour < rec.end_hour)
+            sel = (hour < rec.end_hour) & (hour_end > rec.start_hour)
             if rec.months is not None:
                 sel &= np.isin(local.month, rec.months)
             if rec.weekdays is not None:

@@ -14,7 +14,7 @@ from grid_flex.schema.base import StrictModel
 
 
 class Period(StrictModel):
-    """One explicit period ``start ≤ t < end``."""
+    """One explicit period ``start ≤ t < end``; every interval it overlaps is inside."""
 
     start: dt.datetime
     end: dt.datetime
@@ -31,9 +31,10 @@ class Period(StrictModel):
 class Recurring(StrictModel):
     """Recurring local hours, e.g. weekdays 15:00-18:00 from June to September.
 
-    An interval is inside when its local start falls in ``months`` (1-12), on
-    ``weekdays`` (0 = Monday … 6 = Sunday) and at or after ``start_hour`` and before
-    ``end_hour`` (hours may be fractional: 15.75 = 15:45). Omitted parts match all.
+    An interval is inside when it overlaps the local hours ``start_hour`` to
+    ``end_hour`` (fractional: 15.75 = 15:45) of a day in ``months`` (1-12) and on
+    ``weekdays`` (0 = Monday … 6 = Sunday), judged by the interval's local start
+    date. Omitted parts match all.
     """
 
     months: list[int] | None = Field(default=None, description="1-12")

@@ -181,3 +181,23 @@ def test_zero_cost_battery_never_lowers_profit(solve_small):
         small_scenario(prices, [fleet, battery(initial_soc_frac=0.0)])
     )
     assert with_bess.objective_usd >= without.objective_usd - 1e-9
+
+
+def test_battery_value_uses_the_export_price_when_the_site_exports(solve_small):
+    # Battery-only site with 20 USD/MWh of adders on imports: charging 4/0.9 MWh costs
+    # (10 + 20) each; the 3.6 MWh delivered are exported at 80 (no adders on exports).
+    prices = [10.0] * 6 + [80.0] * 6
+    res = solve_small(
+        small_scenario(
+            prices,
+            [battery()],
+            hashprice_usd_per_ths_day=None,
+            site={"import_limit_mw": 10.0, "export_limit_mw": 10.0},
+            energy={"adders_usd_per_mwh": 20.0},
+        )
+    )
+    expected = 4 * 0.9 * 80 - 4 / 0.9 * 30
+    assert res.objective_usd == pytest.approx(expected, rel=1e-9)
+    assert res.summary["battery_value_usd"] == pytest.approx(expected, rel=1e-9)
+    assert res.summary["assets"]["bess"]["net_value_usd"] == pytest.approx(expected)
+    assert res.summary["unallocated_energy_cost_usd"] == pytest.approx(0.0, abs=1e-9)
