@@ -48,12 +48,16 @@ def test_bundled_scenario_solves_and_closes(name, solved):
             p = ts[f"{aid}.power_mw"]
             assert (p >= -1e-9).all()
             assert (p <= kpis["available_power_mw"] + 1e-6).all()
-    # Money adds up: profit = revenue - other costs - energy cost, per interval.
-    np.testing.assert_allclose(
-        ts["site.profit_usd"],
-        ts["site.revenue_usd"] - ts["site.cost_usd"] - ts["site.energy_cost_usd"],
-        atol=1e-6,
-    )
+    # Money adds up from the parts: each asset's net value (its revenue, costs and
+    # attributed energy), each program's revenue and cost, and any energy cost left
+    # unallocated (simultaneous import and export) make the site's profit, per
+    # interval, and the total equals the solver's objective.
+    parts = sum(ts[f"{a}.net_value_usd"] for a in res.summary["assets"])
+    for pid in res.summary["programs"]:
+        parts = parts + ts[f"{pid}.revenue_usd"] - ts[f"{pid}.cost_usd"]
+    parts = parts - ts["site.unallocated_energy_cost_usd"]
+    scale = max(1.0, float(ts["site.profit_usd"].abs().max()))
+    np.testing.assert_allclose(ts["site.profit_usd"], parts, atol=1e-7 * scale)
     assert res.summary["profit_usd"] == pytest.approx(res.objective_usd, rel=1e-9)
 
 
