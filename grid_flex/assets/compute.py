@@ -53,7 +53,20 @@ Modelling choices:
   PUE overhead (fans, chillers, conversion) is not offered as recoverable heat.
 * ``flex_down_mw``: what the cluster could shed now (jobs above their floors, spot,
   the inference reduction still unused, ignoring event limits), times
-  ``(1 − i)·PUE``. ``flex_up_mw``: facility capacity minus facility power.
+  ``(1 − i)·PUE``. ``flex_up_mw``: the load the cluster could really add, times
+  ``(1 − i)·PUE``: the room jobs still have in their windows, spot room (if spot is
+  priced) and the inference reduction it could restore, never more than the idle
+  capacity ``P − B``::
+
+      up_it[t] = min(Σ_j (max_j·P·c_j[t] − x_j[t]) + (P − y[t]) + d[t],  P − B[t])
+               = P − B[t] − max(0, P − L − Σ_j max_j·P·c_j[t] − P_spot)
+      flex_up[t] = PUE · (1 − i) · up_it[t]
+
+  with ``P_spot = P`` when spot is priced, else 0 (and no ``y`` term). The two terms
+  of the min differ by a constant (``B = Σ_j x_j + L − d + y``), so the min is the
+  idle capacity less the part of it no workload can take: linear, no extra
+  variable. An inference-only cluster without spot can add back only ``d``; idle
+  capacity nothing can use is not offered (as reg-down, say).
 """
 
 from __future__ import annotations
@@ -425,6 +438,9 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
     who = f"gpu cluster {params.id}"
     busy = LinExpr.zeros(n)
     sheddable = LinExpr.zeros(n)
+    # Most IT power the workloads could take per interval (jobs at their ceilings,
+    # the whole inference load, spot up to P): the cap on what may be added.
+    usable = np.zeros(n)
     revenue = LinExpr.zeros(n)
     cost = LinExpr.zeros(n)
     outputs: list[Quantity] = []
@@ -481,6 +497,7 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
         )
         busy = busy + x
         sheddable = sheddable + (x - floor)
+        usable = usable + job.max_power_frac * p_it * job.coverage(n)
         revenue = revenue + job_revenue
         cost = cost + penalty
         has_variable_load = True
@@ -497,6 +514,7 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
         inf_gpu_h = served * (dt * g)
         inf_revenue = inf_gpu_h * inf.revenue_usd_per_gpu_h
         busy = busy + served
+        usable = usable + inf.load_mw
         revenue = revenue + inf_revenue
         outputs += [
             Quantity("inference_it_power_mw", served),
@@ -520,6 +538,7 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
         spot_gpu_h = y.expr * (dt * g)
         spot_revenue = spot_gpu_h * spot_rate
         busy = busy + y.expr
+        usable = usable + p_it
         sheddable = sheddable + y.expr
         revenue = revenue + spot_revenue
         has_variable_load = True
@@ -542,6 +561,9 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
         )
     it_power = busy * (1.0 - idle) + idle * p_it
     power = it_power * pue
+    # Load that can really be added: idle capacity less what no workload can take
+    # (= jobs' room + spot room + restorable inference reduction, capped at P − B).
+    addable = (p_it - busy) - np.maximum(0.0, p_it - usable)
     ctx.expression("it_power_mw", it_power, doc=f"{who}: IT power drawn [MW]")
     ctx.expression(
         "power_mw", power, doc=f"{who}: facility power drawn, PUE × IT power [MW]"
@@ -565,7 +587,7 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
         heat_mwth=it_power,  # IT power leaves the servers as heat (not the PUE part)
         cooling=params.cooling,
         flex_down_mw=sheddable * ((1.0 - idle) * pue),
-        flex_up_mw=params.facility_capacity_mw - power,
+        flex_up_mw=addable * ((1.0 - idle) * pue),
     )
 
 

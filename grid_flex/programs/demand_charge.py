@@ -19,8 +19,12 @@ is approximated by the hourly mean on an hourly horizon). A month the horizon co
 part pays the full monthly charge on its peak inside the horizon.
 
 KPIs: the monthly peaks, the charge, and the charge avoided against a baseline that
-draws its full load in every selected interval: ``full = min(Σ_assets capacity_mw,
+draws its full load in every selected interval: ``full = min(Σ_loads capacity_mw,
 import limit)``, ``avoided = Σ_m (max_{t∈S∩m} full[t] − peak[m]) · rate · 1000``.
+The full load counts the computing loads only (:data:`LOAD_KINDS`: ASIC fleets and
+GPU clusters, at their available capacity): a battery's charging power is not load the
+site would draw without the tariff (counting it would credit the battery with avoiding
+its own charging peak), and a heat loop's fans and heat pump are left out.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from grid_flex.model.terms import (
     ResolveContext,
     SiteTerms,
 )
+from grid_flex.programs._paths import field_path
 from grid_flex.programs.windows import window_mask
 from grid_flex.schema.tariffs import DemandChargeEntry
 
@@ -51,12 +56,10 @@ TYPE = "demand_charge"
 #: kW per MW: tariffs quote USD per kW, the LP works in MW.
 KW_PER_MW = 1000.0
 
+#: Asset kinds whose capacity makes up the full-load baseline of the KPIs.
+LOAD_KINDS = frozenset({"asic_fleet", "gpu_cluster"})
+
 BoolArray = NDArray[np.bool_]
-
-
-def field_path(program_id: str, name: str) -> str:
-    """Dotted path of a field of the program entry ``program_id`` in messages."""
-    return f"programs.{program_id}.{name}"
 
 
 def month_keys(index: pd.DatetimeIndex, timezone: str) -> IntArray:
@@ -83,11 +86,17 @@ def month_positions(
 
 
 def full_load_mw(site: SiteTerms, import_limit_mw: FloatArray) -> FloatArray:
-    """Baseline import: every asset at its capacity, capped by the import limit [MW].
+    """Baseline import: every computing load at its capacity, capped by the limit [MW].
 
-    Assets that declare no ``capacity_mw`` count as zero.
+    Only assets of :data:`LOAD_KINDS` (ASIC fleets, GPU clusters) count: batteries
+    (whose capacity is a charging power, not a load the site has to serve) and heat
+    recovery (fans, heat pump) are left out. Also the baseline of the 4CP KPIs.
     """
-    total = sum(t.capacity_mw or 0.0 for t in site.assets.values())
+    total = sum(
+        t.capacity_mw or 0.0
+        for aid, t in site.assets.items()
+        if site.kinds.get(aid) in LOAD_KINDS
+    )
     limit = np.asarray(import_limit_mw, dtype=float)
     return np.asarray(np.minimum(float(total), limit), dtype=float)
 

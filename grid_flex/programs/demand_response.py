@@ -4,13 +4,26 @@ Formulation (intervals t; event intervals ``t ∈ ev``; an *event* is a run of
 consecutive event intervals; ``g[t] = import[t] − export[t]`` the site's net draw)::
 
     b[t]  = baseline_mw                          (baseline: declared)
-          = site.import_limit_mw                 (baseline: import_limit)
+          = min(import_limit_mw, Σ_a capacity_mw[a])      (baseline: import_limit)
           = Σ_{τ ∈ W_e} g[τ]·Δt[τ] / Σ_{τ ∈ W_e} Δt[τ]   for t in event e
                                                  (baseline: pre_event_mean)
     c[t]  = b[t] − g[t]                          delivered curtailment        [MW]
     s[t] ≥ C − c[t],  s[t] ≥ 0                   shortfall (t ∈ ev)           [MW]
-    revenue[t] = π_e · (C − s[t]) · Δt  +  π_ev · C   (the latter once per event)
+    revenue[t] = π_e · (C − s[t]) · Δt
+               + π_ev · (C − s[t]) · Δt[t] / H_e          for t in event e
     cost[t]    = π_s · s[t] · Δt
+
+``baseline: import_limit`` is the most the site can draw: the connection, capped at
+the sum of the assets' capacities (loads at full power, batteries charging at full
+power, a heat loop's fans and heat pump; the connection alone if an asset declares
+no capacity; see :func:`grid_flex.programs.import_cap.site_max_draw_mw`). Curtailment
+below a draw the site could never reach is not delivered, so it is not credited: a
+10 MW fleet on a 30 MW connection has a 10 MW baseline, not 30.
+
+The per-event payment ``π_ev`` (``payment_usd_per_mw_per_event``) is paid per MW
+*delivered* on average over the event: ``π_ev · (C − s̄_e)`` with ``s̄_e`` the
+Δt-weighted mean shortfall over the event's ``H_e`` hours, booked in its intervals in
+proportion to their length. A site that delivers nothing is not paid for the event.
 
 ``C`` is ``committed_mw``; ``W_e`` the intervals that start within
 ``baseline_window_h`` before event e, leaving out event intervals (clipped at the
@@ -64,6 +77,7 @@ from grid_flex.programs.ancillary_services import (
     hold_energy,
     soc_terms,
 )
+from grid_flex.programs.import_cap import site_max_draw_mw
 from grid_flex.programs.windows import window_mask
 from grid_flex.schema.flexibility import DemandResponseEntry
 from grid_flex.schema.scenario import scenario_source
@@ -210,8 +224,14 @@ def build(ctx: BuildContext, params: DemandResponseParams) -> ProgramTerms:
             labels=ctx.inputs.index[events].tolist(),
         )
     delivered = LinExpr.constant(committed) - shortfall
-    first = mask & ~np.concatenate(([False], mask[:-1]))  # each event's start
-    per_event = first * params.payment_usd_per_mw_per_event * params.committed_mw
+    # Per event: π_ev × the MW delivered on average over the event, i.e. each
+    # interval's delivery weighted by its share Δt / H_e of the event's hours.
+    hours = np.bincount(
+        params.event_of[events], weights=dt[events], minlength=params.n_events
+    )
+    share = np.zeros(ctx.n)
+    share[events] = dt[events] / hours[params.event_of[events]]
+    per_event = delivered * (params.payment_usd_per_mw_per_event * share)
     payment = delivered * (params.payment_usd_per_mwh * dt) + per_event
     penalty = shortfall * (params.penalty_usd_per_mwh * dt)
     outputs = [
@@ -248,7 +268,10 @@ def _baseline(
         assert params.baseline_mw is not None
         return LinExpr.constant(np.full(ctx.n, params.baseline_mw))
     if params.baseline == "import_limit":
-        return LinExpr.constant(ctx.inputs.import_limit_mw)
+        # The most the site can draw: curtailment below that is never delivered.
+        site = ctx.site
+        assert site is not None
+        return LinExpr.constant(site_max_draw_mw(site, ctx.inputs.import_limit_mw))
     if params.n_events == 0:
         return LinExpr.zeros(ctx.n)
     # pre_event_mean: one row per event, the Δt-weighted mean draw over its window,

@@ -8,17 +8,32 @@ Formulation (assets a named by ``asset_ids``, ``C_a`` their available capacity,
 ``f = min_curtail_frac``, ``E`` the event intervals)::
 
     Σ_a P_a[t] ≤ (1 − f) · Σ_a C_a        for t ∈ E                      [MW]
+    P_b[t] ≤ 0                            for t ∈ E, every battery b     [MW]
+                                          (forbid_storage_charging, default)
 
 ``P_a`` is the asset's net load. Nothing is paid: the obligation only limits load.
 The same holds when mining would pay: the rule binds exactly when the site would
 rather draw more.
 
+The rule is about the site's grid draw, which limiting the computing loads alone
+does not bring down: a battery could keep charging (on cheap emergency-hour energy,
+say) and the site's import need not fall at all. By default, therefore, no battery
+of the site may charge in event intervals (discharging, which lowers the draw, is
+allowed). This was chosen over a cap on the site's import because it needs no
+baseline and leaves loads not named in ``asset_ids`` untouched;
+``forbid_storage_charging: false`` limits the named loads only. A battery that
+would have to charge inside an event (self-discharge while at its minimum state of
+charge, or a ``final_soc`` only reachable by charging in a final event) makes the LP
+infeasible under the default; set ``forbid_storage_charging: false`` there.
+
 KPIs: ``event_h``, ``binding_intervals`` / ``binding_h`` (a positive shadow price),
 ``curtailed_in_events_mwh`` (Σ_E (Σ C − Σ P) · Δt, what was off during events),
 ``withheld_mwh`` (Σ over binding intervals of f · Σ C · Δt: an upper bound of the
 curtailment the rule forced beyond what the site chose) and
-``profit_lost_at_most_usd`` (Σ shadow price × f · Σ C: an upper bound of what the
-obligation cost, by concavity of the optimal profit in the limits).
+``profit_lost_at_most_usd`` (Σ shadow price × f · Σ C, plus Σ shadow price of the
+no-charging rows × battery power: an upper bound of what the obligation cost, by
+concavity of the optimal profit in the limits), ``storage_held`` (the batteries kept
+from charging) and ``storage_binding_intervals``.
 """
 
 from __future__ import annotations
@@ -30,7 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grid_flex.errors import ScenarioError
-from grid_flex.model.linear import LinExpr
+from grid_flex.model.linear import ConstraintArray, LinExpr
 from grid_flex.model.terms import (
     BuildContext,
     Evaluation,
@@ -38,7 +53,8 @@ from grid_flex.model.terms import (
     Quantity,
     ResolveContext,
 )
-from grid_flex.programs.mining_ban import BINDING_DUAL_TOL, field_path, select_assets
+from grid_flex.programs._paths import field_path
+from grid_flex.programs.mining_ban import BINDING_DUAL_TOL, select_assets
 from grid_flex.programs.windows import window_mask
 from grid_flex.schema.contracts import EmergencyCurtailmentEntry
 from grid_flex.schema.scenario import scenario_source
@@ -47,6 +63,8 @@ TYPE = "emergency_curtailment"
 
 #: Asset kinds that can be curtailed (the site's flexible computing loads).
 CURTAILABLE_KINDS = frozenset({"asic_fleet", "gpu_cluster"})
+#: Asset kind kept from charging in events (``forbid_storage_charging``).
+STORAGE_KIND = "battery"
 
 
 @dataclass(frozen=True)
@@ -58,6 +76,8 @@ class EmergencyCurtailmentParams:
     min_curtail_frac: float
     #: The loads curtailed, checked (every curtailable load when the entry names none).
     asset_ids: tuple[str, ...]
+    #: Batteries may not charge in events.
+    forbid_storage_charging: bool = True
 
 
 def resolve(
@@ -81,6 +101,7 @@ def resolve(
         in_event=mask,
         min_curtail_frac=entry.min_curtail_frac,
         asset_ids=ids,
+        forbid_storage_charging=entry.forbid_storage_charging,
     )
 
 
@@ -117,6 +138,22 @@ def build(ctx: BuildContext, params: EmergencyCurtailmentParams) -> ProgramTerms
             f"(programs.{params.id}.events) [MW]",
             labels=list(ctx.inputs.index[rows]),
         )
+    storage: dict[str, ConstraintArray] = {}
+    if params.forbid_storage_charging and len(rows):
+        for aid, kind in site.kinds.items():
+            if kind != STORAGE_KIND:
+                continue
+            storage[aid] = ctx.rows(
+                f"no_charging_{aid}",
+                site.assets[aid].net_load_mw.take(rows),
+                "<=",
+                0.0,
+                doc=f"emergency curtailment {params.id}: battery {aid} does not "
+                f"charge during events (charge − discharge ≤ 0; "
+                f"programs.{params.id}.forbid_storage_charging) [MW]",
+                labels=list(ctx.inputs.index[rows]),
+            )
+    storage_power = {aid: float(site.assets[aid].capacity_mw or 0.0) for aid in storage}
     allowed = np.where(params.in_event, ceiling, capacity)
 
     def kpis(ev: Evaluation) -> dict[str, Any]:
@@ -133,17 +170,27 @@ def build(ctx: BuildContext, params: EmergencyCurtailmentParams) -> ProgramTerms
             "binding_h": 0.0,
             "withheld_mwh": 0.0,
             "profit_lost_at_most_usd": 0.0,
+            "storage_held": ", ".join(storage),
+            "storage_binding_intervals": 0,
         }
         if family is None:
             return out
         dual = np.nan_to_num(ev.dual(family))
         hit = dual > BINDING_DUAL_TOL
         at = rows[hit]
+        lost = f * capacity * float(dual[hit].sum())
+        held = np.zeros(len(rows), dtype=bool)
+        for aid, rows_b in storage.items():
+            dual_b = np.nan_to_num(ev.dual(rows_b))
+            hit_b = dual_b > BINDING_DUAL_TOL
+            held |= hit_b
+            lost += storage_power[aid] * float(dual_b[hit_b].sum())
         out |= {
             "binding_intervals": int(hit.sum()),
             "binding_h": float(dt[at].sum()),
             "withheld_mwh": f * capacity * float(dt[at].sum()),
-            "profit_lost_at_most_usd": f * capacity * float(dual[hit].sum()),
+            "profit_lost_at_most_usd": lost,
+            "storage_binding_intervals": int(held.sum()),
         }
         return out
 
@@ -155,5 +202,5 @@ def build(ctx: BuildContext, params: EmergencyCurtailmentParams) -> ProgramTerms
             Quantity("allowed_mw", LinExpr.constant(allowed)),
         ),
         kpis=kpis,
-        extra={"constraint": family},
+        extra={"constraint": family, "storage_constraints": storage},
     )

@@ -38,6 +38,7 @@ from grid_flex.model.terms import (
     Quantity,
     ResolveContext,
 )
+from grid_flex.programs._paths import field_path
 from grid_flex.schema.programs import EmissionsEntry
 
 #: Scenario ``type`` this module builds.
@@ -61,11 +62,6 @@ class EmissionsParams:
     credit_exports: bool
     renewable_share_frac: float | None
     btc_price_usd: float | None
-
-
-def field_path(program_id: str, name: str) -> str:
-    """Dotted path of a field of the program entry ``program_id`` in messages."""
-    return f"programs.{program_id}.{name}"
 
 
 def resolve(entry: EmissionsEntry, rctx: ResolveContext) -> EmissionsParams:

@@ -55,7 +55,7 @@ from grid_flex.model.terms import (
     Quantity,
     ResolveContext,
 )
-from grid_flex.programs.mining_ban import field_path
+from grid_flex.programs._paths import field_path
 from grid_flex.programs.windows import window_mask
 from grid_flex.schema.contracts import FixedPriceContractEntry
 

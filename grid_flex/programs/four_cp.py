@@ -26,7 +26,9 @@ one-month horizon the whole annual charge on that month's peak.)
 
 KPIs: the tag (``tag_mw``, or ``expected_tag_mw``), the import at each peak, the
 charge, and the charge avoided against a baseline that draws its full load in every
-interval: ``full = min(Σ_assets capacity_mw, import limit)``,
+interval: ``full = min(Σ_loads capacity_mw, import limit)`` over the computing loads
+(ASIC fleets, GPU clusters; batteries and heat loops left out, see
+:func:`~grid_flex.programs.demand_charge.full_load_mw`),
 ``avoided = (Σ_t w[t] · full[t] / N − tag) · usd_per_kw_year · 1000``.
 """
 
@@ -49,9 +51,9 @@ from grid_flex.model.terms import (
     Quantity,
     ResolveContext,
 )
+from grid_flex.programs._paths import field_path
 from grid_flex.programs.demand_charge import (
     KW_PER_MW,
-    field_path,
     full_load_mw,
     month_keys,
     month_label,

@@ -38,7 +38,8 @@ from grid_flex.model.terms import (
     ResolveContext,
     SiteTerms,
 )
-from grid_flex.programs.mining_ban import BINDING_DUAL_TOL, field_path
+from grid_flex.programs._paths import field_path
+from grid_flex.programs.mining_ban import BINDING_DUAL_TOL
 from grid_flex.programs.windows import window_mask
 from grid_flex.schema.contracts import ImportCapEntry
 

@@ -34,6 +34,7 @@ from grid_flex.model.terms import (
     Quantity,
     ResolveContext,
 )
+from grid_flex.programs._paths import field_path
 from grid_flex.programs.windows import window_mask
 from grid_flex.schema.contracts import MiningBanEntry
 
@@ -53,11 +54,6 @@ class MiningBanParams:
     in_window: NDArray[np.bool_]
     #: The fleets banned, checked (every ASIC fleet when the entry names none).
     asset_ids: tuple[str, ...]
-
-
-def field_path(program_id: str, name: str) -> str:
-    """Dotted path of a field of the program entry ``program_id`` in messages."""
-    return f"programs.{program_id}.{name}"
 
 
 def select_assets(

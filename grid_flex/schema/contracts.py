@@ -175,7 +175,9 @@ class EmergencyCurtailmentEntry(StrictModel):
     """A minimum share of the load curtailed during grid emergencies (SB 6 style).
 
     In each event interval the named assets together draw at most
-    ``(1 − min_curtail_frac)`` of their available capacity.
+    ``(1 − min_curtail_frac)`` of their available capacity and, unless
+    ``forbid_storage_charging`` is false, no battery of the site charges, so the
+    curtailment shows in the site's grid draw.
     """
 
     type: Literal["emergency_curtailment"]
@@ -192,4 +194,10 @@ class EmergencyCurtailmentEntry(StrictModel):
         min_length=1,
         description="Loads curtailed (ASIC fleets, GPU clusters); all of them when "
         "omitted",
+    )
+    forbid_storage_charging: bool = Field(
+        default=True,
+        description="Batteries of the site may not charge during events (net load "
+        "≤ 0; discharging is allowed), so the site's grid draw falls with the "
+        "curtailed loads; false limits the named loads only",
     )

@@ -213,7 +213,9 @@ class DemandResponseEntry(StrictModel):
     An event is a run of consecutive event intervals. In each, the site's net grid
     draw must fall ``committed_mw`` below the baseline; what it does not deliver is
     the shortfall, charged at ``penalty_usd_per_mwh``. Events of two programs may
-    not overlap.
+    not overlap. ``baseline: import_limit`` is the most the site can draw (the
+    connection capped at its assets' capacities), so curtailment the site could never
+    deliver is not credited; the per-event payment is scaled by delivery.
     """
 
     type: Literal["demand_response"]
@@ -228,8 +230,9 @@ class DemandResponseEntry(StrictModel):
     baseline: Literal["declared", "pre_event_mean", "import_limit"] = Field(
         default="declared",
         description="declared: baseline_mw; pre_event_mean: mean net import over "
-        "baseline_window_h before each event (decided by the LP); import_limit: "
-        "site.import_limit_mw",
+        "baseline_window_h before each event (decided by the LP); import_limit: the "
+        "most the site can draw, site.import_limit_mw capped at the sum of the "
+        "assets' capacities (loads at full power, batteries charging at full power)",
     )
     baseline_mw: PositiveFloat | None = Field(
         default=None, description="Declared baseline (baseline: declared) [MW]"
@@ -243,7 +246,9 @@ class DemandResponseEntry(StrictModel):
         description="Paid per MWh curtailed in events, up to the commitment [USD/MWh]",
     )
     payment_usd_per_mw_per_event: NonNegativeFloat = Field(
-        default=0.0, description="Paid per MW committed for each event [USD/MW]"
+        default=0.0,
+        description="Paid for each event per MW delivered on average over the event "
+        "(committed_mw less the mean shortfall) [USD/MW]",
     )
     penalty_usd_per_mwh: NonNegativeFloat = Field(
         default=0.0, description="Charged per MWh of shortfall [USD/MWh]"

@@ -544,8 +544,91 @@ def test_flex_headroom_and_heat(solve_small):
     down = terms.flex_down_mw.value(x)
     # sheddable = (job − 0.5 floor) + 0 spot + (0.1 − 0.1 cut) = 0.2 MWh over 2 h
     np.testing.assert_allclose(down.sum(), 1.2 * 0.2, atol=1e-9)
+    # With spot priced every idle MW can be used: the load it could add is all the
+    # idle capacity, PUE × (P − busy) (idle_power_frac 0).
     np.testing.assert_allclose(terms.flex_up_mw.value(x), 1.2 - 1.2 * it, atol=1e-12)
     assert terms.cooling == "air"
+
+
+def test_flex_up_is_only_the_load_the_workloads_can_add(solve_small):
+    # No spot. Job a runs at up to 0.5 MW in hours 1-4; inference 0.4 MW may drop
+    # by 0.1 MW. What the cluster can add is the job's room under its ceiling (in
+    # its window) + the inference reduction it can restore, capped at the idle
+    # capacity P − busy; never the 0.1 MW (in the window) or 0.6 MW (outside) that
+    # nothing can use. idle_power_frac 0.2 and PUE 1.2 scale it by 0.8 × 1.2.
+    sc = small_scenario(
+        PRICES,
+        [
+            cluster(
+                idle_power_frac=0.2,
+                training_jobs=[
+                    job(
+                        work_gpu_h=1.2 * G,
+                        max_power_frac=0.5,
+                        revenue_usd_per_gpu_h=2.0,
+                    )
+                ],
+                inference=inference(
+                    load_frac=0.4, max_event_h=2.0, revenue_usd_per_gpu_h=0.0
+                ),
+            )
+        ],
+        hashprice_usd_per_ths_day=None,
+    )
+    site = build_model(prepare_inputs(sc))
+    x = solve(site).layer_x(site.layer)
+    terms = site.assets["gpus"]
+    values = {q.name: q.expr.value(x) for q in terms.outputs}
+    job_x = values["job_a_it_power_mw"]
+    d = values["inference_reduction_it_power_mw"]
+    busy = values["busy_it_power_mw"]
+    ceiling = 0.5 * np.array([0.0, 1.0, 1.0, 1.0, 1.0, 0.0])
+    room = np.minimum((ceiling - job_x) + d, 1.0 - busy)
+    up = terms.flex_up_mw.value(x)
+    np.testing.assert_allclose(up, 1.2 * 0.8 * room, atol=1e-9)
+    # Outside the job's window only the restorable inference reduction counts.
+    np.testing.assert_allclose(up[[0, 5]], 1.2 * 0.8 * d[[0, 5]], atol=1e-9)
+    assert (up < 1.2 * 0.8 * (1.0 - busy) - 0.09).all()
+
+
+@pytest.mark.parametrize(("price", "cut_mw"), [(10.0, 0.0), (500.0, 0.75)])
+def test_inference_only_cluster_sells_no_reg_down_it_cannot_deliver(
+    solve_small, price, cut_mw
+):
+    # 6 MW IT cluster serving 3 MW of must-serve inference (worth 0.5 USD/GPU-h =
+    # 392 USD per IT MWh), no jobs, no spot: the 3 MW of idle capacity can take no
+    # load, so none of it may be sold as reg-down. The only load it can add is
+    # inference it has cut and can restore (at most 0.25 × 3 = 0.75 MW IT). Cutting
+    # 1 MW IT loses 392 − 1.2 × 30 = 356 USD/h and makes 1.2 MW of reg-down: not
+    # worth it at 10 USD/MW/h (12 < 356), worth it at 500 (600 > 356).
+    sc = small_scenario(
+        [30.0, 30.0],
+        [cluster(it_power_mw=6.0, inference=inference(load_frac=0.5))],
+        hashprice_usd_per_ths_day=None,
+        programs=[
+            {
+                "type": "ancillary_services",
+                "gpu_clusters_allowed": ["gpus"],
+                "services": [
+                    {
+                        "name": "reg_down",
+                        "direction": "down",
+                        "capacity_price_usd_per_mw_per_h": price,
+                        "deployment_frac": 0.0,
+                        "eligible_assets": ["gpus"],
+                    }
+                ],
+            }
+        ],
+    )
+    res = solve_small(sc)
+    assert_balance_closes(res)
+    ts = res.timeseries
+    cut = col(res, "gpus.inference_reduction_it_power_mw")
+    np.testing.assert_allclose(cut, cut_mw, atol=1e-9)
+    offer = col(res, "ancillary_services.reg_down.gpus.offer_mw")
+    np.testing.assert_allclose(offer, 1.2 * cut_mw, atol=1e-9)
+    np.testing.assert_allclose(ts["gpus.power_mw"], 1.2 * (3.0 - cut_mw), atol=1e-9)
 
 
 # ---- bad input ----------------------------------------------------------------------

@@ -195,6 +195,119 @@ def test_import_limit_baseline(solve_small):
     np.testing.assert_allclose(imp, [8.0, 3.0], atol=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("assets", "baseline_mw"),
+    [
+        ([fleet()], 10.0),  # the 10 MW fleet is all the site can draw
+        ([fleet(), "battery"], 11.0),  # + 1 MW of battery charging
+    ],
+    ids=["fleet", "fleet_and_battery"],
+)
+def test_import_limit_baseline_is_capped_at_what_the_site_can_draw(
+    solve_small, assets, baseline_mw
+):
+    # 30 MW connection, 10 MW fleet: the site can never draw 30 MW, so "curtailing"
+    # from 30 is not delivered. The baseline is what it can draw at most (fleet +
+    # battery charging power): a 5 MW commitment needs the event draw at or below
+    # baseline − 5 MW, and nothing is paid without curtailing.
+    battery = {
+        "type": "battery",
+        "id": "bess",
+        "model": "battery/generic_lfp_4h_1mw",
+        "count": 1,
+        "initial_soc_frac": 0.5,
+        "final_soc": "free",
+    }
+    sc = small_scenario(
+        [30.0, 30.0],
+        [battery if a == "battery" else a for a in assets],
+        site={"import_limit_mw": 30.0},
+        programs=[
+            dr(
+                baseline="import_limit",
+                baseline_mw=None,
+                payment_usd_per_mwh=10.0,
+                penalty_usd_per_mwh=500.0,
+            )
+        ],
+    )
+    res = solve_small(sc)
+    ts = res.timeseries
+    assert ts["dr.baseline_mw"].iloc[1] == pytest.approx(baseline_mw)
+    imp = ts["site.grid_import_mw"].to_numpy()
+    assert imp[1] <= baseline_mw - 5.0 + 1e-9
+    assert ts["dr.shortfall_mw"].iloc[1] == pytest.approx(0.0, abs=1e-9)
+    assert ts["dr.curtailment_mw"].iloc[1] == pytest.approx(baseline_mw - imp[1])
+    assert_balance_closes(res)
+
+
+@pytest.mark.parametrize(
+    ("penalty", "event_import", "paid"),
+    [
+        (100.0, 5.0, 7.0 * 5.0),  # curtails to 5 MW in both hours: full payment
+        (0.0, 10.0, 0.0),  # keeps hashing at 10 MW: delivers nothing, paid nothing
+    ],
+)
+def test_per_event_payment_is_paid_on_the_mean_delivery(
+    solve_small, penalty, event_import, paid
+):
+    # A two-hour event (hours 1-2), 5 MW committed against a 10 MW baseline, 7 USD
+    # per MW per event. Curtailing costs the hashing margin V − 30 = 89.05 USD/MWh,
+    # 890 USD for the event; the per-event payment is at most 7 × 5 = 35 USD, so
+    # only the penalty makes the site curtail. Without it the site delivers nothing
+    # and earns nothing for the event.
+    two_hours = {
+        "start": "2024-06-03T01:00:00+00:00",
+        "end": "2024-06-03T03:00:00+00:00",
+    }
+    sc = small_scenario(
+        [30.0, 30.0, 30.0],
+        [fleet()],
+        programs=[
+            dr(
+                events={"periods": [two_hours]},
+                payment_usd_per_mw_per_event=7.0,
+                penalty_usd_per_mwh=penalty,
+            )
+        ],
+    )
+    res = solve_small(sc)
+    ts = res.timeseries
+    imp = ts["site.grid_import_mw"].to_numpy()
+    np.testing.assert_allclose(imp, [10.0, event_import, event_import], atol=1e-9)
+    kpis = res.summary["programs"]["dr"]
+    assert kpis["payments_usd"] == pytest.approx(paid, abs=1e-9)
+    shortfall = event_import - 5.0
+    margin = V - 30.0
+    expected = margin * (10.0 + 2 * event_import) + paid - penalty * 2 * shortfall
+    assert res.objective_usd == pytest.approx(expected, rel=1e-9)
+
+
+def test_per_event_payment_scales_with_a_partial_delivery(solve_small):
+    # Hour 1 of a two-hour event costs 200 (the fleet is off: 10 MW delivered, 5
+    # counted), hour 2 costs 30 (the fleet runs: shortfall 5 MW, no penalty). Mean
+    # shortfall 2.5 MW: the event pays 7 × (5 − 2.5) = 17.5 USD, not 7 × 5.
+    two_hours = {
+        "start": "2024-06-03T01:00:00+00:00",
+        "end": "2024-06-03T03:00:00+00:00",
+    }
+    sc = small_scenario(
+        [30.0, 200.0, 30.0],
+        [fleet()],
+        programs=[
+            dr(events={"periods": [two_hours]}, payment_usd_per_mw_per_event=7.0)
+        ],
+    )
+    res = solve_small(sc)
+    ts = res.timeseries
+    np.testing.assert_allclose(
+        ts["site.grid_import_mw"].to_numpy(), [10.0, 0.0, 10.0], atol=1e-9
+    )
+    np.testing.assert_allclose(ts["dr.shortfall_mw"], [0.0, 0.0, 5.0], atol=1e-9)
+    assert res.summary["programs"]["dr"]["payments_usd"] == pytest.approx(17.5)
+    np.testing.assert_allclose(ts["dr.payment_usd"], [0.0, 17.5, 0.0], atol=1e-9)
+
+
 def test_capacity_commitment_is_held_between_events_and_paid(solve_small):
     # 2 MW held on the fleet outside the event, paid 3 USD/MW/h over all 3 hours:
     # 3 × 2 × 3 = 18. In the event (hour 1) the fleet curtails to 10 − 2 = 8 MW.

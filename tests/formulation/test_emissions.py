@@ -247,10 +247,7 @@ def test_heat_credit_lowers_net_emissions(solve_small):
             }
         ],
     }
-    try:
-        credited = solve_small(scenario(PRICES, MER, [immersion, heat]))
-    except NotImplementedError:
-        pytest.skip("grid_flex/assets/heat.py (heat recovery) is not implemented yet")
+    credited = solve_small(scenario(PRICES, MER, [immersion, heat]))
     plain = solve_small(
         scenario(PRICES, MER, [immersion, heat], credit_avoided_heat=False)
     )

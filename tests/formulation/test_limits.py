@@ -332,6 +332,46 @@ def test_emergency_profit_by_hand_without_other_assets():
     assert res.objective_usd == pytest.approx(expected, rel=1e-9)
 
 
+@pytest.mark.parametrize("forbid", [None, True, False], ids=["default", "on", "off"])
+def test_emergency_keeps_batteries_from_charging_so_the_grid_draw_falls(forbid):
+    # The event is hour 1, the cheapest (5 USD/MWh, against 100 either side): a
+    # battery would charge there at full power. By default (SB 6 limits the site's
+    # draw) it may not, so the grid import in the event is the curtailed fleet's
+    # 0.4 × 3.5 = 1.4 MW; with forbid_storage_charging false it charges 1 MW on
+    # top. Charging at 100 to discharge at 100 loses energy, so the default battery
+    # stays idle (cyclic end state).
+    prices = np.array([100.0, 5.0, 100.0])
+    sb6: dict[str, object] = {
+        "type": "emergency_curtailment",
+        "min_curtail_frac": 0.6,
+        "events": {"periods": [period(1, 2)]},
+    }
+    if forbid is not None:
+        sb6["forbid_storage_charging"] = forbid
+    res = solve(prices, [sb6], assets=[fleet(), BATTERY])
+    assert_balance_closes(res)
+    ts = res.timeseries
+    np.testing.assert_allclose(ts["fleet.power_mw"], [CAP, 1.4, CAP], atol=1e-9)
+    k = res.summary["programs"]["emergency_curtailment"]
+    charge = ts["battery.charge_mw"].to_numpy()
+    if forbid is False:
+        assert charge[1] == pytest.approx(1.0)
+        assert ts["site.grid_import_mw"].iloc[1] == pytest.approx(1.4 + 1.0)
+        assert k["storage_held"] == ""
+        return
+    assert ts["battery.net_load_mw"].iloc[1] <= 1e-9
+    assert ts["site.grid_import_mw"].iloc[1] <= 1.4 + 1e-9
+    assert k["storage_held"] == "battery"
+    assert k["storage_binding_intervals"] == 1
+    # The shadow-price bound covers what the no-charging rule cost.
+    free = solve(
+        prices, [{**sb6, "forbid_storage_charging": False}], assets=[fleet(), BATTERY]
+    )
+    lost = free.objective_usd - res.objective_usd
+    assert lost > 0
+    assert lost <= k["profit_lost_at_most_usd"] + 1e-6
+
+
 @pytest.mark.parametrize("frac", [-0.1, 1.5])
 def test_emergency_fraction_outside_zero_one_is_a_schema_error(frac):
     sb6 = {
@@ -352,6 +392,36 @@ def test_emergency_on_a_battery_is_an_error():
     }
     with pytest.raises(ScenarioError, match="'battery' is a battery"):
         solve([20.0], [sb6], assets=[fleet(), BATTERY])
+
+
+# ---- shared helpers ------------------------------------------------------------------
+def test_programs_share_one_field_path_and_it_is_not_a_program():
+    from grid_flex.programs import (
+        REGISTRY,
+        _paths,
+        demand_charge,
+        emergency_curtailment,
+        emissions,
+        fixed_price_contract,
+        four_cp,
+        import_cap,
+        mining_ban,
+    )
+
+    users = [
+        demand_charge,
+        emergency_curtailment,
+        emissions,
+        fixed_price_contract,
+        four_cp,
+        import_cap,
+        mining_ban,
+    ]
+    for module in users:
+        assert module.field_path is _paths.field_path, module.__name__
+    assert _paths.field_path("cap", "caps[0]") == "programs.cap.caps[0]"
+    assert not hasattr(_paths, "TYPE")
+    assert _paths not in REGISTRY.values()
 
 
 # ---- all together --------------------------------------------------------------------

@@ -12,7 +12,6 @@ from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
 from grid_flex.inputs import check_scenario, prepare_inputs
 from grid_flex.io.scenario import scenario_from_dict
-from grid_flex.model.build import build_model
 from grid_flex.resources import data_dir
 from grid_flex.schema.scenario import scenario_source
 from grid_flex.testing import assert_balance_closes, small_scenario
@@ -204,26 +203,20 @@ def test_up_reserve_and_capacity_demand_response_never_sell_the_same_mw(
     assert alone.objective_usd == pytest.approx(0.0, abs=1e-9)
 
 
-def _require_soc_extra(sc: Any) -> None:
-    site = build_model(prepare_inputs(sc))
-    if "soc_mwh" not in site.assets["bess"].extra:
-        pytest.skip(
-            "the battery does not expose its state of charge in AssetTerms.extra "
-            "(soc_mwh, soc_initial_mwh, soc_min_mwh, soc_max_mwh, charge_eff_frac, "
-            "discharge_eff_frac); reserves cannot hold its energy yet"
-        )
-
-
 def test_battery_up_reserve_holds_the_energy_for_its_duration(solve_small):
     # Empty 1 MW / 4 MWh battery. Interval 0: energy at 10, reg-up worth nothing;
     # interval 1: reg-up at 100 USD/MW/h for 2 h. An offer o needs o·2/0.9 MWh stored
     # at the start of interval 1: charging 1 MW in interval 0 stores 0.9 MWh, so
     # o = 0.9·0.9/2 = 0.405 MW, worth 40.5 for 10 of energy (each MW charged brings
-    # 40.5 > 10, so it charges fully).
+    # 40.5 > 10, so it charges fully). The site has no load, so a reduction can only
+    # be delivered by exporting: the connection allows 1 MW of export (worth nothing
+    # here, so the stored energy is kept for the reserve).
     sc = small_scenario(
         [10.0, 50.0],
         [battery()],
         hashprice_usd_per_ths_day=None,
+        site={"export_limit_mw": 1.0},
+        energy={"export_price_frac": 0.0},
         programs=[
             reserves(
                 service(
@@ -239,7 +232,6 @@ def test_battery_up_reserve_holds_the_energy_for_its_duration(solve_small):
             )
         ],
     )
-    _require_soc_extra(sc)
     res = solve_small(sc)
     ts = res.timeseries
     assert ts[f"{AS}.reg_up.bess.offer_mw"].iloc[1] == pytest.approx(0.405)
@@ -277,7 +269,6 @@ def test_battery_down_reserve_keeps_room_to_absorb(solve_small):
             )
         ],
     )
-    _require_soc_extra(sc)
     res = solve_small(sc)
     offer = (1 / 0.9) / 1.8
     ts = res.timeseries
@@ -639,3 +630,45 @@ def test_capacity_price_csv_in_kw_is_converted_and_eur_refused(tmp_path):
                 )
             ],
         )
+
+
+def test_down_reserve_must_fit_the_connection(solve_small):
+    # 10 MW of S21 behind a 5 MW connection, energy cheap: the fleet runs at 5 MW and
+    # the connection is full, so no load increase can be delivered, whatever the
+    # fleet's own headroom (5 MW) and the reg-down price.
+    fleet = {
+        "type": "asic_fleet",
+        "id": "fleet",
+        "model": "asic/antminer_s21",
+        "power_mw": 10.0,
+        "availability_frac": 1.0,
+    }
+    sc = small_scenario(
+        [20.0, 20.0],
+        [fleet],
+        site={"import_limit_mw": 5.0},
+        programs=[
+            {
+                "type": "ancillary_services",
+                "services": [
+                    {
+                        "name": "reg_down",
+                        "direction": "down",
+                        "capacity_price_usd_per_mw_per_h": 50.0,
+                        "deployment_frac": 0.0,
+                        "eligible_assets": ["fleet"],
+                    }
+                ],
+            }
+        ],
+    )
+    res = solve_small(sc)
+    ts = res.timeseries
+    offers = ts[[c for c in ts.columns if c.endswith("offer_mw")]].sum(axis=1)
+    room = 5.0 - ts["site.grid_import_mw"]
+    assert (offers <= room + 1e-9).all()
+    # Trading 1 MW of mining (margin 116.7 - 20 = 96.7 USD/MWh) for 1 MW of reg-down
+    # (50 USD/MW-h) does not pay, so the fleet stays at 5 MW and offers nothing.
+    np.testing.assert_allclose(ts["fleet.power_mw"], 5.0, atol=1e-9)
+    np.testing.assert_allclose(offers, 0.0, atol=1e-9)
+    np.testing.assert_allclose(ts["site.flexible_up_mw"], 0.0, atol=1e-9)

@@ -107,6 +107,27 @@ def test_site_avoids_a_peak_interval_when_the_charge_outweighs_the_margin(
 
 
 @pytest.mark.solver
+def test_four_cp_full_load_counts_the_loads_not_the_battery():
+    # Fleet (C = 3.15 MW) and a 1 MW battery, one known 4CP interval in hour 1 at
+    # 1 USD/kW-year. The full-load tag is the fleet's C / 4: the battery's charging
+    # power is not load the site has to serve, so it is not "avoided" either.
+    sc = small_scenario(
+        [30.0] * 4,
+        [fleet(), battery()],
+        hashprice_usd_per_ths_day=HP,
+        programs=[four_cp(usd_per_kw_year=1.0, intervals=["2024-06-03T02:00:00"])],
+    )
+    res = run(sc)
+    k = res.summary["programs"]["four_cp"]
+    assert k["full_load_tag_mw"] == pytest.approx(CAP_MW / 4)
+    assert k["charge_avoided_usd"] == pytest.approx(
+        (CAP_MW / 4 - k["tag_mw"]) * 1.0 * 1000, abs=1e-6
+    )
+    assert k["charge_avoided_usd"] <= k["full_load_charge_usd"] + 1e-9
+    assert_balance_closes(res)
+
+
+@pytest.mark.solver
 def test_expected_form_weighs_each_hour_by_its_probability():
     # Two candidates in June with weights 3:1 → p = 0.75 and 0.25. A MW in them
     # costs 1 · 1000 · p / 4 = 187.5 USD (> 86.67: off) and 62.5 USD (< 86.67: on).
@@ -249,8 +270,10 @@ def test_battery_flattens_the_on_peak_demand_when_the_charge_pays(
     k = res.summary["programs"]["on_peak"]
     assert k["monthly_peak_mw"] == {"2024-06": pytest.approx(CAP_MW - shaved_mw)}
     assert k["charge_usd"] == pytest.approx(rate * (CAP_MW - shaved_mw))
-    full = CAP_MW + 1.0  # fleet + battery charging, under the 1000 MW limit
-    assert k["charge_avoided_usd"] == pytest.approx(rate * (full - CAP_MW + shaved_mw))
+    # The full-load baseline is the fleet alone: the battery's charging power is not
+    # load the site has to serve, so it adds nothing to the charge "avoided".
+    assert k["full_load_peak_mw"] == pytest.approx(CAP_MW)
+    assert k["charge_avoided_usd"] == pytest.approx(rate * shaved_mw, abs=1e-6)
     cost = ts["on_peak.cost_usd"].to_numpy()
     np.testing.assert_allclose(cost, [rate * (CAP_MW - shaved_mw), 0, 0, 0])
     np.testing.assert_allclose(ts["on_peak.in_window_frac"], [0, 0, 1, 1])
@@ -433,6 +456,10 @@ def test_summer_2019_scenario_solves_and_the_site_stays_off_the_peaks():
     np.testing.assert_allclose(ts.loc[hours, "site.grid_import_mw"], 0.0, atol=1e-6)
     k = res.summary["programs"]["four_cp"]
     assert k["tag_mw"] == pytest.approx(0.0, abs=1e-6)
-    assert k["full_load_tag_mw"] == pytest.approx(30.0)  # 25.5 + 10 MW, capped at 30
-    assert k["charge_avoided_usd"] == pytest.approx(30.0 * 50 * 1000, rel=1e-9)
+    # Full load is the fleet alone, 25 MW × 1.0508 (top of the S19j Pro curve) ×
+    # 0.97 available = 25.48 MW: the 10 MW battery's charging does not count (fleet
+    # and battery together would have been capped at the 30 MW connection).
+    fleet_mw = 25.0 * 1.0508 * 0.97
+    assert k["full_load_tag_mw"] == pytest.approx(fleet_mw)
+    assert k["charge_avoided_usd"] == pytest.approx(fleet_mw * 50 * 1000, rel=1e-9)
     assert ts["fleet.power_mw"].max() > 25.0  # the fleet runs the rest of the summer

@@ -386,10 +386,7 @@ def test_mica_on_a_site_with_miners_gpus_and_heat_recovery():
         "btc_price_usd": 60_000.0,
     }
     sc = small_scenario([20.0, 40.0, 30.0], assets, programs=[program])
-    try:
-        res = run(sc)
-    except NotImplementedError as exc:
-        pytest.skip(f"GPU cluster or heat recovery not implemented yet: {exc}")
+    res = run(sc)
     v = values(mica_disclosure(res, sc))
     s = res.summary
     assert v["gpu_hours"] == pytest.approx(s["assets"]["gpus"]["spot_gpu_h"])
