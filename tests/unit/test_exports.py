@@ -1,0 +1,26 @@
+"""The public API: every name in ``grid_flex.__all__`` exists, and nothing is missed."""
+
+from __future__ import annotations
+
+import grid_flex
+
+
+def test_all_names_exist():
+    for name in grid_flex.__all__:
+        assert hasattr(grid_flex, name), name
+
+
+def test_pipeline_stages_are_public():
+    for stage in (
+        "load_scenario",
+        "prepare_inputs",
+        "build_model",
+        "build_site",
+        "solve",
+        "solve_model",
+        "extract",
+        "write_results",
+        "run",
+    ):
+        assert stage in grid_flex.__all__
+        assert callable(getattr(grid_flex, stage))
