@@ -73,12 +73,15 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
     -----
     The build runs with Python's cyclic garbage collector paused, then freezes the
     objects the collector tracks (:func:`gc.freeze`) so that they are not all swept at
-    once; :func:`grid_flex.solve.solve_model` unfreezes them. Call
-    :func:`gc.unfreeze` yourself if you build models you never solve.
+    once; :func:`grid_flex.solve.solve_model` unfreezes them, and so does the next
+    build. Call :func:`gc.unfreeze` yourself if you build a model, solve it another
+    way and keep the process running for long.
     """
     n = len(inputs.index)
     dt = inputs.timestep_h
     outermost = gc.isenabled()
+    if outermost:
+        gc.unfreeze()  # what an earlier build froze (if never solved) is collectable
     with PauseGC():
         layer = attach_layer(block)
         block.T = pyo.Set(initialize=range(n), ordered=True, doc="intervals")
