@@ -80,8 +80,11 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
     n = len(inputs.index)
     dt = inputs.timestep_h
     outermost = gc.isenabled()
-    if outermost:
-        gc.unfreeze()  # what an earlier build froze (if never solved) is collectable
+    if outermost and gc.get_freeze_count():
+        # An earlier build was never solved by solve_model: release and collect it,
+        # or garbage it left would be frozen again below.
+        gc.unfreeze()
+        gc.collect()
     with PauseGC():
         layer = attach_layer(block)
         block.T = pyo.Set(initialize=range(n), ordered=True, doc="intervals")
