@@ -14,9 +14,11 @@ Units
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 UNIT_SUFFIXES: Final[dict[str, str]] = {
     "_mw": "electric power, mean over the interval [MW]",
@@ -54,6 +56,37 @@ def index_step(index: pd.Index) -> pd.Timedelta:
     if freq is None:
         raise ValueError("the time index has no regular step (freq is None)")
     return pd.Timedelta(freq)
+
+
+def to_utc(t: Any, timezone: str) -> pd.Timestamp:
+    """A date-time as a UTC timestamp; a naive one is local to ``timezone``.
+
+    Raises ``ValueError`` (from pandas) for a local time skipped or repeated by a
+    daylight-saving change; callers turn it into a message naming their field.
+    """
+    stamp = pd.Timestamp(t)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(timezone, ambiguous="raise", nonexistent="raise")
+    return stamp.tz_convert("UTC")
+
+
+def interval_bounds_ns(
+    index: pd.DatetimeIndex, timestep_h: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Start and end of every interval [ns since the epoch, UTC]."""
+    starts = np.asarray(index.as_unit("ns").asi8, dtype=np.int64)
+    return starts, starts + np.round(timestep_h * 3.6e12).astype(np.int64)
+
+
+def month_keys(index: pd.DatetimeIndex, timezone: str) -> NDArray[np.int64]:
+    """``year · 12 + month − 1`` of each stamp's local time in ``timezone``."""
+    local = index.tz_convert(timezone)
+    return np.asarray(local.year * 12 + (local.month - 1), dtype=np.int64)
+
+
+def month_label(key: int) -> str:
+    """``"2019-06"`` for a :func:`month_keys` value."""
+    return f"{key // 12:04d}-{key % 12 + 1:02d}"
 
 
 def timestep_h(index: pd.DatetimeIndex, freq: pd.Timedelta | None = None) -> pd.Series:

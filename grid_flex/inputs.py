@@ -22,6 +22,7 @@ from grid_flex.conventions import (
     HOURS_PER_DAY,
     index_step,
     timestep_h,
+    to_utc,
 )
 from grid_flex.errors import CatalogError, DataError, ScenarioError
 from grid_flex.io import readers
@@ -110,12 +111,8 @@ def horizon_index(h: Horizon) -> pd.DatetimeIndex:
 
     def utc(name: str, t: dt.datetime) -> pd.Timestamp:
         stamp = pd.Timestamp(t)
-        if stamp.tzinfo is not None:
-            return stamp.tz_convert("UTC")
         try:
-            local = stamp.tz_localize(
-                h.timezone, ambiguous="raise", nonexistent="raise"
-            )
+            return to_utc(stamp, h.timezone)
         except ValueError as exc:  # pandas raises subclasses of ValueError for both
             skipped = "nonexistent" in f"{type(exc).__name__} {exc}".lower()
             kind = (
@@ -131,7 +128,6 @@ def horizon_index(h: Horizon) -> pd.DatetimeIndex:
                     f"{stamp.isoformat()}-06:00, or pick another hour"
                 ],
             ) from exc
-        return local.tz_convert("UTC")
 
     start, end = utc("start", h.start), utc("end", h.end)
     step = pd.Timedelta(minutes=h.timestep_min)

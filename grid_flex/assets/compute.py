@@ -74,12 +74,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import overload
 
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from grid_flex.conventions import month_keys, month_label
 from grid_flex.errors import ScenarioError
 from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import (
@@ -249,11 +250,6 @@ def resolve(entry: GpuClusterEntry, rctx: ResolveContext) -> ClusterParams:
     )
 
 
-def _ns(stamps: pd.DatetimeIndex) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """UTC nanoseconds since the epoch."""
-    return np.asarray(stamps.as_unit("ns").asi8, dtype=np.int64)
-
-
 def _resolve_job(
     job: TrainingJob,
     field: str,
@@ -279,10 +275,9 @@ def _resolve_job(
     tz = rctx.timezone
     release, deadline = times["release"], times["deadline"]
     index = rctx.index
-    starts = _ns(index)
-    ends = starts + np.round(rctx.timestep_h * 3.6e12).astype(np.int64)
-    r_ns = _ns(pd.DatetimeIndex([release]))[0]
-    d_ns = _ns(pd.DatetimeIndex([deadline]))[0]
+    starts, ends = rctx.bounds_ns()
+    r_ns = release.as_unit("ns").value
+    d_ns = deadline.as_unit("ns").value
     overlap = np.minimum(ends, d_ns) - np.maximum(starts, r_ns)
     coverage = np.clip(overlap / (ends - starts), 0.0, 1.0)
     inside = np.flatnonzero(coverage > 0)
@@ -331,10 +326,9 @@ def _resolve_inference(
     inf: InferenceLoad, p_it: float, rctx: ResolveContext
 ) -> InferenceParams:
     """The inference load and the calendar months of the horizon (local time)."""
-    local = rctx.index.tz_convert(rctx.timezone)
-    key = np.asarray(local.year * 12 + local.month - 1, dtype=np.int64)
+    key = month_keys(rctx.index, rctx.timezone)
     starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-    labels = tuple(f"{k // 12:04d}-{k % 12 + 1:02d}" for k in key[starts].tolist())
+    labels = tuple(month_label(k) for k in key[starts].tolist())
     return InferenceParams(
         load_mw=inf.load_frac * p_it,
         revenue_usd_per_gpu_h=inf.revenue_usd_per_gpu_h,

@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
+from grid_flex.conventions import interval_bounds_ns, to_utc
 from grid_flex.model.linear import (
     ConstraintArray,
     FloatArray,
+    IntArray,
     LinearLayer,
     LinExpr,
     VarArray,
@@ -82,12 +84,11 @@ class ResolveContext:
 
     def utc(self, t: Any) -> pd.Timestamp:
         """A scenario date-time as a UTC timestamp (naive = horizon-local)."""
-        stamp = pd.Timestamp(t)
-        if stamp.tzinfo is None:
-            stamp = stamp.tz_localize(
-                self.timezone, ambiguous="raise", nonexistent="raise"
-            )
-        return stamp.tz_convert("UTC")
+        return to_utc(t, self.timezone)
+
+    def bounds_ns(self) -> tuple[IntArray, IntArray]:
+        """Start and end of every interval [ns since the epoch, UTC]."""
+        return interval_bounds_ns(self.index, self.timestep_h)
 
 
 @dataclass(frozen=True)

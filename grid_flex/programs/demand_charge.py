@@ -37,6 +37,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from numpy.typing import NDArray
 
+from grid_flex.conventions import month_keys, month_label
 from grid_flex.errors import ScenarioError
 from grid_flex.model.linear import FloatArray, IntArray, LinExpr
 from grid_flex.model.terms import (
@@ -60,17 +61,6 @@ KW_PER_MW = 1000.0
 LOAD_KINDS = frozenset({"asic_fleet", "gpu_cluster"})
 
 BoolArray = NDArray[np.bool_]
-
-
-def month_keys(index: pd.DatetimeIndex, timezone: str) -> IntArray:
-    """``year · 12 + month − 1`` of each stamp's local time in ``timezone``."""
-    local = index.tz_convert(timezone)
-    return np.asarray(local.year * 12 + (local.month - 1), dtype=np.int64)
-
-
-def month_label(key: int) -> str:
-    """``"2019-06"`` for a :func:`month_keys` value."""
-    return f"{key // 12:04d}-{key % 12 + 1:02d}"
 
 
 def month_positions(

@@ -40,6 +40,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from grid_flex.conventions import month_keys, month_label, to_utc
 from grid_flex.errors import ScenarioError
 from grid_flex.io.timeseries import format_stamp
 from grid_flex.model.linear import FloatArray, IntArray, LinExpr
@@ -52,12 +53,7 @@ from grid_flex.model.terms import (
     ResolveContext,
 )
 from grid_flex.programs._paths import field_path
-from grid_flex.programs.demand_charge import (
-    KW_PER_MW,
-    full_load_mw,
-    month_keys,
-    month_label,
-)
+from grid_flex.programs.demand_charge import KW_PER_MW, full_load_mw
 from grid_flex.programs.four_cp_defaults import (
     HISTORIC_INTERVAL_MIN,
     historic_intervals,
@@ -110,11 +106,8 @@ class FourCpParams:
 def _utc(stamp: Any, timezone: str, field: str) -> pd.Timestamp:
     """A stamp as UTC: naive ones are local to ``timezone``."""
     ts = pd.Timestamp(stamp)
-    if ts.tzinfo is not None:
-        return ts.tz_convert("UTC")
     try:
-        local = ts.tz_localize(timezone, ambiguous="raise", nonexistent="raise")
-        return local.tz_convert("UTC")
+        return to_utc(ts, timezone)
     except ValueError as exc:  # both pandas errors derive from ValueError
         raise ScenarioError(
             field,
@@ -123,13 +116,6 @@ def _utc(stamp: Any, timezone: str, field: str) -> pd.Timestamp:
                 "(daylight saving); give it with its UTC offset"
             ],
         ) from exc
-
-
-def _horizon_bounds(rctx: ResolveContext) -> tuple[IntArray, IntArray]:
-    """Interval starts and ends of the horizon [ns since the epoch, UTC]."""
-    starts = rctx.index.as_unit("ns").asi8.astype(np.int64)
-    ends = starts + np.round(rctx.timestep_h * 3600e9).astype(np.int64)
-    return starts, ends
 
 
 def _place(
@@ -236,7 +222,7 @@ def _resolve_known(
     entry: FourCpEntry, rctx: ResolveContext, keys: IntArray
 ) -> FourCpParams:
     field = field_path(entry.id, "intervals")
-    bounds = _horizon_bounds(rctx)
+    bounds = rctx.bounds_ns()
     n = len(rctx.index)
     stamps: list[tuple[str, pd.Timestamp]]
     historic = entry.intervals == ERCOT_HISTORIC
@@ -329,7 +315,7 @@ def _resolve_weighted(
 ) -> FourCpParams:
     field = field_path(entry.id, "probabilities")
     assert isinstance(entry.probabilities, list)
-    bounds = _horizon_bounds(rctx)
+    bounds = rctx.bounds_ns()
     raw = np.zeros(len(rctx.index))
     for i, cand in enumerate(entry.probabilities):
         where = f"{field}[{i}].time"

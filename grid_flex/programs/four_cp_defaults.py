@@ -26,8 +26,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from grid_flex.conventions import month_keys
 from grid_flex.model.linear import FloatArray, IntArray
-from grid_flex.programs.demand_charge import month_keys
 from grid_flex.resources import data_dir
 
 #: The bundled table of historic 4CP intervals (domain.md §2.2a).
