@@ -57,6 +57,7 @@ from grid_flex.programs.demand_charge import KW_PER_MW, full_load_mw
 from grid_flex.programs.four_cp_defaults import (
     HISTORIC_INTERVAL_MIN,
     historic_intervals,
+    normalise_by_month,
     price_weighted_probabilities,
     window_overlap_h,
 )
@@ -338,10 +339,7 @@ def _resolve_weighted(
         pos, fracs = placed
         raw[pos] += cand.weight * fracs
     _check_months(field, keys, raw, covered, "the listed probabilities put")
-    uniq, inv = np.unique(keys, return_inverse=True)
-    totals = np.bincount(inv, weights=raw, minlength=len(uniq))
-    scale = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
-    return _params(entry, keys, raw * scale[inv], "expected")
+    return _params(entry, keys, normalise_by_month(raw, keys), "expected")
 
 
 def _check_months(
