@@ -112,8 +112,7 @@ def solve(
     """Solve SCENARIO (a file or bundled name; default: the bundled default)."""
     from dataclasses import replace
 
-    from grid_flex.api import build_model, extract, prepare_inputs, solve_options
-    from grid_flex.api import solve as solve_site
+    from grid_flex.api import run, solve_options
     from grid_flex.io.scenario import default_scenario_path, load_scenario
     from grid_flex.report import check_output_dir, summary_text, write_results
 
@@ -126,22 +125,9 @@ def solve(
         opts = replace(opts, time_limit_s=time_limit_s)
     if method is not None:
         opts = replace(opts, method=method)  # type: ignore[arg-type]
-    import time
-
-    t0 = time.perf_counter()
-    inputs = prepare_inputs(sc, base)
-    t1 = time.perf_counter()
-    site = build_model(inputs)
-    t2 = time.perf_counter()
-    solution = solve_site(site, opts)
-    results = extract(site, solution)
-    results.timings_s = {"inputs_s": t1 - t0, "build_s": t2 - t1, **solution.timings_s}
+    results = run(sc, base_dir=base, options=opts)
     if out_dir is not None:
         write_results(results, sc, out_dir, base_dir=base, timeseries_format=fmt)
-        if any(p.type == "emissions" for p in sc.programs):
-            from grid_flex.disclosure import write_disclosure
-
-            write_disclosure(results, sc, out_dir)
     if not quiet:
         click.echo(summary_text(results))
         if out_dir is not None:
@@ -357,5 +343,6 @@ def disclose(
     )
     click.echo(shown[["indicator", "value", "unit"]].to_string(index=False))
     if out_dir is not None:
-        path = write_disclosure(results, sc, out_dir, program_id=program_id)
-        click.echo(f"\n  results and {path.name} written to {out_dir}")
+        if program_id is not None:  # the results folder has the first program's
+            write_disclosure(results, sc, out_dir, program_id=program_id)
+        click.echo(f"\n  results and mica_disclosure.csv written to {out_dir}")

@@ -1,6 +1,8 @@
 """Write results to a folder atomically, and render the summary as text.
 
-A results folder holds ``timeseries.csv`` (or ``.parquet``), ``summary.json`` and
+A results folder holds ``timeseries.csv`` (or ``.parquet``), ``summary.json``,
+``bid_curves.csv`` (when the site has fleets), ``mica_disclosure.csv`` (when it has an
+emissions program) and
 ``scenario.yaml``: the resolved scenario (every default filled in, file paths made
 absolute) that reproduces the run with ``grid-flex solve scenario.yaml``. Files are
 written to a temporary sibling folder that replaces the target only when complete.
@@ -132,6 +134,12 @@ def write_results(
         bids = bid_curves(results)
         if not bids.empty:
             bids.to_csv(tmp / "bid_curves.csv", index=False)
+        if any(p.type == "emissions" for p in scenario.programs):
+            from grid_flex.disclosure import DISCLOSURE_FILE, mica_disclosure
+
+            mica_disclosure(results, scenario).to_csv(
+                tmp / DISCLOSURE_FILE, index=False
+            )
         (tmp / "scenario.yaml").write_text(
             resolved_scenario_yaml(scenario, Path(base_dir)), encoding="utf-8"
         )
