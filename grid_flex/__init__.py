@@ -30,7 +30,7 @@ from grid_flex.inputs import ModelInputs, prepare_inputs
 from grid_flex.io.catalog import Catalog, load_catalog
 from grid_flex.io.scenario import load_scenario
 from grid_flex.model.build import SiteModel, build_model, build_site
-from grid_flex.report import summary_text, write_results
+from grid_flex.output import summary_text, write_results
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
 from grid_flex.solve import Solution, SolveOptions, solve_model

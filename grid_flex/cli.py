@@ -114,7 +114,7 @@ def solve(
 
     from grid_flex.api import run, solve_options
     from grid_flex.io.scenario import default_scenario_path, load_scenario
-    from grid_flex.report import check_output_dir, summary_text, write_results
+    from grid_flex.output import check_output_dir, summary_text, write_results
 
     if out_dir is not None:
         check_output_dir(out_dir)
@@ -327,7 +327,7 @@ def disclose(
     from grid_flex.api import run
     from grid_flex.disclosure import mica_disclosure, write_disclosure
     from grid_flex.io.scenario import default_scenario_path, load_scenario
-    from grid_flex.report import check_output_dir
+    from grid_flex.output import check_output_dir
 
     if out_dir is not None:
         check_output_dir(out_dir)

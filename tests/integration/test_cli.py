@@ -15,7 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-import grid_flex.report
+import grid_flex.output
 from grid_flex.cli import main
 from grid_flex.errors import DataError
 from grid_flex.resources import scenarios_dir
@@ -262,7 +262,7 @@ def test_failure_while_writing_leaves_no_partial_folder(
     def broken(*_args: Any, **_kwargs: Any) -> str:
         raise DataError("simulated failure while writing scenario.yaml")
 
-    monkeypatch.setattr(grid_flex.report, "resolved_scenario_yaml", broken)
+    monkeypatch.setattr(grid_flex.output, "resolved_scenario_yaml", broken)
     out = tmp_path / "out"
     result = run("solve", *SHORT, "-o", out)
     assert result.exit_code == 2, result.output
@@ -285,7 +285,7 @@ def test_failed_rerun_keeps_earlier_results(
     def broken(*_args: Any, **_kwargs: Any) -> str:
         raise DataError("simulated failure while writing scenario.yaml")
 
-    monkeypatch.setattr(grid_flex.report, "resolved_scenario_yaml", broken)
+    monkeypatch.setattr(grid_flex.output, "resolved_scenario_yaml", broken)
     failed = run("solve", *SHORT, "--set", "site.import_limit_mw=30", "-o", out)
     assert failed.exit_code == 2
     assert snapshot(out) == before
