@@ -59,3 +59,11 @@ class UnboundedError(SolveError):
 
 class SolverFailure(SolveError):
     """HiGHS stopped without an optimal answer (time limit, numerical trouble)."""
+
+
+class FinanceInputError(InputError, ValueError):
+    """A finance argument out of its domain (rate at or below −100 %, life ≤ 0 ...).
+
+    The message names the argument, its value and what was expected. It is also a
+    :class:`ValueError`, so pure-Python callers can catch it as one.
+    """
