@@ -16,7 +16,7 @@ from pathlib import Path
 
 from grid_flex.inputs import ModelInputs, prepare_inputs
 from grid_flex.io.catalog import Catalog
-from grid_flex.io.scenario import load_scenario
+from grid_flex.io.scenario import apply_to_scenario, load_scenario
 from grid_flex.model.build import SiteModel, build_model
 from grid_flex.output import write_results
 from grid_flex.results import Results, extract
@@ -63,7 +63,8 @@ def run(
     out_dir : path, optional
         Folder to write results to (created atomically).
     overrides, assignments :
-        Override files and ``key.path=value`` patches (see :func:`load_scenario`).
+        Override files and ``key.path=value`` patches (see :func:`load_scenario`),
+        applied to a file and to a ``Scenario`` object alike.
     catalog : Catalog, optional
         Equipment catalogue (bundled by default).
     extra : callable, optional
@@ -74,6 +75,7 @@ def run(
     t0 = time.perf_counter()
     if isinstance(scenario, Scenario):
         sc, base = scenario, Path(base_dir or ".")
+        sc = apply_to_scenario(sc, override_files=overrides, assignments=assignments)
     else:
         sc, base = load_scenario(
             scenario, override_files=overrides, assignments=assignments

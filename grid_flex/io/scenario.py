@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from grid_flex.errors import ScenarioError
 from grid_flex.resources import scenarios_dir
 from grid_flex.schema.messages import validation_problems, yaml_message
-from grid_flex.schema.scenario import Scenario, with_source
+from grid_flex.schema.scenario import Scenario, scenario_source, with_source
 
 #: The scenario ``grid-flex solve`` runs when given none.
 DEFAULT_SCENARIO = "west_texas_2020.yaml"
@@ -24,24 +24,62 @@ def default_scenario_path() -> Path:
     return scenarios_dir() / DEFAULT_SCENARIO
 
 
+def is_bundled_name(name: str | Path) -> bool:
+    """True for a bare scenario name (no folder separator, no ``.yaml`` suffix)."""
+    text = str(name)
+    return (
+        bool(text)
+        and "/" not in text
+        and "\\" not in text
+        and not text.lower().endswith((".yaml", ".yml"))
+    )
+
+
+def bundled_names() -> list[str]:
+    """Names of the bundled scenarios (file names without ``.yaml``)."""
+    return sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
+
+
 def resolve_scenario_path(name: str | Path) -> Path:
-    """A scenario path as given, or the bundled scenario of that name."""
+    """The scenario file ``name``, or the bundled scenario of that bare name.
+
+    Only a bare name (no folder separator, no ``.yaml``/``.yml`` suffix) may mean a
+    bundled scenario; a path that does not exist is an error, never a fallback to a
+    bundled file of the same base name.
+    """
     path = Path(name)
+    if path.is_dir():
+        raise ScenarioError(str(name), ["is a folder, not a scenario file"])
     if path.is_file():
         return path
-    for candidate in (scenarios_dir() / path.name, scenarios_dir() / f"{path}.yaml"):
+    if is_bundled_name(name):
+        candidate = scenarios_dir() / f"{name}.yaml"
         if candidate.is_file():
             return candidate
-    raise ScenarioError(
-        str(name), ["file not found (nor a bundled scenario of that name)"]
-    )
+        known = ", ".join(bundled_names())
+        raise ScenarioError(
+            str(name),
+            [f"no such file, nor a bundled scenario of that name (bundled: {known})"],
+        )
+    raise ScenarioError(str(name), ["file not found"])
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ScenarioError(str(path), [f"cannot read: {exc.strerror}"]) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            str(path),
+            [
+                f"line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 text; "
+                "save the file as UTF-8"
+            ],
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -165,6 +203,29 @@ def load_scenario(
     merged = apply_overrides(data, patches)
     origin = str(resolved) if not patches else f"{resolved} (with overrides)"
     return scenario_from_dict(merged, source=origin), resolved.parent.resolve()
+
+
+def apply_to_scenario(
+    scenario: Scenario,
+    *,
+    override_files: Sequence[str | Path] = (),
+    assignments: Sequence[str] = (),
+) -> Scenario:
+    """``scenario`` with override files and ``key.path=value`` patches applied.
+
+    The scenario is dumped as its fields were given, patched exactly as
+    :func:`load_scenario` patches a file, and validated again.
+    """
+    if not override_files and not assignments:
+        return scenario
+    data = scenario.model_dump(mode="json", exclude_unset=True)
+    patches: list[tuple[str, Mapping[str, Any]]] = [
+        (str(f), _read_yaml(Path(f))) for f in override_files
+    ]
+    patches += [("--set", parse_assignment(a)) for a in assignments]
+    merged = apply_overrides(data, patches)
+    origin = f"{scenario_source(scenario)} (with overrides)"
+    return scenario_from_dict(merged, source=origin)
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:

@@ -16,10 +16,13 @@ Local time
     spring-forward hour simply does not occur in a correct file; a file that contains it
     raises :class:`~grid_flex.errors.DataError`.
 Hour ending
-    With ``time_convention="end"`` each label is the end of its interval, in wall-clock
-    time as the ISOs write it: the interval start is ``label - step`` on the local wall
-    clock (ERCOT "HE 02:00" on the fall-back day is 01:00-02:00 twice). ``24:00`` is
-    midnight at the end of the day, and ``0:00`` of the next day is read the same way.
+    With ``time_convention="end"`` each label is the end of its interval. Both ways of
+    writing the daylight-saving days are read (:func:`hour_ending_starts_utc`): as the
+    ISOs write them (the start is ``label - step`` on the local wall clock; ERCOT
+    "HE 02:00" on the fall-back day is 01:00-02:00 twice) and as a clock shows them
+    (the start is ``label - step`` in absolute time; the spring-forward day runs
+    01:00, 03:00, 04:00). ``24:00`` is midnight at the end of the day, and ``0:00`` of
+    the next day is read the same way.
 """
 
 from __future__ import annotations
@@ -491,6 +494,72 @@ def localize_to_utc(
     return aware.tz_convert("UTC")
 
 
+def _localize_or_nat(
+    local: pd.DatetimeIndex, tz: str, repeated: np.ndarray | None
+) -> pd.DatetimeIndex:
+    """``local`` in UTC; times inside the spring-forward gap become NaT."""
+    if repeated is None:
+        is_dst = ~np.asarray(local.duplicated(keep="first"))
+    else:
+        is_dst = ~np.asarray(repeated, dtype=bool)
+    aware = local.tz_localize(tz, ambiguous=is_dst, nonexistent="NaT")
+    return aware.tz_convert("UTC")
+
+
+def _clean(stamps: pd.DatetimeIndex) -> bool:
+    return not bool(stamps.isna().any()) and not bool(stamps.duplicated().any())
+
+
+def hour_ending_starts_utc(
+    labels: pd.DatetimeIndex,
+    step: pd.Timedelta,
+    timezone: str,
+    *,
+    source: str,
+    repeated: np.ndarray | None = None,
+) -> pd.DatetimeIndex:
+    """UTC interval starts of interval-ending ``labels`` in ``timezone``.
+
+    Files write the two daylight-saving days in one of two ways, and both are read:
+
+    * the ISO way (ERCOT): the label is the hour number on the wall clock, so the
+      start is ``label - step`` on the wall clock (spring forward: HE 01, 02, 04;
+      fall back: HE 02 twice, the flag or the order telling the copies apart);
+    * the clock way: the label is the instant the interval ends, so the start is
+      ``label - step`` in absolute time (spring forward: 01:00, 03:00, 04:00, since
+      02:00 never shows on a clock; fall back: 01:00 twice).
+
+    The wall-clock reading is used when it gives distinct, existing times; otherwise
+    the instant reading; otherwise the error names the first impossible label.
+
+    Raises
+    ------
+    DataError
+        Naming the file line of a label that fits neither reading.
+    """
+    if labels.tz is not None:
+        return labels.tz_convert("UTC") - step
+    tz = parse_timezone(timezone)
+    if not isinstance(tz, str) or tz == "UTC":
+        return (labels - step).tz_localize(tz).tz_convert("UTC")
+    wall = _localize_or_nat(labels - step, tz, repeated)
+    if _clean(wall):
+        return wall
+    instant = _localize_or_nat(labels, tz, repeated) - step
+    if _clean(instant):
+        return instant
+    gap = np.flatnonzero(np.asarray(wall.isna()))
+    if gap.size:
+        i = int(gap[0])
+        raise DataError(
+            f"{source}: line {_line(i)}: interval ending {labels[i]:%Y-%m-%d %H:%M} "
+            f"would start at {labels[i] - step:%Y-%m-%d %H:%M}, which does not exist "
+            f"in {timezone} (clocks spring forward), and the labels are not interval "
+            "ends on the clock either; check time_convention and timezone"
+        )
+    return wall  # duplicates are named by make_regular
+
+
 def make_regular(
     values: np.ndarray | pd.Series,
     index: pd.DatetimeIndex,
@@ -593,13 +662,17 @@ def frame_from_table(
         if freq is not None
         else infer_step(labels, source=f"{file_name}:{'+'.join(time_columns)}")
     )
-    starts = labels - step if time_convention == "end" else labels
     repeated = (
         parse_flags(table[repeated_hour_column], source=file_name)
         if repeated_hour_column
         else None
     )
-    utc = localize_to_utc(starts, timezone, source=file_name, repeated=repeated)
+    if time_convention == "end":
+        utc = hour_ending_starts_utc(
+            labels, step, timezone, source=file_name, repeated=repeated
+        )
+    else:
+        utc = localize_to_utc(labels, timezone, source=file_name, repeated=repeated)
 
     columns: dict[str, pd.Series] = {}
     names: dict[str, str] = {}

@@ -15,7 +15,7 @@ from grid_flex.testing import assert_balance_closes, assert_soc_consistent
 
 pytestmark = pytest.mark.solver
 
-SCENARIOS = sorted(p.name for p in scenarios_dir().glob("*.yaml"))
+SCENARIOS = sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_bundled_scenario_solves_and_closes(name, solved):
 
 
 def test_default_battery_state_of_charge_on_real_data(solved):
-    res = solved("west_texas_2020.yaml")
+    res = solved("west_texas_2020")
     ts = res.timeseries
     soc = ts["battery.soc_mwh"]
     assert soc.min() >= 0.05 * 40 - 1e-6
@@ -81,7 +81,7 @@ def test_default_battery_state_of_charge_on_real_data(solved):
 
 def test_default_fleet_runs_exactly_when_hashing_beats_the_price(solved):
     """Where the interconnection is slack, the S19 XP fleet is on iff price < value."""
-    res = solved("west_texas_2020.yaml")
+    res = solved("west_texas_2020")
     ts = res.timeseries
     hp = ts["site.hashprice_usd_per_ths_day"].to_numpy()
     value = mining_value_usd_per_mwh(hp, 3010 / 140, 0.02)
@@ -99,7 +99,7 @@ def test_default_fleet_runs_exactly_when_hashing_beats_the_price(solved):
 
 
 def test_uri_fleet_sits_out_the_price_cap(solved):
-    res = solved("ercot_uri_feb2021_15min.yaml")
+    res = solved("ercot_uri_feb2021_15min")
     ts = res.timeseries
     scarcity = ts["site.price_usd_per_mwh"] > 1000
     assert scarcity.sum() > 300  # Uri: days at the 9,000 USD/MWh cap

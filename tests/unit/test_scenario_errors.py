@@ -696,3 +696,67 @@ def test_set_addresses_programs_by_id(tmp_path: Path) -> None:
     assert sc.programs[0].carbon_price_usd_per_tco2 == 75
     with pytest.raises(ScenarioError, match="no program with that id"):
         load_scenario("houston_hospital_heat_2020", assignments=["programs.nope.x=1"])
+
+
+# ---- scenario paths: only a bare name means a bundled scenario ----------------------
+@pytest.mark.parametrize(
+    "given",
+    [
+        "sub/west_texas_2020.yaml",
+        "west_texas_2020.yaml",
+        "sub/west_texas_2020",
+        "./west_texas_2020",
+        "west_texas_2020.yml",
+    ],
+)
+def test_missing_path_never_falls_back_to_bundled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(given)
+    assert_mentions(str(info.value), given, "not found")
+
+
+def test_bare_name_means_bundled_and_unknown_lists_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    sc, base = load_scenario("west_texas_2020")
+    assert sc.name
+    assert base.name == "scenarios"
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("west_texas_2021")
+    assert_mentions(str(info.value), "west_texas_2021", "bundled", "west_texas_2020")
+
+
+def test_folder_given_as_scenario(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="is a folder"):
+        load_scenario(tmp_path)
+
+
+# ---- non-UTF-8 files -----------------------------------------------------------------
+def test_non_utf8_scenario_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    text = yaml.safe_dump({**BASE, "description": "Müller site"}, allow_unicode=True)
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "Müller" in t)
+    assert_mentions(str(info.value), "latin1.yaml", f"line {line}", "UTF-8")
+
+
+def test_non_utf8_override_names_override_file(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, BASE)
+    patch = tmp_path / "patch.yaml"
+    patch.write_bytes("description: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, override_files=(patch,))
+    assert_mentions(str(info.value), "patch.yaml", "line 1", "UTF-8")
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + yaml.safe_dump(BASE).encode())
+    sc, _ = load_scenario(path)
+    assert sc.name == "errors"

@@ -297,3 +297,112 @@ def test_units_electric_and_thermal_never_mix() -> None:
     assert UNITS["kwth"].canonical == "mwth"
     with pytest.raises(DataError, match="unknown unit 'mwh_th'"):
         convert(np.array([1.0]), "mwh_th")
+
+
+# ---- hour-ending files across both daylight-saving changes ----------------------
+DST_ZONES = (
+    "America/Chicago",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Europe/Berlin",
+    "UTC-05:00",
+)
+
+
+def _hour_ending_file(
+    path: Path, zone: str, style: str, minutes: int = 60, year: int = 2024
+) -> pd.DatetimeIndex:
+    """Write an interval-ending file for ``year``; value = position of the interval.
+
+    ``style="clock"`` labels each interval by the instant it ends as a clock shows it
+    (spring forward: 01:00, 03:00; fall back: 01:00 twice). ``style="iso"`` labels it
+    by its start plus one step on the wall clock (ERCOT: HE 02 twice in the fall,
+    flagged), with a repeated-hour flag column. Returns the true UTC starts.
+    """
+    starts = pd.date_range(
+        f"{year}-01-01",
+        f"{year + 1}-01-01",
+        freq=f"{minutes}min",
+        tz="UTC",
+        inclusive="left",
+    )
+    step = pd.Timedelta(minutes=minutes)
+    tz = parse_timezone(zone)
+    local_starts = starts.tz_convert(tz)
+    if style == "clock":
+        labels = (starts + step).tz_convert(tz).tz_localize(None)
+        flags = np.zeros(len(starts), dtype=bool)
+    else:
+        naive = local_starts.tz_localize(None)
+        labels = naive + step
+        flags = np.asarray(naive.duplicated(keep="first"))
+    text = pd.DataFrame(
+        {
+            "time": labels.strftime("%Y-%m-%d %H:%M"),
+            "flag": np.where(flags, "Y", "N"),
+            "price": np.arange(len(starts)).astype(str),
+        }
+    )
+    text.to_csv(path, index=False)
+    return starts
+
+
+@pytest.mark.parametrize("zone", DST_ZONES)
+@pytest.mark.parametrize("style", ["clock", "iso"])
+def test_hour_ending_across_both_dst_changes(
+    tmp_path: Path, zone: str, style: str
+) -> None:
+    # Each value is its interval's position in the year, so it lands on the right UTC
+    # start only if both daylight-saving days were read right (23 and 25 local hours).
+    file = tmp_path / "he.csv"
+    starts = _hour_ending_file(file, zone, style)
+    s = read_csv_series(
+        file,
+        time_column="time",
+        value_column="price",
+        unit="usd_per_mwh",
+        time_convention="end",
+        timezone=zone,
+        repeated_hour_column="flag" if style == "iso" else None,
+    )
+    assert s.index.equals(starts)
+    np.testing.assert_array_equal(s.to_numpy(), np.arange(len(starts), dtype=float))
+
+
+@pytest.mark.parametrize("zone", ["America/Chicago", "Europe/Berlin"])
+def test_quarter_hour_ending_clock_style_across_dst(tmp_path: Path, zone: str) -> None:
+    file = tmp_path / "he15.csv"
+    starts = _hour_ending_file(file, zone, "clock", minutes=15)
+    s = read_csv_series(
+        file,
+        time_column="time",
+        value_column="price",
+        unit="usd_per_mwh",
+        time_convention="end",
+        timezone=zone,
+    )
+    assert s.index.equals(starts)
+    np.testing.assert_array_equal(s.to_numpy(), np.arange(len(starts), dtype=float))
+
+
+def test_issue_example_spring_forward_hour_ending_chicago(tmp_path: Path) -> None:
+    # The file of issue 14: hour ending on the clock, 2024-03-10 has no 02:00 label.
+    # HE 03:00 CDT = 08:00 UTC ends the interval 01:00-02:00 CST = 07:00-08:00 UTC.
+    file = tmp_path / "he.csv"
+    file.write_text(
+        "time,price\n2024-03-10 01:00,1\n2024-03-10 03:00,2\n2024-03-10 04:00,3\n"
+    )
+    s = read_csv_series(
+        file,
+        time_column="time",
+        value_column="price",
+        unit="usd_per_mwh",
+        time_convention="end",
+        timezone="America/Chicago",
+    )
+    assert list(s.index) == [
+        utc("2024-03-10 06:00"),
+        utc("2024-03-10 07:00"),
+        utc("2024-03-10 08:00"),
+    ]
+    assert list(s) == [1.0, 2.0, 3.0]
