@@ -16,7 +16,7 @@ Conventions (see the README's "Finance conventions")
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +52,7 @@ class Outcome:
         return self.value is not None
 
 
-# ---- argument checks -----------------------------------------------------------------
+# ---- argument checks ---------------------------------------------------------------
 def check_rate(name: str, rate_frac_per_yr: float) -> float:
     """Validate a rate per year: finite and above −1 (−100 %).
 
@@ -138,7 +138,7 @@ def cash_flow_array(
     return flows
 
 
-# ---- annuity factors -----------------------------------------------------------------
+# ---- annuity factors ---------------------------------------------------------------
 def crf(rate_frac_per_yr: float, life_yr: float) -> float:
     """Capital recovery factor: the level end-of-year payment per USD of capex.
 
@@ -243,7 +243,7 @@ def discount_factors(discount_frac_per_yr: float, years: int) -> np.ndarray:
     return 1.0 / (1.0 + r) ** np.arange(int(years) + 1, dtype=float)
 
 
-# ---- NPV, IRR, MIRR ------------------------------------------------------------------
+# ---- NPV, IRR, MIRR ----------------------------------------------------------------
 def npv(cash_flow_usd: CashFlows, discount_frac_per_yr: float) -> float:
     """Net present value [USD] of end-of-year cash flows.
 
@@ -363,7 +363,7 @@ def mirr(
     return Outcome(float(npf.mirr(flows, fin, rei)))
 
 
-# ---- payback -------------------------------------------------------------------------
+# ---- payback -----------------------------------------------------------------------
 def payback_yr(cash_flow_usd: CashFlows, discount_frac_per_yr: float = 0.0) -> Outcome:
     """Payback period [yr], interpolated within the year it is reached.
 
@@ -419,3 +419,595 @@ def payback_yr(cash_flow_usd: CashFlows, discount_frac_per_yr: float = 0.0) -> O
             f"negative again in year {again}; payback given at the last crossing",
         )
     return Outcome(crossing(first))
+
+
+# ---- depreciation ------------------------------------------------------------------
+#: MACRS percentages per recovery year (year 1 = the tax year the asset is placed in
+#: service), IRS Publication 946: 200 % declining balance, half-year convention
+#: (Table A-1) and mid-quarter convention, placed in service in Q4 (Table A-5).
+MACRS_TABLES: dict[str, tuple[float, ...]] = {
+    "5yr_hy": (0.20, 0.32, 0.192, 0.1152, 0.1152, 0.0576),
+    "7yr_hy": (0.1429, 0.2449, 0.1749, 0.1249, 0.0893, 0.0892, 0.0893, 0.0446),
+    "5yr_mq4": (0.05, 0.38, 0.228, 0.1368, 0.1094, 0.0958),
+    "none": (),
+}
+
+
+def _check_frac(name: str, value: float) -> float:
+    v = float(value)
+    if not 0.0 <= v <= 1.0:
+        raise FinanceInputError(f"{name} = {value!r}: must be a fraction in [0, 1]")
+    return v
+
+
+def depreciable_basis_usd(
+    cost_usd: float, itc_frac: float = 0.0, itc_basis_reduction_frac: float = 0.5
+) -> float:
+    """Depreciable basis [USD]: cost less a share of the investment tax credit.
+
+    ``basis = cost × (1 − itc_basis_reduction_frac × itc_frac)`` (US: half the ITC,
+    IRC §50(c)(3); REopt ``macrs_itc_reduction``).
+    """
+    itc = _check_frac("itc_frac", itc_frac)
+    red = _check_frac("itc_basis_reduction_frac", itc_basis_reduction_frac)
+    return float(cost_usd) * (1.0 - red * itc)
+
+
+def macrs_usd(
+    basis_usd: float, macrs: str = "5yr_hy", bonus_frac: float = 0.0
+) -> pd.Series:
+    """Tax depreciation [USD] by recovery year 1, 2, ... of one asset.
+
+    Bonus depreciation takes ``bonus_frac`` of the basis in year 1; the rest follows
+    the MACRS table.
+
+    Parameters
+    ----------
+    basis_usd : float
+        Depreciable basis [USD] (after any ITC reduction, see
+        :func:`depreciable_basis_usd`).
+    macrs : str
+        A key of :data:`MACRS_TABLES`: ``5yr_hy``, ``7yr_hy``, ``5yr_mq4`` or
+        ``none``.
+    bonus_frac : float
+        Bonus depreciation share of the basis [0-1], taken in year 1.
+
+    Returns
+    -------
+    pandas.Series
+        Depreciation [USD] indexed by recovery year (1 = year placed in service);
+        sums to the basis (empty for ``none``).
+    """
+    if macrs not in MACRS_TABLES:
+        raise FinanceInputError(
+            f"macrs = {macrs!r}: expected one of {', '.join(MACRS_TABLES)}"
+        )
+    bonus = _check_frac("bonus_frac", bonus_frac)
+    table = np.asarray(MACRS_TABLES[macrs], dtype=float)
+    if table.size == 0:
+        return pd.Series([], index=pd.Index([], dtype=int, name="recovery_yr"))
+    amounts = float(basis_usd) * (1.0 - bonus) * table
+    amounts[0] += float(basis_usd) * bonus
+    return pd.Series(
+        amounts, index=pd.RangeIndex(1, table.size + 1, name="recovery_yr")
+    )
+
+
+# ---- salvage and replacement -------------------------------------------------------
+def linear_salvage_usd(cost_usd: float, life_yr: float, age_yr: float) -> float:
+    """Linear salvage value [USD]: cost × remaining life / life (DER-VET).
+
+    Zero once ``age_yr ≥ life_yr``; the full cost at age 0.
+    """
+    life = check_life("life_yr", life_yr)
+    age = float(age_yr)
+    if age < 0:
+        raise FinanceInputError(f"age_yr = {age_yr!r}: must be >= 0")
+    return float(cost_usd) * max(life - age, 0.0) / life
+
+
+def replacement_years(install_yr: int, life_yr: int, analysis_yr: int) -> list[int]:
+    """Years in which hardware installed at ``install_yr`` is bought again.
+
+    Hardware bought at the end of year ``y`` serves years ``y+1 .. y+L``; it is
+    replaced at ``y + k·L`` while that is before the last year ``N`` (hardware
+    whose life ends exactly at ``N`` is not replaced).
+    """
+    life = _whole_years("life_yr", life_yr)
+    n = _whole_years("analysis_yr", analysis_yr)
+    return list(range(int(install_yr) + life, n, life))
+
+
+#: Columns of the capex table taken by :func:`proforma`.
+CAPEX_COLUMNS: dict[str, str] = {
+    "year": "year offset of the purchase (0 = investment date) [yr]",
+    "amount_usd": "purchase cost [USD], positive",
+    "life_yr": "useful life [yr], whole years",
+    "macrs": f"tax depreciation table ({', '.join(MACRS_TABLES)}); default 5yr_hy",
+    "bonus_frac": "bonus depreciation share [0-1]; default 0",
+    "itc_frac": "investment tax credit share [0-1]; default 0",
+    "salvage_usd": "value at the end of the analysis [USD]; default linear",
+    "name": "label used in messages",
+    "replacement": "True for a row added by with_replacements",
+}
+
+
+def with_replacements(
+    capex: pd.DataFrame, analysis_yr: int, cost_change_frac_per_yr: float = 0.0
+) -> pd.DataFrame:
+    """The capex table plus a row for every replacement inside the analysis period.
+
+    A replacement copies its row at year ``y + k·L`` (see :func:`replacement_years`)
+    with the amount scaled by ``(1 + c)^(k·L)`` (``c < 0``: hardware gets cheaper).
+    Adds a boolean ``replacement`` column.
+    """
+    c = check_rate("cost_change_frac_per_yr", cost_change_frac_per_yr)
+    rows = []
+    for _, row in capex.iterrows():
+        first = row.to_dict()
+        first["replacement"] = False
+        rows.append(first)
+        for year in replacement_years(int(row["year"]), row["life_yr"], analysis_yr):
+            again = dict(first)
+            again["year"] = year
+            again["amount_usd"] = float(row["amount_usd"]) * (1.0 + c) ** (
+                year - int(row["year"])
+            )
+            again["replacement"] = True
+            rows.append(again)
+    return pd.DataFrame(rows).reset_index(drop=True)
+
+
+# ---- pro forma ---------------------------------------------------------------------
+#: Revenue lines of the operating table [USD/yr], each a positive amount received.
+REVENUE_LINES: tuple[str, ...] = (
+    "mining_revenue_usd",
+    "compute_revenue_usd",
+    "heat_revenue_usd",
+    "program_credit_usd",
+    "other_revenue_usd",
+)
+#: Cost lines of the operating table [USD/yr], each a positive amount paid.
+COST_LINES: tuple[str, ...] = (
+    "energy_cost_usd",
+    "demand_charge_usd",
+    "four_cp_charge_usd",
+    "fixed_om_usd",
+    "variable_om_usd",
+    "other_cost_usd",
+)
+#: Signed cash columns of the pro forma whose sum is ``net_cash_flow_usd``.
+CASH_LINES: tuple[str, ...] = (
+    "capex_usd",
+    *REVENUE_LINES,
+    *COST_LINES,
+    "state_tax_usd",
+    "federal_tax_usd",
+    "itc_usd",
+    "salvage_usd",
+)
+TaxLosses = str  # "offset" | "carry_forward"
+
+
+def _operating_frame(operating_usd: pd.DataFrame, n: int) -> pd.DataFrame:
+    known = REVENUE_LINES + COST_LINES
+    unknown = [c for c in operating_usd.columns if c not in known]
+    if unknown:
+        raise FinanceInputError(
+            f"operating_usd: unknown column {unknown[0]!r}; revenue columns are "
+            f"{', '.join(REVENUE_LINES)}; cost columns are {', '.join(COST_LINES)}"
+        )
+    years = pd.Index(operating_usd.index)
+    expected = pd.RangeIndex(1, n + 1)
+    missing = expected.difference(years)
+    extra = years.difference(expected)
+    if len(missing) or len(extra):
+        what = (
+            f"years {list(missing)} are missing"
+            if len(missing)
+            else f"years {list(extra)} are outside 1..{n}"
+        )
+        raise FinanceInputError(
+            f"operating_usd: the index must be the operating years 1..{n} "
+            f"(one row each); {what}"
+        )
+    frame = operating_usd.reindex(index=expected, columns=list(known)).astype(float)
+    frame = frame.fillna({c: 0.0 for c in known if c not in operating_usd.columns})
+    bad = ~np.isfinite(frame.to_numpy())
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise FinanceInputError(
+            f"operating_usd: year {expected[row]}, column {known[col]!r} is "
+            f"{float(frame.to_numpy()[row, col])}; expected a finite amount of USD"
+        )
+    return frame
+
+
+@dataclass(frozen=True)
+class _Purchase:
+    year: int
+    amount_usd: float
+    life_yr: int
+    macrs: str
+    bonus_frac: float
+    itc_frac: float
+    salvage_usd: float | None
+
+
+def _capex_rows(capex: pd.DataFrame, n: int) -> list[_Purchase]:
+    unknown = [c for c in capex.columns if c not in CAPEX_COLUMNS]
+    if unknown:
+        raise FinanceInputError(
+            f"capex: unknown column {unknown[0]!r}; expected {', '.join(CAPEX_COLUMNS)}"
+        )
+    for col in ("year", "amount_usd", "life_yr"):
+        if col not in capex.columns:
+            raise FinanceInputError(f"capex: column {col!r} is required")
+    rows = []
+    for i, row in enumerate(capex.to_dict("records")):
+        name = row.get("name")
+        label = f"capex row {i}" + (f" ({name!s})" if name else "")
+        year = float(row["year"])
+        if not (year == int(year) and 0 <= year <= n):
+            raise FinanceInputError(
+                f"{label}: year = {row['year']!r}; expected a whole year in 0..{n}"
+            )
+        amount = float(row["amount_usd"])
+        if not (math.isfinite(amount) and amount >= 0):
+            raise FinanceInputError(
+                f"{label}: amount_usd = {row['amount_usd']!r}; expected a finite "
+                "amount >= 0"
+            )
+        try:
+            life = _whole_years("life_yr", row["life_yr"])
+        except FinanceInputError as exc:
+            raise FinanceInputError(f"{label}: {exc}") from exc
+        macrs = row.get("macrs")
+        macrs = "5yr_hy" if macrs is None or macrs != macrs else str(macrs)
+        salvage = row.get("salvage_usd")
+        salvage_f = None if salvage is None or salvage != salvage else float(salvage)
+        try:
+            bonus = _check_frac("bonus_frac", _or0(row.get("bonus_frac")))
+            itc = _check_frac("itc_frac", _or0(row.get("itc_frac")))
+            if macrs not in MACRS_TABLES:
+                macrs_usd(0.0, macrs)
+        except FinanceInputError as exc:
+            raise FinanceInputError(f"{label}: {exc}") from exc
+        rows.append(_Purchase(int(year), amount, life, macrs, bonus, itc, salvage_f))
+    return rows
+
+
+def _or0(value: object) -> float:
+    if value is None:
+        return 0.0
+    v = float(value)  # type: ignore[arg-type]
+    return 0.0 if v != v else v
+
+
+def _tax(
+    taxable_usd: np.ndarray, rate_frac: float, losses: str, nol_limit_frac: float
+) -> np.ndarray:
+    """Tax paid per year [USD, positive = paid] on a taxable-income path."""
+    if losses == "offset":
+        return rate_frac * taxable_usd
+    paid = np.zeros_like(taxable_usd)
+    pool = 0.0
+    for t, income in enumerate(taxable_usd):
+        if income <= 0.0:
+            pool -= income
+            continue
+        used = min(pool, nol_limit_frac * income)
+        pool -= used
+        paid[t] = rate_frac * (income - used)
+    return paid
+
+
+def proforma(
+    operating_usd: pd.DataFrame,
+    capex: pd.DataFrame,
+    *,
+    discount_frac_per_yr: float,
+    analysis_yr: int | None = None,
+    federal_tax_frac: float = 0.21,
+    state_tax_frac: float = 0.0,
+    tax_losses: TaxLosses = "offset",
+    nol_limit_frac: float = 0.8,
+    salvage: str = "linear",
+    itc_basis_reduction_frac: float = 0.5,
+) -> pd.DataFrame:
+    """Year-by-year pro forma: one row per year 0..N, one column per line item.
+
+    Cash columns are signed (received > 0, paid < 0) and ``net_cash_flow_usd`` is
+    their sum (:data:`CASH_LINES`); ``depreciation_usd`` and ``taxable_income_usd``
+    are tax figures, not cash. All flows fall at the end of their year; year 0 holds
+    the initial capex and is not discounted.
+
+    Conventions
+        * **Capex** at its ``year``; equipment bought at the end of year ``y`` serves
+          and depreciates from year ``y+1``. Replacements are rows of ``capex`` (see
+          :func:`with_replacements`).
+        * **Depreciation** by the row's MACRS table (after bonus and the ITC basis
+          reduction). When the life ends inside the period, or at the last year, the
+          undepreciated basis is written off then.
+        * **ITC** received at the end of the year after purchase (REopt).
+        * **Salvage** at year N for equipment still in service: the row's
+          ``salvage_usd``, else ``amount × remaining life / life`` (``linear``) or 0
+          (``none``). It is a sale: taxable in full, against the basis written off.
+        * **Tax**: state tax on taxable income, federal tax on taxable income less
+          state tax. ``tax_losses="offset"``: a loss is a tax benefit used against the
+          owner's other income in the same year (REopt-style, negative tax).
+          ``"carry_forward"``: a loss is carried forward (per jurisdiction, no
+          expiry, each year's use capped at ``nol_limit_frac`` of that year's income,
+          US federal rule since 2018); losses unused at year N are lost.
+
+    Parameters
+    ----------
+    operating_usd : DataFrame
+        Index: operating years 1..N. Columns from :data:`REVENUE_LINES` and
+        :data:`COST_LINES`, positive amounts [USD/yr] (a missing column is 0).
+    capex : DataFrame
+        One row per purchase; columns :data:`CAPEX_COLUMNS`.
+    discount_frac_per_yr : float
+        Discount rate [1/yr].
+    analysis_yr : int, optional
+        N; defaults to the last year of ``operating_usd``.
+    federal_tax_frac, state_tax_frac : float
+        Income tax rates [0-1].
+    tax_losses : {"offset", "carry_forward"}
+        Treatment of negative taxable income (see Conventions).
+    nol_limit_frac : float
+        Share of a year's taxable income a carried-forward loss may offset [0-1].
+    salvage : {"linear", "none"}
+        Default salvage of equipment still in service at year N.
+    itc_basis_reduction_frac : float
+        Share of the ITC taken off the depreciable basis [0-1].
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``year`` 0..N. ``attrs`` hold ``discount_frac_per_yr`` and
+        ``cash_lines``.
+    """
+    r = check_rate("discount_frac_per_yr", discount_frac_per_yr)
+    n = (
+        _whole_years("analysis_yr", analysis_yr)
+        if analysis_yr is not None
+        else _whole_years("analysis_yr", max(operating_usd.index, default=0))
+    )
+    fed = _check_frac("federal_tax_frac", federal_tax_frac)
+    state = _check_frac("state_tax_frac", state_tax_frac)
+    nol = _check_frac("nol_limit_frac", nol_limit_frac)
+    if tax_losses not in ("offset", "carry_forward"):
+        raise FinanceInputError(
+            f"tax_losses = {tax_losses!r}: expected 'offset' or 'carry_forward'"
+        )
+    if salvage not in ("linear", "none"):
+        raise FinanceInputError(f"salvage = {salvage!r}: expected 'linear' or 'none'")
+    ops = _operating_frame(operating_usd, n)
+    years = pd.RangeIndex(0, n + 1, name="year")
+    out = pd.DataFrame(index=years)
+
+    capex_cf = np.zeros(n + 1)
+    depreciation = np.zeros(n + 1)
+    itc_cf = np.zeros(n + 1)
+    salvage_cf = np.zeros(n + 1)
+    for row in _capex_rows(capex, n):
+        y, amount, life = row.year, row.amount_usd, row.life_yr
+        capex_cf[y] -= amount
+        if row.itc_frac and y + 1 <= n:
+            itc_cf[y + 1] += row.itc_frac * amount
+        basis = depreciable_basis_usd(amount, row.itc_frac, itc_basis_reduction_frac)
+        schedule = macrs_usd(basis, row.macrs, row.bonus_frac).to_numpy()
+        end = min(y + life, n)
+        within = schedule[: max(end - y, 0)]
+        depreciation[y + 1 : y + 1 + within.size] += within
+        if end > y:
+            depreciation[end] += basis - within.sum()  # write-off at retirement/sale
+        if y + life > n:
+            if row.salvage_usd is not None:
+                salvage_cf[n] += row.salvage_usd
+            elif salvage == "linear":
+                salvage_cf[n] += linear_salvage_usd(amount, life, n - y)
+
+    out["capex_usd"] = capex_cf
+    for col in REVENUE_LINES:
+        out[col] = np.concatenate([[0.0], ops[col].to_numpy()])
+    for col in COST_LINES:
+        out[col] = -np.concatenate([[0.0], ops[col].to_numpy()])
+    operating = out[list(REVENUE_LINES + COST_LINES)].sum(axis=1).to_numpy()
+    out["operating_cash_flow_usd"] = operating
+    out["depreciation_usd"] = depreciation
+    taxable = operating - depreciation + salvage_cf
+    out["taxable_income_usd"] = taxable
+    state_paid = _tax(taxable, state, tax_losses, nol)
+    federal_paid = _tax(taxable - state_paid, fed, tax_losses, nol)
+    out["state_tax_usd"] = -state_paid
+    out["federal_tax_usd"] = -federal_paid
+    out["itc_usd"] = itc_cf
+    out["salvage_usd"] = salvage_cf
+    net = out[list(CASH_LINES)].sum(axis=1).to_numpy()
+    out["net_cash_flow_usd"] = net
+    out["cumulative_usd"] = np.cumsum(net)
+    factor = discount_factors(r, n)
+    out["discount_factor"] = factor
+    out["discounted_cash_flow_usd"] = net * factor
+    out["cumulative_discounted_usd"] = np.cumsum(net * factor)
+    out.attrs["discount_frac_per_yr"] = r
+    out.attrs["cash_lines"] = list(CASH_LINES)
+    return out
+
+
+# ---- metrics and breakeven ---------------------------------------------------------
+def metrics(
+    proforma_usd: pd.DataFrame,
+    *,
+    discount_frac_per_yr: float | None = None,
+    finance_frac_per_yr: float | None = None,
+    reinvest_frac_per_yr: float | None = None,
+    btc_mined: pd.Series | None = None,
+) -> dict[str, float | str | None]:
+    """Headline figures of a pro forma, undefined ones as None with a reason.
+
+    Parameters
+    ----------
+    proforma_usd : DataFrame
+        From :func:`proforma` (uses ``net_cash_flow_usd``).
+    discount_frac_per_yr : float, optional
+        Defaults to the rate the pro forma was built with.
+    finance_frac_per_yr, reinvest_frac_per_yr : float, optional
+        MIRR rates; default to the discount rate.
+    btc_mined : Series, optional
+        BTC mined per operating year (index 1..N); adds cost per BTC figures.
+
+    Returns
+    -------
+    dict
+        ``npv_usd``; ``irr_frac`` and ``irr_reason``; ``mirr_frac`` and
+        ``mirr_reason``; ``return_basis`` (``irr`` when the IRR is defined, else
+        ``mirr``); ``simple_payback_yr``/``_reason``; ``discounted_payback_yr``/
+        ``_reason``; with ``btc_mined``: ``energy_cost_per_btc_usd`` (energy cost),
+        ``cash_cost_per_btc_usd`` (every operating cost) and
+        ``levelised_cost_per_btc_usd`` (present worth of operating costs + capex −
+        ITC − salvage over present worth of BTC, pre-tax).
+    """
+    r = (
+        float(proforma_usd.attrs["discount_frac_per_yr"])
+        if discount_frac_per_yr is None
+        else check_rate("discount_frac_per_yr", discount_frac_per_yr)
+    )
+    fin_r = r if finance_frac_per_yr is None else finance_frac_per_yr
+    rei_r = r if reinvest_frac_per_yr is None else reinvest_frac_per_yr
+    flows = proforma_usd["net_cash_flow_usd"]
+    rate = irr(flows)
+    modified = mirr(flows, fin_r, rei_r)
+    simple = payback_yr(flows)
+    discounted = payback_yr(flows, r)
+    result: dict[str, float | str | None] = {
+        "npv_usd": npv(flows, r),
+        "irr_frac": rate.value,
+        "irr_reason": rate.reason,
+        "mirr_frac": modified.value,
+        "mirr_reason": modified.reason,
+        "return_basis": "irr" if rate.defined else "mirr",
+        "simple_payback_yr": simple.value,
+        "simple_payback_reason": simple.reason,
+        "discounted_payback_yr": discounted.value,
+        "discounted_payback_reason": discounted.reason,
+    }
+    if btc_mined is not None:
+        result.update(_cost_per_btc(proforma_usd, btc_mined, r))
+    return result
+
+
+def _cost_per_btc(
+    pf: pd.DataFrame, btc_mined: pd.Series, r: float
+) -> dict[str, float | str | None]:
+    n = len(pf.index) - 1
+    btc = btc_mined.reindex(pd.RangeIndex(1, n + 1)).fillna(0.0).to_numpy(float)
+    btc = np.concatenate([[0.0], btc])
+    factor = discount_factors(r, n)
+    total = float(btc.sum())
+    if total <= 0.0:
+        reason = "no BTC mined: cost per BTC undefined"
+        return {
+            "energy_cost_per_btc_usd": None,
+            "cash_cost_per_btc_usd": None,
+            "levelised_cost_per_btc_usd": None,
+            "cost_per_btc_reason": reason,
+        }
+    energy = -float(pf["energy_cost_usd"].sum())
+    cash = -float(pf[list(COST_LINES)].sum(axis=1).sum())
+    all_in = (
+        -pf[list(COST_LINES)].sum(axis=1)
+        - pf["capex_usd"]
+        - pf["itc_usd"]
+        - pf["salvage_usd"]
+    ).to_numpy(float)
+    return {
+        "energy_cost_per_btc_usd": energy / total,
+        "cash_cost_per_btc_usd": cash / total,
+        "levelised_cost_per_btc_usd": float((all_in * factor).sum())
+        / float((btc * factor).sum()),
+        "cost_per_btc_reason": "",
+    }
+
+
+def breakeven(
+    f: Callable[[float], float],
+    lo: float,
+    hi: float,
+    *,
+    xtol: float = 1e-6,
+    rtol: float = 1e-9,
+    max_evals: int = 60,
+) -> Outcome:
+    """A root of ``f`` in ``[lo, hi]`` (e.g. the BTC price at which NPV is 0).
+
+    Bracketing regula falsi with the Illinois modification: every step keeps a sign
+    change inside the bracket, and converges superlinearly, so an ``f`` that re-solves
+    an LP is called few times. (scipy's ``brentq`` is not a runtime dependency.)
+
+    Parameters
+    ----------
+    f : callable
+        Continuous function of one float, e.g. NPV [USD] of a BTC price [USD].
+    lo, hi : float
+        Bracket; ``f(lo)`` and ``f(hi)`` must differ in sign (or one be 0).
+    xtol, rtol : float
+        Stop when the bracket is narrower than ``xtol + rtol × |x|``.
+    max_evals : int
+        Most calls of ``f``.
+
+    Returns
+    -------
+    Outcome
+        The root, or None when the bracket holds no sign change or the search did
+        not converge (the reason gives the last bracket).
+    """
+    a, b = float(lo), float(hi)
+    if not (math.isfinite(a) and math.isfinite(b) and a < b):
+        raise FinanceInputError(f"breakeven: need finite lo < hi (got {lo!r}, {hi!r})")
+
+    def call(x: float) -> float:
+        y = float(f(x))
+        if not math.isfinite(y):
+            raise FinanceInputError(f"breakeven: f({x!r}) = {y}; expected a number")
+        return y
+
+    fa, fb = call(a), call(b)
+    evals = 2
+    if fa == 0.0:
+        return Outcome(a)
+    if fb == 0.0:
+        return Outcome(b)
+    if (fa > 0) == (fb > 0):
+        return Outcome(
+            None,
+            f"f({a:g}) = {fa:,.6g} and f({b:g}) = {fb:,.6g} have the same sign: "
+            f"no breakeven in [{a:g}, {b:g}]",
+        )
+    side = 0
+    while evals < max_evals:
+        x = (a * fb - b * fa) / (fb - fa)
+        if not a < x < b:  # numerical guard: fall back to bisection
+            x = 0.5 * (a + b)
+        fx = call(x)
+        evals += 1
+        if fx == 0.0:
+            return Outcome(x)
+        if (fx > 0) == (fb > 0):
+            b, fb = x, fx
+            if side == 1:
+                fa *= 0.5
+            side = 1
+        else:
+            a, fa = x, fx
+            if side == -1:
+                fb *= 0.5
+            side = -1
+        if b - a <= xtol + rtol * abs(x):
+            return Outcome(x)
+    return Outcome(
+        None,
+        f"no convergence in {max_evals} evaluations; root in [{a:.10g}, {b:.10g}]",
+    )
