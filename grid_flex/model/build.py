@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pyomo.environ as pyo
@@ -29,6 +29,7 @@ from pyomo.common.gc_manager import PauseGC
 
 from grid_flex.assets import REGISTRY as ASSETS
 from grid_flex.inputs import ModelInputs
+from grid_flex.model.headroom import collect
 from grid_flex.model.linear import LinearLayer, LinExpr, attach_layer
 from grid_flex.model.terms import (
     AssetTerms,
@@ -157,19 +158,30 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
         )
         program_ids = [p.id for _, p in inputs.programs]
         block.program = pyo.Block(program_ids, doc="one block per grid program, by id")
-        programs: dict[str, ProgramTerms] = {}
-        for kind, params in inputs.programs:
-            ctx = BuildContext(
-                block.program[params.id],
-                layer,
-                inputs,
-                block.T,
-                built=terms,
-                site=site_terms,
-            )
-            programs[params.id] = PROGRAMS[kind].build(ctx, params)
-            revenue = revenue + programs[params.id].revenue_usd
-            cost = cost + programs[params.id].cost_usd
+        built_programs: dict[str, ProgramTerms] = {}
+        # Programs holding flexibility first; the others see what they hold.
+        holds = [
+            bool(getattr(PROGRAMS[k], "HOLDS_FLEX", False)) for k, _ in inputs.programs
+        ]
+        holders = [e for e, h in zip(inputs.programs, holds, strict=True) if h]
+        others = [e for e, h in zip(inputs.programs, holds, strict=True) if not h]
+        for group in (holders, others):
+            if group is others and holders:
+                site_terms = replace(site_terms, holdings=collect(built_programs))
+            for kind, params in group:
+                ctx = BuildContext(
+                    block.program[params.id],
+                    layer,
+                    inputs,
+                    block.T,
+                    built=terms,
+                    site=site_terms,
+                )
+                built_programs[params.id] = PROGRAMS[kind].build(ctx, params)
+        programs = {p.id: built_programs[p.id] for _, p in inputs.programs}
+        for pterms in programs.values():
+            revenue = revenue + pterms.revenue_usd
+            cost = cost + pterms.cost_usd
         _stack_flexibility(layer, block, inputs, terms, programs, net_grid)
         flex_down = LinExpr.zeros(n)
         flex_up = LinExpr.zeros(n)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from grid_flex.conventions import interval_bounds_ns, to_utc
+from grid_flex.model.headroom import Holdings
 from grid_flex.model.linear import (
     ConstraintArray,
     FloatArray,
@@ -163,6 +164,9 @@ class SiteTerms:
     net_load_mw: LinExpr
     assets: Mapping[str, AssetTerms]
     kinds: Mapping[str, str]
+    #: Flexibility held by the programs built before (reserves, capacity DR);
+    #: empty for those programs themselves (see :mod:`grid_flex.model.headroom`).
+    holdings: Holdings = field(default_factory=Holdings)
 
 
 @dataclass(frozen=True)
@@ -172,12 +176,17 @@ class FlexUse:
     ``down_mw`` is load reduction held ready (reserves up, capacity demand response),
     ``up_mw`` load increase held ready (reserves down). The site adds, per asset,
     ``Σ_programs down_mw ≤ flex_down_mw`` and ``Σ_programs up_mw ≤ flex_up_mw``: the
-    same MW is never sold twice.
+    same MW is never sold twice. ``expected_down_mw`` / ``expected_up_mw`` are the
+    mean power an expected deployment takes off / adds to the asset's load in each
+    interval (reserves: ``deployment_frac`` × offer); programs counting energy
+    (quotas, demand charges, 4CP, emissions) add it to the import.
     """
 
     asset_id: str
     down_mw: LinExpr | None = None
     up_mw: LinExpr | None = None
+    expected_down_mw: LinExpr | None = None
+    expected_up_mw: LinExpr | None = None
 
 
 @dataclass(frozen=True)
@@ -186,7 +195,10 @@ class ProgramTerms:
 
     ``flex_uses`` lists the asset flexibility the program holds (see
     :class:`FlexUse`); programs that change load directly (events, limits) add their
-    constraints on their own block instead.
+    constraints on their own block instead, limits through
+    :func:`grid_flex.model.headroom.load_ceiling` / ``import_ceiling`` so that the
+    headroom held on the limited assets is limited too. A program module that holds
+    flexibility sets ``HOLDS_FLEX = True``: it is built before every other program.
     """
 
     cost_usd: LinExpr

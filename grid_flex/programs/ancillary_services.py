@@ -69,6 +69,8 @@ if TYPE_CHECKING:
     from grid_flex.inputs import ModelInputs
 
 TYPE = "ancillary_services"
+#: Built before the other programs, whose limits then bound what it holds.
+HOLDS_FLEX = True
 
 #: Asset kind that needs an explicit opt-in (``gpu_clusters_allowed``).
 GPU_KIND = "gpu_cluster"
@@ -374,6 +376,7 @@ def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
         [s.name for s in params.services], doc=f"{who}: one block per service"
     )
     held: dict[tuple[str, Direction], LinExpr] = {}
+    expected: dict[tuple[str, Direction], LinExpr] = {}
     energy: dict[tuple[str, Direction], LinExpr] = {}
     values: dict[tuple[str, Direction], FloatArray] = {}
     revenue, cost = LinExpr.zeros(n), LinExpr.zeros(n)
@@ -394,6 +397,9 @@ def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
             ).expr
             key = (aid, s.direction)
             held[key] = held[key] + offer if key in held else offer
+            if s.deployment_frac > 0:
+                e_mw = offer * s.deployment_frac
+                expected[key] = expected[key] + e_mw if key in expected else e_mw
             if s.min_duration_h > 0:
                 e = offer * s.min_duration_h
                 energy[key] = energy[key] + e if key in energy else e
@@ -432,7 +438,15 @@ def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
     uses = []
     for aid in dict.fromkeys(a for a, _ in held):
         up, down = held.get((aid, "up")), held.get((aid, "down"))
-        uses.append(FlexUse(aid, down_mw=up, up_mw=down))
+        uses.append(
+            FlexUse(
+                aid,
+                down_mw=up,
+                up_mw=down,
+                expected_down_mw=expected.get((aid, "up")),
+                expected_up_mw=expected.get((aid, "down")),
+            )
+        )
         soc = soc_terms(site.assets[aid])
         up_e, down_e = energy.get((aid, "up")), energy.get((aid, "down"))
         if soc is not None and (up_e is not None or down_e is not None):

@@ -5,14 +5,17 @@ selected by the entry's ``windows``, every interval when it has none)::
 
     peak[m] ≥ 0                                        one variable per month with
                                                        selected intervals          [MW]
-    imp[t] − peak[month(t)] ≤ 0       for t ∈ S        (one constraint family)     [MW]
+    imp[t] + e[t] − peak[month(t)] ≤ 0   for t ∈ S     (one constraint family)     [MW]
     cost[t] = usd_per_kw_month · 1000 · peak[m]   at t = the first horizon interval
                                                   of month m, 0 elsewhere         [USD]
 
-At the optimum ``peak[m]`` is the month's highest import in the window (when the
-charge is positive). ``cost_usd`` is a per-interval expression like every other term:
-the whole monthly charge is booked in the month's first interval of the horizon. A
-facility charge and an on-peak charge are two entries, each with its own peaks.
+``e`` is the expected load increase reserves deploy (reg-down ``deployment_frac`` ×
+offer; expected reductions are not credited, a peak is a maximum;
+:func:`grid_flex.model.headroom.expected_import_mw`). At the optimum ``peak[m]`` is the
+month's highest import in the window (when the charge is positive). ``cost_usd`` is a
+per-interval expression like every other term: the whole monthly charge is booked in the
+month's first interval of the horizon. A facility charge and an on-peak charge are two
+entries, each with its own peaks.
 
 The import is the mean over each horizon interval (a demand measured over 15 minutes
 is approximated by the hourly mean on an hourly horizon). A month the horizon covers in
@@ -39,6 +42,7 @@ from numpy.typing import NDArray
 
 from grid_flex.conventions import month_keys, month_label
 from grid_flex.errors import ScenarioError
+from grid_flex.model.headroom import expected_import_mw
 from grid_flex.model.linear import FloatArray, IntArray, LinExpr
 from grid_flex.model.terms import (
     BuildContext,
@@ -155,7 +159,7 @@ def build(ctx: BuildContext, params: DemandChargeParams) -> ProgramTerms:
         lb=0.0,
         doc=f"{who}: peak grid import of the month in the charge's window [MW]",
     )
-    imp = site.grid_import_mw
+    imp = expected_import_mw(site, credit_reductions=False)
     ctx.rows(
         "peak_def",
         imp.take(sel) - peak.expr.take(var_of_month[params.month_pos[sel]]),
@@ -185,7 +189,7 @@ def build(ctx: BuildContext, params: DemandChargeParams) -> ProgramTerms:
     full = full_load_mw(site, ctx.inputs.import_limit_mw)
 
     def kpis(ev: Evaluation) -> dict[str, Any]:
-        load = ev.values["grid_import_mw"]
+        load = ev.values["charged_import_mw"]
         peaks: dict[str, float] = {}
         baseline: dict[str, float] = {}
         for m, label in zip(charged.tolist(), labels, strict=True):
@@ -211,6 +215,7 @@ def build(ctx: BuildContext, params: DemandChargeParams) -> ProgramTerms:
         outputs=(
             Quantity("in_window_frac", LinExpr.constant(params.selected.astype(float))),
             Quantity("billed_peak_mw", billed),
+            Quantity("charged_import_mw", imp),
         ),
         kpis=kpis,
         extra={"peak_mw": peak, "months": labels},

@@ -83,6 +83,8 @@ from grid_flex.schema.flexibility import DemandResponseEntry
 from grid_flex.schema.scenario import scenario_source
 
 TYPE = "demand_response"
+#: Built before the other programs (capacity held between events).
+HOLDS_FLEX = True
 
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]

@@ -11,9 +11,11 @@ Formulation (assets a named by ``asset_ids``, ``C_a`` their available capacity,
     P_b[t] ≤ 0                            for t ∈ E, every battery b     [MW]
                                           (forbid_storage_charging, default)
 
-``P_a`` is the asset's net load. Nothing is paid: the obligation only limits load.
-The same holds when mining would pay: the rule binds exactly when the site would
-rather draw more.
+``P_a`` is the asset's net load; load increase that grid programs hold on these assets
+and batteries (reg-down) counts against the same ceilings
+(:func:`grid_flex.model.headroom.load_ceiling`). Nothing is paid: the obligation only
+limits load. The same holds when mining would pay: the rule binds exactly when the site
+would rather draw more.
 
 The rule is about the site's grid draw, which limiting the computing loads alone
 does not bring down: a battery could keep charging (on cheap emergency-hour energy,
@@ -45,6 +47,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grid_flex.errors import ScenarioError
+from grid_flex.model.headroom import load_ceiling
 from grid_flex.model.linear import ConstraintArray, LinExpr
 from grid_flex.model.terms import (
     BuildContext,
@@ -128,10 +131,11 @@ def build(ctx: BuildContext, params: EmergencyCurtailmentParams) -> ProgramTerms
     rows = np.flatnonzero(params.in_event)
     family = None
     if len(rows):
-        family = ctx.rows(
+        family = load_ceiling(
+            ctx,
             "emergency_curtailment",
-            load.take(rows),
-            "<=",
+            ids,
+            rows,
             ceiling,
             doc=f"emergency curtailment {params.id}: load of {', '.join(ids)} ≤ "
             f"(1 − min_curtail_frac) × capacity = {ceiling:g} MW during events "
@@ -143,10 +147,11 @@ def build(ctx: BuildContext, params: EmergencyCurtailmentParams) -> ProgramTerms
         for aid, kind in site.kinds.items():
             if kind != STORAGE_KIND:
                 continue
-            storage[aid] = ctx.rows(
+            storage[aid] = load_ceiling(
+                ctx,
                 f"no_charging_{aid}",
-                site.assets[aid].net_load_mw.take(rows),
-                "<=",
+                (aid,),
+                rows,
                 0.0,
                 doc=f"emergency curtailment {params.id}: battery {aid} does not "
                 f"charge during events (charge − discharge ≤ 0; "

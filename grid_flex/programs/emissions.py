@@ -2,13 +2,16 @@
 
 Formulation (intervals t; ``mer[t]`` the marginal emission rate, e.g. EPA AVERT)::
 
-    grid[t]   = imp[t] · Δt[t] · mer[t]  (− exp[t] · Δt[t] · mer[t] if credit_exports)
+    grid[t]   = (imp[t] + e[t]) · Δt[t] · mer[t]  (− exp[t] · Δt[t] · mer[t] if
+                credit_exports)
     heat[t]   = − Σ_h emissions_tco2_h[t]   over heat-recovery assets h    [tCO2]
     direct[t] = Σ_a emissions_tco2_a[t]     over the other assets a        [tCO2]
     net[t]    = grid[t] + direct[t] − heat[t] · credit_avoided_heat       [tCO2]
     cost[t]   = λ · net[t]                                                  [USD]
     Σ_t net[t] ≤ cap                       (one row, when cap_tco2 is set)
 
+``e[t]`` is the expected net deployment of reserves (``deployment_frac`` × offer,
+load increases less reductions; :func:`grid_flex.model.headroom.expected_import_mw`).
 ``heat[t]`` are the boiler emissions avoided by reused heat (the heat-recovery asset
 reports them as negative direct emissions). When the credits exceed the grid
 emissions, ``net`` and so the carbon cost are negative: the program then earns the
@@ -30,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from grid_flex.model.headroom import expected_import_mw
 from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import (
     BuildContext,
@@ -92,7 +96,7 @@ def build(ctx: BuildContext, params: EmissionsParams) -> ProgramTerms:
     who = f"emissions program {params.id}"
     mer = params.marginal_co2_tco2_per_mwh
     t_per_mw = mer * dt  # tCO2 per MW held over the interval
-    grid = site.grid_import_mw * t_per_mw
+    grid = expected_import_mw(site, credit_reductions=True) * t_per_mw
     if params.credit_exports and site.grid_export_mw is not None:
         grid = grid - site.grid_export_mw * t_per_mw
     avoided_heat = LinExpr.zeros(n)

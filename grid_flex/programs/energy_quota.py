@@ -5,7 +5,11 @@ period rather than a power limit.
 
 Formulation (periods g of the local calendar, ``G(t)`` the period of interval t)::
 
-    Σ_{t: G(t) = g} import[t] · Δt[t] ≤ Q_g                   one row per g [MWh]
+    Σ_{t: G(t) = g} (import[t] + e[t]) · Δt[t] ≤ Q_g          one row per g [MWh]
+
+with ``e`` the expected load increase reserves deploy (reg-down ``deployment_frac``
+× offer; expected reductions are not credited: the quota must hold if none is
+called; :func:`grid_flex.model.headroom.expected_import_mw`).
 
 ``Q_g = quota_mwh`` for a period wholly inside the horizon; a period the horizon
 cuts gets ``quota_mwh × (its hours in the horizon / its hours)`` with
@@ -30,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from grid_flex.conventions import SECONDS_PER_HOUR
+from grid_flex.model.headroom import expected_import_mw
 from grid_flex.model.linear import FloatArray, IntArray, LinExpr
 from grid_flex.model.terms import (
     BuildContext,
@@ -130,7 +135,7 @@ def build(ctx: BuildContext, params: EnergyQuotaParams) -> ProgramTerms:
     dt = ctx.dt_h
     codes = params.period_of_interval
     g = len(params.quota_mwh)
-    energy = site.grid_import_mw * dt
+    energy = expected_import_mw(site, credit_reductions=False) * dt
     family = ctx.rows(
         "energy_quota",
         group_sum(energy, codes, g),

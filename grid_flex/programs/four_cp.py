@@ -14,7 +14,9 @@ Formulation (``N = len(months)`` peaks a year, 4 for ERCOT)::
         tag      = Σ_m Σ_{t∈m} p[t] · imp[t] / N                              [MW]
     cost[t] = usd_per_kw_year · 1000 · w[t] · imp[t] / N                      [USD]
 
-with ``w = Σ_k frac[k, ·]`` (known) or ``w = p``. On an hourly horizon the import
+with ``w = Σ_k frac[k, ·]`` (known) or ``w = p``; ``imp`` includes the expected net
+deployment of reserves (``deployment_frac`` × offer, increases less reductions;
+:func:`grid_flex.model.headroom.expected_import_mw`). On an hourly horizon the import
 of the hour that contains the 15-minute peak counts (``frac = 1``); on a 5-minute
 horizon the three 5-minute intervals count for a third each. The cost is booked at
 the (candidate) peak intervals, per interval.
@@ -43,6 +45,7 @@ import pandas as pd
 from grid_flex.conventions import month_keys, month_label, to_utc
 from grid_flex.errors import ScenarioError
 from grid_flex.io.timeseries import format_stamp
+from grid_flex.model.headroom import expected_import_mw
 from grid_flex.model.linear import FloatArray, IntArray, LinExpr
 from grid_flex.model.terms import (
     BuildContext,
@@ -367,7 +370,7 @@ def build(ctx: BuildContext, params: FourCpParams) -> ProgramTerms:
     who = f"4CP charge {params.id}"
     per_tag = params.weight / params.peaks_per_year  # MW of tag per MW imported
     rate = params.usd_per_kw_year * KW_PER_MW  # USD per MW of tag
-    imp = site.grid_import_mw
+    imp = expected_import_mw(site, credit_reductions=True)
     tag = imp * per_tag
     cost = tag * rate
     expected = params.form == "expected"
@@ -381,7 +384,7 @@ def build(ctx: BuildContext, params: FourCpParams) -> ProgramTerms:
     full_tag = float(per_tag @ full)
 
     def kpis(ev: Evaluation) -> dict[str, Any]:
-        load = ev.values["grid_import_mw"]
+        load = ev.values["counted_import_mw"]
         tag_mw = float(ev.values["tag_mw"].sum())
         charge = float(ev.values["cost_usd"].sum())
         out: dict[str, Any] = {
@@ -416,6 +419,7 @@ def build(ctx: BuildContext, params: FourCpParams) -> ProgramTerms:
         outputs=(
             Quantity("cp_weight_frac", LinExpr.constant(params.weight)),
             Quantity("tag_mw", tag),
+            Quantity("counted_import_mw", imp),
         ),
         kpis=kpis,
         extra={"tag_mw": tag},

@@ -8,7 +8,9 @@ Formulation (``cap[t]`` the lowest of the caps whose windows hold t and of
 
     import[t] ≤ cap[t]        for every t with cap[t] < L[t]              [MW]
 
-Intervals with no cap, or a cap at or above the connection, get no row.
+Intervals with no cap, or a cap at or above the connection, get no row. Load
+increase held for grid programs (reg-down) must fit under the cap too
+(:func:`grid_flex.model.headroom.import_ceiling`).
 
 KPIs: ``capped_h`` (hours with a row), ``binding_intervals`` and ``binding_h`` (a
 positive shadow price: the cap costs profit there), ``withheld_mwh`` (Σ over binding
@@ -29,6 +31,7 @@ import numpy as np
 
 from grid_flex.errors import ScenarioError
 from grid_flex.io.timeseries import format_stamp
+from grid_flex.model.headroom import import_ceiling
 from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import (
     BuildContext,
@@ -101,10 +104,10 @@ def build(ctx: BuildContext, params: ImportCapParams) -> ProgramTerms:
     rows = np.flatnonzero(params.cap_mw < limit)
     family = None
     if len(rows):
-        family = ctx.rows(
+        family = import_ceiling(
+            ctx,
             "import_cap",
-            site.grid_import_mw.take(rows),
-            "<=",
+            rows,
             cap[rows],
             doc=f"import cap {params.id}: grid import ≤ the cap in force "
             f"(programs.{params.id}.caps / cap_series) [MW]",

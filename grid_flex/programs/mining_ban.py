@@ -3,10 +3,12 @@
 Formulation (fleets f named by ``asset_ids``, default every ASIC fleet; ``W`` the
 intervals of ``windows``)::
 
-    P_f[t] ≤ 0        for t ∈ W                                        [MW]
+    P_f[t] + U_f[t] ≤ 0        for t ∈ W                               [MW]
 
 ``P_f`` is the fleet's net load (its power, ≥ 0), so the fleet is off in the window
-and free outside it. Nothing is paid: the ban only removes options.
+and free outside it; ``U_f`` the load increase grid programs hold on it (reg-down,
+:func:`grid_flex.model.headroom.load_ceiling`), so none is sold in banned hours.
+Nothing is paid: the ban only removes options.
 
 KPIs: ``banned_h`` (hours in the window), ``binding_intervals`` and ``binding_h``
 (intervals where the ban costs profit: a positive shadow price on some fleet),
@@ -26,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grid_flex.errors import ScenarioError
+from grid_flex.model.headroom import load_ceiling
 from grid_flex.model.linear import ConstraintArray, LinExpr
 from grid_flex.model.terms import (
     BuildContext,
@@ -151,10 +154,11 @@ def build(ctx: BuildContext, params: MiningBanParams) -> ProgramTerms:
         net = site.assets[aid].net_load_mw
         power = power + net
         if len(rows):
-            families[aid] = ctx.rows(
+            families[aid] = load_ceiling(
+                ctx,
                 f"ban_{aid}",
-                net.take(rows),
-                "<=",
+                (aid,),
+                rows,
                 0.0,
                 doc=f"{who}: fleet {aid} draws nothing in the ban windows "
                 f"(programs.{params.id}.windows) [MW]",
