@@ -67,3 +67,10 @@ class FinanceInputError(InputError, ValueError):
     The message names the argument, its value and what was expected. It is also a
     :class:`ValueError`, so pure-Python callers can catch it as one.
     """
+
+
+class InputWarning(UserWarning):
+    """Input that is valid but looks wrong (a price series in the wrong unit).
+
+    The CLI prints these as ``warning: ...`` lines on standard error.
+    """

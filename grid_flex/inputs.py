@@ -28,6 +28,7 @@ from grid_flex.errors import CatalogError, DataError, ScenarioError
 from grid_flex.io import readers
 from grid_flex.io.calendar import place_hour_of_year
 from grid_flex.io.catalog import Catalog, load_catalog
+from grid_flex.io.checks import check_values, warn_unit
 from grid_flex.io.timeseries import fill_missing, format_stamp, read_csv_series
 from grid_flex.io.units import convert
 from grid_flex.model.linear import FloatArray
@@ -251,15 +252,26 @@ def align(series: pd.Series, index: pd.DatetimeIndex, *, field: str) -> pd.Serie
 
 
 def load_on_horizon(
-    spec: Any, base_dir: Path, index: pd.DatetimeIndex, *, field: str
+    spec: Any,
+    base_dir: Path,
+    index: pd.DatetimeIndex,
+    *,
+    field: str,
+    limits: bool = False,
 ) -> pd.Series:
-    """Read a declared series, fill gaps by its policy, align it to the horizon."""
+    """Read a declared series, fill gaps by its policy, align it to the horizon.
+
+    Values must be finite; with ``limits`` they must also lie within the real-site
+    bounds of their unit (:func:`grid_flex.io.checks.check_values`), and a median that
+    looks like a wrong unit is warned about.
+    """
     try:
         raw = read_series(spec, base_dir, index)
     except DataError as exc:
         where = field if isinstance(spec, ss.InlineSeries) else f"{field} ({spec.file})"
         raise DataError(f"{where}: {exc}") from exc
     if isinstance(spec, ss.InlineSeries):
+        check_values(raw, field=field, limits=limits, warn_units=False)
         return raw
     step = index_step(raw.index)
     if step is not None:
@@ -271,7 +283,9 @@ def load_on_horizon(
             filled = fill_missing(window, policy=spec.fill_missing, source=source)
             raw = raw.copy()
             raw.loc[window.index] = filled.to_numpy()
-    return align(raw, index, field=field)
+    out = align(raw, index, field=field)
+    check_values(out, field=field, limits=limits, warn_units=False)
+    return out
 
 
 def _expect_quantity(
@@ -291,8 +305,11 @@ def price_series(
     spec: Any, scenario: Scenario, base_dir: Path, index: pd.DatetimeIndex, field: str
 ) -> FloatArray:
     """An energy price on the horizon in USD/MWh (EUR converted explicitly)."""
-    s = load_on_horizon(spec, base_dir, index, field=field)
+    s = load_on_horizon(
+        spec, base_dir, index, field=field, limits=not scenario.allow_extreme_values
+    )
     _expect_quantity(s, ("price_",), field, "an energy price")
+    warn_unit(s, field=field)
     name = str(s.name)
     if name.endswith("_eur_per_mwh"):
         rate = scenario.economics.usd_per_eur
@@ -388,8 +405,15 @@ def resolve_context(
 
     def load(spec: Any, field: str, expect: tuple[str, ...]) -> FloatArray:
         assert base_dir is not None
-        s = load_on_horizon(spec, base_dir, index, field=field)
+        s = load_on_horizon(
+            spec,
+            base_dir,
+            index,
+            field=field,
+            limits=not scenario.allow_extreme_values,
+        )
         _expect_quantity(s, expect, field, " or ".join(f"{e}*" for e in expect))
+        warn_unit(s, field=field)
         return s.to_numpy(dtype=float)
 
     return ResolveContext(
@@ -468,6 +492,12 @@ def prepare_inputs(
             if scenario.hashprice is not None
             else None
         )
+        if hashprice is not None:
+            check_values(
+                pd.Series(hashprice, index=index, name="hashprice_usd_per_ths_day"),
+                field="hashprice",
+                limits=not scenario.allow_extreme_values,
+            )
     n = len(index)
     return ModelInputs(
         index=index,

@@ -167,7 +167,12 @@ def read_ercot_rtm(
     utc = localize_to_utc(local, _ERCOT_TZ, source=source, repeated=repeated)
     values = parse_numbers(rows["Settlement Point Price"], source=source, thousands=",")
     return make_regular(
-        values, utc, step=_RTM_STEP, source=source, name="price_usd_per_mwh"
+        values,
+        utc,
+        step=_RTM_STEP,
+        source=source,
+        name="price_usd_per_mwh",
+        lines=rows.index + 2,
     )
 
 
@@ -217,10 +222,14 @@ def read_caiso_dervet(path: str | Path) -> pd.DataFrame:
         time_format="%m/%d/%Y %H:%M",
         freq="h",
     )
+    lines = frame.attrs["lines"]
     frame = frame.rename(
         columns={column: name for column, (_, name, _) in _DERVET_COLUMNS.items()}
     )
-    frame.attrs = {"source": file_name}
+    frame.attrs = {
+        "source": file_name,
+        "lines": {_DERVET_COLUMNS[c][1]: m for c, m in lines.items()},
+    }
     return frame
 
 
@@ -246,8 +255,12 @@ def read_caiso_dervet_column(
             "choose price, regup or regdown"
         )
     file_column, name = by_key[column]
-    series = read_caiso_dervet(path)[name]
-    series.attrs = {"source": f"{Path(path).name}:{file_column}"}
+    frame = read_caiso_dervet(path)
+    series = frame[name]
+    series.attrs = {
+        "source": f"{Path(path).name}:{file_column}",
+        "lines": frame.attrs["lines"][name],
+    }
     return series
 
 
@@ -405,14 +418,18 @@ def read_smard(
     )
     if not splice:
         series = frame[resolved[0]].rename("price_eur_per_mwh")
-        series.attrs = {"source": f"{file_name}:{resolved[0]}"}
+        series.attrs = {
+            "source": f"{file_name}:{resolved[0]}",
+            "lines": frame.attrs["lines"][resolved[0]],
+        }
         return series
     split = pd.Timestamp(SMARD_DE_SPLIT_LOCAL, tz="Europe/Berlin").tz_convert("UTC")
     before, after = frame[resolved[0]], frame[resolved[1]]
     series = before.where(frame.index < split, after).rename("price_eur_per_mwh")
     series.attrs = {
         "source": f"{file_name}:{resolved[0]} until {SMARD_DE_SPLIT_LOCAL} "
-        f"Europe/Berlin, then {resolved[1]}"
+        f"Europe/Berlin, then {resolved[1]}",
+        "lines": frame.attrs["lines"][resolved[0]],  # both columns share the rows
     }
     return series
 

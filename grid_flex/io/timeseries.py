@@ -135,6 +135,43 @@ def _line(position: int) -> int:
     return int(position) + _FIRST_DATA_LINE
 
 
+class LineMap:
+    """File line of each stamp of a regular series (0 where the file has no row).
+
+    Kept in ``series.attrs["lines"]`` by :func:`make_regular` so that later messages
+    (missing values, impossible values) can name the file line as well as the time
+    stamp. Shared, never copied: pandas copies ``attrs`` deeply on many operations.
+    """
+
+    def __init__(self, start: pd.Timestamp, step: pd.Timedelta, lines: np.ndarray):
+        self.start, self.step = start, step
+        self.lines = np.asarray(lines, dtype=np.int64)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> LineMap:
+        return self
+
+    def _position(self, stamp: pd.Timestamp) -> int | None:
+        k, rest = divmod(stamp - self.start, self.step)
+        return int(k) if rest == pd.Timedelta(0) and 0 <= k < len(self.lines) else None
+
+    def where(self, stamp: pd.Timestamp) -> str:
+        """``"line 8"``, ``"no row, after line 6"`` or ``""`` (not from this file)."""
+        k = self._position(stamp)
+        if k is None:
+            return ""
+        if self.lines[k] > 0:
+            return f"line {self.lines[k]}"
+        before = self.lines[:k][self.lines[:k] > 0]
+        return f"no row, after line {before[-1]}" if before.size else "no row"
+
+
+def where_in_file(series: pd.Series, stamp: pd.Timestamp) -> str:
+    """The file line of ``stamp`` in ``series`` as ``" (line 8)"``, or ``""``."""
+    lines = series.attrs.get("lines")
+    text = lines.where(stamp) if isinstance(lines, LineMap) else ""
+    return f" ({text})" if text else ""
+
+
 # ---------------------------------------------------------------------------------
 # validation and gap filling
 # ---------------------------------------------------------------------------------
@@ -250,12 +287,14 @@ def fill_missing(
     if count == 0:
         return s
     missing_at = s.index[mask]
-    listed = ", ".join(format_stamp(t) for t in missing_at[:_LIST_MAX])
+    listed = ", ".join(
+        f"{format_stamp(t)}{where_in_file(s, t)}" for t in missing_at[:_LIST_MAX]
+    )
     more = ", ..." if count > _LIST_MAX else ""
     if policy == "error":
+        what = "missing value" if count == 1 else "missing values"
         raise DataError(
-            f"{source}: {count:,} missing values, first at "
-            f"{format_stamp(missing_at[0])} ({listed}{more}); set fill_missing to "
+            f"{source}: {count:,} {what}: {listed}{more}; set fill_missing to "
             "interpolate/ffill/zero or choose another column"
         )
     if count == len(s):
@@ -365,6 +404,13 @@ def parse_numbers(
         i = int(bad[0])
         raise DataError(
             f"{source}: line {_line(raw.index[i])}: cannot read {raw.iloc[i]!r} as a "
+            "number"
+        )
+    infinite = np.flatnonzero(np.isinf(values))
+    if infinite.size:
+        i = int(infinite[0])
+        raise DataError(
+            f"{source}: line {_line(raw.index[i])}: {raw.iloc[i]!r} is not a finite "
             "number"
         )
     return values
@@ -567,6 +613,7 @@ def make_regular(
     step: pd.Timedelta,
     source: str,
     name: str,
+    lines: np.ndarray | pd.Index | None = None,
 ) -> pd.Series:
     """Build a regular, sorted UTC series; absent steps become NaN.
 
@@ -582,6 +629,8 @@ def make_regular(
         Origin named in error messages, also stored in ``attrs["source"]``.
     name : str
         Series name (with its unit).
+    lines : array-like of int, optional
+        File line of each value; kept as a :class:`LineMap` in ``attrs["lines"]``.
 
     Raises
     ------
@@ -589,7 +638,8 @@ def make_regular(
         On a duplicate stamp or a stamp off the regular grid, naming it.
     """
     series = pd.Series(np.asarray(values, dtype=float), index=index.tz_convert("UTC"))
-    series = series.sort_index(kind="stable")
+    order = np.argsort(np.asarray(series.index.asi8), kind="stable")
+    series = series.iloc[order]
     stamps = series.index
     duplicated = np.flatnonzero(np.asarray(stamps.duplicated()))
     if duplicated.size:
@@ -612,6 +662,10 @@ def make_regular(
     out = series.reindex(grid)
     out.name = name
     out.attrs["source"] = source
+    if lines is not None:
+        at = np.zeros(len(grid), dtype=np.int64)
+        at[grid.get_indexer(stamps)] = np.asarray(lines, dtype=np.int64)[order]
+        out.attrs["lines"] = LineMap(grid[0], step, at)
     return out
 
 
@@ -688,10 +742,16 @@ def frame_from_table(
         converted, quantity, canonical = convert(values, unit)
         names[column] = f"{quantity}_{canonical}"
         columns[column] = make_regular(
-            converted, utc, step=step, source=source, name=names[column]
+            converted,
+            utc,
+            step=step,
+            source=source,
+            name=names[column],
+            lines=table.index + _FIRST_DATA_LINE,
         )
     frame = pd.DataFrame(columns)
-    frame.attrs = {"source": file_name, "names": names}
+    lines = {c: s.attrs["lines"] for c, s in columns.items() if "lines" in s.attrs}
+    frame.attrs = {"source": file_name, "names": names, "lines": lines}
     return frame
 
 
@@ -773,6 +833,9 @@ def read_csv_series(
         repeated_hour_column=repeated_hour_column,
         freq=freq,
     )
-    series = frame[value_column].rename(frame.attrs["names"][value_column])
+    column = frame[value_column]
+    series = column.rename(frame.attrs["names"][value_column])
     series.attrs = {"source": f"{Path(path).name}:{value_column}"}
+    if value_column in frame.attrs["lines"]:
+        series.attrs["lines"] = frame.attrs["lines"][value_column]
     return series

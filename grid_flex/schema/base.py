@@ -17,6 +17,12 @@ SnakeId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 class StrictModel(BaseModel):
-    """Base of every input schema: unknown keys are errors and instances are frozen."""
+    """Base of every input schema: strict, finite and frozen.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    Unknown keys are errors, numbers are finite (no NaN or infinity anywhere) and
+    instances are frozen.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )

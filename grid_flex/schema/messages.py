@@ -19,7 +19,7 @@ def validation_problems(cls: type[BaseModel], exc: ValidationError) -> list[str]
 def error_line(cls: type[BaseModel], error: Any) -> str:
     """Format one pydantic error as ``field.path: message``."""
     loc: tuple[int | str, ...] = tuple(error["loc"])
-    message = str(error["msg"])
+    message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         known = _field_names(cls, loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), known, n=1) if known else []

@@ -14,6 +14,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from grid_flex.schema.assets import AssetEntry
 from grid_flex.schema.base import NonNegativeFloat, PositiveFloat, StrictModel
+from grid_flex.schema.magnitudes import magnitude_problems, opt_out_hint
 from grid_flex.schema.program_entries import ProgramEntry
 from grid_flex.schema.series import SeriesSpec
 
@@ -196,6 +197,14 @@ class Scenario(StrictModel):
     economics: Economics = Field(default_factory=Economics)
     solver: SolverSettings = Field(default_factory=SolverSettings)
     outputs: Outputs = Field(default_factory=Outputs)
+    allow_extreme_values: bool = Field(
+        default=False,
+        description=(
+            "Accept numbers beyond what any real site has (e.g. a connection above "
+            "5,000 MW, prices beyond ±100,000 USD/MWh, hashprice above 10 USD/TH/s/day;"
+            " grid_flex.schema.magnitudes lists the bounds)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
@@ -226,6 +235,14 @@ class Scenario(StrictModel):
                 )
         if self.hashprice is None and any(a.type == "asic_fleet" for a in self.assets):
             raise ValueError("the site has ASIC fleets, so hashprice is required")
+        return self
+
+    @model_validator(mode="after")
+    def _magnitudes(self) -> Scenario:
+        if not self.allow_extreme_values:
+            problems = magnitude_problems(self)
+            if problems:
+                raise ValueError("; ".join(problems) + f"; {opt_out_hint()}")
         return self
 
 

@@ -117,7 +117,7 @@ def test_ercot_dam_blank_cells_stay_nan() -> None:
     assert pan[:"2019-04-06 04:00"].isna().all()  # 04/05 HE24 CDT
     assert pan["2019-04-06 05:00":].notna().all()
     with pytest.raises(
-        DataError, match=r"2,279 missing values, first at 2019-01-01 06:00 UTC"
+        DataError, match=r"2,279 missing values: 2019-01-01 06:00 UTC \(line 2\)"
     ):
         fill_missing(pan, policy="error", source=pan.attrs["source"])
 
@@ -266,9 +266,7 @@ def test_ironmtn_2020_missing_day_is_nan_not_shifted() -> None:
     dervet_price = read_caiso_dervet_column(DERVET, "price")
     both = pd.concat([s, dervet_price], axis=1).dropna()
     assert both.corr().iloc[0, 1] > 0.95
-    with pytest.raises(
-        DataError, match="25 missing values, first at 2020-12-31 07:00 UTC"
-    ):
+    with pytest.raises(DataError, match="25 missing values: 2020-12-31 07:00 UTC, "):
         fill_missing(s, policy="error", source=s.attrs["source"])
 
 

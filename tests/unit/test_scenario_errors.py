@@ -24,6 +24,7 @@ from grid_flex.errors import (
     CatalogError,
     DataError,
     InputError,
+    InputWarning,
     ScenarioError,
 )
 from grid_flex.inputs import ModelInputs, prepare_inputs
@@ -417,7 +418,7 @@ CASES: list[Case] = [
             "ercot_dam_spp_hubs_lz_2019.csv",
             "HB_PAN",
             "missing",
-            "first at 2019-04-03 05:00 UTC",
+            "72 missing values: 2019-04-03 05:00 UTC (line 2209)",
             "fill_missing",
         ),
         data_file="ercot_dam_spp_hubs_lz_2019.csv",
@@ -505,7 +506,9 @@ def test_csv_fixture_is_valid_in_usd_per_kwh(tmp_path: Path) -> None:
     """The CSV of the unit cases reads fine in a price unit (so kw is the fault)."""
     data = copy.deepcopy(BASE)
     csv_in("usd_per_kwh")(data, tmp_path)
-    inputs = load_and_prepare(write_scenario(tmp_path, data))
+    # 20-40 "USD/kWh" is 20,000-40,000 USD/MWh: valid, but the unit is warned about.
+    with pytest.warns(InputWarning, match="energy.price .* median 2.*USD/MWh looks"):
+        inputs = load_and_prepare(write_scenario(tmp_path, data))
     assert inputs.price_usd_per_mwh[0] == pytest.approx(20_000.0)
 
 
@@ -760,3 +763,108 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + yaml.safe_dump(BASE).encode())
     sc, _ = load_scenario(path)
     assert sc.name == "errors"
+
+
+# ---- non-finite and absurd numbers -------------------------------------------------
+@pytest.mark.parametrize(
+    ("assignment", "words"),
+    [
+        ("energy.adders_usd_per_mwh=.nan", ("energy.adders_usd_per_mwh", "finite")),
+        ("energy.adders_usd_per_mwh=.inf", ("energy.adders_usd_per_mwh", "finite")),
+        ("hashprice.usd_per_ths_day=.inf", ("hashprice.usd_per_ths_day", "finite")),
+        ("site.import_limit_mw=.inf", ("site.import_limit_mw", "finite")),
+        ("assets.fleet.opex_usd_per_mwh=-.inf", ("opex_usd_per_mwh", "finite")),
+        ("site.import_limit_mw=1e308", ("site.import_limit_mw", "±5,000 MW")),
+        ("site.import_limit_mw=5001", ("site.import_limit_mw", "±5,000 MW")),
+        ("energy.adders_usd_per_mwh=1e12", ("adders_usd_per_mwh", "±100,000 USD/MWh")),
+        ("hashprice.usd_per_ths_day=50", ("usd_per_ths_day", "±10 USD/TH/s/day")),
+        ("assets.bat.energy_mwh=1e9", ("assets[1].energy_mwh", "MWh")),
+        ("assets.fleet.count=100000000", ("assets[0].count", "units")),
+    ],
+)
+def test_non_finite_and_absurd_numbers_are_refused(
+    tmp_path: Path, assignment: str, words: tuple[str, ...]
+) -> None:
+    path = write_scenario(tmp_path, BASE)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, assignments=(assignment,))
+    assert_mentions(str(info.value), *words)
+    if "finite" not in words:
+        assert_mentions(str(info.value), "allow_extreme_values")
+
+
+def test_absurd_numbers_accepted_when_the_user_means_it(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, {**BASE, "allow_extreme_values": True})
+    sc, _ = load_scenario(path, assignments=("energy.adders_usd_per_mwh=1e6",))
+    assert sc.energy.adders_usd_per_mwh == 1e6
+    with pytest.raises(ScenarioError, match="finite"):  # NaN is never meant
+        load_scenario(path, assignments=("energy.adders_usd_per_mwh=.nan",))
+
+
+def test_inline_series_nan_is_refused_by_the_schema(tmp_path: Path) -> None:
+    data = copy.deepcopy(BASE)
+    data["energy"]["price"] = {
+        "format": "inline",
+        "unit": "usd_per_mwh",
+        "values": [20.0] * 5 + [float("nan")] + [20.0] * 18,
+    }
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write_scenario(tmp_path, data))
+    assert_mentions(str(info.value), "energy.price.values[5]", "finite")
+
+
+def _price_file(folder: Path, cells: dict[int, str]) -> None:
+    """``prices.csv`` of 48 hourly rows (30 USD/MWh) with some cells replaced."""
+    stamps = pd.date_range("2020-06-01 00:00", periods=48, freq="h")
+    values = ["30.0"] * 48
+    for row, text in cells.items():
+        values[row] = text
+    frame = pd.DataFrame({"time": stamps.strftime("%Y-%m-%d %H:%M"), "price": values})
+    frame.to_csv(folder / "prices.csv", index=False)
+
+
+@pytest.mark.parametrize(
+    ("cell", "words"),
+    [
+        ("inf", ("prices.csv", "line 5", "'inf'", "finite")),
+        ("-Infinity", ("prices.csv", "line 5", "finite")),
+        ("1e12", ("energy.price", "prices.csv", "line 5", "±100,000 USD/MWh")),
+        ("-250000", ("energy.price", "line 5", "2020-06-01 08:00 UTC")),
+    ],
+)
+def test_price_file_non_finite_or_absurd_names_line(
+    tmp_path: Path, cell: str, words: tuple[str, ...]
+) -> None:
+    _price_file(tmp_path, {3: cell})  # data row 3 is file line 5
+    data = copy.deepcopy(BASE)
+    data["energy"]["price"] = csv_price("usd_per_mwh")
+    error = raised_by(write_scenario(tmp_path, data), DataError)
+    assert_mentions(str(error), *words)
+
+
+def test_price_file_absurd_value_accepted_when_meant(tmp_path: Path) -> None:
+    _price_file(tmp_path, {3: "1e6"})
+    data = copy.deepcopy(BASE)
+    data["energy"]["price"] = csv_price("usd_per_mwh")
+    data["allow_extreme_values"] = True
+    inputs = load_and_prepare(write_scenario(tmp_path, data))
+    assert inputs.price_usd_per_mwh.max() == 1e6
+
+
+def test_derived_hashprice_beyond_bound_is_refused(tmp_path: Path) -> None:
+    data = copy.deepcopy(BASE)
+    # 1,000 x today's BTC price with 2020 difficulty: about 100 USD/TH/s/day.
+    data["hashprice"] = {"derive": {"btc_price_usd": 9_000_000, "difficulty": 16.0e12}}
+    error = raised_by(write_scenario(tmp_path, data), DataError)
+    assert_mentions(str(error), "hashprice", "±10 USD/TH/s/day", "2020-06-01")
+
+
+def test_price_in_wrong_unit_is_warned(tmp_path: Path) -> None:
+    _price_file(tmp_path, dict.fromkeys(range(48), "0.03"))
+    data = copy.deepcopy(BASE)
+    data["energy"]["price"] = csv_price("usd_per_mwh")
+    with pytest.warns(InputWarning) as record:
+        load_and_prepare(write_scenario(tmp_path, data))
+    assert_mentions(
+        str(record[0].message), "energy.price", "median 0.03", "usd_per_kwh"
+    )

@@ -91,7 +91,10 @@ def test_thousands_separator_dash_missing_and_absent_row() -> None:
         s.to_numpy(), [1899.35, 9000.0, np.nan, 8750.5, np.nan, 12345.0]
     )
     with pytest.raises(
-        DataError, match=r"2 missing values, first at 2021-02-15 02:00 UTC"
+        DataError,
+        # each stamp once, with its file line: an empty cell, then an absent row
+        match=r"2 missing values: 2021-02-15 02:00 UTC \(line 4\), "
+        r"2021-02-15 04:00 UTC \(no row, after line 5\);",
     ):
         fill_missing(s, policy="error", source=s.attrs["source"])
 
@@ -248,8 +251,8 @@ def test_fill_missing_errors() -> None:
     s = hourly([np.nan, 1.0, np.nan, np.nan, 4.0, np.nan])
     with pytest.raises(
         DataError,
-        match=r"x: 4 missing values, first at 2021-01-01 00:00 UTC \(2021-01-01 00:00 "
-        r"UTC, 2021-01-01 02:00 UTC, .*\); set fill_missing to interpolate/ffill/zero",
+        match=r"x: 4 missing values: 2021-01-01 00:00 UTC, 2021-01-01 02:00 UTC, .*; "
+        r"set fill_missing to interpolate/ffill/zero",
     ):
         fill_missing(s, policy="error", source="x")
     with pytest.raises(DataError, match=r"gap of 2 h starting 2021-01-01 02:00 UTC"):
