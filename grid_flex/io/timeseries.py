@@ -637,8 +637,9 @@ def make_regular(
     DataError
         On a duplicate stamp or a stamp off the regular grid, naming it.
     """
-    series = pd.Series(np.asarray(values, dtype=float), index=index.tz_convert("UTC"))
-    order = np.argsort(np.asarray(series.index.asi8), kind="stable")
+    utc = index.tz_convert("UTC")
+    series = pd.Series(np.asarray(values, dtype=float), index=utc)
+    order = np.argsort(np.asarray(utc.asi8), kind="stable")
     series = series.iloc[order]
     stamps = series.index
     duplicated = np.flatnonzero(np.asarray(stamps.duplicated()))
