@@ -69,6 +69,17 @@ def _scenario_options(func: F) -> F:
     return func
 
 
+def _rolling_assignments(text: str) -> tuple[str, str]:
+    """``--rolling 48:24`` as ``--set`` patches of the scenario's rolling section."""
+    parts = text.split(":")
+    if len(parts) != 2 or not all(p.strip() for p in parts):
+        raise click.BadParameter(
+            f"{text!r}: expected LOOKAHEAD_H:COMMIT_H, e.g. 48:24",
+            param_hint="--rolling",
+        )
+    return (f"rolling.lookahead_h={parts[0]}", f"rolling.commit_h={parts[1]}")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grid-flex")
 def main() -> None:
@@ -97,6 +108,13 @@ def main() -> None:
     type=click.Choice(["csv", "parquet"]),
     help="Time-series file format (default: the scenario's outputs setting).",
 )
+@click.option(
+    "--rolling",
+    "rolling",
+    metavar="LOOKAHEAD_H:COMMIT_H",
+    help="Operate in rolling windows (e.g. 48:24) on the scenario's forecasts "
+    "(its rolling: section) and settle at actual prices.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
 def solve(
@@ -107,9 +125,14 @@ def solve(
     time_limit_s: float | None,
     method: str | None,
     fmt: str | None,
+    rolling: str | None,
     quiet: bool,
 ) -> None:
-    """Solve SCENARIO (a file or bundled name; default: the bundled default)."""
+    """Solve SCENARIO (a file or bundled name; default: the bundled default).
+
+    With --rolling, or when the scenario has a rolling: section, the site is operated
+    window by window and the results add foresight.csv.
+    """
     from dataclasses import replace
 
     from grid_flex.api import run, solve_options
@@ -119,17 +142,27 @@ def solve(
     if out_dir is not None:
         check_output_dir(out_dir)
     path = scenario or default_scenario_path()
+    if rolling is not None:
+        assignments = (*assignments, *_rolling_assignments(rolling))
     sc, base = load_scenario(path, override_files=overrides, assignments=assignments)
     opts = solve_options(sc)
     if time_limit_s is not None:
         opts = replace(opts, time_limit_s=time_limit_s)
     if method is not None:
         opts = replace(opts, method=method)  # type: ignore[arg-type]
-    results = run(sc, base_dir=base, options=opts)
+    extra_text = ""
+    if sc.rolling is not None:
+        from grid_flex.studies.rolling import run_rolling
+        from grid_flex.studies.rolling_report import rolling_text
+
+        results = run_rolling(sc, base_dir=base, options=opts)
+        extra_text = rolling_text(results)
+    else:
+        results = run(sc, base_dir=base, options=opts)
     if out_dir is not None:
         write_results(results, sc, out_dir, base_dir=base, timeseries_format=fmt)
     if not quiet:
-        click.echo(summary_text(results))
+        click.echo(summary_text(results) + extra_text)
         if out_dir is not None:
             click.echo(f"\n  results written to {out_dir}")
         else:

@@ -131,6 +131,8 @@ def write_results(
             "timings_s": results.timings_s,
         }
         (tmp / MARKER).write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        for name, frame in results.tables.items():
+            frame.to_csv(tmp / name, index=False)
         bids = bid_curves(results)
         if not bids.empty:
             bids.to_csv(tmp / "bid_curves.csv", index=False)

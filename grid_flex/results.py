@@ -47,12 +47,15 @@ class Results:
         Site KPIs (flat) and ``summary["assets"][id]`` per-asset KPIs.
     timings_s : dict
         Seconds per stage.
+    tables : dict
+        Extra tables a study adds to the results folder, by file name (CSV).
     """
 
     objective_usd: float
     timeseries: pd.DataFrame
     summary: dict[str, Any]
     timings_s: dict[str, float] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def summary_frame(self) -> pd.Series:
         """The summary flattened to one Series (``assets.<id>.<kpi>`` for assets)."""

@@ -16,13 +16,14 @@ which is then the profitable thing to do, and the results report it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 
 from grid_flex.errors import ScenarioError
-from grid_flex.model.linear import LinExpr
+from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import (
     AssetTerms,
     BuildContext,
@@ -193,3 +194,56 @@ def build(ctx: BuildContext, params: BatteryParams) -> AssetTerms:
             "power_mw": p,
         },
     )
+
+
+# ---- rolling operation: state carried between windows ------------------------------
+@dataclass(frozen=True)
+class BatteryState:
+    """Energy stored at the end of the committed part of a window [MWh]."""
+
+    soc_mwh: float
+
+
+def rolling_problems(params: BatteryParams) -> list[str]:
+    """Why the battery cannot run in rolling windows (empty if it can)."""
+    if params.final_soc == "cyclic":
+        return [
+            f"assets.{params.id}.final_soc: 'cyclic' ties the end of the horizon to "
+            "its start, which a rolling run cannot see; give a minimum fraction "
+            "(e.g. 0.5) or 'free' for rolling operation"
+        ]
+    return []
+
+
+def final_state(
+    params: BatteryParams, values: Mapping[str, FloatArray]
+) -> BatteryState:
+    """State after the committed intervals (``values`` hold only those)."""
+    return BatteryState(soc_mwh=float(values["soc_mwh"][-1]))
+
+
+def resume(params: BatteryParams, state: BatteryState) -> BatteryParams:
+    """Start the next window with the energy the last one left stored."""
+    frac = state.soc_mwh / params.energy_mwh
+    frac = min(max(frac, params.soc_min_frac), params.soc_max_frac)  # solver noise
+    return replace(params, initial_soc_frac=frac)
+
+
+def open_end(params: BatteryParams) -> BatteryParams:
+    """For a window that ends before the horizon: no forced end state."""
+    return replace(params, final_soc="free")
+
+
+def end_value(
+    params: BatteryParams, terms: AssetTerms, price_usd_per_mwh: FloatArray
+) -> LinExpr:
+    """Value of the energy stored at a window's end [USD] (one row).
+
+    Each stored MWh is worth what it sells for later at a typical price: the median
+    of the window's forecast price times the discharge efficiency. (Duals of a
+    perfect-foresight solve would value it better but would hand the operator the
+    future the rolling run is meant not to know.)
+    """
+    soc: LinExpr = terms.extra["soc_mwh"]
+    value = float(np.median(price_usd_per_mwh)) * params.discharge_eff_frac
+    return soc.take([soc.n - 1]) * max(value, 0.0)

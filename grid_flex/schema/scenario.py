@@ -16,6 +16,7 @@ from grid_flex.schema.assets import AssetEntry
 from grid_flex.schema.base import NonNegativeFloat, PositiveFloat, StrictModel
 from grid_flex.schema.magnitudes import magnitude_problems, opt_out_hint
 from grid_flex.schema.program_entries import ProgramEntry
+from grid_flex.schema.rolling import Rolling
 from grid_flex.schema.series import SeriesSpec
 
 #: Default block subsidy schedule: (first day in UTC, subsidy [BTC/block]).
@@ -204,6 +205,10 @@ class Scenario(StrictModel):
             "5,000 MW, prices beyond ±100,000 USD/MWh, hashprice above 10 USD/TH/s/day;"
             " grid_flex.schema.magnitudes lists the bounds)"
         ),
+    )
+    rolling: Rolling | None = Field(
+        default=None,
+        description="Rolling-horizon operation on forecasts (solve --rolling)",
     )
 
     @model_validator(mode="after")

@@ -1,0 +1,85 @@
+"""The state protocol of rolling operation: each module carries its own state.
+
+An asset or program module may expose, next to ``resolve`` and ``build``:
+
+``final_state(params, values) -> State | None``
+    The module's state after a window's committed intervals; ``values`` maps the
+    module's reported quantities (its ``outputs``, plus ``net_load_mw``, and for
+    programs the site's quantities such as ``grid_import_mw``) to arrays over those
+    intervals only. ``State`` is a frozen dataclass of JSON-able fields.
+``resume(params, state) -> params``
+    The window's parameters (resolved on the window's own horizon) started from
+    ``state`` (a :func:`dataclasses.replace`).
+``open_end(params) -> params``
+    Drop forced end states for a window that ends before the horizon does.
+``end_value(params, terms, price_usd_per_mwh) -> LinExpr``
+    Value of what the module holds at a window's end [USD], one row, added to the
+    window's objective instead of a forced end state.
+``rolling_problems(params) -> list[str]``
+    Why the module cannot run in windows (each message names the field).
+
+The runner (:mod:`grid_flex.studies.rolling`) calls these by name and knows no kind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from grid_flex.assets import REGISTRY as ASSETS
+from grid_flex.programs import REGISTRY as PROGRAMS
+
+#: Module id → state (a frozen dataclass) after the committed part of a window.
+States = dict[str, Any]
+
+
+def module(kind: str, *, program: bool) -> Any:
+    """The asset or program module of ``kind``."""
+    return (PROGRAMS if program else ASSETS)[kind]
+
+
+def hook(kind: str, name: str, *, program: bool) -> Any:
+    """A protocol function of a module, or None when it does not provide it."""
+    return getattr(module(kind, program=program), name, None)
+
+
+def as_json(states: Mapping[str, Any]) -> dict[str, Any]:
+    """States as JSON-able dicts (``{"type": class name, **fields}``)."""
+    return {
+        key: {"type": type(s).__name__, **dataclasses.asdict(s)}
+        for key, s in states.items()
+    }
+
+
+def rolling_problems(
+    entries: tuple[tuple[str, Any], ...], *, program: bool
+) -> list[str]:
+    """Every reason the resolved entries cannot run in rolling windows."""
+    problems: list[str] = []
+    for kind, params in entries:
+        check = hook(kind, "rolling_problems", program=program)
+        if check is not None:
+            problems += check(params)
+    return problems
+
+
+def prepare(
+    entries: tuple[tuple[str, Any], ...],
+    states: Mapping[str, Any],
+    *,
+    program: bool,
+    last: bool,
+) -> tuple[tuple[str, Any], ...]:
+    """Window parameters: resumed from ``states`` and open-ended unless ``last``."""
+    out = []
+    for kind, params in entries:
+        state = states.get(params.id)
+        if state is not None:
+            params = hook(kind, "resume", program=program)(params, state)
+        if not last:
+            opener = hook(kind, "open_end", program=program)
+            if opener is not None:
+                params = opener(params)
+        out.append((kind, params))
+    return tuple(out)

@@ -1,0 +1,274 @@
+"""Rolling-horizon operation: equal to one solve where it must be, honest settlement.
+
+Small inline scenarios whose optimum is worked out by hand, plus a few days of the
+bundled default site.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+import grid_flex as gf
+from grid_flex.cli import main
+from grid_flex.studies.rolling import plan_windows, run_rolling
+from grid_flex.studies.rolling_report import streams
+from grid_flex.testing import assert_balance_closes, small_scenario
+
+pytestmark = pytest.mark.solver
+
+BATTERY: dict[str, Any] = {
+    "type": "battery",
+    "id": "bess",
+    "model": "battery/generic_lfp_4h_1mw",
+    "energy_mwh": 4.0,
+    "power_mw": 1.0,
+    "round_trip_eff_frac": 0.81,  # 0.9 each way
+    "soc_min_frac": 0.0,
+    "soc_max_frac": 1.0,
+    "degradation_usd_per_mwh": 0.0,
+    "initial_soc_frac": 0.0,
+    "final_soc": "free",
+}
+FLEET: dict[str, Any] = {
+    "type": "asic_fleet",
+    "id": "fleet",
+    "model": "asic/antminer_s21",
+    "power_mw": 1.0,
+    "availability_frac": 1.0,
+    "pool_fee_frac": 0.0,
+    "hashrate_curve": "linear",
+}
+EXPORT = {"site": {"import_limit_mw": 10.0, "export_limit_mw": 10.0}}
+
+
+def _default_days(days: int = 3, *extra: str) -> tuple[gf.Scenario, Path]:
+    end = (pd.Timestamp("2020-01-01") + pd.Timedelta(days=days)).isoformat()
+    return gf.load_scenario(
+        "west_texas_2020",
+        assignments=[f"horizon.end={end}", "assets.battery.final_soc=0.5", *extra],
+    )
+
+
+def test_windows_cover_the_horizon_once() -> None:
+    plan = plan_windows(100, 1.0, 48, 24)
+    # 0-24, 24-48, 48-72, then 72-100 reaches the end and commits all of it.
+    assert [(w.start, w.commit, w.stop) for w in plan] == [
+        (0, 24, 48),
+        (24, 48, 72),
+        (48, 72, 96),
+        (72, 100, 100),
+    ]
+    one = plan_windows(5, 0.25, 0.25, 0.25)  # real-time: one interval a window
+    assert [(w.start, w.commit) for w in one] == [(k, k + 1) for k in range(5)]
+
+
+def test_one_window_with_perfect_forecast_equals_the_normal_solve() -> None:
+    sc, base = _default_days(3)
+    normal = gf.run(sc, base_dir=base)
+    rolled = run_rolling(
+        sc, base_dir=base, lookahead_h=72, commit_h=72, foresight=False
+    )
+    assert rolled.summary["rolling"]["windows"] == 1
+    assert rolled.summary["profit_usd"] == pytest.approx(
+        normal.summary["profit_usd"], rel=1e-9
+    )
+    cols = ["site.grid_import_mw", "battery.soc_mwh", "s19xp_fleet.power_mw"]
+    np.testing.assert_allclose(
+        rolled.timeseries[cols].to_numpy(),
+        normal.timeseries[cols].to_numpy(),
+        atol=1e-6,
+    )
+
+
+def test_no_time_coupling_gives_the_same_profit_rolling() -> None:
+    # Fleets only: every hour is decided on its own, so windows lose nothing.
+    sc, base = _default_days(4)
+    data = sc.model_dump(mode="python")
+    data["assets"] = [a for a in data["assets"] if a["type"] == "asic_fleet"]
+    only_fleets = gf.Scenario.model_validate(data)
+    normal = gf.run(only_fleets, base_dir=base)
+    rolled = run_rolling(
+        only_fleets, base_dir=base, lookahead_h=48, commit_h=24, foresight=False
+    )
+    assert rolled.summary["rolling"]["windows"] == 3
+    assert rolled.summary["profit_usd"] == pytest.approx(
+        normal.summary["profit_usd"], rel=1e-9
+    )
+    assert_balance_closes(rolled)
+
+
+def test_battery_energy_is_carried_into_the_next_window() -> None:
+    # Day 1 at 10 USD/MWh, days 2-3 at 50. Windows 48:24: the first sees day 2 and
+    # fills the 4 MWh battery on day 1 (4/0.9 MWh bought at 10); the second starts
+    # with 4 MWh and sells 4 × 0.9 MWh at 50. Profit 180 − 44.44 = 135.56, the
+    # perfect-foresight optimum.
+    prices = [10.0] * 24 + [50.0] * 48
+    sc = small_scenario(prices, [BATTERY], hashprice_usd_per_ths_day=None, **EXPORT)
+    res = run_rolling(sc, lookahead_h=48, commit_h=24)
+    expected = 4 * 0.9 * 50 - 4 / 0.9 * 10
+    assert res.summary["profit_usd"] == pytest.approx(expected, rel=1e-9)
+    ts = res.timeseries
+    assert ts["bess.soc_mwh"].iloc[23] == pytest.approx(4.0)
+    r = res.summary["rolling"]
+    assert r["value_of_perfect_foresight_usd"] == pytest.approx(0.0, abs=1e-6)
+    log = res.tables["rolling_windows.csv"]
+    assert '"soc_mwh": 4.0' in log["state_out"].iloc[0]
+    assert log["state_in"].iloc[1] == log["state_out"].iloc[0]
+
+
+def test_end_of_window_values_stored_energy_at_the_median_price() -> None:
+    # Windows of 24 h that commit 24 h see no later day. Day 1 prices: 10 for 12 h,
+    # 30 for 12 h (median 20 → a stored MWh is worth 20 × 0.9 = 18 at the window's
+    # end). Filling at 10 costs 11.1 per MWh stored: the battery buys at 10, sells
+    # nothing at 30 (27 per MWh delivered from 18 worth of stored energy ... it
+    # sells: 30 × 0.9 = 27 > 18), so it cycles once and ends the day empty.
+    # Day 2 (the last window, final_soc free) is flat at 10: nothing to do.
+    prices = [10.0] * 12 + [30.0] * 12 + [10.0] * 24
+    sc = small_scenario(prices, [BATTERY], hashprice_usd_per_ths_day=None, **EXPORT)
+    res = run_rolling(sc, lookahead_h=24, commit_h=24, foresight=False)
+    assert res.summary["profit_usd"] == pytest.approx(4 * 0.9 * 30 - 4 / 0.9 * 10)
+    # At a flat 10 the median is 10: a stored MWh is worth 9 < 11.1, so it stays empty.
+    assert res.timeseries["bess.soc_mwh"].iloc[24:].max() == pytest.approx(
+        0.0, abs=1e-9
+    )
+
+
+def test_settlement_uses_actual_prices_not_the_forecast() -> None:
+    # The operator believes 10 USD/MWh all day; hour 5 actually costs 1000. The
+    # fleet (breakeven far above 10, far below 1000) runs flat out, pays 1000 in
+    # hour 5, and the perfect-foresight run switches it off for that hour.
+    actual = [10.0] * 24
+    actual[5] = 1000.0
+    forecast = {"format": "inline", "unit": "usd_per_mwh", "values": [10.0] * 24}
+    sc = small_scenario(actual, [FLEET], hashprice_usd_per_ths_day=0.05)
+    res = run_rolling(sc, lookahead_h=12, commit_h=6, forecasts={"price": forecast})
+    ts = res.timeseries
+    assert ts["site.price_usd_per_mwh"].iloc[5] == 1000.0
+    assert ts["fleet.power_mw"].iloc[5] == pytest.approx(1.0)
+    paid = float((ts["site.grid_import_mw"] * ts["site.price_usd_per_mwh"]).sum())
+    assert res.summary["energy_cost_usd"] == pytest.approx(paid)
+    # Perfect foresight gives up hour 5's mining revenue and saves its 1000 USD.
+    hour5_revenue = float(ts["fleet.revenue_usd"].iloc[5])
+    r = res.summary["rolling"]
+    assert r["value_of_perfect_foresight_usd"] == pytest.approx(1000.0 - hour5_revenue)
+    assert r["value_of_better_forecast_usd"] == pytest.approx(1000.0 - hour5_revenue)
+    table = res.tables["foresight.csv"].set_index("stream")
+    assert table.loc["energy", "value_of_perfect_foresight_usd"] == pytest.approx(
+        1000.0
+    )
+    assert table.loc["total", "realised_usd"] == pytest.approx(
+        res.summary["profit_usd"]
+    )
+
+
+def test_streams_add_up_to_profit() -> None:
+    sc, base = _default_days(2)
+    res = run_rolling(sc, base_dir=base, lookahead_h=24, commit_h=12, foresight=False)
+    assert sum(streams(res).values()) == pytest.approx(res.summary["profit_usd"])
+
+
+def test_persistence_repeats_the_last_known_day() -> None:
+    # On 2020-01-02 a persistence_day forecast is 2020-01-01's prices, hour by hour.
+    sc, base = _default_days(3)
+    res = run_rolling(
+        sc,
+        base_dir=base,
+        lookahead_h=48,
+        commit_h=24,
+        forecasts={"price": "persistence_day"},
+        foresight=False,
+    )
+    assert res.summary["rolling"]["forecasts"]["price"] == "persistence_day"
+    # Settled at actual prices: the table's price is the actual one.
+    normal = gf.run(sc, base_dir=base)
+    np.testing.assert_array_equal(
+        res.timeseries["site.price_usd_per_mwh"],
+        normal.timeseries["site.price_usd_per_mwh"],
+    )
+    assert res.summary["profit_usd"] <= normal.summary["profit_usd"] + 1e-6
+
+
+# ---- command line and bad input -------------------------------------------------
+def _write(tmp_path: Path, scenario: gf.Scenario, **patch: Any) -> Path:
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data.update(patch)
+    path = tmp_path / "site.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def _small_battery_file(tmp_path: Path, **patch: Any) -> Path:
+    sc = small_scenario(
+        [10.0] * 24 + [50.0] * 24, [BATTERY], hashprice_usd_per_ths_day=None, **EXPORT
+    )
+    return _write(tmp_path, sc, **patch)
+
+
+def test_cli_rolling_writes_foresight(tmp_path: Path) -> None:
+    path = _small_battery_file(tmp_path)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["solve", str(path), "--rolling", "24:12", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "value of perfect foresight" in result.output
+    table = pd.read_csv(out / "foresight.csv")
+    assert list(table["stream"]) == ["energy", "battery", "total"]
+    assert "rolling" in (out / "summary.json").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "patch", "field"),
+    [
+        (["--rolling", "12:24"], {}, "rolling.commit_h"),
+        (["--rolling", "24:7.5"], {}, "rolling.commit_h"),
+        (["--rolling", "48"], {}, "--rolling"),
+        (
+            ["--rolling", "24:12"],
+            {"assets": [{**BATTERY, "final_soc": "cyclic"}]},
+            "assets.bess.final_soc",
+        ),
+    ],
+)
+def test_cli_bad_rolling_input_exits_2(
+    tmp_path: Path, args: list[str], patch: dict[str, Any], field: str
+) -> None:
+    path = _small_battery_file(tmp_path, **patch)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["solve", str(path), *args, "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert field in result.output
+    assert not out.exists()
+
+
+def test_forecast_series_not_covering_the_horizon_exits_2(tmp_path: Path) -> None:
+    short = {"format": "inline", "unit": "usd_per_mwh", "values": [10.0] * 24}
+    rolling = {"lookahead_h": 24, "commit_h": 12, "forecasts": {"price": short}}
+    path = _small_battery_file(tmp_path, rolling=rolling)
+    result = CliRunner().invoke(main, ["solve", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "rolling.forecasts.price" in result.output
+
+
+def test_forecast_file_not_covering_the_horizon_names_the_field(tmp_path: Path) -> None:
+    sc, base = _default_days(2)
+    dam_2019 = {
+        "format": "ercot_dam",
+        "file": "bundled:ercot_dam_spp_hubs_lz_2019.csv",
+        "column": "LZ_WEST",
+    }
+    with pytest.raises(gf.DataError, match=r"rolling\.forecasts\.price .*covers"):
+        run_rolling(
+            sc,
+            base_dir=base,
+            lookahead_h=24,
+            commit_h=24,
+            forecasts={"price": dam_2019},
+        )
