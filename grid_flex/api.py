@@ -14,10 +14,12 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from grid_flex.errors import UnboundedError
 from grid_flex.inputs import ModelInputs, prepare_inputs
 from grid_flex.io.catalog import Catalog
 from grid_flex.io.scenario import apply_to_scenario, load_scenario
 from grid_flex.model.build import SiteModel, build_model
+from grid_flex.model.capacity import explain_unbounded
 from grid_flex.output import write_results
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
@@ -36,8 +38,19 @@ def solve_options(scenario: Scenario) -> SolveOptions:
 
 
 def solve(site: SiteModel, options: SolveOptions | None = None) -> Solution:
-    """Solve a built site (and anything a study added to its model) with HiGHS."""
-    return solve_model(site.model, options or solve_options(site.inputs.scenario))
+    """Solve a built site (and anything a study added to its model) with HiGHS.
+
+    An unbounded LP with sized capacities that have no ``max`` is explained in the
+    scenario's terms (which capacity grows without limit) by
+    :func:`grid_flex.model.capacity.explain_unbounded`.
+    """
+    opts = options or solve_options(site.inputs.scenario)
+    try:
+        return solve_model(site.model, opts)
+    except UnboundedError as exc:
+        raise explain_unbounded(
+            site.model, site.capacities.values(), opts, exc
+        ) from exc
 
 
 def run(

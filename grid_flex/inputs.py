@@ -506,7 +506,7 @@ def prepare_inputs(
         import_price_usd_per_mwh=price + scenario.energy.adders_usd_per_mwh,
         export_price_usd_per_mwh=price * scenario.energy.export_price_frac,
         hashprice_usd_per_ths_day=hashprice,
-        import_limit_mw=np.full(n, scenario.site.import_limit_mw),
+        import_limit_mw=np.full(n, scenario.site.import_upper_mw),
         export_limit_mw=np.full(n, scenario.site.export_limit_mw),
         assets=assets,
         scenario=scenario,

@@ -75,6 +75,7 @@ def extract(site: SiteModel, solution: Solution) -> Results:
     x = solution.layer_x(site.layer)
     inputs = site.inputs
     dt = inputs.timestep_h
+    capacities = {key: cap.value(x) for key, cap in site.capacities.items()}
     cols: dict[str, FloatArray] = {
         "site.timestep_h": dt,
         "site.price_usd_per_mwh": inputs.price_usd_per_mwh,
@@ -91,8 +92,9 @@ def extract(site: SiteModel, solution: Solution) -> Results:
         cols["site.flexible_down_mw"],
         np.maximum(0.0, net_grid + inputs.export_limit_mw),
     )
+    import_limit = np.minimum(inputs.import_limit_mw, capacities["site.import_mw"])
     cols["site.flexible_up_mw"] = np.minimum(
-        cols["site.flexible_up_mw"], np.maximum(0.0, inputs.import_limit_mw - net_grid)
+        cols["site.flexible_up_mw"], np.maximum(0.0, import_limit - net_grid)
     )
     # Energy is attributed to assets at the price of the site's net position: the
     # import price (with adders) while the site imports, the export price while it
@@ -124,7 +126,9 @@ def extract(site: SiteModel, solution: Solution) -> Results:
             cols[f"{aid}.{name}"] = arr
         kpis: dict[str, Any] = {"type": kinds[aid]}
         if terms.kpis is not None:
-            kpis |= terms.kpis(Evaluation(values, solution.family_duals, dt))
+            kpis |= terms.kpis(
+                Evaluation(values, solution.family_duals, dt, capacities)
+            )
         kpis["energy_cost_usd"] = float(energy_cost.sum())
         kpis["net_value_usd"] = float(values["net_value_usd"].sum())
         asset_kpis[aid] = kpis
@@ -147,13 +151,14 @@ def extract(site: SiteModel, solution: Solution) -> Results:
         cols[f"{pid}.cost_usd"] = values["cost_usd"]
         pk: dict[str, Any] = {"type": pkinds[pid]}
         if pterms.kpis is not None:
-            pk |= pterms.kpis(Evaluation(values, solution.family_duals, dt))
+            pk |= pterms.kpis(Evaluation(values, solution.family_duals, dt, capacities))
         pk["revenue_usd"] = float(values["revenue_usd"].sum())
         pk["cost_usd"] = float(values["cost_usd"].sum())
         program_kpis[pid] = pk
 
     table = pd.DataFrame(cols, index=inputs.index)
-    _check_closure(site, solution, table)
+    capacity_cost = float(site.capacity_cost_usd.value(x)[0])
+    _check_closure(site, solution, table, capacity_cost)
 
     imp = table["site.grid_import_mw"].to_numpy()
     exp = table.get("site.grid_export_mw", pd.Series(0.0, index=table.index)).to_numpy()
@@ -188,6 +193,14 @@ def extract(site: SiteModel, solution: Solution) -> Results:
         "assets": asset_kpis,
         "programs": program_kpis,
     }
+    sized = {k: c for k, c in site.capacities.items() if c.spec.sized}
+    if sized:
+        summary["capacity_cost_usd"] = capacity_cost
+        summary["net_profit_usd"] = summary["profit_usd"] - capacity_cost
+        summary["capacities"] = {
+            key: {"unit": cap.spec.unit, "value": capacities[key]}
+            for key, cap in sized.items()
+        }
     return Results(
         objective_usd=solution.objective,
         timeseries=table,
@@ -196,7 +209,12 @@ def extract(site: SiteModel, solution: Solution) -> Results:
     )
 
 
-def _check_closure(site: SiteModel, solution: Solution, table: pd.DataFrame) -> None:
+def _check_closure(
+    site: SiteModel,
+    solution: Solution,
+    table: pd.DataFrame,
+    capacity_cost_usd: float = 0.0,
+) -> None:
     """Balance, bounds and objective re-checked on the solved values."""
     residual = (
         table["site.grid_import_mw"]
@@ -222,7 +240,7 @@ def _check_closure(site: SiteModel, solution: Solution, table: pd.DataFrame) -> 
         and lp.objective is own
         and own.expr is site.layer.objective_expr
     ):
-        profit = float(table["site.profit_usd"].sum())
+        profit = float(table["site.profit_usd"].sum()) - capacity_cost_usd
         scale = max(1.0, abs(solution.objective))
         if abs(profit - solution.objective) > MONEY_RTOL * scale + 1e-6:
             raise SolveError(

@@ -11,6 +11,10 @@ Formulation (intervals t, ``s[t]`` = energy stored at the *end* of interval t)::
 ``η_c = η_d = √RTE``. A pure LP may charge and discharge in the same interval when
 energy is worth less than nothing (negative prices); that burns energy through losses,
 which is then the profitable thing to do, and the results report it.
+
+``E`` and ``P`` are capacities (:mod:`grid_flex.model.capacity`): numbers that stay
+bounds, or, with a ``size`` block, columns (``P = E / duration`` at a fixed duration)
+that the bounds above read as rows.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Literal
 import numpy as np
 
 from grid_flex.errors import ScenarioError
+from grid_flex.model.capacity import Capacity, CapacitySpec
 from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import (
     AssetTerms,
@@ -32,6 +37,7 @@ from grid_flex.model.terms import (
     ResolveContext,
 )
 from grid_flex.schema.assets import BatteryEntry
+from grid_flex.schema.catalog import BatterySpec
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,8 @@ class BatteryParams:
 
     id: str
     model_ref: str
-    energy_mwh: float
-    power_mw: float
+    energy: CapacitySpec  # rated energy [MWh]
+    power: CapacitySpec | None  # power limit [MW]; None: energy / duration_h
     charge_eff_frac: float
     discharge_eff_frac: float
     soc_min_frac: float
@@ -50,16 +56,42 @@ class BatteryParams:
     degradation_usd_per_mwh: float
     initial_soc_frac: float | None
     final_soc: Literal["cyclic", "free"] | float
+    duration_h: float | None = None
+    unit_energy_mwh: float | None = None
+
+    @property
+    def energy_mwh(self) -> float:
+        """Rated energy (the largest size of a sized battery) [MWh]."""
+        return self.energy.upper
+
+    @property
+    def power_mw(self) -> float:
+        """Power limit (the largest size of a sized battery) [MW]."""
+        if self.power is None:
+            assert self.duration_h is not None
+            return self.energy.upper / self.duration_h
+        return self.power.upper
 
 
 def resolve(entry: BatteryEntry, rctx: ResolveContext) -> BatteryParams:
     """Scenario entry + catalogue unit → :class:`BatteryParams`."""
     spec = rctx.catalog.get_battery(entry.model)
     count = entry.count or 1
-    energy = (
-        entry.energy_mwh if entry.energy_mwh is not None else count * spec.energy_mwh
-    )
-    power = entry.power_mw if entry.power_mw is not None else count * spec.power_mw
+    energy: CapacitySpec
+    power: CapacitySpec | None
+    if entry.size is not None:
+        energy, power = battery_size(entry, spec)
+    else:
+        energy = CapacitySpec.of(
+            entry.energy_mwh
+            if entry.energy_mwh is not None
+            else count * spec.energy_mwh,
+            "mwh",
+        )
+        power = CapacitySpec.of(
+            entry.power_mw if entry.power_mw is not None else count * spec.power_mw,
+            "mw",
+        )
 
     def pick(value: float | None, default: float) -> float:
         return default if value is None else value
@@ -89,8 +121,10 @@ def resolve(entry: BatteryEntry, rctx: ResolveContext) -> BatteryParams:
     return BatteryParams(
         id=entry.id,
         model_ref=entry.model,
-        energy_mwh=energy,
-        power_mw=power,
+        energy=energy,
+        power=power,
+        duration_h=entry.size.duration_h if entry.size is not None else None,
+        unit_energy_mwh=spec.energy_mwh,
         charge_eff_frac=eff,
         discharge_eff_frac=eff,
         soc_min_frac=lo,
@@ -106,25 +140,151 @@ def resolve(entry: BatteryEntry, rctx: ResolveContext) -> BatteryParams:
     )
 
 
+def battery_size(
+    entry: BatteryEntry, spec: BatterySpec
+) -> tuple[CapacitySpec, CapacitySpec | None]:
+    """Energy and power as decisions, costs from the size block or the catalogue.
+
+    At a fixed ``duration_h`` the power part of the price is folded into the energy
+    capacity (``USD/kW / duration``) and power is ``E / duration`` (returned None).
+    """
+    size = entry.size
+    assert size is not None
+    where = f"assets.{entry.id}.size"
+    price = spec.price
+    per_kwh = size.capex_usd_per_kwh
+    per_kw = size.capex_usd_per_kw
+    life = size.life_yr
+    fom = size.fixed_om_usd_per_kw_yr
+    if price is not None:
+        per_kwh = price.usd_per_kwh if per_kwh is None else per_kwh
+        per_kw = price.usd_per_kw if per_kw is None else per_kw
+        life = price.life_yr if life is None else life
+        fom = price.fixed_om_usd_per_kw_yr if fom is None else fom
+    missing = [
+        name
+        for name, v in (
+            ("capex_usd_per_kwh", per_kwh),
+            ("capex_usd_per_kw", per_kw),
+            ("life_yr", life),
+        )
+        if v is None
+    ]
+    if missing:
+        raise ScenarioError(
+            where,
+            [
+                f"{where}: catalogue entry {entry.model} has no price; give "
+                f"size.{', size.'.join(missing)}, or add a price to "
+                f"models/{entry.model}.yaml"
+            ],
+        )
+    assert per_kwh is not None
+    assert per_kw is not None
+    assert life is not None
+    fom_mw = (fom or 0.0) * 1e3
+    hi_e = np.inf if size.max_mwh is None else size.max_mwh
+    if size.duration_h is not None:
+        d = size.duration_h
+        energy = CapacitySpec(
+            unit="mwh",
+            min=size.min_mwh,
+            max=hi_e,
+            existing=size.existing_mwh,
+            capex_usd_per_unit=per_kwh * 1e3 + per_kw * 1e3 / d,
+            life_yr=life,
+            fixed_om_usd_per_unit_yr=fom_mw / d,
+            purchase_size=spec.energy_mwh,
+        )
+        return energy, None
+    energy = CapacitySpec(
+        unit="mwh",
+        min=size.min_mwh,
+        max=hi_e,
+        existing=size.existing_mwh,
+        capex_usd_per_unit=per_kwh * 1e3,
+        life_yr=life,
+        purchase_size=spec.energy_mwh,
+    )
+    power = CapacitySpec(
+        unit="mw",
+        min=size.min_mw,
+        max=np.inf if size.max_mw is None else size.max_mw,
+        existing=size.existing_mw,
+        capex_usd_per_unit=per_kw * 1e3,
+        life_yr=life,
+        fixed_om_usd_per_unit_yr=fom_mw,
+        purchase_size=spec.power_mw,
+    )
+    return energy, power
+
+
+def capacities(ctx: BuildContext, params: BatteryParams) -> tuple[Capacity, Capacity]:
+    """The battery's energy [MWh] and power [MW] capacities on its block."""
+    who = f"battery {params.id}"
+    energy = ctx.capacity(
+        f"{params.id}.energy_mwh", params.energy, doc=f"{who}: rated energy (size)"
+    )
+    if params.power is not None:
+        power = ctx.capacity(
+            f"{params.id}.power_mw", params.power, doc=f"{who}: power limit (size)"
+        )
+        return energy, power
+    assert params.duration_h is not None
+    d = params.duration_h
+    spec = params.energy.scaled(1.0 / d, "mw")
+    if energy.var is None:
+        return energy, Capacity(f"{params.id}.power_mw", spec)
+    # P = E / duration: the energy column scaled, not a column (nor a cost) of its own
+    power = Capacity(f"{params.id}.power_mw", spec, energy.var, factor=1 / d)
+    ctx.capacities[power.key] = power  # reported, never costed or shared on its own
+    return energy, power
+
+
 def build(ctx: BuildContext, params: BatteryParams) -> AssetTerms:
     """Declare charge, discharge and state of charge; return the battery's terms."""
     n, dt = ctx.n, ctx.dt_h
-    e, p = params.energy_mwh, params.power_mw
-    lo, hi = params.soc_min_frac * e, params.soc_max_frac * e
+    cap_e, cap_p = capacities(ctx, params)
     who = f"battery {params.id}"
-    charge = ctx.var("charge_mw", ub=p, doc=f"{who}: charging power [MW]")
-    discharge = ctx.var("discharge_mw", ub=p, doc=f"{who}: discharging power [MW]")
+    s_lo, s_hi = params.soc_min_frac, params.soc_max_frac
+    charge = ctx.var("charge_mw", ub=cap_p.ub(), doc=f"{who}: charging power [MW]")
+    discharge = ctx.var(
+        "discharge_mw", ub=cap_p.ub(), doc=f"{who}: discharging power [MW]"
+    )
+    for name, x in (("charge", charge), ("discharge", discharge)):
+        cap_p.limit(
+            ctx, f"{name}_max", x.expr, doc=f"{who}: {name} ≤ power capacity [MW]"
+        )
     soc = ctx.var(
-        "soc_mwh", lb=lo, ub=hi, doc=f"{who}: energy stored at interval end [MWh]"
+        "soc_mwh",
+        lb=cap_e.lb(s_lo),
+        ub=cap_e.ub(s_hi),
+        doc=f"{who}: energy stored at interval end [MWh]",
+    )
+    cap_e.limit(ctx, "soc_max", soc.expr, share=s_hi, doc=f"{who}: soc ≤ soc_max·E")
+    cap_e.limit(
+        ctx, "soc_min", soc.expr, share=s_lo, sense=">=", doc=f"{who}: soc ≥ soc_min·E"
     )
     init = params.initial_soc_frac
     soc0 = ctx.var(
         "soc_initial_mwh",
-        lb=lo if init is None else init * e,
-        ub=hi if init is None else init * e,
+        lb=cap_e.lb(s_lo if init is None else init),
+        ub=cap_e.ub(s_hi if init is None else init),
         doc=f"{who}: energy stored at the start (initial_soc_frac) [MWh]",
         scalar=True,
     )
+    if init is None:
+        cap_e.limit(ctx, "soc_initial_max", soc0.expr, share=s_hi, doc=who)
+        cap_e.limit(ctx, "soc_initial_min", soc0.expr, share=s_lo, sense=">=", doc=who)
+    else:
+        cap_e.limit(
+            ctx,
+            "soc_initial",
+            soc0.expr,
+            share=init,
+            sense="==",
+            doc=f"{who}: starts at initial_soc_frac × E [MWh]",
+        )
     previous = LinExpr.stack(soc0.expr, soc.expr.take(np.arange(n - 1)))
     keep = 1.0 - params.self_discharge_frac_per_h * dt
     ctx.constraint(
@@ -144,9 +304,8 @@ def build(ctx: BuildContext, params: BatteryParams) -> AssetTerms:
     elif params.final_soc != "free":
         ctx.constraint(
             "soc_final",
-            last,
+            last - cap_e.rows(1, float(params.final_soc)),
             ">=",
-            float(params.final_soc) * e,
             doc=f"{who}: ends at least at final_soc × energy_mwh",
         )
     net = charge.expr - discharge.expr
@@ -158,13 +317,14 @@ def build(ctx: BuildContext, params: BatteryParams) -> AssetTerms:
     def kpis(ev: Evaluation) -> dict[str, float]:
         values = ev.values
         c, d = values["charge_mw"], values["discharge_mw"]
+        e, p = ev.capacity(cap_e), ev.capacity(cap_p)
         both = np.minimum(c, d) > 1e-6 * p
         return {
             "energy_mwh": e,
             "power_mw": p,
             "charged_mwh": float(c @ dt),
             "discharged_mwh": float(d @ dt),
-            "equivalent_full_cycles": float(d @ dt / e),
+            "equivalent_full_cycles": float(d @ dt / e) if e > 0 else 0.0,
             "degradation_usd": float(values["cost_usd"].sum()),
             "simultaneous_charge_discharge_h": float(dt[both].sum()),
         }
@@ -180,18 +340,20 @@ def build(ctx: BuildContext, params: BatteryParams) -> AssetTerms:
             Quantity("cost_usd", cost),
         ),
         kpis=kpis,
-        capacity_mw=p,
-        flex_down_mw=net + p,
-        flex_up_mw=p - net,
+        capacity_mw=cap_p.upper,
+        capacity_expr_mw=cap_p.expr,
+        flex_down_mw=net + cap_p.rows(n),
+        flex_up_mw=cap_p.rows(n) - net,
         extra={
-            # for programs that reserve stored energy (reserves, demand response)
+            # for programs that reserve stored energy (reserves, demand response);
+            # the SOC limits are numbers, or one-row expressions for a sized battery
             "soc_mwh": soc.expr,  # energy stored at the end of each interval
             "soc_initial_mwh": soc0.expr,
-            "soc_min_mwh": lo,
-            "soc_max_mwh": hi,
+            "soc_min_mwh": _level(cap_e, s_lo),
+            "soc_max_mwh": _level(cap_e, s_hi),
             "charge_eff_frac": params.charge_eff_frac,
             "discharge_eff_frac": params.discharge_eff_frac,
-            "power_mw": p,
+            "power_mw": cap_p.upper,
         },
     )
 
@@ -247,3 +409,8 @@ def end_value(
     soc: LinExpr = terms.extra["soc_mwh"]
     value = float(np.median(price_usd_per_mwh)) * params.discharge_eff_frac
     return soc.take([soc.n - 1]) * max(value, 0.0)
+
+
+def _level(cap: Capacity, share: float) -> LinExpr | float:
+    """``share · E``: a number, or a one-row expression for a sized battery [MWh]."""
+    return cap.expr * share if cap.is_variable else cap.upper * share

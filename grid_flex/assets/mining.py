@@ -12,13 +12,14 @@ with ``ΔP_k = (p_k − p_{k−1}) · P_nom · a`` and
 ``r_k = (h_k − h_{k−1}) / (p_k − p_{k−1}) · H_nom / P_nom`` from the concave curve
 points ``(p_k, h_k)`` relative to nameplate, ``a`` the availability. Concavity
 (``r_1 ≥ r_2 ≥ …``) makes the cheapest segments fill first, so no binaries are needed.
-The fleet's capacity enters only through ``ΔP_k`` (one place), which a sizing mode can
-turn into ``x[k,t] ≤ share_k · P_cap`` with ``P_cap`` a variable.
+The fleet's capacity enters only through ``ΔP_k = share_k · P_nom`` (one place): with
+a ``size`` block ``P_nom`` is a column of the LP (:mod:`grid_flex.model.capacity`) and
+the bound becomes the row ``x[k,t] ≤ share_k · P_nom``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ import pyomo.environ as pyo
 
 from grid_flex.conventions import HOURS_PER_DAY, mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
+from grid_flex.model.capacity import CapacitySpec
 from grid_flex.model.linear import FloatArray
 from grid_flex.model.terms import (
     AssetTerms,
@@ -35,6 +37,7 @@ from grid_flex.model.terms import (
     ResolveContext,
 )
 from grid_flex.schema.assets import AsicFleetEntry
+from grid_flex.schema.catalog import AsicSpec
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,9 @@ class FleetParams:
 
     id: str
     model_ref: str
-    unit_count: float
-    nameplate_power_mw: float
-    nameplate_hashrate_ths: float
+    unit_power_w: float
+    unit_hashrate_ths: float
+    power: CapacitySpec  # nameplate fleet power [MW]
     availability_frac: float
     pool_fee_frac: float
     opex_usd_per_mwh: float
@@ -53,22 +56,42 @@ class FleetParams:
     cooling: str = "air"
 
     @property
+    def nameplate_power_mw(self) -> float:
+        """Nameplate power (the largest size of a sized fleet) [MW]."""
+        return self.power.upper
+
+    @property
+    def unit_count(self) -> float:
+        """Number of miners at nameplate power [units]."""
+        return self.nameplate_power_mw * 1e6 / self.unit_power_w
+
+    @property
+    def nameplate_hashrate_ths(self) -> float:
+        """Hashrate at nameplate power [TH/s]."""
+        return self.unit_count * self.unit_hashrate_ths
+
+    @property
     def efficiency_j_per_th(self) -> float:
         """Nameplate efficiency [J/TH]."""
-        return self.nameplate_power_mw * 1e6 / self.nameplate_hashrate_ths
+        return self.unit_power_w / self.unit_hashrate_ths
+
+    @property
+    def segment_share(self) -> FloatArray:
+        """Available power of each curve segment per MW of nameplate [-]."""
+        p = np.array([0.0] + [c[0] for c in self.curve])
+        return np.diff(p) * self.availability_frac
 
     @property
     def segment_width_mw(self) -> FloatArray:
         """Available power of each curve segment [MW]."""
-        p = np.array([0.0] + [c[0] for c in self.curve])
-        return np.diff(p) * self.nameplate_power_mw * self.availability_frac
+        return self.segment_share * self.nameplate_power_mw
 
     @property
     def segment_ths_per_mw(self) -> FloatArray:
         """Hashrate per MW on each segment [TH/s per MW]."""
         p = np.array([0.0] + [c[0] for c in self.curve])
         h = np.array([0.0] + [c[1] for c in self.curve])
-        scale = self.nameplate_hashrate_ths / self.nameplate_power_mw
+        scale = self.unit_hashrate_ths * 1e6 / self.unit_power_w
         return np.diff(h) / np.diff(p) * scale
 
     @property
@@ -85,11 +108,13 @@ class FleetParams:
 def resolve(entry: AsicFleetEntry, rctx: ResolveContext) -> FleetParams:
     """Scenario entry + catalogue model → :class:`FleetParams`."""
     spec = rctx.catalog.get_asic(entry.model)
-    if entry.count is not None:
-        units = float(entry.count)
+    if entry.size is not None:
+        power = fleet_size(entry, spec)
+    elif entry.count is not None:
+        power = CapacitySpec.of(entry.count * spec.power_w / 1e6, "mw")
     else:
         assert entry.power_mw is not None
-        units = entry.power_mw * 1e6 / spec.power_w
+        power = CapacitySpec.of(entry.power_mw, "mw")
     if isinstance(entry.hashrate_curve, list):
         points = [(p.power_frac, p.hashrate_frac) for p in entry.hashrate_curve]
     elif entry.hashrate_curve == "catalog" and spec.hashrate_curve:
@@ -104,14 +129,68 @@ def resolve(entry: AsicFleetEntry, rctx: ResolveContext) -> FleetParams:
     return FleetParams(
         id=entry.id,
         model_ref=entry.model,
-        unit_count=units,
-        nameplate_power_mw=units * spec.power_w / 1e6,
-        nameplate_hashrate_ths=units * spec.hashrate_ths,
+        unit_power_w=spec.power_w,
+        unit_hashrate_ths=spec.hashrate_ths,
+        power=power,
         availability_frac=entry.availability_frac,
         pool_fee_frac=entry.pool_fee_frac,
         opex_usd_per_mwh=entry.opex_usd_per_mwh,
         curve=tuple(points),
         cooling=entry.cooling or spec.cooling,
+    )
+
+
+def fleet_size(entry: AsicFleetEntry, spec: AsicSpec) -> CapacitySpec:
+    """The fleet's nameplate power as a decision, costs from size or catalogue [MW]."""
+    size = entry.size
+    assert size is not None
+    unit_mw = spec.power_w / 1e6
+    where = f"assets.{entry.id}.size"
+
+    def mw(name: str) -> float | None:
+        v_mw: float | None = getattr(size, f"{name}_mw")
+        v_count: float | None = getattr(size, f"{name}_count")
+        return v_mw if v_count is None else v_count * unit_mw
+
+    price = spec.price
+    ths_per_mw = spec.hashrate_ths / unit_mw
+    if size.capex_usd_per_th is not None:
+        miners = size.capex_usd_per_th * ths_per_mw
+    elif size.capex_usd_per_unit is not None:
+        miners = size.capex_usd_per_unit / unit_mw
+    elif price is not None:
+        miners = (
+            price.usd_per_th * ths_per_mw
+            if price.usd_per_th is not None
+            else (price.usd_per_unit or 0.0) / unit_mw
+        )
+    else:
+        raise ScenarioError(
+            where,
+            [
+                f"{where}: catalogue entry {entry.model} has no price; give "
+                "size.capex_usd_per_th (or capex_usd_per_unit) and size.life_yr, or "
+                f"add a price to models/{entry.model}.yaml"
+            ],
+        )
+    life = size.life_yr if size.life_yr is not None else price and price.life_yr
+    if not life:
+        raise ScenarioError(
+            where, [f"{where}.life_yr: required (catalogue {entry.model} has none)"]
+        )
+    fom = size.fixed_om_usd_per_mw_yr
+    if fom is None:
+        fom = price.fixed_om_usd_per_mw_yr if price is not None else 0.0
+    hi = mw("max")
+    return CapacitySpec(
+        unit="mw",
+        min=mw("min") or 0.0,
+        max=np.inf if hi is None else hi,
+        existing=mw("existing") or 0.0,
+        capex_usd_per_unit=miners + size.infrastructure_usd_per_mw,
+        life_yr=life,
+        fixed_om_usd_per_unit_yr=fom,
+        purchase_size=unit_mw,
     )
 
 
@@ -162,18 +241,30 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
     inputs, n = ctx.inputs, ctx.n
     if inputs.hashprice_usd_per_ths_day is None:
         raise ScenarioError("hashprice", ["required by ASIC fleets"])
-    widths = params.segment_width_mw
+    shares = params.segment_share
     rates = params.segment_ths_per_mw
-    k = len(widths)
+    k = len(shares)
     blk = ctx.block
+    cap = ctx.capacity(
+        f"{params.id}.power_mw",
+        params.power,
+        doc=f"fleet {params.id}: nameplate power (size)",
+    )
     blk.K = pyo.Set(initialize=range(k), ordered=True, doc="hashrate curve segments")
     seg = ctx.layer.add_var(
         blk,
         "segment_power_mw",
         blk.K * ctx.T,
         lb=0.0,
-        ub=np.repeat(widths, n),
+        ub=cap.ub(np.repeat(shares, n)),
         doc=f"fleet {params.id}: power on each hashrate-curve segment [MW]",
+    )
+    cap.limit(
+        ctx,
+        "segment_capacity",
+        seg.expr,
+        share=np.repeat(shares, n),
+        doc=f"fleet {params.id}: segment power ≤ segment share × nameplate [MW]",
     )
     parts = [seg.expr.take(np.arange(i * n, (i + 1) * n)) for i in range(k)]
     power = parts[0]
@@ -196,15 +287,21 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
         values = ev.values
         p = values["power_mw"]
         h = values["hashrate_ths"]
-        p_max = params.max_power_mw
+        nameplate = ev.capacity(cap)
+        top = float(params.segment_share.sum())  # curve end × availability
+        p_max = nameplate * top
+        h_max = float((params.segment_share * nameplate) @ rates)
+        if p_max <= 0.0:
+            return {"nameplate_power_mw": nameplate, "available_power_mw": 0.0}
         energy = float(p @ dt)
         hours = float(dt.sum())
         hp_mean = float(hp @ dt / hours)
-        v_full = hp_mean * (1 - params.pool_fee_frac) * params.max_hashrate_ths
+        v_full = hp_mean * (1 - params.pool_fee_frac) * h_max
         curtailed = p < p_max * (1 - 1e-6)
         curtailed_mwh = float((p_max - p) @ dt)
         return {
-            "nameplate_power_mw": params.nameplate_power_mw,
+            "nameplate_power_mw": nameplate,
+            "unit_count": nameplate * 1e6 / params.unit_power_w,
             "available_power_mw": p_max,
             "energy_mwh": energy,
             "mining_revenue_usd": float(values["revenue_usd"].sum()),
@@ -217,9 +314,7 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
             # Duke "Rethinking Load Growth": curtailment as a share of max-uptime
             # energy (0.25 %, 0.5 %, 1 % define the curtailment-enabled headroom).
             "curtailment_rate_frac": curtailed_mwh / (p_max * hours),
-            "hashrate_weighted_uptime_frac": float(
-                (h @ dt) / (params.max_hashrate_ths * hours)
-            ),
+            "hashrate_weighted_uptime_frac": float((h @ dt) / (h_max * hours)),
             "mean_hashrate_ths": float(h @ dt / hours),
             "mean_hashprice_usd_per_ths_day": hp_mean,
             "breakeven_full_load_usd_per_mwh": v_full / (HOURS_PER_DAY * p_max)
@@ -228,7 +323,7 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
                 hp_mean, 1e6 / rates[-1], params.pool_fee_frac
             )
             - params.opex_usd_per_mwh,
-            "bid_curve": bid_curve(params, hp_mean),
+            "bid_curve": bid_curve(_at(params, nameplate), hp_mean),
         }
 
     return AssetTerms(
@@ -243,8 +338,14 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
         ),
         kpis=kpis,
         capacity_mw=params.max_power_mw,
+        capacity_expr_mw=cap.expr * float(shares.sum()),
         heat_mwth=power,  # every MWh an ASIC draws leaves it as heat
         cooling=params.cooling,
         flex_down_mw=power,
-        flex_up_mw=params.max_power_mw - power,
+        flex_up_mw=cap.rows(n, float(shares.sum())) - power,
     )
+
+
+def _at(params: FleetParams, nameplate_mw: float) -> FleetParams:
+    """The same fleet at a solved nameplate power."""
+    return replace(params, power=CapacitySpec.of(nameplate_mw, "mw"))

@@ -9,7 +9,16 @@ Structure of a built site block ``s`` (all plain Pyomo components)::
     s.asset[id]                  one block per asset, built by its module
     s.program[id]                one block per grid program (emissions, tariffs, ...)
     s.profit_usd                 Expression: revenues − costs − energy cost     [USD]
-    s.objective                  maximise profit (unless ``objective=False``)
+    s.capacity_cost_usd          Expression: annualised cost of sized capacities
+                                 over the horizon's share of a year (if any)    [USD]
+    s.objective                  maximise profit − capacity cost (unless
+                                 ``objective=False``)
+
+Capacities (:mod:`grid_flex.model.capacity`) are numbers, or with ``size`` blocks
+scalar columns ``capacity_<name>`` on the owning block (``s.capacity_import_mw`` for a
+sized connection). A study that shares capacities across several site blocks passes
+``capacities={"<asset_id>.<name>": var}``: each listed capacity becomes a column tied
+to the study's variable by ``s.capacity_link[key]``, and its cost is left to the study.
 
 Energy cost per interval is ``import · (price + adders) · Δt − export · export price ·
 Δt``. The balance and the objective only sum the terms the asset and program modules
@@ -20,16 +29,22 @@ uses), then programs, which see the whole site.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
 from grid_flex.assets import REGISTRY as ASSETS
 from grid_flex.inputs import ModelInputs
 from grid_flex.model.headroom import collect
+from grid_flex.model.capacity import (
+    Capacity,
+    CapacitySpec,
+    annual_cost_usd_per_unit_yr,
+)
 from grid_flex.model.linear import LinearLayer, LinExpr, attach_layer
 from grid_flex.model.terms import (
     AssetTerms,
@@ -55,9 +70,20 @@ class SiteModel:
     site_terms: SiteTerms
     energy_cost_usd: LinExpr
     profit_usd: LinExpr
+    capacities: dict[str, Capacity] = field(default_factory=dict)
+    capacity_cost_usd: LinExpr = field(default_factory=lambda: LinExpr.zeros(1))
 
 
-def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> SiteModel:
+HOURS_PER_YEAR = 8760.0
+
+
+def build_site(
+    block: Any,
+    inputs: ModelInputs,
+    *,
+    objective: bool = True,
+    capacities: Mapping[str, Any] | None = None,
+) -> SiteModel:
     """Build the site LP on ``block`` (a model or a block of a larger model).
 
     Parameters
@@ -68,7 +94,11 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
     inputs : ModelInputs
         Prepared inputs.
     objective : bool
-        Add ``block.objective`` maximising profit.
+        Add ``block.objective`` maximising profit − capacity cost.
+    capacities : mapping, optional
+        Shared capacity variables by key ``"<asset_id>.<name>"`` (e.g.
+        ``"site.import_mw"``, ``"fleet.power_mw"``, ``"battery.energy_mwh"``). Each
+        becomes equal to the given Pyomo variable; its cost is the caller's.
 
     Notes
     -----
@@ -86,9 +116,19 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
         # or garbage it left would be frozen again below.
         gc.unfreeze()
         gc.collect()
+    shared = dict(capacities or {})
+    registry: dict[str, Capacity] = {}
     with PauseGC():
         layer = attach_layer(block)
         block.T = pyo.Set(initialize=range(n), ordered=True, doc="intervals")
+        site_ctx = BuildContext(
+            block, layer, inputs, block.T, capacities=registry, shared=frozenset(shared)
+        )
+        conn = site_ctx.capacity(
+            "site.import_mw",
+            connection_spec(inputs),
+            doc="site: import connection (site.size)",
+        )
         imp = layer.add_var(
             block,
             "grid_import_mw",
@@ -96,6 +136,12 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
             lb=0.0,
             ub=inputs.import_limit_mw,
             doc="grid import ≤ import limit (site.import_limit_mw) [MW]",
+        )
+        conn.limit(
+            site_ctx,
+            "import_capacity",
+            imp.expr,
+            doc="grid import ≤ connection size (site.size) [MW]",
         )
         exporting = bool((inputs.export_limit_mw > 0).any())
         net_grid = imp.expr
@@ -128,7 +174,13 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
         )  # stable: scenario order within a phase
         for kind, params in phases:
             ctx = BuildContext(
-                block.asset[params.id], layer, inputs, block.T, built=dict(built)
+                block.asset[params.id],
+                layer,
+                inputs,
+                block.T,
+                built=dict(built),
+                capacities=registry,
+                shared=frozenset(shared),
             )
             built[params.id] = ASSETS[kind].build(ctx, params)
         terms = {p.id: built[p.id] for _, p in inputs.assets}
@@ -182,7 +234,7 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
         for pterms in programs.values():
             revenue = revenue + pterms.revenue_usd
             cost = cost + pterms.cost_usd
-        _stack_flexibility(layer, block, inputs, terms, programs, net_grid)
+        _stack_flexibility(layer, block, inputs, terms, programs, net_grid, conn)
         flex_down = LinExpr.zeros(n)
         flex_up = LinExpr.zeros(n)
         for t in terms.values():
@@ -201,9 +253,31 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
             Quantity("profit_usd", profit),
         ]
         layer.add_total(block, "profit_usd", profit, doc="site operating profit [USD]")
+        _link_shared(block, registry, shared)
+        capacity_cost = _capacity_cost(inputs, registry, set(shared))
+        target = "profit_usd"
+        if len(capacity_cost.cols):
+            layer.add_total(
+                block,
+                "capacity_cost_usd",
+                capacity_cost,
+                doc="annualised capex + fixed O&M of sized capacities over the "
+                "horizon's share of a year [USD]",
+            )
+            layer.add_total(
+                block,
+                "net_profit_usd",
+                LinExpr.stack(profit, -capacity_cost),
+                doc="operating profit − capacity cost [USD]",
+            )
+            target = "net_profit_usd"
         if objective:
             layer.set_objective(
-                block, "objective", "profit_usd", maximize=True, doc="maximise profit"
+                block,
+                "objective",
+                target,
+                maximize=True,
+                doc="maximise profit − capacity cost",
             )
         if outermost:
             # Move the ~10^6 objects just built out of the collector's young generation
@@ -222,7 +296,68 @@ def build_site(block: Any, inputs: ModelInputs, *, objective: bool = True) -> Si
         site_terms=site_terms,
         energy_cost_usd=energy_cost,
         profit_usd=profit,
+        capacities=registry,
+        capacity_cost_usd=capacity_cost,
     )
+
+
+def connection_spec(inputs: ModelInputs) -> CapacitySpec:
+    """The import connection: a fixed limit or a sized one (``site.size``) [MW]."""
+    site = inputs.scenario.site
+    size = site.size
+    if size is None:
+        return CapacitySpec.of(float(inputs.import_limit_mw.max()), "mw")
+    return CapacitySpec(
+        unit="mw",
+        min=size.min_mw,
+        max=float("inf") if size.max_mw is None else size.max_mw,
+        existing=size.existing_mw,
+        capex_usd_per_unit=size.capex_usd_per_kw * 1e3,
+        life_yr=size.life_yr,
+        fixed_om_usd_per_unit_yr=size.fixed_om_usd_per_kw_yr * 1e3,
+    )
+
+
+def _link_shared(
+    block: Any, registry: Mapping[str, Capacity], shared: Mapping[str, Any]
+) -> None:
+    """``capacity_link[key]``: the block's capacity column equals the shared one."""
+    if not shared:
+        return
+    unknown = sorted(
+        k for k in shared if k not in registry or registry[k].factor != 1.0
+    )
+    if unknown:
+        raise ValueError(
+            f"capacities {unknown} are not capacities of this site; it has "
+            f"{sorted(registry)}"
+        )
+    keys = sorted(shared)
+
+    def rule(_b: Any, key: str) -> Any:
+        var = registry[key].var
+        assert var is not None
+        return var.component == shared[key]
+
+    block.capacity_link = pyo.Constraint(
+        keys, rule=rule, doc="site capacity = the study's shared capacity"
+    )
+
+
+def _capacity_cost(
+    inputs: ModelInputs, registry: Mapping[str, Capacity], shared: set[str]
+) -> LinExpr:
+    """Annualised cost of new capacity, scaled to the horizon's share of a year."""
+    rate = inputs.scenario.study.discount_frac_per_yr
+    share = float(inputs.timestep_h.sum()) / HOURS_PER_YEAR
+    total = LinExpr.zeros(1)
+    for key, cap in registry.items():
+        if key in shared or cap.var is None or not cap.spec.sized or cap.factor != 1:
+            continue
+        per_unit = annual_cost_usd_per_unit_yr(cap.spec, rate) * share
+        if per_unit:
+            total = total + (cap.expr - cap.spec.existing) * per_unit
+    return total
 
 
 def _stack_flexibility(
@@ -232,6 +367,7 @@ def _stack_flexibility(
     assets: dict[str, AssetTerms],
     programs: dict[str, ProgramTerms],
     net_grid: LinExpr,
+    conn: Capacity,
 ) -> None:
     """Flexibility sold to all programs fits each asset and the grid connection.
 
@@ -277,6 +413,8 @@ def _stack_flexibility(
             what = "load reduction sold ≤ import − export + export limit"
         else:
             row, limit = total + net_grid, inputs.import_limit_mw
+            if conn.is_variable:
+                row, limit = row - conn.rows(row.n), np.zeros(row.n)
             what = "load increase sold ≤ import limit − import + export"
         layer.add_constraint(
             block,

@@ -138,7 +138,7 @@ def load_ceiling(
     name: str,
     asset_ids: Sequence[str],
     rows: IntArray,
-    ceiling_mw: ArrayLike,
+    ceiling_mw: ArrayLike | LinExpr,
     *,
     doc: str,
     labels: Sequence[Any],
@@ -146,7 +146,8 @@ def load_ceiling(
     """``Σ_a net_load_a + Σ_a held increase_a ≤ ceiling`` in intervals ``rows``.
 
     The one way a program limits the load of some assets: the load increase other
-    programs hold on them (reg-down) counts against the same ceiling.
+    programs hold on them (reg-down) counts against the same ceiling. The ceiling
+    is numbers, or one expression row per interval in ``rows`` (sized capacities).
     """
     site = ctx.site
     assert site is not None, "limits are declared by programs"
@@ -157,6 +158,10 @@ def load_ceiling(
     if held is not None:
         load = load + held
         doc = _with(doc, "+ load increase held for grid programs on these assets")
+    if isinstance(ceiling_mw, LinExpr):
+        return ctx.rows(
+            name, load.take(rows) - ceiling_mw, "<=", 0.0, doc=doc, labels=labels
+        )
     return ctx.rows(name, load.take(rows), "<=", ceiling_mw, doc=doc, labels=labels)
 
 

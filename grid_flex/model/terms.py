@@ -40,6 +40,7 @@ from grid_flex.model.linear import (
 if TYPE_CHECKING:
     from grid_flex.inputs import ModelInputs
     from grid_flex.io.catalog import Catalog
+    from grid_flex.model.capacity import Capacity, CapacitySpec
 
 
 class DataNeeded(Exception):
@@ -99,6 +100,13 @@ class Evaluation:
     values: Mapping[str, FloatArray]
     dual: Callable[[ConstraintArray], FloatArray]
     timestep_h: FloatArray
+    capacities: Mapping[str, float] = field(default_factory=dict)
+
+    def capacity(self, cap: Capacity) -> float:
+        """The solved value of a capacity [its unit]."""
+        if cap.var is None:
+            return cap.value_fixed
+        return self.capacities[cap.key]
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,11 @@ class AssetTerms:
     kpis : callable, optional
         ``kpis(evaluation) -> dict`` of summary figures.
     capacity_mw : float, optional
-        Most power the asset can draw [MW].
+        Most power the asset can draw [MW]; for a sized asset the most it can draw
+        at its largest size (pre-solve checks only).
+    capacity_expr_mw : LinExpr, optional
+        Most power the asset can draw as a one-row expression (a constant, or the
+        capacity column of a sized asset), for rows [MW].
     heat_mwth : LinExpr, optional
         Heat the asset releases per interval, available for recovery [MWth].
     cooling : str, optional
@@ -147,6 +159,7 @@ class AssetTerms:
     outputs: tuple[Quantity, ...] = ()
     kpis: KpiFunction | None = None
     capacity_mw: float | None = None
+    capacity_expr_mw: LinExpr | None = None
     heat_mwth: LinExpr | None = None
     cooling: str | None = None
     emissions_tco2: LinExpr | None = None
@@ -223,6 +236,32 @@ class BuildContext:
     T: Any
     built: Mapping[str, AssetTerms] = field(default_factory=dict)
     site: SiteTerms | None = None
+    capacities: dict[str, Capacity] = field(default_factory=dict)
+    shared: frozenset[str] = frozenset()
+
+    def capacity(self, key: str, spec: CapacitySpec, *, doc: str) -> Capacity:
+        """The capacity ``key`` (``"<asset_id>.<name>"``): a number or a column.
+
+        A sized spec, or a key a study shares across blocks, becomes a scalar
+        column ``capacity_<name>`` on this block within the spec's bounds.
+        """
+        from grid_flex.model.capacity import Capacity
+
+        if spec.sized or key in self.shared:
+            lo = spec.lower if spec.sized else spec.fixed
+            hi = spec.upper
+            var = self.var(
+                "capacity_" + key.rsplit(".", 1)[-1],
+                lb=lo,
+                ub=hi,
+                doc=f"{doc} [{spec.unit}]",
+                scalar=True,
+            )
+            cap = Capacity(key, spec, var)
+        else:
+            cap = Capacity(key, spec)
+        self.capacities[key] = cap
+        return cap
 
     @property
     def n(self) -> int:

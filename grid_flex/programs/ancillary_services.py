@@ -300,26 +300,33 @@ def hold_energy(
     n = ctx.n
     end: LinExpr = soc["soc_mwh"]
     start = LinExpr.stack(soc["soc_initial_mwh"], end.take(np.arange(n - 1)))
-    lo, hi = float(soc["soc_min_mwh"]), float(soc["soc_max_mwh"])
+    lo, hi = _level(soc["soc_min_mwh"], n), _level(soc["soc_max_mwh"], n)
     for at, level in (("start", start), ("end", end)):
         if up_mwh is not None:
             ctx.constraint(
                 f"{name}_up_energy_{at}",
-                level - up_mwh * (1.0 / float(soc["discharge_eff_frac"])),
+                level - up_mwh * (1.0 / float(soc["discharge_eff_frac"])) - lo,
                 ">=",
-                lo,
+                0.0,
                 doc=f"{who}: energy stored at the interval {at} ≥ soc_min + the "
                 "energy of the up commitments for min_duration_h / η_d [MWh]",
             )
         if down_mwh is not None:
             ctx.constraint(
                 f"{name}_down_energy_{at}",
-                level + down_mwh * float(soc["charge_eff_frac"]),
+                level + down_mwh * float(soc["charge_eff_frac"]) - hi,
                 "<=",
-                hi,
+                0.0,
                 doc=f"{who}: energy stored at the interval {at} + the energy of the "
                 "down commitments for min_duration_h × η_c ≤ soc_max [MWh]",
             )
+
+
+def _level(value: Any, n: int) -> LinExpr:
+    """A SOC limit on ``n`` rows: a number, or a sized store's one-row expression."""
+    if isinstance(value, LinExpr):
+        return value.take(np.zeros(n, dtype=np.int64))
+    return LinExpr.constant(float(value), n)
 
 
 def load_value_bounds(

@@ -129,6 +129,19 @@ def build(ctx: BuildContext, params: EmergencyCurtailmentParams) -> ProgramTerms
     f = params.min_curtail_frac
     ceiling = (1.0 - f) * capacity
     rows = np.flatnonzero(params.in_event)
+    # A sized asset's capacity is a column: the ceiling is then an expression.
+    sized = [
+        t.capacity_expr_mw
+        if t.capacity_expr_mw is not None
+        else LinExpr.constant([t.capacity_mw or 0.0])
+        for t in (site.assets[aid] for aid in ids)
+    ]
+    ceiling_rows: LinExpr | float = ceiling
+    if any(len(e.cols) for e in sized) and len(rows):
+        total = sized[0]
+        for e in sized[1:]:
+            total = total + e
+        ceiling_rows = total.take(np.zeros(len(rows), dtype=np.int64)) * (1.0 - f)
     family = None
     if len(rows):
         family = load_ceiling(
@@ -136,7 +149,7 @@ def build(ctx: BuildContext, params: EmergencyCurtailmentParams) -> ProgramTerms
             "emergency_curtailment",
             ids,
             rows,
-            ceiling,
+            ceiling_rows,
             doc=f"emergency curtailment {params.id}: load of {', '.join(ids)} ≤ "
             f"(1 − min_curtail_frac) × capacity = {ceiling:g} MW during events "
             f"(programs.{params.id}.events) [MW]",

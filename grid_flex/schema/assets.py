@@ -16,12 +16,14 @@ from grid_flex.schema.base import (
 )
 from grid_flex.schema.catalog import Cooling, CurvePoint
 from grid_flex.schema.series import SeriesSpec
+from grid_flex.schema.sizing import BatterySize, FleetSize
 
 
 class AsicFleetEntry(StrictModel):
     """A fleet of identical ASIC miners.
 
-    Size it by unit ``count`` or by nameplate ``power_mw`` (not both).
+    Size it by unit ``count`` or by nameplate ``power_mw`` (not both), or let the LP
+    choose its size with a ``size`` block (then neither).
     """
 
     type: Literal["asic_fleet"]
@@ -51,10 +53,21 @@ class AsicFleetEntry(StrictModel):
         ),
     )
 
+    size: FleetSize | None = Field(
+        default=None, description="Let the LP choose the fleet's nameplate power"
+    )
+
     @model_validator(mode="after")
     def _one_size(self) -> AsicFleetEntry:
-        if (self.count is None) == (self.power_mw is None):
-            raise ValueError("give exactly one of count or power_mw")
+        given = (self.count is not None) + (self.power_mw is not None)
+        if self.size is not None:
+            if given:
+                raise ValueError(
+                    "with a size block give no count or power_mw "
+                    "(the installed part is size.existing_mw)"
+                )
+        elif given != 1:
+            raise ValueError("give exactly one of count, power_mw or size")
         return self
 
 
@@ -94,10 +107,20 @@ class BatteryEntry(StrictModel):
         ),
     )
 
+    size: BatterySize | None = Field(
+        default=None, description="Let the LP choose energy and power"
+    )
+
     @model_validator(mode="after")
     def _size(self) -> BatteryEntry:
-        if self.count is None and (self.energy_mwh is None or self.power_mw is None):
-            raise ValueError("give count, or both energy_mwh and power_mw")
+        if self.size is not None:
+            if self.count is not None or self.energy_mwh or self.power_mw:
+                raise ValueError(
+                    "with a size block give no count, energy_mwh or power_mw "
+                    "(the installed part is size.existing_mwh / existing_mw)"
+                )
+        elif self.count is None and (self.energy_mwh is None or self.power_mw is None):
+            raise ValueError("give count, or both energy_mwh and power_mw, or size")
         return self
 
 

@@ -12,7 +12,13 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from grid_flex.schema.base import Fraction, PositiveFloat, SnakeId, StrictModel
+from grid_flex.schema.base import (
+    Fraction,
+    NonNegativeFloat,
+    PositiveFloat,
+    SnakeId,
+    StrictModel,
+)
 
 Cooling = Literal["air", "immersion", "hydro"]
 
@@ -25,6 +31,52 @@ class Provenance(StrictModel):
     )
     retrieved: dt.date = Field(description="Date the source was read")
     note: str | None = Field(default=None, description="Caveats, e.g. '[unverified]'")
+
+
+class Price(StrictModel):
+    """What an item costs, dated and sourced (finance.md §2)."""
+
+    as_of: dt.date = Field(description="Date the price applies to")
+    source: str = Field(description="Where the price comes from")
+    life_yr: PositiveFloat = Field(description="Useful (economic) life [yr]")
+    note: str | None = Field(default=None, description="Caveats, e.g. '[unverified]'")
+
+
+class AsicPrice(Price):
+    """Price of one ASIC model: per TH/s or per unit (exactly one)."""
+
+    usd_per_th: NonNegativeFloat | None = Field(
+        default=None, description="[USD per TH/s]"
+    )
+    usd_per_unit: NonNegativeFloat | None = Field(default=None, description="[USD]")
+    fixed_om_usd_per_mw_yr: NonNegativeFloat = Field(
+        default=0.0, description="Fixed O&M per MW of miners [USD/MW/yr]"
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> AsicPrice:
+        if (self.usd_per_th is None) == (self.usd_per_unit is None):
+            raise ValueError("give exactly one of usd_per_th or usd_per_unit")
+        return self
+
+
+class BatteryPrice(Price):
+    """Installed price of storage: energy part plus power part (NREL ATB form)."""
+
+    usd_per_kwh: NonNegativeFloat = Field(description="Energy part [USD/kWh]")
+    usd_per_kw: NonNegativeFloat = Field(description="Power part [USD/kW]")
+    fixed_om_usd_per_kw_yr: NonNegativeFloat = Field(
+        default=0.0, description="Fixed O&M per kW of power [USD/kW/yr]"
+    )
+
+
+class GpuPrice(Price):
+    """Price of one GPU node."""
+
+    usd_per_node: NonNegativeFloat = Field(description="[USD per node]")
+    fixed_om_usd_per_node_yr: NonNegativeFloat = Field(
+        default=0.0, description="Support and maintenance [USD/node/yr]"
+    )
 
 
 class CurvePoint(StrictModel):
@@ -50,6 +102,7 @@ class AsicSpec(StrictModel):
         default=None,
         description="Measured under/over-clocking points, relative to nameplate",
     )
+    price: AsicPrice | None = Field(default=None, description="For sizing")
     provenance: Provenance
 
     @property
@@ -80,6 +133,7 @@ class BatterySpec(StrictModel):
     degradation_usd_per_mwh: float = Field(
         default=30.0, ge=0.0, description="Wear cost per MWh discharged [USD/MWh]"
     )
+    price: BatteryPrice | None = Field(default=None, description="For sizing")
     provenance: Provenance
 
     @model_validator(mode="after")
@@ -100,6 +154,7 @@ class GpuNodeSpec(StrictModel):
     power_max_kw: PositiveFloat = Field(description="Maximum node input power [kW]")
     power_typical_kw: PositiveFloat = Field(description="Typical node draw [kW]")
     cooling: Cooling
+    price: GpuPrice | None = Field(default=None, description="For sizing")
     provenance: Provenance
 
 

@@ -18,6 +18,8 @@ from grid_flex.schema.magnitudes import magnitude_problems, opt_out_hint
 from grid_flex.schema.program_entries import ProgramEntry
 from grid_flex.schema.rolling import Rolling
 from grid_flex.schema.series import SeriesSpec
+from grid_flex.schema.sizing import ConnectionSize
+from grid_flex.schema.study import Study
 
 #: Default block subsidy schedule: (first day in UTC, subsidy [BTC/block]).
 HALVINGS: tuple[tuple[dt.date, float], ...] = (
@@ -40,8 +42,12 @@ def _check_zone(name: str) -> str:
 class Site(StrictModel):
     """The grid connection."""
 
-    import_limit_mw: PositiveFloat = Field(
-        description="Interconnection import limit [MW]"
+    import_limit_mw: PositiveFloat | None = Field(
+        default=None,
+        description="Interconnection import limit [MW] (or give size)",
+    )
+    size: ConnectionSize | None = Field(
+        default=None, description="Let the LP choose the import connection [MW]"
     )
     export_limit_mw: NonNegativeFloat = Field(
         default=0.0, description="Export limit [MW]; 0 means the site cannot export"
@@ -51,6 +57,25 @@ class Site(StrictModel):
     )
 
     _zone = field_validator("timezone")(_check_zone)
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> Site:
+        if self.import_limit_mw is None and self.size is None:
+            raise ValueError(
+                "site.import_limit_mw is required (or give site.size to let the LP "
+                "choose the connection)"
+            )
+        if self.import_limit_mw is not None and self.size is not None:
+            raise ValueError("give site.import_limit_mw or site.size, not both")
+        return self
+
+    @property
+    def import_upper_mw(self) -> float:
+        """The import limit, or the largest connection a size block allows [MW]."""
+        if self.size is not None:
+            return self.size.max_mw if self.size.max_mw is not None else float("inf")
+        assert self.import_limit_mw is not None
+        return self.import_limit_mw
 
 
 class Horizon(StrictModel):
@@ -196,6 +221,9 @@ class Scenario(StrictModel):
         default_factory=list, description="Grid programs and policies (by type)"
     )
     economics: Economics = Field(default_factory=Economics)
+    study: Study = Field(
+        default_factory=Study, description="Finance and life-cycle settings"
+    )
     solver: SolverSettings = Field(default_factory=SolverSettings)
     outputs: Outputs = Field(default_factory=Outputs)
     allow_extreme_values: bool = Field(

@@ -1,0 +1,277 @@
+"""Capacities: a fixed number or a decision variable, read the same way by assets.
+
+One formulation (style-examples §2): an asset asks its build context for a
+:class:`Capacity` from a :class:`CapacitySpec` and writes
+
+* ``ub=cap.ub(share)`` as the bound of an operating variable (the fixed value, or the
+  most the capacity can reach), and
+* ``cap.limit(ctx, name, expr, share=..., doc=...)``: ``expr ≤ share · C`` row by row,
+  which adds no row when the capacity is a number (the bound already says it).
+
+A sized capacity is one scalar column ``C`` with ``max(min, existing) ≤ C ≤ max``.
+What it costs per year is ``(crf(r, life) · capex + fixed O&M) · (C − existing)``
+(:func:`annual_cost_usd_per_unit_yr`); the part that already exists costs nothing more.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from grid_flex.finance import crf
+from grid_flex.model.linear import FloatArray, LinExpr, Sense, VarArray
+
+if TYPE_CHECKING:
+    from grid_flex.model.terms import BuildContext
+    from grid_flex.solve import SolveOptions
+
+#: Bound put on unbounded capacities to find which one makes an LP unbounded [unit].
+PROBE_BOUND = 1e7
+
+
+@dataclass(frozen=True)
+class CapacitySpec:
+    """How large one capacity of an asset is.
+
+    Attributes
+    ----------
+    unit : str
+        Unit of the capacity (``mw``, ``mwh``, ``mwth``, ``mwhth``).
+    fixed : float or None
+        The capacity when it is not a decision [unit].
+    min, max : float
+        Bounds of a sized capacity [unit]; ``max`` may be ``inf``.
+    existing : float
+        Part already built: it costs nothing more [unit].
+    capex_usd_per_unit : float
+        Overnight cost of one more unit [USD/unit].
+    life_yr : float
+        Useful life [yr].
+    fixed_om_usd_per_unit_yr : float
+        Fixed operation and maintenance [USD/unit/yr].
+    purchase_size : float or None
+        Size of one purchasable unit (a miner's MW, a battery unit's MWh), for the
+        whole unit counts reported with a sized capacity [unit].
+    """
+
+    unit: str
+    fixed: float | None = None
+    min: float = 0.0
+    max: float = math.inf
+    existing: float = 0.0
+    capex_usd_per_unit: float = 0.0
+    life_yr: float = 1.0
+    fixed_om_usd_per_unit_yr: float = 0.0
+    purchase_size: float | None = None
+
+    @classmethod
+    def of(cls, value: float, unit: str) -> CapacitySpec:
+        """A fixed capacity."""
+        return cls(unit=unit, fixed=float(value))
+
+    @property
+    def sized(self) -> bool:
+        """True when the capacity is a decision."""
+        return self.fixed is None
+
+    @property
+    def lower(self) -> float:
+        """Least the capacity can be [unit]."""
+        return self.fixed if self.fixed is not None else max(self.min, self.existing)
+
+    @property
+    def upper(self) -> float:
+        """Most the capacity can be (``inf`` when unbounded) [unit]."""
+        return self.fixed if self.fixed is not None else self.max
+
+    def scaled(self, factor: float, unit: str) -> CapacitySpec:
+        """The same capacity in another unit (``factor`` new units per old unit)."""
+        f = float(factor)
+        return CapacitySpec(
+            unit=unit,
+            fixed=None if self.fixed is None else self.fixed * f,
+            min=self.min * f,
+            max=self.max * f,
+            existing=self.existing * f,
+            capex_usd_per_unit=self.capex_usd_per_unit / f,
+            life_yr=self.life_yr,
+            fixed_om_usd_per_unit_yr=self.fixed_om_usd_per_unit_yr / f,
+            purchase_size=None
+            if self.purchase_size is None
+            else self.purchase_size * f,
+        )
+
+
+def annual_cost_usd_per_unit_yr(
+    spec: CapacitySpec, discount_frac_per_yr: float
+) -> float:
+    """Annualised cost of one unit of new capacity: ``crf · capex + fixed O&M``.
+
+    Parameters
+    ----------
+    spec : CapacitySpec
+        Costs and life.
+    discount_frac_per_yr : float
+        Discount rate [1/yr]; 0 gives straight-line ``capex / life``.
+
+    Returns
+    -------
+    float
+        [USD per unit per yr].
+    """
+    return (
+        crf(discount_frac_per_yr, spec.life_yr) * spec.capex_usd_per_unit
+        + spec.fixed_om_usd_per_unit_yr
+    )
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """One capacity as the LP sees it: a number, or a scalar column times ``factor``.
+
+    Attributes
+    ----------
+    key : str
+        ``"<asset_id>.<name>"`` (``"site.import_mw"`` for the connection).
+    spec : CapacitySpec
+        Bounds and costs.
+    var : VarArray or None
+        The scalar column when sized (or shared by a study).
+    factor : float
+        The capacity is ``factor`` × the column (a battery's power at a fixed
+        duration is its energy column / duration).
+    """
+
+    key: str
+    spec: CapacitySpec
+    var: VarArray | None = None
+    factor: float = 1.0
+
+    @property
+    def is_variable(self) -> bool:
+        """True when the capacity is a column of the LP."""
+        return self.var is not None
+
+    @property
+    def upper(self) -> float:
+        """Most the capacity can be, for pre-solve checks [unit]."""
+        return self.spec.upper if self.var is not None else self.value_fixed
+
+    @property
+    def value_fixed(self) -> float:
+        """The fixed value (only for a capacity that is a number) [unit]."""
+        assert self.spec.fixed is not None, f"{self.key} is a decision"
+        return self.spec.fixed
+
+    @property
+    def expr(self) -> LinExpr:
+        """The capacity as a one-row expression [unit]."""
+        if self.var is None:
+            return LinExpr.constant([self.value_fixed])
+        return self.var.expr * self.factor if self.factor != 1.0 else self.var.expr
+
+    def rows(self, n: int, share: ArrayLike = 1.0) -> LinExpr:
+        """``share · C`` repeated on ``n`` rows [unit]."""
+        return self.expr.take(np.zeros(n, dtype=np.int64)) * share
+
+    def ub(self, share: ArrayLike = 1.0) -> Any:
+        """Upper bound for an operating variable ``≤ share · C``."""
+        return np.asarray(share, dtype=float) * self.upper
+
+    def lb(self, share: ArrayLike = 1.0) -> Any:
+        """Lower bound for an operating variable ``≥ share · C``."""
+        low = self.spec.lower if self.var is not None else self.value_fixed
+        return np.asarray(share, dtype=float) * low
+
+    def limit(
+        self,
+        ctx: BuildContext,
+        name: str,
+        expr: LinExpr,
+        *,
+        share: ArrayLike = 1.0,
+        sense: Sense = "<=",
+        doc: str,
+    ) -> None:
+        """Rows ``expr (sense) share · C``; none when the capacity is a number.
+
+        With a fixed capacity the operating variable's bound (:meth:`ub`, :meth:`lb`)
+        already states the relation.
+        """
+        if self.var is None:
+            return
+        row = expr - self.rows(expr.n, share)
+        if expr.n in (ctx.n, 1):
+            ctx.constraint(name, row, sense, doc=doc)
+        else:
+            ctx.rows(name, row, sense, doc=doc, labels=range(expr.n))
+
+    def value(self, x: FloatArray) -> float:
+        """The solved capacity [unit]."""
+        return float(self.expr.value(x)[0])
+
+
+def explain_unbounded(
+    model: Any,
+    capacities: Iterable[Capacity],
+    options: SolveOptions,
+    cause: Exception,
+) -> Exception:
+    """Name the sized capacities that make an LP unbounded, in the scenario's terms.
+
+    Each capacity without a ``max`` gets a temporary bound of :data:`PROBE_BOUND`
+    and the LP is solved again; those that reach it earn more than their
+    annualised cost at any size. Returns the error to raise (``cause`` when no
+    capacity is to blame).
+    """
+    from grid_flex.errors import UnboundedError
+    from grid_flex.solve import solve_model
+
+    open_ended = [
+        c
+        for c in capacities
+        if c.var is not None and c.factor == 1.0 and math.isinf(c.spec.upper)
+    ]
+    if not open_ended:
+        return cause
+    pyvars = [c.var.component for c in open_ended if c.var is not None]
+    for v in pyvars:
+        v.setub(PROBE_BOUND)
+    try:
+        solution = solve_model(model, options)
+        x = dict(zip(map(id, solution.lp.columns), solution.x, strict=True))
+        culprits = [
+            c
+            for c, v in zip(open_ended, pyvars, strict=True)
+            if x[id(v)] >= 0.5 * PROBE_BOUND
+        ]
+    except Exception:  # the probe is a courtesy; it must never mask the cause
+        return cause
+    finally:
+        for v in pyvars:
+            v.setub(None)
+    if not culprits:
+        return cause
+    lines = [_unbounded_line(c) for c in culprits]
+    return UnboundedError(
+        "The sizing has no finite optimum:\n" + "\n".join(f"  - {x}" for x in lines)
+    )
+
+
+def _unbounded_line(cap: Capacity) -> str:
+    owner, name = cap.key.rsplit(".", 1)
+    unit = cap.spec.unit
+    if owner == "site":
+        return (
+            f"site.size: the connection is worth more than its annualised cost at "
+            f"any size; give site.size.max_{unit}"
+        )
+    return (
+        f"assets.{owner}.size: {owner} ({name}) earns more than its annualised cost "
+        f"at any size; give size.max_{unit}"
+    )

@@ -1,0 +1,132 @@
+"""``size`` blocks: capacities as decisions, with bounds, an existing part and costs.
+
+An asset (or the site's connection) with a ``size`` block has its capacity chosen by
+the LP between ``min`` and ``max``. The ``existing`` part costs nothing more; each new
+unit costs its capex (annualised with the capital recovery factor at the study's
+discount rate over ``life_yr``) plus fixed O&M per year. Costs left empty come from
+the catalogue entry's ``price`` (dated and sourced); a sized asset whose catalogue
+entry has no price and whose ``size`` block gives none is an error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from grid_flex.schema.base import NonNegativeFloat, PositiveFloat, StrictModel
+
+
+def _order(block: Any, unit: str) -> None:
+    lo, hi, old = (getattr(block, f"{k}_{unit}") for k in ("min", "max", "existing"))
+    if hi is not None and lo is not None and lo > hi:
+        raise ValueError(f"min_{unit} {lo} is above max_{unit} {hi}")
+    if hi is not None and old is not None and old > hi:
+        raise ValueError(f"existing_{unit} {old} is above max_{unit} {hi}")
+
+
+class FleetSize(StrictModel):
+    """Size an ASIC fleet by nameplate power (or by whole units of its model)."""
+
+    min_mw: NonNegativeFloat | None = Field(default=None, description="[MW]")
+    max_mw: PositiveFloat | None = Field(
+        default=None, description="Largest fleet; empty means unbounded [MW]"
+    )
+    existing_mw: NonNegativeFloat | None = Field(
+        default=None, description="Already installed, costs nothing more [MW]"
+    )
+    min_count: NonNegativeFloat | None = Field(default=None, description="[units]")
+    max_count: PositiveFloat | None = Field(default=None, description="[units]")
+    existing_count: NonNegativeFloat | None = Field(default=None, description="[units]")
+    capex_usd_per_th: NonNegativeFloat | None = Field(
+        default=None, description="Miner price; default: catalogue [USD per TH/s]"
+    )
+    capex_usd_per_unit: NonNegativeFloat | None = Field(
+        default=None, description="Miner price per unit; default: catalogue [USD]"
+    )
+    infrastructure_usd_per_mw: NonNegativeFloat = Field(
+        default=0.0,
+        description="Site build-out per MW of miners (containers, transformers) "
+        "[USD/MW]",
+    )
+    life_yr: PositiveFloat | None = Field(
+        default=None, description="Useful life; default: catalogue [yr]"
+    )
+    fixed_om_usd_per_mw_yr: NonNegativeFloat | None = Field(
+        default=None, description="Fixed O&M; default: catalogue [USD/MW/yr]"
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> FleetSize:
+        for k in ("min", "max", "existing"):
+            if getattr(self, f"{k}_mw") is not None and (
+                getattr(self, f"{k}_count") is not None
+            ):
+                raise ValueError(f"give {k}_mw or {k}_count, not both")
+        if self.capex_usd_per_th is not None and self.capex_usd_per_unit is not None:
+            raise ValueError("give capex_usd_per_th or capex_usd_per_unit, not both")
+        _order(self, "mw")
+        _order(self, "count")
+        return self
+
+
+class BatterySize(StrictModel):
+    """Size a battery: energy, and power either at a fixed duration or on its own."""
+
+    min_mwh: NonNegativeFloat = Field(default=0.0, description="[MWh]")
+    max_mwh: PositiveFloat | None = Field(
+        default=None, description="Largest energy; empty means unbounded [MWh]"
+    )
+    existing_mwh: NonNegativeFloat = Field(default=0.0, description="[MWh]")
+    duration_h: PositiveFloat | None = Field(
+        default=None,
+        description="Power = energy / duration; empty sizes power on its own [h]",
+    )
+    min_mw: NonNegativeFloat = Field(default=0.0, description="[MW]")
+    max_mw: PositiveFloat | None = Field(default=None, description="[MW]")
+    existing_mw: NonNegativeFloat = Field(default=0.0, description="[MW]")
+    capex_usd_per_kwh: NonNegativeFloat | None = Field(
+        default=None, description="Energy part of the price; default: catalogue"
+    )
+    capex_usd_per_kw: NonNegativeFloat | None = Field(
+        default=None, description="Power part of the price; default: catalogue"
+    )
+    life_yr: PositiveFloat | None = Field(
+        default=None, description="Useful life; default: catalogue [yr]"
+    )
+    fixed_om_usd_per_kw_yr: NonNegativeFloat | None = Field(
+        default=None, description="Fixed O&M per kW of power; default: catalogue"
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> BatterySize:
+        _order(self, "mwh")
+        _order(self, "mw")
+        if self.duration_h is not None and (
+            self.max_mw is not None or self.min_mw > 0 or self.existing_mw > 0
+        ):
+            raise ValueError("give duration_h or min_mw/max_mw/existing_mw, not both")
+        return self
+
+
+class ConnectionSize(StrictModel):
+    """Size the site's import connection (a firm MW the utility builds for it)."""
+
+    min_mw: NonNegativeFloat = Field(default=0.0, description="[MW]")
+    max_mw: PositiveFloat | None = Field(
+        default=None, description="Largest connection; empty means unbounded [MW]"
+    )
+    existing_mw: NonNegativeFloat = Field(default=0.0, description="[MW]")
+    capex_usd_per_kw: NonNegativeFloat = Field(
+        description="Interconnection cost per kW (domain: 50-300 USD/kW, "
+        "finance.md §2.6, [unverified]) [USD/kW]"
+    )
+    life_yr: PositiveFloat = Field(description="Life of the connection [yr]")
+    fixed_om_usd_per_kw_yr: NonNegativeFloat = Field(
+        default=0.0, description="Fixed O&M [USD/kW/yr]"
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> ConnectionSize:
+        _order(self, "mw")
+        return self
