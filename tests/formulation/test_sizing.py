@@ -315,3 +315,39 @@ def test_unbounded_sizing_is_explained_in_its_terms():
     assert "size.max_mw" in msg
     assert "site.size.max_mw" in msg
     assert "HiGHS" not in msg
+
+
+# ---- programs read a sized capacity as an expression -------------------------------
+def test_emergency_ceiling_follows_the_chosen_fleet_size():
+    # Miners at 3 USD/TH (19.57·3 = 58.7 USD per MW over these 3 h) behind a 4 MW
+    # connection, margin v − 20 = 99.05 USD/MWh. Up to 4 MW each MW earns
+    # 99.05·(2 + 0.4) = 237.7 > 58.7; above 4 MW only the event hour can use it,
+    # 0.4·99.05 = 39.6 < 58.7: the fleet is 4 MW and may draw (1 − 0.6)·4 = 1.6 MW
+    # in the event, not 40 % of its 10 MW bound (4 MW, the connection's limit).
+    hp = 0.05
+    sb6 = {
+        "type": "emergency_curtailment",
+        "id": "sb6",
+        "min_curtail_frac": 0.6,
+        "events": {
+            "periods": [
+                {
+                    "start": "2024-06-03T01:00:00+00:00",
+                    "end": "2024-06-03T02:00:00+00:00",
+                }
+            ]
+        },
+    }
+    sc = small_scenario(
+        [20.0, 20.0, 20.0],
+        [fleet(max_mw=10.0, capex_usd_per_th=3.0)],
+        hashprice_usd_per_ths_day=hp,
+        site={"import_limit_mw": 4.0},
+        programs=[sb6],
+        **no_discount(),
+    )
+    res = run(sc)
+    assert res.summary["capacities"]["fleet.power_mw"]["value"] == pytest.approx(4.0)
+    np.testing.assert_allclose(
+        res.timeseries["fleet.power_mw"], [4.0, 1.6, 4.0], atol=1e-9
+    )
