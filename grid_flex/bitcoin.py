@@ -432,8 +432,8 @@ def _halving_columns(
     start: pd.Timestamp, end: pd.Timestamp, a: ChainAnchor
 ) -> tuple[list[int], list[pd.Timestamp]]:
     table = halving_times(start, end, a)
-    table = table[table["projected"]]
-    return [int(h) for h in table["height"]], list(table["time_utc"])
+    keep = table["projected"].to_numpy(dtype=bool)
+    return [int(h) for h in table["height"][keep]], list(table["time_utc"][keep])
 
 
 # ---- multi-year paths --------------------------------------------------------------

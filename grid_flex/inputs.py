@@ -16,15 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from grid_flex import bitcoin
 from grid_flex.assets import REGISTRY as ASSETS
+from grid_flex.bitcoin import ChainAnchor
 from grid_flex.conventions import (
     BLOCK_INTERVAL_S,
-    HOURS_PER_DAY,
     index_step,
     timestep_h,
     to_utc,
 )
-from grid_flex.errors import CatalogError, DataError, ScenarioError
+from grid_flex.errors import CatalogError, DataError, FinanceInputError, ScenarioError
 from grid_flex.io import readers
 from grid_flex.io.calendar import place_hour_of_year
 from grid_flex.io.catalog import Catalog, load_catalog
@@ -73,6 +74,9 @@ class ModelInputs:
         ``(type, params)`` per scenario program, in scenario order.
     scenario : Scenario
         The validated scenario these inputs came from.
+    assumptions : tuple of str
+        What the inputs project beyond known data (e.g. halvings after the last
+        known block), written to ``summary.json`` as ``assumptions``.
     """
 
     index: pd.DatetimeIndex
@@ -86,6 +90,7 @@ class ModelInputs:
     assets: tuple[tuple[str, Any], ...]
     scenario: Scenario
     programs: tuple[tuple[str, Any], ...] = ()
+    assumptions: tuple[str, ...] = ()
 
     @property
     def labels(self) -> Sequence[Any]:
@@ -327,24 +332,105 @@ def price_series(
 
 
 # ---- hashprice -----------------------------------------------------------------------
-def subsidy_btc(index: pd.DatetimeIndex, d: HashpriceDerivation) -> FloatArray:
-    """Block subsidy in force in each interval [BTC/block]."""
-    steps = sorted(d.subsidy_schedule, key=lambda s: s.from_date)
-    dates = pd.DatetimeIndex([pd.Timestamp(s.from_date, tz="UTC") for s in steps])
-    values = np.array([s.subsidy_btc for s in steps])
-    pos = dates.searchsorted(index, side="right") - 1
-    if (pos < 0).any():
-        raise ScenarioError(
-            "hashprice.derive.subsidy_schedule",
-            [f"starts after the horizon's first interval {format_stamp(index[0])}"],
+def chain_anchor(d: HashpriceDerivation) -> ChainAnchor:
+    """The known block and the mean block interval used to project halvings."""
+    tau = d.mean_block_interval_s
+    if tau is None:
+        g = d.difficulty_growth_frac_per_yr
+        tau = bitcoin.mean_block_interval_s(g) if g is not None else BLOCK_INTERVAL_S
+    return ChainAnchor(d.anchor_height, _utc_stamp(d.anchor_time), tau)
+
+
+def _utc_stamp(t: dt.datetime) -> pd.Timestamp:
+    stamp = pd.Timestamp(t)
+    return stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
+
+
+def _derived_input(
+    spec: Any,
+    base_dir: Path,
+    index: pd.DatetimeIndex,
+    field: str,
+    prefix: str,
+    what: str,
+) -> float | FloatArray:
+    """A constant, or a declared series loaded on the horizon."""
+    if isinstance(spec, float | int):
+        return float(spec)
+    s = load_on_horizon(spec, base_dir, index, field=field)
+    _expect_quantity(s, (prefix,), field, what)
+    return s.to_numpy(dtype=float)
+
+
+def _difficulty(
+    d: HashpriceDerivation, base_dir: Path, index: pd.DatetimeIndex
+) -> float | FloatArray:
+    if d.network_hashrate_ehs is not None:
+        start: float | FloatArray = (
+            d.network_hashrate_ehs * 1e18 * BLOCK_INTERVAL_S / 2.0**32
         )
-    return values[pos]
+    else:
+        start = _derived_input(
+            d.difficulty,
+            base_dir,
+            index,
+            "hashprice.derive.difficulty",
+            "network_difficulty",
+            "a difficulty (unit difficulty or t_difficulty)",
+        )
+    g = d.difficulty_growth_frac_per_yr
+    if g is None or not isinstance(start, float):
+        return start
+    at = _utc_stamp(d.difficulty_at) if d.difficulty_at is not None else index[0]
+    return bitcoin.difficulty_path(index, start, g, start_time=at).to_numpy()
+
+
+def hashprice_derivation(
+    d: HashpriceDerivation, base_dir: str | Path, index: pd.DatetimeIndex
+) -> bitcoin.HashpricePath:
+    """Hashprice derived from network data, with its components and assumptions."""
+    base = Path(base_dir)
+    price = _derived_input(
+        d.btc_price_usd,
+        base,
+        index,
+        "hashprice.derive.btc_price_usd",
+        "btc_price_",
+        "a BTC price (unit usd_per_btc)",
+    )
+    fees = _derived_input(
+        d.fees_btc_per_block,
+        base,
+        index,
+        "hashprice.derive.fees_btc_per_block",
+        "fees_btc_per_block",
+        "fees per block (unit btc_per_block or sat_per_block)",
+    )
+    difficulty = _difficulty(d, base, index)
+    anchor = chain_anchor(d)
+    try:
+        hp = bitcoin.hashprice_usd_per_ths_day(
+            index, price, difficulty, fees, anchor=anchor
+        )
+    except FinanceInputError as exc:
+        raise ScenarioError("hashprice.derive", [f"hashprice.derive: {exc}"]) from exc
+    frame = pd.DataFrame(
+        {
+            "btc_price_usd": price,
+            "difficulty": difficulty,
+            "fees_btc_per_block": fees,
+            "subsidy_btc_per_block": bitcoin.subsidy_btc_per_block(index, anchor),
+            "hashprice_usd_per_ths_day": hp,
+        },
+        index=index,
+    )
+    return bitcoin.HashpricePath(frame, derivation_notes(d, index))
 
 
 def hashprice_series(
     hp: Hashprice, base_dir: str | Path, index: pd.DatetimeIndex
 ) -> FloatArray:
-    """Hashprice per interval [USD per TH/s per day] (domain.md §1.2)."""
+    """Hashprice per interval [USD per TH/s per day] (finance.md §1.4)."""
     base_dir = Path(base_dir)
     n = len(index)
     if hp.usd_per_ths_day is not None:
@@ -353,24 +439,23 @@ def hashprice_series(
         s = load_on_horizon(hp.series, base_dir, index, field="hashprice.series")
         _expect_quantity(s, ("hashprice_",), "hashprice.series", "a hashprice")
         return s.to_numpy(dtype=float)
-    d = hp.derive
-    assert d is not None
-    if isinstance(d.btc_price_usd, float | int):
-        btc = np.full(n, float(d.btc_price_usd))
-    else:
-        field = "hashprice.derive.btc_price_usd"
-        s = load_on_horizon(d.btc_price_usd, base_dir, index, field=field)
-        _expect_quantity(s, ("btc_price_",), field, "a BTC price (unit usd_per_btc)")
-        btc = s.to_numpy(dtype=float)
-    if d.difficulty is not None:
-        difficulty = d.difficulty
-    else:
-        assert d.network_hashrate_ehs is not None
-        difficulty = d.network_hashrate_ehs * 1e18 * BLOCK_INTERVAL_S / 2.0**32
-    reward = subsidy_btc(index, d) + d.fees_btc_per_block
-    seconds_per_day = HOURS_PER_DAY * 3600.0
-    btc_per_ths_day = reward * seconds_per_day * 1e12 / (difficulty * 2.0**32)
-    return np.asarray(btc_per_ths_day * btc, dtype=float)
+    assert hp.derive is not None
+    path = hashprice_derivation(hp.derive, base_dir, index)
+    return path.hashprice_usd_per_ths_day.to_numpy(dtype=float)
+
+
+def derivation_notes(
+    d: HashpriceDerivation, index: pd.DatetimeIndex
+) -> tuple[str, ...]:
+    """What a derived hashprice projects on this horizon (empty if nothing)."""
+    notes = []
+    if d.difficulty_growth_frac_per_yr is not None:
+        at = _utc_stamp(d.difficulty_at) if d.difficulty_at is not None else index[0]
+        notes.append(
+            f"difficulty grows {100 * d.difficulty_growth_frac_per_yr:g} %/yr from "
+            f"{at.isoformat()} (retarget steps smoothed)"
+        )
+    return (*notes, *bitcoin.projection_assumptions(index, chain_anchor(d)))
 
 
 # ---- the stage -----------------------------------------------------------------------
@@ -506,6 +591,11 @@ def prepare_inputs(
         import_price_usd_per_mwh=price + scenario.energy.adders_usd_per_mwh,
         export_price_usd_per_mwh=price * scenario.energy.export_price_frac,
         hashprice_usd_per_ths_day=hashprice,
+        assumptions=(
+            derivation_notes(scenario.hashprice.derive, index)
+            if scenario.hashprice is not None and scenario.hashprice.derive is not None
+            else ()
+        ),
         import_limit_mw=np.full(n, scenario.site.import_upper_mw),
         export_limit_mw=np.full(n, scenario.site.export_limit_mw),
         assets=assets,

@@ -201,6 +201,8 @@ def extract(site: SiteModel, solution: Solution) -> Results:
             key: {"unit": cap.spec.unit, "value": capacities[key]}
             for key, cap in sized.items()
         }
+    if inputs.assumptions:
+        summary["assumptions"] = "; ".join(inputs.assumptions)
     return Results(
         objective_usd=solution.objective,
         timeseries=table,

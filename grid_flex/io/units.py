@@ -22,6 +22,9 @@ fuel               ``mmbtu_per_h``          ``mmbtu_per_h_fuel`` (1)
 hashprice          ``usd_per_ths_day``      ``usd_per_ths_day`` (1), ``usd_per_phs_day``
                                             (1e-3)
 btc_price          ``usd_per_btc``          ``usd_per_btc`` (1)
+network            ``difficulty``           ``difficulty`` (1), ``t_difficulty`` (1e12)
+fees               ``btc_per_block``        ``btc_per_block`` (1), ``sat_per_block``
+                                            (1e-8)
 power              ``mw``                   ``mw`` (1), ``kw`` (1e-3)
 =================  =======================  ==========================================
 
@@ -77,6 +80,11 @@ UNITS: Final[dict[str, UnitSpec]] = {
     "usd_per_ths_day": UnitSpec("hashprice", "usd_per_ths_day", 1.0),
     "usd_per_phs_day": UnitSpec("hashprice", "usd_per_ths_day", 1e-3),
     "usd_per_btc": UnitSpec("btc_price", "usd_per_btc", 1.0),
+    # bitcoin network difficulty and fees per block
+    "difficulty": UnitSpec("network", "difficulty", 1.0),
+    "t_difficulty": UnitSpec("network", "difficulty", 1e12),
+    "btc_per_block": UnitSpec("fees", "btc_per_block", 1.0),
+    "sat_per_block": UnitSpec("fees", "btc_per_block", 1e-8),
     # electric power
     "mw": UnitSpec("power", "mw", 1.0),
     "kw": UnitSpec("power", "mw", 1e-3),

@@ -21,15 +21,6 @@ from grid_flex.schema.series import SeriesSpec
 from grid_flex.schema.sizing import ConnectionSize
 from grid_flex.schema.study import Study
 
-#: Default block subsidy schedule: (first day in UTC, subsidy [BTC/block]).
-HALVINGS: tuple[tuple[dt.date, float], ...] = (
-    (dt.date(2009, 1, 3), 50.0),
-    (dt.date(2012, 11, 28), 25.0),
-    (dt.date(2016, 7, 9), 12.5),
-    (dt.date(2020, 5, 11), 6.25),
-    (dt.date(2024, 4, 20), 3.125),
-)
-
 
 def _check_zone(name: str) -> str:
     try:
@@ -119,40 +110,67 @@ class Energy(StrictModel):
     )
 
 
-class SubsidyStep(StrictModel):
-    """A block subsidy in force from a date."""
-
-    from_date: dt.date
-    subsidy_btc: NonNegativeFloat
-
-
 class HashpriceDerivation(StrictModel):
-    """Hashprice from network data (domain.md §1.2).
+    """Hashprice from network data (finance.md §1.4, grid_flex.bitcoin).
 
-    ``HP = (S + F) · 86,400 · 1e12 / (D · 2^32) · P_BTC`` [USD per TH/s per day], with
-    the difficulty ``D`` given or taken from the network hashrate ``H`` as
-    ``D = H · 600 / 2^32``.
+    ``HP = (S + F) · 86,400 · 1e12 / (D · 2^32) · P_BTC`` [USD per TH/s per day]. The
+    subsidy S follows the consensus rule by block height and steps at each halving
+    block's expected time (heights after the anchor block are projected at
+    ``mean_block_interval_s``). D is given (constant, growing, or a series) or taken
+    from the network hashrate ``H`` as ``D = H · 600 / 2^32``.
     """
 
     btc_price_usd: PositiveFloat | SeriesSpec = Field(description="BTC price [USD]")
-    difficulty: PositiveFloat | None = Field(default=None, description="Difficulty [-]")
+    difficulty: PositiveFloat | SeriesSpec | None = Field(
+        default=None,
+        description="Difficulty [-]: a constant or a series (unit difficulty)",
+    )
+    difficulty_growth_frac_per_yr: float | None = Field(
+        default=None,
+        gt=-1.0,
+        description="Growth of a constant difficulty per year from difficulty_at "
+        "[1/yr]; also sets the default mean block interval",
+    )
+    difficulty_at: dt.datetime | None = Field(
+        default=None,
+        description="When the constant difficulty holds (UTC if no offset); "
+        "defaults to the horizon start",
+    )
     network_hashrate_ehs: PositiveFloat | None = Field(
         default=None, description="Network hashrate [EH/s]"
     )
-    fees_btc_per_block: NonNegativeFloat = Field(
-        default=0.0, description="Mean transaction fees per block [BTC]"
+    fees_btc_per_block: NonNegativeFloat | SeriesSpec = Field(
+        default=0.0,
+        description="Mean transaction fees per block [BTC]: a constant or a series "
+        "(unit btc_per_block)",
     )
-    subsidy_schedule: list[SubsidyStep] = Field(
-        default_factory=lambda: [
-            SubsidyStep(from_date=d, subsidy_btc=s) for d, s in HALVINGS
-        ],
-        description="Block subsidy by date (defaults to the protocol's halvings)",
+    mean_block_interval_s: PositiveFloat | None = Field(
+        default=None,
+        description="Mean block interval after the anchor block [s]; default "
+        "600 / (1+g)^(14/365) with g the difficulty growth, else 600",
+    )
+    anchor_height: int = Field(
+        default=840_000, ge=0, description="Latest known block height [-]"
+    )
+    anchor_time: dt.datetime = Field(
+        default=dt.datetime(2024, 4, 20, 0, 9, 27, tzinfo=dt.UTC),
+        description="Time of the anchor block (UTC if no offset)",
     )
 
     @model_validator(mode="after")
     def _one_network_figure(self) -> HashpriceDerivation:
         if (self.difficulty is None) == (self.network_hashrate_ehs is None):
             raise ValueError("give exactly one of difficulty or network_hashrate_ehs")
+        constant = isinstance(self.difficulty, float | int) or (
+            self.network_hashrate_ehs is not None
+        )
+        if not constant and self.difficulty_growth_frac_per_yr is not None:
+            raise ValueError(
+                "difficulty_growth_frac_per_yr grows a constant difficulty; a "
+                "difficulty series already carries its own path"
+            )
+        if not constant and self.difficulty_at is not None:
+            raise ValueError("difficulty_at applies to a constant difficulty only")
         return self
 
 

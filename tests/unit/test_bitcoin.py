@@ -227,3 +227,10 @@ def test_no_projection_assumption_for_a_historical_horizon():
     notes = btc.projection_assumptions(later)
     assert "projected" in notes[0]
     assert any("1,260,000" in n for n in notes)
+
+
+def test_projection_without_halving_states_only_the_block_interval():
+    index = pd.date_range("2025-11-01", periods=3, freq="h", tz="UTC")
+    notes = btc.projection_assumptions(index)
+    assert len(notes) == 1
+    assert "840,000 (2024-04-20T00:09:27Z)" in notes[0]
