@@ -13,12 +13,19 @@ consecutive event intervals; ``g[t] = import[t] − export[t]`` the site's net d
                + π_ev · (C − s[t]) · Δt[t] / H_e          for t in event e
     cost[t]    = π_s · s[t] · Δt
 
-``baseline: import_limit`` is the most the site can draw: the connection, capped at
-the sum of the assets' capacities (loads at full power, batteries charging at full
-power, a heat loop's fans and heat pump; the connection alone if an asset declares
-no capacity; see :func:`grid_flex.programs.import_cap.site_max_draw_mw`). Curtailment
-below a draw the site could never reach is not delivered, so it is not credited: a
-10 MW fleet on a 30 MW connection has a 10 MW baseline, not 30.
+``baseline: import_limit`` is the most the site's loads can draw: the connection,
+capped at the sum of the capacities of its loads (fleets and GPU clusters at full
+power, a heat loop's fans and heat pump; the connection alone if a load declares no
+capacity; see :func:`load_draw_mw`). Curtailment below a draw the site could never
+reach is not delivered, so it is not credited: a 10 MW fleet on a 30 MW connection
+has a 10 MW baseline, not 30. Batteries are left out: their charging is a choice,
+and stopping it is no curtailment of load (a battery discharging during an event
+still lowers the draw and is credited).
+
+A commitment larger than the site could ever curtail (from its most draw down to
+batteries discharging up to the export limit), or a declared baseline above the
+most the site can draw, is refused before the solve with the field named
+(:func:`check_deliverable`): it would be paid for load that never existed.
 
 The per-event payment ``π_ev`` (``payment_usd_per_mw_per_event``) is paid per MW
 *delivered* on average over the event: ``π_ev · (C − s̄_e)`` with ``s̄_e`` the
@@ -69,6 +76,7 @@ from grid_flex.model.terms import (
     ProgramTerms,
     Quantity,
     ResolveContext,
+    SiteTerms,
 )
 from grid_flex.programs.ancillary_services import (
     AncillaryParams,
@@ -83,6 +91,8 @@ from grid_flex.schema.flexibility import DemandResponseEntry
 from grid_flex.schema.scenario import scenario_source
 
 TYPE = "demand_response"
+#: Asset kind whose charging power is no curtailable load.
+STORAGE_KIND = "battery"
 #: Built before the other programs (capacity held between events).
 HOLDS_FLEX = True
 
@@ -253,6 +263,7 @@ def build(ctx: BuildContext, params: DemandResponseParams) -> ProgramTerms:
         cap_revenue, uses = _capacity(ctx, params, cap, outputs, who)
         revenue = revenue + cap_revenue
         outputs.append(Quantity("capacity_payment_usd", cap_revenue))
+    check_deliverable(ctx, params)  # after the capacity assets' own, sharper check
     return ProgramTerms(
         cost_usd=penalty,
         revenue_usd=revenue,
@@ -270,10 +281,11 @@ def _baseline(
         assert params.baseline_mw is not None
         return LinExpr.constant(np.full(ctx.n, params.baseline_mw))
     if params.baseline == "import_limit":
-        # The most the site can draw: curtailment below that is never delivered.
+        # The most the site's loads can draw: curtailment below that is never
+        # delivered, and a battery's charging is not load to curtail.
         site = ctx.site
         assert site is not None
-        return LinExpr.constant(site_max_draw_mw(site, ctx.inputs.import_limit_mw))
+        return LinExpr.constant(load_draw_mw(site, ctx.inputs.import_limit_mw))
     if params.n_events == 0:
         return LinExpr.zeros(ctx.n)
     # pre_event_mean: one row per event, the Δt-weighted mean draw over its window,
@@ -295,6 +307,66 @@ def _baseline(
         ),
     )
     return per_event.take(np.maximum(params.event_of, 0))
+
+
+def load_draw_mw(site: SiteTerms, import_limit_mw: FloatArray) -> FloatArray:
+    """Most the site's loads can draw per interval, batteries left out [MW].
+
+    The lower of the connection and the sum of the capacities of every asset that is
+    not storage (the connection alone if one of them declares no capacity). A
+    battery's charging power is a choice, not load the site has to serve: counting
+    it would pay for curtailing charging that never had to happen.
+    """
+    loads = {a: t for a, t in site.assets.items() if site.kinds[a] != STORAGE_KIND}
+    limit = np.asarray(import_limit_mw, dtype=float)
+    if any(t.capacity_mw is None for t in loads.values()):
+        return limit
+    total = float(sum(t.capacity_mw or 0.0 for t in loads.values()))
+    return np.asarray(np.minimum(limit, total), dtype=float)
+
+
+def check_deliverable(ctx: BuildContext, params: DemandResponseParams) -> None:
+    """Refuse a commitment, or a declared baseline, the site could never deliver.
+
+    The site's net draw lies between ``−(export limit)`` (every battery discharging
+    at most its power) and its most draw (:func:`site_max_draw_mw`). A commitment
+    above that range, or a declared baseline above the most the site can draw, would
+    be paid for curtailment of load that never existed: an error naming the field.
+    """
+    site = ctx.site
+    assert site is not None
+    mask = params.event_mask
+    if not mask.any():
+        return
+    inputs = ctx.inputs
+    top = site_max_draw_mw(site, inputs.import_limit_mw)[mask]
+    storage = [t for a, t in site.assets.items() if site.kinds[a] == STORAGE_KIND]
+    if all(t.capacity_mw is not None for t in storage):
+        discharge = float(sum(t.capacity_mw or 0.0 for t in storage))
+        bottom = -np.minimum(inputs.export_limit_mw[mask], discharge)
+    else:
+        bottom = -inputs.export_limit_mw[mask]
+    problems = []
+    most = float((top - bottom).max())
+    if params.committed_mw > most * (1 + 1e-9):
+        problems.append(
+            f"{params.field('committed_mw')}: {params.committed_mw:g} MW is more than "
+            f"the site can curtail in its events: at most {most:g} MW (from its most "
+            f"draw, {float(top.max()):g} MW = the connection capped at its assets' "
+            "capacities, down to its least, batteries discharging up to the export "
+            "limit); lower the commitment"
+        )
+    if params.baseline == "declared":
+        assert params.baseline_mw is not None
+        if params.baseline_mw > float(top.max()) * (1 + 1e-9):
+            problems.append(
+                f"{params.field('baseline_mw')}: the declared baseline "
+                f"{params.baseline_mw:g} MW is above the most the site can draw "
+                f"({float(top.max()):g} MW): curtailment from it would be paid for "
+                "load that never existed; declare at most that"
+            )
+    if problems:
+        raise ScenarioError(scenario_source(inputs.scenario), problems)
 
 
 def _capacity(

@@ -199,7 +199,9 @@ def test_import_limit_baseline(solve_small):
     ("assets", "baseline_mw"),
     [
         ([fleet()], 10.0),  # the 10 MW fleet is all the site can draw
-        ([fleet(), "battery"], 11.0),  # + 1 MW of battery charging
+        # A battery's charging is not curtailable load: still 10 MW (was 11, paying
+        # 1 MW of phantom curtailment).
+        ([fleet(), "battery"], 10.0),
     ],
     ids=["fleet", "fleet_and_battery"],
 )
@@ -510,3 +512,96 @@ def test_data_free_check_refuses_unknown_and_ineligible_capacity_assets(assets, 
     )
     with pytest.raises(ScenarioError, match=words):
         check_scenario(sc)
+
+
+# ---- deliverability (issue 14) -------------------------------------------------------
+BESS = {
+    "type": "battery",
+    "id": "bess",
+    "model": "battery/generic_lfp_4h_1mw",
+    "energy_mwh": 4.0,
+    "power_mw": 2.0,
+    "initial_soc_frac": 0.0,
+    "soc_min_frac": 0.0,
+    "final_soc": "free",
+}
+
+
+def test_battery_charging_is_not_paid_as_curtailment(solve_small):
+    # 10 MW fleet + 2 MW battery (wear of 1000 USD/MWh: it stays idle), 30 MW
+    # connection, import_limit baseline, 12 MW committed at 100 USD/MWh, no penalty.
+    # Hashing at 30 USD/MWh earns V − 30 = 89.05 < 100, so the fleet stops in the
+    # event: the site curtails 10 MW from a 10 MW baseline and is paid 10 × 100 =
+    # 1000. Before, the baseline counted the battery's 2 MW of charging (12 MW) and
+    # paid 1200: 2 MW of curtailment that never existed.
+    sc = small_scenario(
+        [30.0, 30.0],
+        [fleet(), {**BESS, "degradation_usd_per_mwh": 1000.0}],
+        site={"import_limit_mw": 30.0},
+        programs=[
+            dr(
+                baseline="import_limit",
+                baseline_mw=None,
+                committed_mw=12.0,
+                payment_usd_per_mwh=100.0,
+            )
+        ],
+    )
+    res = solve_small(sc)
+    ts = res.timeseries
+    assert ts["dr.baseline_mw"].iloc[1] == pytest.approx(10.0)
+    assert ts["dr.payment_usd"].iloc[1] == pytest.approx(1000.0)
+    assert ts["dr.shortfall_mw"].iloc[1] == pytest.approx(2.0)
+    assert res.objective_usd == pytest.approx((V - 30.0) * 10.0 + 1000.0)
+
+
+@pytest.mark.parametrize(
+    ("patch", "words"),
+    [
+        # 500 MW on a site that can draw 12 MW and, without export, no less than 0.
+        (
+            {"committed_mw": 500.0, "baseline": "import_limit", "baseline_mw": None},
+            r"programs\.dr\.committed_mw: 500 MW is more than the site can curtail "
+            r"in its events: at most 12 MW",
+        ),
+        (
+            {"committed_mw": 5.0, "baseline_mw": 60.0},
+            r"programs\.dr\.baseline_mw: the declared baseline 60 MW is above the "
+            r"most the site can draw \(12 MW\)",
+        ),
+    ],
+    ids=["commitment", "declared_baseline"],
+)
+def test_a_commitment_the_site_cannot_deliver_is_refused(solve_small, patch, words):
+    # Site: 10 MW fleet + 2 MW battery on a 60 MW connection: it draws at most 12 MW
+    # (fleet + charging) and at least 0 (no export), so it can curtail 12 MW at most.
+    sc = small_scenario(
+        [30.0, 30.0],
+        [fleet(), BESS],
+        site={"import_limit_mw": 60.0},
+        programs=[dr(payment_usd_per_mwh=9900.0, **patch)],
+    )
+    with pytest.raises(ScenarioError, match=words):
+        solve_small(sc)
+
+
+def test_a_commitment_the_site_cannot_deliver_exits_2_and_writes_nothing(tmp_path):
+    from click.testing import CliRunner
+
+    from grid_flex.cli import main
+
+    sc = small_scenario(
+        [30.0, 30.0],
+        [fleet()],
+        site={"import_limit_mw": 60.0},
+        programs=[dr(committed_mw=500.0)],
+    )
+    path = tmp_path / "s.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(sc.model_dump(mode="json", exclude_unset=True)))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["solve", str(path), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "programs.dr.committed_mw" in result.output
+    assert not out.exists()
