@@ -378,14 +378,20 @@ def rolling_problems(params: BatteryParams) -> list[str]:
 
 
 def final_state(
-    params: BatteryParams, values: Mapping[str, FloatArray]
+    params: BatteryParams,
+    previous: BatteryState | None,
+    values: Mapping[str, FloatArray],
 ) -> BatteryState:
     """State after the committed intervals (``values`` hold only those)."""
     return BatteryState(soc_mwh=float(values["soc_mwh"][-1]))
 
 
-def resume(params: BatteryParams, state: BatteryState) -> BatteryParams:
+def resume(
+    params: BatteryParams, state: BatteryState | None, *, window_h: float, left_h: float
+) -> BatteryParams:
     """Start the next window with the energy the last one left stored."""
+    if state is None:
+        return params
     frac = state.soc_mwh / params.energy_mwh
     frac = min(max(frac, params.soc_min_frac), params.soc_max_frac)  # solver noise
     return replace(params, initial_soc_frac=frac)

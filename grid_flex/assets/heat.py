@@ -54,8 +54,8 @@ Choices:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 import numpy as np
@@ -141,12 +141,19 @@ class StorageParams:
         Share of the stored heat lost per hour [1/h].
     initial_frac : float
         Share of capacity stored at the start and the end [-].
+    start_mwhth : float or None
+        Heat stored at the start when it differs from ``initial_frac`` (a rolling
+        window resumed from the previous one) [MWhth].
+    end_free : bool
+        No end condition (a rolling window that ends before the horizon).
     """
 
     capacity_mwhth: float
     power_mwth: float
     loss_frac_per_h: float
     initial_frac: float
+    start_mwhth: float | None = None
+    end_free: bool = False
 
 
 @dataclass(frozen=True)
@@ -534,6 +541,8 @@ def build(ctx: BuildContext, params: HeatParams) -> AssetTerms:
             "[MWhth]",
         ).expr
         start = store.initial_frac * e
+        if store.start_mwhth is not None:
+            start = store.start_mwhth
         previous = LinExpr.stack(
             LinExpr.constant([start]), stored.take(np.arange(n - 1))
         )
@@ -545,15 +554,16 @@ def build(ctx: BuildContext, params: HeatParams) -> AssetTerms:
             doc=f"{who}: stored heat = previous × (1 − loss_frac_per_h·Δt) + "
             "(charge − discharge)·Δt [MWhth]",
         )
-        ctx.constraint(
-            "storage_final",
-            stored.take([n - 1]),
-            "==",
-            start,
-            doc=f"{who}: the store ends where it started (storage.initial_frac × "
-            "capacity_mwhth), so heat it loses standing must be made up from "
-            "captured heat [MWhth]",
-        )
+        if not store.end_free:
+            ctx.constraint(
+                "storage_final",
+                stored.take([n - 1]),
+                "==",
+                store.initial_frac * e,
+                doc=f"{who}: the store ends where it started (storage.initial_frac × "
+                "capacity_mwhth), so heat it loses standing must be made up from "
+                "captured heat [MWhth]",
+            )
 
     # -- loop balance: what is taken from the loop ≤ what the sources give
     taken = direct_total + pump_source + charge - discharge
@@ -667,3 +677,55 @@ def build(ctx: BuildContext, params: HeatParams) -> AssetTerms:
         capacity_mw=capacity,
         emissions_tco2=-avoided,
     )
+
+
+# ---- rolling operation: state carried between windows ------------------------------
+@dataclass(frozen=True)
+class HeatState:
+    """Heat in the store at the end of the committed part of a window [MWhth]."""
+
+    storage_mwhth: float
+
+
+def final_state(
+    params: HeatParams, previous: HeatState | None, values: Mapping[str, FloatArray]
+) -> HeatState | None:
+    """The store's content after the committed intervals (None without a store)."""
+    if params.storage is None:
+        return None
+    return HeatState(float(values["storage_mwhth"][-1]))
+
+
+def resume(
+    params: HeatParams, state: HeatState | None, *, window_h: float, left_h: float
+) -> HeatParams:
+    """Start the window's store with the heat the previous window left in it."""
+    if state is None or params.storage is None:
+        return params
+    store = replace(params.storage, start_mwhth=state.storage_mwhth)
+    return replace(params, storage=store)
+
+
+def open_end(params: HeatParams) -> HeatParams:
+    """For a window that ends before the horizon: the store may end anywhere."""
+    if params.storage is None:
+        return params
+    return replace(params, storage=replace(params.storage, end_free=True))
+
+
+def end_value(
+    params: HeatParams, terms: AssetTerms, price_usd_per_mwh: FloatArray
+) -> LinExpr | None:
+    """Value of the heat stored at a window's end [USD] (one row).
+
+    A stored MWhth later replaces a MWhth a customer would otherwise get from its
+    boiler: it is worth the lowest customer value per MWhth, less one day of
+    standing losses.
+    """
+    store = params.storage
+    if store is None or not params.customers:
+        return None
+    stored = next(q.expr for q in terms.outputs if q.name == "storage_mwhth")
+    value = min(c.value_usd_per_mwhth for c in params.customers)
+    keep = max(0.0, 1.0 - store.loss_frac_per_h * 24.0)
+    return stored.take([stored.n - 1]) * (value * keep)

@@ -32,7 +32,8 @@ its own charging peak), and a heat loop's fans and heat pump are left out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -108,6 +109,8 @@ class DemandChargeParams:
     selected: BoolArray
     months: tuple[str, ...]
     month_pos: IntArray
+    #: Peak already set in each month before the horizon (rolling windows) [MW].
+    peak_floor_mw: tuple[float, ...] | None = None
 
 
 def resolve(entry: DemandChargeEntry, rctx: ResolveContext) -> DemandChargeParams:
@@ -152,11 +155,16 @@ def build(ctx: BuildContext, params: DemandChargeParams) -> ProgramTerms:
 
     month_set = pyo.Set(initialize=labels, ordered=True, doc=f"{who}: billed months")
     ctx.block.add_component("MONTHS", month_set)
+    floor = (
+        np.zeros(len(charged))
+        if params.peak_floor_mw is None
+        else np.asarray(params.peak_floor_mw)[charged]
+    )
     peak = ctx.layer.add_var(
         ctx.block,
         "peak_mw",
         month_set,
-        lb=0.0,
+        lb=floor,
         doc=f"{who}: peak grid import of the month in the charge's window [MW]",
     )
     imp = expected_import_mw(site, credit_reductions=False)
@@ -220,3 +228,42 @@ def build(ctx: BuildContext, params: DemandChargeParams) -> ProgramTerms:
         kpis=kpis,
         extra={"peak_mw": peak, "months": labels},
     )
+
+
+# ---- rolling operation ------------------------------------------------------------
+@dataclass(frozen=True)
+class DemandChargeState:
+    """The billed peak so far of each month, by month label (``"2020-01"``) [MW]."""
+
+    peak_so_far_mw: dict[str, float]
+
+
+def final_state(
+    params: DemandChargeParams,
+    previous: DemandChargeState | None,
+    values: Mapping[str, FloatArray],
+) -> DemandChargeState:
+    """The month-to-date peaks after the committed intervals."""
+    peaks = {} if previous is None else dict(previous.peak_so_far_mw)
+    imp = values["grid_import_mw"]
+    c = len(imp)
+    sel = params.selected[:c]
+    for m in np.unique(params.month_pos[:c][sel]).tolist():
+        in_m = sel & (params.month_pos[:c] == m)
+        label = params.months[m]
+        peaks[label] = max(peaks.get(label, 0.0), float(imp[in_m].max()))
+    return DemandChargeState(peaks)
+
+
+def resume(
+    params: DemandChargeParams,
+    state: DemandChargeState | None,
+    *,
+    window_h: float,
+    left_h: float,
+) -> DemandChargeParams:
+    """Drawing up to a month's peak so far costs nothing more: it is the floor."""
+    if state is None:
+        return params
+    floor = tuple(state.peak_so_far_mw.get(m, 0.0) for m in params.months)
+    return replace(params, peak_floor_mw=floor)

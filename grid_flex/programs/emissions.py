@@ -28,7 +28,8 @@ cap removes, is that shadow price plus the carbon price.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -194,3 +195,41 @@ def build(ctx: BuildContext, params: EmissionsParams) -> ProgramTerms:
         kpis=kpis,
         extra={"net_tco2": net, "grid_tco2": grid, "cap": cap_family},
     )
+
+
+# ---- rolling operation ------------------------------------------------------------
+@dataclass(frozen=True)
+class EmissionsState:
+    """Net emissions counted against the cap so far [tCO2]."""
+
+    used_tco2: float
+
+
+def final_state(
+    params: EmissionsParams,
+    previous: EmissionsState | None,
+    values: Mapping[str, FloatArray],
+) -> EmissionsState | None:
+    """Add the committed intervals' net emissions (only when there is a cap)."""
+    if params.cap_tco2 is None:
+        return None
+    before = 0.0 if previous is None else previous.used_tco2
+    return EmissionsState(before + float(values["net_tco2"].sum()))
+
+
+def resume(
+    params: EmissionsParams,
+    state: EmissionsState | None,
+    *,
+    window_h: float,
+    left_h: float,
+) -> EmissionsParams:
+    """The window's share of the budget left, in proportion to its hours.
+
+    ``cap = (cap − used) × window_h / left_h`` (all of it in the last window).
+    """
+    if params.cap_tco2 is None:
+        return params
+    share = 1.0 if left_h <= 0 else min(1.0, window_h / left_h)
+    used = 0.0 if state is None else state.used_tco2
+    return replace(params, cap_tco2=(params.cap_tco2 - used) * share)

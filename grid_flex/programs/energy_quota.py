@@ -27,7 +27,8 @@ what lifting the quota would earn) and a per-period table under ``by_period``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,10 @@ class EnergyQuotaParams:
     period_of_interval: IntArray  # period number of each interval, 0..g−1
     period_starts: tuple[str, ...]  # local start of each period (ISO)
     quota_mwh: FloatArray  # per period, prorated if cut by the horizon
+    # for rolling windows: the entry's quota, each period's length and hours inside
+    entry_quota_mwh: float = 0.0
+    period_h: FloatArray | None = None
+    inside_h: FloatArray | None = None
 
 
 def local_periods(
@@ -114,6 +119,9 @@ def resolve(entry: EnergyQuotaEntry, rctx: ResolveContext) -> EnergyQuotaParams:
         period_of_interval=codes,
         period_starts=tuple(s.isoformat() for s in local),
         quota_mwh=entry.quota_mwh * share,
+        entry_quota_mwh=entry.quota_mwh,
+        period_h=period_h,
+        inside_h=np.asarray(inside_h, dtype=float),
     )
 
 
@@ -186,3 +194,60 @@ def build(ctx: BuildContext, params: EnergyQuotaParams) -> ProgramTerms:
         kpis=kpis,
         extra={"constraint": family},
     )
+
+
+# ---- rolling operation ------------------------------------------------------------
+@dataclass(frozen=True)
+class EnergyQuotaState:
+    """Grid energy used so far in the period the committed part ended in."""
+
+    period_start: str
+    used_mwh: float
+    elapsed_h: float
+
+
+def final_state(
+    params: EnergyQuotaParams,
+    previous: EnergyQuotaState | None,
+    values: Mapping[str, FloatArray],
+) -> EnergyQuotaState:
+    """Energy used and hours gone in the last committed interval's period."""
+    energy = values["energy_mwh"]
+    c = len(energy)
+    codes = params.period_of_interval[:c]
+    g = int(codes[-1])
+    label = params.period_starts[g]
+    used = float(energy[codes == g].sum())
+    elapsed = float(values["timestep_h"][codes == g].sum())
+    if previous is not None and previous.period_start == label:
+        used += previous.used_mwh
+        elapsed += previous.elapsed_h
+    return EnergyQuotaState(label, used, elapsed)
+
+
+def resume(
+    params: EnergyQuotaParams,
+    state: EnergyQuotaState | None,
+    *,
+    window_h: float,
+    left_h: float,
+) -> EnergyQuotaParams:
+    """The window's share of what is left of the current period's quota.
+
+    A window that sees only part of the period gets the remaining quota in
+    proportion to the period's hours it covers among those left:
+    ``(quota − used) × min(1, inside_h / (period_h − elapsed_h))``.
+    """
+    if (
+        state is None
+        or params.period_starts[0] != state.period_start
+        or params.period_h is None
+    ):
+        return params
+    assert params.inside_h is not None
+    left = max(params.entry_quota_mwh - state.used_mwh, 0.0)
+    hours_left = float(params.period_h[0]) - state.elapsed_h
+    share = 1.0 if hours_left <= 0 else min(1.0, float(params.inside_h[0]) / hours_left)
+    quota = params.quota_mwh.copy()
+    quota[0] = left * share
+    return replace(params, quota_mwh=quota)

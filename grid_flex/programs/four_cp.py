@@ -36,7 +36,8 @@ interval: ``full = min(Σ_loads capacity_mw, import limit)`` over the computing 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -424,3 +425,54 @@ def build(ctx: BuildContext, params: FourCpParams) -> ProgramTerms:
         kpis=kpis,
         extra={"tag_mw": tag},
     )
+
+
+# ---- rolling operation ------------------------------------------------------------
+@dataclass(frozen=True)
+class FourCpState:
+    """The transmission tag set so far (Σ weight × import / peaks per year) [MW]."""
+
+    tag_so_far_mw: float
+
+
+def window_params(params: FourCpParams, start: int, stop: int) -> FourCpParams:
+    """The program on horizon positions ``start ≤ t < stop``.
+
+    Resolved once on the horizon: probabilities are normalised over each whole month,
+    which a window cannot see, so each window keeps its part of the month's weights
+    (and the known intervals that fall in it).
+    """
+    peaks = []
+    for p in params.peaks:
+        inside = (p.positions >= start) & (p.positions < stop)
+        if inside.any():
+            peaks.append(
+                Peak(p.label, p.month, p.positions[inside] - start, p.fracs[inside])
+            )
+    return replace(
+        params,
+        weight=params.weight[start:stop],
+        month_pos=params.month_pos[start:stop],
+        peaks=tuple(peaks),
+    )
+
+
+def final_state(
+    params: FourCpParams,
+    previous: FourCpState | None,
+    values: Mapping[str, FloatArray],
+) -> FourCpState:
+    """Add the committed intervals' share of the tag to the tag so far."""
+    before = 0.0 if previous is None else previous.tag_so_far_mw
+    return FourCpState(before + float(values["tag_mw"].sum()))
+
+
+def resume(
+    params: FourCpParams, state: FourCpState | None, *, window_h: float, left_h: float
+) -> FourCpParams:
+    """The window's parameters, unchanged.
+
+    The tag is linear in each peak interval's import: the tag so far is a sunk
+    charge that changes no later decision.
+    """
+    return params

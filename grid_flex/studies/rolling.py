@@ -173,16 +173,36 @@ class _WindowInputs:
         self.actual = actual
         self.price = price
         self.hashprice = hashprice
+        # Whole-horizon parameters (see _resolve_program) see the forecast when it is
+        # a series, and the actual price under persistence.
+        whole_price = price.history if price.lag == 0 else actual.price_usd_per_mwh
         self._full = resolve_context(
-            decision, catalog, actual.index, base_dir, actual.price_usd_per_mwh
+            decision, catalog, actual.index, base_dir, whole_price
         )
         self._series: dict[tuple[str, int], FloatArray] = {}
+        self._whole: dict[str, Any] = {}
 
     def _load(self, spec: Any, field: str, expect: tuple[str, ...]) -> FloatArray:
         key = (field, id(spec))
         if key not in self._series:
             self._series[key] = self._full.load(spec, field, expect)
         return self._series[key]
+
+    def _resolve_program(
+        self, entry: Any, rctx: ResolveContext, start: int, stop: int
+    ) -> Any:
+        """A program on the window: re-resolved, or cut by its own ``window_params``.
+
+        A module whose parameters depend on the whole horizon (4CP probabilities are
+        normalised over each month) provides ``window_params(params, start, stop)``
+        and is resolved once on the horizon.
+        """
+        cut = protocol.hook(entry.type, "window_params", program=True)
+        if cut is None:
+            return PROGRAMS[entry.type].resolve(entry, rctx)
+        if entry.id not in self._whole:
+            self._whole[entry.id] = PROGRAMS[entry.type].resolve(entry, self._full)
+        return cut(self._whole[entry.id], start, stop)
 
     def inputs(self, w: Window, states: Mapping[str, Any]) -> ModelInputs:
         """The window's inputs, every module resumed from ``states``."""
@@ -204,17 +224,23 @@ class _WindowInputs:
             price_usd_per_mwh=price,
             asset_kinds={e.id: e.type for e in sc.assets},
         )
+        dt = actual.timestep_h
+        window_h, left_h = float(dt[a:b].sum()), float(dt[a:].sum())
         assets = protocol.prepare(
             tuple((e.type, ASSETS[e.type].resolve(e, rctx)) for e in sc.assets),
             states,
             program=False,
             last=w.last,
+            window_h=window_h,
+            left_h=left_h,
         )
         programs = protocol.prepare(
-            tuple((e.type, PROGRAMS[e.type].resolve(e, rctx)) for e in sc.programs),
+            tuple((e.type, self._resolve_program(e, rctx, a, b)) for e in sc.programs),
             states,
             program=True,
             last=w.last,
+            window_h=window_h,
+            left_h=left_h,
         )
         energy = sc.energy
         return ModelInputs(
@@ -290,9 +316,12 @@ def _module_values(
 ) -> dict[str, dict[str, FloatArray]]:
     """Per module id: its reported quantities over the committed intervals."""
     out: dict[str, dict[str, FloatArray]] = {}
+    dt = site.inputs.timestep_h[:c]
     site_values = {q.name: q.expr.value(x)[:c] for q in site.site_outputs}
+    site_values["timestep_h"] = dt
     for aid, terms in site.assets.items():
         values = {q.name: q.expr.value(x)[:c] for q in terms.outputs}
+        values["timestep_h"] = dt
         values.setdefault("net_load_mw", terms.net_load_mw.value(x)[:c])
         out[aid] = values
     for pid, pterms in site.programs.items():
@@ -305,14 +334,16 @@ def _module_values(
 
 
 def _final_states(
-    inputs: ModelInputs, values: Mapping[str, Mapping[str, FloatArray]]
+    inputs: ModelInputs,
+    previous: Mapping[str, Any],
+    values: Mapping[str, Mapping[str, FloatArray]],
 ) -> dict[str, Any]:
     states: dict[str, Any] = {}
     for entries, program in ((inputs.assets, False), (inputs.programs, True)):
         for kind, params in entries:
             final = protocol.hook(kind, "final_state", program=program)
             if final is not None:
-                state = final(params, values[params.id])
+                state = final(params, previous.get(params.id), values[params.id])
                 if state is not None:
                     states[params.id] = state
     return states
@@ -370,7 +401,8 @@ def roll(
             raise type(exc)(f"{_window_text(w, index, states)}: {exc}") from exc
         x = solution.layer_x(site.layer)
         _commit(site, x, w, run)
-        new = _final_states(inputs, _module_values(site, x, w.commit - w.start))
+        values = _module_values(site, x, w.commit - w.start)
+        new = _final_states(inputs, states, values)
         run.log.append(
             {
                 "window": w.number,

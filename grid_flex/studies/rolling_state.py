@@ -2,14 +2,18 @@
 
 An asset or program module may expose, next to ``resolve`` and ``build``:
 
-``final_state(params, values) -> State | None``
-    The module's state after a window's committed intervals; ``values`` maps the
-    module's reported quantities (its ``outputs``, plus ``net_load_mw``, and for
-    programs the site's quantities such as ``grid_import_mw``) to arrays over those
-    intervals only. ``State`` is a frozen dataclass of JSON-able fields.
-``resume(params, state) -> params``
+``final_state(params, previous, values) -> State | None``
+    The module's state after a window's committed intervals, from the state the
+    window started with (``previous``, None in the first window) and ``values``: the
+    module's reported quantities (its ``outputs``, plus ``net_load_mw``; for programs
+    also the site's quantities such as ``grid_import_mw``) over the committed
+    intervals only, and ``timestep_h``. ``State`` is a frozen dataclass of JSON-able
+    fields.
+``resume(params, state, *, window_h, left_h) -> params``
     The window's parameters (resolved on the window's own horizon) started from
-    ``state`` (a :func:`dataclasses.replace`).
+    ``state`` (a :func:`dataclasses.replace`; ``state`` is None in the first
+    window); ``window_h`` is the window's length and ``left_h`` the hours from its
+    start to the horizon's end (budgets over the horizon are paced with them).
 ``open_end(params) -> params``
     Drop forced end states for a window that ends before the horizon does.
 ``end_value(params, terms, price_usd_per_mwh) -> LinExpr``
@@ -70,13 +74,16 @@ def prepare(
     *,
     program: bool,
     last: bool,
+    window_h: float,
+    left_h: float,
 ) -> tuple[tuple[str, Any], ...]:
     """Window parameters: resumed from ``states`` and open-ended unless ``last``."""
     out = []
     for kind, params in entries:
-        state = states.get(params.id)
-        if state is not None:
-            params = hook(kind, "resume", program=program)(params, state)
+        resume = hook(kind, "resume", program=program)
+        if resume is not None:
+            state = states.get(params.id)
+            params = resume(params, state, window_h=window_h, left_h=left_h)
         if not last:
             opener = hook(kind, "open_end", program=program)
             if opener is not None:

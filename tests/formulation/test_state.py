@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 from grid_flex.assets import battery
+from grid_flex.assets import heat as heat_module
+from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import SolveError
+from grid_flex.programs import demand_charge, emissions, energy_quota
 from grid_flex.studies.rolling import run_rolling
 from grid_flex.testing import small_scenario
 
@@ -33,7 +36,7 @@ EXPORT = {"site": {"import_limit_mw": 10.0, "export_limit_mw": 10.0}}
 
 def _forget(monkeypatch: pytest.MonkeyPatch, module: Any) -> None:
     """Break the carry: every window starts from the scenario's own start."""
-    monkeypatch.setattr(module, "resume", lambda params, state: params)
+    monkeypatch.setattr(module, "resume", lambda params, state, **span: params)
 
 
 def test_battery_energy_carried(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,3 +51,177 @@ def test_battery_energy_carried(monkeypatch: pytest.MonkeyPatch) -> None:
     # longer follows the battery's balance, and settlement says so.
     with pytest.raises(SolveError, match="settling the committed schedule"):
         run_rolling(sc, lookahead_h=48, commit_h=24, foresight=False)
+
+
+# ---- programs: demand charge, energy quota, emissions budget, 4CP ------------------
+HP = 0.05
+#: Value of the hashes one MWh buys on an S21 at HP, 2 % pool fee: 116.667 USD/MWh.
+V = mining_value_usd_per_mwh(HP, 17.5, 0.02)
+CAP_MW = 3.5  # 1000 S21 × 3.5 kW, availability 1
+FLEET: dict[str, Any] = {
+    "type": "asic_fleet",
+    "id": "fleet",
+    "model": "asic/antminer_s21",
+    "count": 1000,
+    "availability_frac": 1.0,
+    "pool_fee_frac": 0.02,
+}
+
+
+def _fleet_site(prices: list[float], programs: list[dict[str, Any]]) -> Any:
+    return small_scenario(
+        prices, [FLEET], hashprice_usd_per_ths_day=HP, programs=programs
+    )
+
+
+def test_month_to_date_peak_carried(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Days 1-2 at 0 USD/MWh, day 3 at 200 (above V: the fleet stays off). A day of
+    # mining earns R = 24 h × 3.5 MW × V = 9,800 USD; the demand charge on a 3.5 MW
+    # peak is 3.5 × 1000 × 2.0 = 7,000 USD: worth paying for two days, not for one.
+    # Windows 48:24. Window 1 sees days 1-2 and mines (2R − charge > 0); window 2
+    # sees days 2-3 and, knowing the month's peak is already 3.5 MW, mines day 2 at
+    # no extra charge. Realised = perfect foresight = 2R − 7,000 = 12,600 USD.
+    prices = [0.0] * 48 + [200.0] * 24
+    charge = {"type": "demand_charge", "id": "dc", "usd_per_kw_month": 2.0}
+    sc = _fleet_site(prices, [charge])
+    day = 24 * CAP_MW * V
+    res = run_rolling(sc, lookahead_h=48, commit_h=24)
+    assert res.summary["profit_usd"] == pytest.approx(2 * day - 7000.0, rel=1e-9)
+    r = res.summary["rolling"]
+    assert r["value_of_perfect_foresight_usd"] == pytest.approx(0.0, abs=1e-6)
+    assert (
+        '"peak_so_far_mw": {"2024-06": 3.5'
+        in (res.tables["rolling_windows.csv"]["state_out"].iloc[0])
+    )
+    # At 3.0 USD/kW the charge (10,500) exceeds one day's mining (9,800) but not
+    # two. Carried, window 2 mines day 2 under the peak already paid for; not
+    # carried, it sees a fresh 10,500 charge against one day and stays off.
+    dearer = _fleet_site(prices, [{**charge, "usd_per_kw_month": 3.0}])
+    _forget(monkeypatch, demand_charge)
+    broken = run_rolling(dearer, lookahead_h=48, commit_h=24, foresight=False)
+    # Day 1 mined (window 1 saw 2R > 10,500), day 2 not: R − 10,500 < 0.
+    assert broken.summary["profit_usd"] == pytest.approx(day - 10500.0, rel=1e-9)
+    monkeypatch.undo()
+    carried = run_rolling(dearer, lookahead_h=48, commit_h=24, foresight=False)
+    assert carried.summary["profit_usd"] == pytest.approx(2 * day - 10500.0, rel=1e-9)
+
+
+QUOTA_DAY = [0.0] * 12 + [10.0] * 12  # cheap mornings, dearer afternoons
+
+
+def test_quota_used_carried(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A daily quota of 6 MWh, two days; windows 24:12. Window 1 sees day 1 and uses
+    # the 6 MWh in the free morning (committed). Window 2 (day 1 afternoon + day 2
+    # morning) must know day 1's quota is spent; window 3 is day 2: 6 MWh in its
+    # morning. Realised = perfect foresight = 12 MWh × V.
+    quota = {
+        "type": "energy_quota",
+        "id": "quota",
+        "quota_mwh": 6.0,
+        "period": "day",
+    }
+    sc = _fleet_site(QUOTA_DAY * 2, [quota])
+    res = run_rolling(sc, lookahead_h=24, commit_h=12)
+    assert res.summary["profit_usd"] == pytest.approx(12.0 * V, rel=1e-9)
+    assert res.summary["rolling"]["value_of_perfect_foresight_usd"] == pytest.approx(
+        0.0, abs=1e-6
+    )
+    _forget(monkeypatch, energy_quota)
+    # Window 2 then spends 3 more MWh of day 1 (its prorated half): 9 > 6 MWh.
+    with pytest.raises(SolveError, match="settling the committed schedule"):
+        run_rolling(sc, lookahead_h=24, commit_h=12, foresight=False)
+
+
+def test_emissions_budget_carried(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A cap of 6 tCO2 at 0.5 t/MWh (12 MWh) over two days; windows 24:12 get
+    # (cap − used) × window hours / hours left: 3 t, then (6 − 3) × 24/36 = 2 t
+    # (spent in day 2's morning, not committed), then the last window the 3 t left.
+    # Every MWh lands in a free morning: realised = perfect foresight = 12 × V.
+    mer = {"format": "inline", "unit": "tco2_per_mwh", "values": [0.5] * 48}
+    cap = {"type": "emissions", "marginal_co2": mer, "cap_tco2": 6.0}
+    sc = _fleet_site(QUOTA_DAY * 2, [cap])
+    res = run_rolling(sc, lookahead_h=24, commit_h=12)
+    assert res.summary["profit_usd"] == pytest.approx(12.0 * V, rel=1e-9)
+    assert res.summary["programs"]["emissions"]["net_tco2"] == pytest.approx(6.0)
+    _forget(monkeypatch, emissions)
+    # Not carried, the last window gets 6 t again: 3 + 6 t > the cap of 6.
+    with pytest.raises(SolveError, match="settling the committed schedule"):
+        run_rolling(sc, lookahead_h=24, commit_h=12, foresight=False)
+
+
+def test_four_cp_tag_so_far_carried() -> None:
+    # One known peak, 06:00-06:15 UTC on day 2 (hour 30 on this hourly horizon).
+    # Importing 1 MW then costs 50 × 1000 / 1 peak = 50,000 USD, far above an
+    # hour's mining (V = 116.7 USD per MWh): the fleet stops for that hour only,
+    # so the realised tag, and the tag carried from window to window, stay 0.
+    prices = [0.0] * 48
+    four_cp = {
+        "type": "four_cp",
+        "id": "cp",
+        "usd_per_kw_year": 50.0,
+        "months": [6],  # one coincident peak a year in this test
+        "intervals": ["2024-06-04T06:15:00+00:00"],
+        "interval_min": 15,
+        "time_convention": "end",
+        "timezone": "UTC",
+    }
+    sc = _fleet_site(prices, [four_cp])
+    res = run_rolling(sc, lookahead_h=24, commit_h=12, foresight=False)
+    ts = res.timeseries
+    assert ts["fleet.power_mw"].iloc[30] == pytest.approx(0.0, abs=1e-9)
+    assert res.summary["profit_usd"] == pytest.approx(47 * CAP_MW * V, rel=1e-9)
+    states = res.tables["rolling_windows.csv"]["state_out"]
+    assert all('"tag_so_far_mw": 0.0' in s for s in states)
+
+
+# ---- thermal store -----------------------------------------------------------------
+V_MINE = HP * 1e6 / (24 * 17.5)  # S21 at 0 % pool fee: 119.05 USD/MWh
+HEAT_VALUE = 10.0 * (1000.0 / 293.07107) / 0.8  # 42.65 USD/MWhth (gas 10, η 0.8)
+
+
+def test_thermal_store_energy_carried(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Hour 0 at 10 USD/MWh: the fleet runs and captures 0.95 MWth, no demand. Hours
+    # 1-2 at 500 (fleet off); the building wants 0.5 MWth in hour 1. The store
+    # (0.5 MWhth, lossless, empty at start and end) fills in hour 0 — window 1
+    # (2 h, commits 1 h) sees hour 1 — and window 2 must start with that 0.5 MWhth
+    # to serve it. Realised = perfect foresight = (V − 10) + 0.5 × heat value.
+    fleet = {
+        "type": "asic_fleet",
+        "id": "fleet",
+        "model": "asic/antminer_s21",
+        "power_mw": 1.0,
+        "availability_frac": 1.0,
+        "pool_fee_frac": 0.0,
+        "hashrate_curve": "linear",
+        "cooling": "immersion",
+    }
+    demand = {"format": "inline", "unit": "mwth", "values": [0.0, 0.5, 0.0]}
+    heat = {
+        "type": "heat_recovery",
+        "id": "heat",
+        "sources": ["fleet"],
+        "customers": [
+            {
+                "id": "bldg",
+                "demand": demand,
+                "gas_price_usd_per_mmbtu": 10.0,
+                "boiler_eff_frac": 0.8,
+            }
+        ],
+        "storage": {
+            "capacity_mwhth": 0.5,
+            "power_mwth": 1.0,
+            "loss_frac_per_h": 0.0,
+            "initial_frac": 0.0,
+        },
+    }
+    sc = small_scenario(
+        [10.0, 500.0, 500.0], [fleet, heat], hashprice_usd_per_ths_day=HP
+    )
+    res = run_rolling(sc, lookahead_h=2, commit_h=1)
+    expected = (V_MINE - 10.0) + 0.5 * HEAT_VALUE
+    assert res.summary["profit_usd"] == pytest.approx(expected, rel=1e-9)
+    assert res.timeseries["heat.storage_mwhth"].iloc[0] == pytest.approx(0.5)
+    _forget(monkeypatch, heat_module)
+    with pytest.raises(SolveError, match="settling the committed schedule"):
+        run_rolling(sc, lookahead_h=2, commit_h=1, foresight=False)
