@@ -150,6 +150,12 @@ def _known_points(anchor: ChainAnchor) -> tuple[np.ndarray, np.ndarray]:
     points[anchor.height] = anchor.time_utc
     heights = np.array(sorted(points), dtype=float)
     seconds = np.array([points[int(h)].timestamp() for h in heights])
+    if len(seconds) > 1 and seconds[-1] <= seconds[-2]:
+        raise FinanceInputError(
+            f"anchor block {anchor.height:,} at {_iso(anchor.time_utc)} is not after "
+            f"recorded block {int(heights[-2]):,} "
+            f"({_iso(points[int(heights[-2])])})"
+        )
     return heights, seconds
 
 

@@ -237,6 +237,25 @@ def levelization_factor(
     ) / pwf(rate_frac_per_yr, life_yr, escalation_frac_per_yr)
 
 
+def escalation_factors(
+    escalation_frac_per_yr: float, years: int, escalation_starts_yr: int = 1
+) -> np.ndarray:
+    """``(1+e)^max(t − s + 1, 0)`` for ``t = 0 .. years``: year-t price per USD today.
+
+    With ``s = 1`` year 1 is already escalated once (REopt ``annuity``); with
+    ``s = 2`` year 1 is at today's price (REopt ``annuity_escalation``), matching
+    :func:`pwf`.
+    """
+    e = check_rate("escalation_frac_per_yr", escalation_frac_per_yr)
+    if int(escalation_starts_yr) != escalation_starts_yr or escalation_starts_yr < 1:
+        raise FinanceInputError(
+            f"escalation_starts_yr = {escalation_starts_yr!r}: "
+            "must be a whole year >= 1"
+        )
+    t = np.arange(int(years) + 1, dtype=float)
+    return np.asarray((1.0 + e) ** np.maximum(t - escalation_starts_yr + 1, 0.0))
+
+
 def discount_factors(discount_frac_per_yr: float, years: int) -> np.ndarray:
     """``1 / (1+r)^t`` for ``t = 0 .. years`` (year 0 → 1)."""
     r = check_rate("discount_frac_per_yr", discount_frac_per_yr)

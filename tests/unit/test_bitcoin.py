@@ -234,3 +234,19 @@ def test_projection_without_halving_states_only_the_block_interval():
     notes = btc.projection_assumptions(index)
     assert len(notes) == 1
     assert "840,000 (2024-04-20T00:09:27Z)" in notes[0]
+
+
+def test_re_anchoring_on_a_later_block():
+    # anchor 900,000 at 2025-05-01T00:00Z, tau = 600 s: block 1,050,000 comes
+    # 150,000 x 600 s = 1041 days 16 h later.
+    t = pd.Timestamp("2025-05-01T00:00:00Z")
+    a = btc.ChainAnchor(900_000, t, 600.0)
+    assert btc.block_time(1_050_000, a) == t + pd.Timedelta(seconds=150_000 * 600)
+    # heights between 840,000 and the anchor are interpolated between recorded times
+    assert btc.block_time(840_000, a) == pd.Timestamp("2024-04-20T00:09:27Z")
+
+
+def test_anchor_before_a_recorded_halving_is_refused():
+    a = btc.ChainAnchor(900_000, pd.Timestamp("2023-01-01T00:00:00Z"), 600.0)
+    with pytest.raises(FinanceInputError, match="not after recorded block 840,000"):
+        btc.block_time(1_050_000, a)

@@ -518,3 +518,14 @@ def test_breakeven_without_sign_change_is_none():
     out = fin.breakeven(lambda x: x + 10.0, 0.0, 1.0)
     assert out.value is None
     assert "same sign" in out.reason
+
+
+def test_escalation_factors_agree_with_pwf():
+    # pwf = sum over years 1..n of escalation factor x discount factor
+    for starts in (1, 2, 3):
+        esc = fin.escalation_factors(0.025, 12, starts)
+        disc = fin.discount_factors(0.07, 12)
+        assert (esc[1:] * disc[1:]).sum() == pytest.approx(
+            fin.pwf(0.07, 12, 0.025, escalation_starts_yr=starts), rel=1e-12
+        )
+    assert fin.escalation_factors(0.1, 2, 2).tolist() == pytest.approx([1.0, 1.0, 1.1])
