@@ -44,7 +44,7 @@ from grid_flex.model.capacity import (
     CapacitySpec,
     annual_cost_usd_per_unit_yr,
 )
-from grid_flex.model.headroom import collect
+from grid_flex.model.headroom import collect, hold_energy, soc_terms
 from grid_flex.model.linear import LinearLayer, LinExpr, attach_layer
 from grid_flex.model.terms import (
     AssetTerms,
@@ -371,19 +371,40 @@ def _stack_flexibility(
 ) -> None:
     """Flexibility sold to all programs fits each asset and the grid connection.
 
-    Per asset: ``Σ_programs down ≤ flex_down`` and ``Σ_programs up ≤ flex_up``. For the
+    Per asset: ``Σ_programs down ≤ flex_down`` and ``Σ_programs up ≤ flex_up``, and a
+    battery keeps the energy of every program's commitments in store at once
+    (:func:`~grid_flex.model.headroom.hold_energy`, summed over programs). For the
     site, a reduction must be absorbable by the connection and an increase must fit
     it: ``Σ down ≤ import − export + export_limit`` and
     ``Σ up ≤ import_limit − import + export``.
     """
     uses: dict[tuple[str, str], list[LinExpr]] = {}
+    energy: dict[tuple[str, str], list[LinExpr]] = {}
     for pid, pterms in programs.items():
         for use in pterms.flex_uses:
             if use.asset_id not in assets:
                 raise ValueError(f"program {pid} uses unknown asset {use.asset_id}")
-            for direction, expr in (("down", use.down_mw), ("up", use.up_mw)):
+            for direction, expr, mwh in (
+                ("down", use.down_mw, use.down_mwh),
+                ("up", use.up_mw, use.up_mwh),
+            ):
                 if expr is not None:
                     uses.setdefault((use.asset_id, direction), []).append(expr)
+                if mwh is not None:
+                    energy.setdefault((use.asset_id, direction), []).append(mwh)
+    for aid in dict.fromkeys(a for a, _ in energy):
+        soc = soc_terms(assets[aid])
+        if soc is None:
+            continue  # a load sustains a reduction as long as it runs
+        ctx = BuildContext(block.asset[aid], layer, inputs, block.T)
+        hold_energy(
+            ctx,
+            "held",
+            soc,
+            _sum(energy.get((aid, "down"), [])),
+            _sum(energy.get((aid, "up"), [])),
+            who=f"asset {aid}, summed over the programs holding it",
+        )
     for (aid, direction), exprs in uses.items():
         room = getattr(assets[aid], f"flex_{direction}_mw")
         if room is None:
@@ -427,6 +448,15 @@ def _stack_flexibility(
             "connection) [MW]",
             labels=inputs.labels,
         )
+
+
+def _sum(exprs: list[LinExpr]) -> LinExpr | None:
+    if not exprs:
+        return None
+    total = exprs[0]
+    for e in exprs[1:]:
+        total = total + e
+    return total
 
 
 def build_model(

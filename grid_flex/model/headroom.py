@@ -40,7 +40,17 @@ from numpy.typing import ArrayLike
 from grid_flex.model.linear import ConstraintArray, IntArray, LinExpr
 
 if TYPE_CHECKING:
-    from grid_flex.model.terms import BuildContext, ProgramTerms, SiteTerms
+    from grid_flex.model.terms import AssetTerms, BuildContext, ProgramTerms, SiteTerms
+
+#: Keys an energy-limited asset puts in ``AssetTerms.extra``.
+SOC_KEYS = (
+    "soc_mwh",
+    "soc_initial_mwh",
+    "soc_min_mwh",
+    "soc_max_mwh",
+    "charge_eff_frac",
+    "discharge_eff_frac",
+)
 
 
 @dataclass(frozen=True)
@@ -207,3 +217,59 @@ def import_ceiling(
         labels=labels,
     )
     return family
+
+
+def hold_energy(
+    ctx: BuildContext,
+    name: str,
+    soc: Mapping[str, Any],
+    up_mwh: LinExpr | None,
+    down_mwh: LinExpr | None,
+    *,
+    who: str,
+) -> None:
+    """Keep the energy of up / down commitments in a store at both interval ends.
+
+    ``up_mwh`` is energy to deliver to the grid (drawn as ``up / η_d`` from the
+    store), ``down_mwh`` energy to absorb (stored as ``down · η_c``) [MWh].
+    """
+    n = ctx.n
+    end: LinExpr = soc["soc_mwh"]
+    start = LinExpr.stack(soc["soc_initial_mwh"], end.take(np.arange(n - 1)))
+    lo, hi = _level(soc["soc_min_mwh"], n), _level(soc["soc_max_mwh"], n)
+    for at, level in (("start", start), ("end", end)):
+        if up_mwh is not None:
+            ctx.constraint(
+                f"{name}_up_energy_{at}",
+                level - up_mwh * (1.0 / float(soc["discharge_eff_frac"])) - lo,
+                ">=",
+                0.0,
+                doc=f"{who}: energy stored at the interval {at} ≥ soc_min + the "
+                "energy of the up commitments for min_duration_h / η_d [MWh]",
+            )
+        if down_mwh is not None:
+            ctx.constraint(
+                f"{name}_down_energy_{at}",
+                level + down_mwh * float(soc["charge_eff_frac"]) - hi,
+                "<=",
+                0.0,
+                doc=f"{who}: energy stored at the interval {at} + the energy of the "
+                "down commitments for min_duration_h × η_c ≤ soc_max [MWh]",
+            )
+
+
+def _level(value: Any, n: int) -> LinExpr:
+    """A SOC limit on ``n`` rows: a number, or a sized store's one-row expression."""
+    if isinstance(value, LinExpr):
+        return value.take(np.zeros(n, dtype=np.int64))
+    return LinExpr.constant(float(value), n)
+
+
+def soc_terms(terms: AssetTerms) -> dict[str, Any] | None:
+    """The state-of-charge entries of an energy-limited asset (None for loads)."""
+    if "soc_mwh" not in terms.extra:
+        return None
+    missing = [k for k in SOC_KEYS if k not in terms.extra]
+    if missing:
+        raise ValueError(f"AssetTerms.extra has soc_mwh but lacks {missing}")
+    return {k: terms.extra[k] for k in SOC_KEYS}

@@ -192,7 +192,10 @@ class FlexUse:
     same MW is never sold twice. ``expected_down_mw`` / ``expected_up_mw`` are the
     mean power an expected deployment takes off / adds to the asset's load in each
     interval (reserves: ``deployment_frac`` × offer); programs counting energy
-    (quotas, demand charges, 4CP, emissions) add it to the import.
+    (quotas, demand charges, 4CP, emissions) add it to the import. ``down_mwh`` /
+    ``up_mwh`` are the energy an energy-limited asset (battery) must hold to sustain
+    the reduction / increase (offer × ``min_duration_h``) [MWh]: the site sums them
+    over programs and keeps them in store once per asset.
     """
 
     asset_id: str
@@ -200,6 +203,8 @@ class FlexUse:
     up_mw: LinExpr | None = None
     expected_down_mw: LinExpr | None = None
     expected_up_mw: LinExpr | None = None
+    down_mwh: LinExpr | None = None
+    up_mwh: LinExpr | None = None
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,9 @@ adders) and ``V`` the value one MWh has for the asset:
 A load offering *up* can reduce by its ``flex_down_mw`` (a fleet: its power); one
 offering *down* can increase by ``flex_up_mw``. Reserves, capacity demand response
 and any other program holding flexibility stack through ``FlexUse``: the same MW is
-never sold twice. Energy held for a battery's ``min_duration_h`` is checked per
-program (two programs holding the same battery's energy are not stacked).
+never sold twice, and the energy a battery holds for ``min_duration_h`` is summed
+over every program holding it at once (reserves and capacity demand response) and
+kept in store once (:func:`grid_flex.model.headroom.hold_energy`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ import pyomo.environ as pyo
 from numpy.typing import NDArray
 
 from grid_flex.errors import ScenarioError
+from grid_flex.model.headroom import soc_terms
 from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import (
     AssetTerms,
@@ -83,15 +85,6 @@ CAPACITY_PRICE_NAMES = (
     "capacity_price_usd_per_mw_per_h",
     "regup_price_usd_per_mw_per_h",
     "regdown_price_usd_per_mw_per_h",
-)
-#: Keys an energy-limited asset puts in ``AssetTerms.extra``.
-SOC_KEYS = (
-    "soc_mwh",
-    "soc_initial_mwh",
-    "soc_min_mwh",
-    "soc_max_mwh",
-    "charge_eff_frac",
-    "discharge_eff_frac",
 )
 
 BoolArray = NDArray[np.bool_]
@@ -273,62 +266,6 @@ def _no_flex(where: str, aid: str, kind: str, direction: Direction) -> str:
     )
 
 
-def soc_terms(terms: AssetTerms) -> dict[str, Any] | None:
-    """The state-of-charge entries of an energy-limited asset (None for loads)."""
-    if "soc_mwh" not in terms.extra:
-        return None
-    missing = [k for k in SOC_KEYS if k not in terms.extra]
-    if missing:
-        raise ValueError(f"AssetTerms.extra has soc_mwh but lacks {missing}")
-    return {k: terms.extra[k] for k in SOC_KEYS}
-
-
-def hold_energy(
-    ctx: BuildContext,
-    name: str,
-    soc: Mapping[str, Any],
-    up_mwh: LinExpr | None,
-    down_mwh: LinExpr | None,
-    *,
-    who: str,
-) -> None:
-    """Keep the energy of up / down commitments in a store at both interval ends.
-
-    ``up_mwh`` is energy to deliver to the grid (drawn as ``up / η_d`` from the
-    store), ``down_mwh`` energy to absorb (stored as ``down · η_c``) [MWh].
-    """
-    n = ctx.n
-    end: LinExpr = soc["soc_mwh"]
-    start = LinExpr.stack(soc["soc_initial_mwh"], end.take(np.arange(n - 1)))
-    lo, hi = _level(soc["soc_min_mwh"], n), _level(soc["soc_max_mwh"], n)
-    for at, level in (("start", start), ("end", end)):
-        if up_mwh is not None:
-            ctx.constraint(
-                f"{name}_up_energy_{at}",
-                level - up_mwh * (1.0 / float(soc["discharge_eff_frac"])) - lo,
-                ">=",
-                0.0,
-                doc=f"{who}: energy stored at the interval {at} ≥ soc_min + the "
-                "energy of the up commitments for min_duration_h / η_d [MWh]",
-            )
-        if down_mwh is not None:
-            ctx.constraint(
-                f"{name}_down_energy_{at}",
-                level + down_mwh * float(soc["charge_eff_frac"]) - hi,
-                "<=",
-                0.0,
-                doc=f"{who}: energy stored at the interval {at} + the energy of the "
-                "down commitments for min_duration_h × η_c ≤ soc_max [MWh]",
-            )
-
-
-def _level(value: Any, n: int) -> LinExpr:
-    """A SOC limit on ``n`` rows: a number, or a sized store's one-row expression."""
-    if isinstance(value, LinExpr):
-        return value.take(np.zeros(n, dtype=np.int64))
-    return LinExpr.constant(float(value), n)
-
-
 def load_value_bounds(
     terms: AssetTerms, ncols: int, dt: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
@@ -452,19 +389,10 @@ def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
                 up_mw=down,
                 expected_down_mw=expected.get((aid, "up")),
                 expected_up_mw=expected.get((aid, "down")),
+                down_mwh=energy.get((aid, "up")),
+                up_mwh=energy.get((aid, "down")),
             )
         )
-        soc = soc_terms(site.assets[aid])
-        up_e, down_e = energy.get((aid, "up")), energy.get((aid, "down"))
-        if soc is not None and (up_e is not None or down_e is not None):
-            hold_energy(
-                ctx,
-                f"reserve_{aid}",
-                soc,
-                up_e,
-                down_e,
-                who=f"{who}, asset {aid}",
-            )
     return ProgramTerms(
         cost_usd=cost,
         revenue_usd=revenue,

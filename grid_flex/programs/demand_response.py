@@ -51,9 +51,11 @@ commitment is also *held* between events::
     h[a,t] held as FlexUse(a, down)  (stacked with reserves on the same asset)
     revenue[t] += π_cap · C · Δt     for t in availability
 
-and energy-limited assets keep ``h · min_duration_h / η_d`` above their minimum
-state of charge. Events of two demand-response programs may not overlap, nor may
-events and the windows of a reserve service marked ``exclusive``.
+and energy-limited assets keep ``h · min_duration_h / η_d`` above their minimum state of
+charge, summed with the energy reserves hold on the same asset
+(:func:`grid_flex.model.headroom.hold_energy`, written once per asset by the site).
+Events of two demand-response programs may not overlap, nor may events and the windows
+of a reserve service marked ``exclusive``.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ from numpy.typing import NDArray
 
 from grid_flex.errors import ScenarioError
 from grid_flex.io.timeseries import format_stamp
+from grid_flex.model.headroom import soc_terms
 from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import (
     BuildContext,
@@ -82,8 +85,6 @@ from grid_flex.programs.ancillary_services import (
     AncillaryParams,
     asset_problems,
     flex_problems,
-    hold_energy,
-    soc_terms,
 )
 from grid_flex.programs.import_cap import site_max_draw_mw
 from grid_flex.programs.windows import window_mask
@@ -412,18 +413,9 @@ def _capacity(
             "(0 outside capacity.availability and in events) [MW]",
         ).expr
         total = total + held
-        uses.append(FlexUse(aid, down_mw=held))
+        energy = held * cap.min_duration_h if cap.min_duration_h > 0 else None
+        uses.append(FlexUse(aid, down_mw=held, down_mwh=energy))
         outputs.append(Quantity(f"{aid}.held_mw", held))
-        soc = soc_terms(site.assets[aid])
-        if soc is not None and cap.min_duration_h > 0:
-            hold_energy(
-                ctx,
-                f"capacity_{aid}",
-                soc,
-                held * cap.min_duration_h,
-                None,
-                who=f"{who}, asset {aid}",
-            )
     rows = np.flatnonzero(hold)
     if len(rows):
         ctx.rows(

@@ -231,3 +231,56 @@ def test_expected_deployment_counts_in_the_4cp_tag(solve_small):
     np.testing.assert_allclose(res.timeseries[OFFER], [P, 0.0], atol=1e-9)
     assert res.objective_usd == pytest.approx(P * PI)
     assert res.summary["programs"]["four_cp"]["tag_mw"] == pytest.approx(0.0, abs=1e-9)
+
+
+# ---- battery energy held for several programs at once is summed -----------------------
+def test_energy_held_for_reserves_and_capacity_dr_on_one_battery_is_summed(solve_small):
+    # Battery 2 MW / 4 MWh, RTE 1, 2 MWh stored at the start; a 3.5 MW fleet runs
+    # all along (V − 30 = 89.05 USD/MWh). Hour 0: capacity DR holds 1 MW on the
+    # battery for 2 h (2 MWh), and a reg-up service (10 USD/MW/h, 2 h, hour 0 only)
+    # wants the rest of its power. The store holds 2 MWh at the start of hour 0:
+    # 2 × (1 + o) ≤ 2 leaves o = 0. Before the fix each program checked its own
+    # energy (2 × o ≤ 2 and 2 × 1 ≤ 2) and sold o = 1 MW: 10 USD the battery could
+    # not back. Hour 1 is the DR event (declared baseline 3.5 MW, no payment or
+    # penalty); the 2 MWh stored (free end) then runs the fleet: 2 × 30 USD saved.
+    bess = {
+        "type": "battery",
+        "id": "bess",
+        "model": "battery/generic_lfp_4h_1mw",
+        "energy_mwh": 4.0,
+        "power_mw": 2.0,
+        "round_trip_eff_frac": 1.0,
+        "soc_min_frac": 0.0,
+        "soc_max_frac": 1.0,
+        "degradation_usd_per_mwh": 0.0,
+        "initial_soc_frac": 0.5,
+        "final_soc": "free",
+    }
+    up = {
+        "type": AS,
+        "services": [
+            {
+                "name": "reg_up",
+                "direction": "up",
+                "capacity_price_usd_per_mw_per_h": 10.0,
+                "deployment_frac": 0.0,
+                "min_duration_h": 2.0,
+                "eligible_assets": ["bess"],
+                "windows": {"periods": [hour(0)]},
+            }
+        ],
+    }
+    dr = {
+        "type": "demand_response",
+        "id": "dr",
+        "events": {"periods": [hour(1)]},
+        "committed_mw": 1.0,
+        "baseline_mw": 3.5,
+        "capacity": {"assets": ["bess"], "min_duration_h": 2.0},
+    }
+    sc = small_scenario([30.0, 30.0], [fleet(), bess], programs=[up, dr])
+    res = solve_small(sc)
+    ts = res.timeseries
+    assert ts["dr.held_mw"].iloc[0] == pytest.approx(1.0)
+    assert ts[f"{AS}.reg_up.bess.offer_mw"].iloc[0] == pytest.approx(0.0, abs=1e-9)
+    assert res.objective_usd == pytest.approx((V - 30.0) * P * 2 + 2.0 * 30.0)
