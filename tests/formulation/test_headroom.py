@@ -233,7 +233,7 @@ def test_expected_deployment_counts_in_the_4cp_tag(solve_small):
     assert res.summary["programs"]["four_cp"]["tag_mw"] == pytest.approx(0.0, abs=1e-9)
 
 
-# ---- battery energy held for several programs at once is summed -----------------------
+# ---- battery energy held for several programs at once is summed --------------------
 def test_energy_held_for_reserves_and_capacity_dr_on_one_battery_is_summed(solve_small):
     # Battery 2 MW / 4 MWh, RTE 1, 2 MWh stored at the start; a 3.5 MW fleet runs
     # all along (V − 30 = 89.05 USD/MWh). Hour 0: capacity DR holds 1 MW on the
