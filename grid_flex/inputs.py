@@ -458,6 +458,28 @@ def derivation_notes(
     return (*notes, *bitcoin.projection_assumptions(index, chain_anchor(d)))
 
 
+def hashprice_notes(hp: Hashprice, index: pd.DatetimeIndex) -> tuple[str, ...]:
+    """Assumptions behind the hashprice on this horizon, in words.
+
+    A derived hashprice states its projections; a given one (constant or series)
+    that spans a halving says that it is used as given, not halved.
+    """
+    if hp.derive is not None:
+        return derivation_notes(hp.derive, index)
+    end = index[-1] + index_step(index)
+    halvings = bitcoin.halving_times(index[0], end)
+    kind = "constant" if hp.usd_per_ths_day is not None else "series"
+    return tuple(
+        f"the horizon spans the halving at block {h:,} "
+        f"({'expected' if projected else 'mined'} "
+        f"{t.floor('s').strftime('%Y-%m-%dT%H:%M:%SZ')}); the {kind} hashprice "
+        "given is used as is, not halved"
+        for h, t, projected in zip(
+            halvings["height"], halvings["time_utc"], halvings["projected"], strict=True
+        )
+    )
+
+
 # ---- the stage -----------------------------------------------------------------------
 def resolve_entries(
     entries: Sequence[Any], registry: Mapping[str, Any], rctx: ResolveContext, what: str
@@ -592,8 +614,8 @@ def prepare_inputs(
         export_price_usd_per_mwh=price * scenario.energy.export_price_frac,
         hashprice_usd_per_ths_day=hashprice,
         assumptions=(
-            derivation_notes(scenario.hashprice.derive, index)
-            if scenario.hashprice is not None and scenario.hashprice.derive is not None
+            hashprice_notes(scenario.hashprice, index)
+            if scenario.hashprice is not None
             else ()
         ),
         import_limit_mw=np.full(n, scenario.site.import_upper_mw),

@@ -156,3 +156,21 @@ def test_difficulty_series_with_a_wrong_unit_is_named():
 def test_historical_horizon_records_no_projection():
     sc = _derive_scenario("2023-06-01T00:00:00+00:00", 3, difficulty=50e12)
     assert prepare_inputs(sc).assumptions == ()
+
+
+def test_a_given_hashprice_across_a_halving_is_stated_not_silently_kept():
+    sc = small_scenario(
+        [30.0] * 24,
+        [{"type": "asic_fleet", "id": "f", "model": "asic/antminer_s21", "count": 10}],
+        start="2028-04-17T00:00:00+00:00",
+        hashprice_usd_per_ths_day=0.05,
+    )
+    notes = prepare_inputs(sc).assumptions
+    assert len(notes) == 1
+    assert "1,050,000 (expected 2028-04-17T08:09:27Z)" in notes[0]
+    assert "constant hashprice given is used as is, not halved" in notes[0]
+    quiet = small_scenario(
+        [30.0] * 3,
+        [{"type": "asic_fleet", "id": "f", "model": "asic/antminer_s21", "count": 10}],
+    )
+    assert prepare_inputs(quiet).assumptions == ()
