@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy_financial as npf
@@ -605,7 +606,9 @@ CASH_LINES: tuple[str, ...] = (
     "itc_usd",
     "salvage_usd",
 )
-TaxLosses = str  # "offset" | "carry_forward"
+#: Treatment of negative taxable income and default salvage, see :func:`proforma`.
+TaxLosses = Literal["offset", "carry_forward"]
+Salvage = Literal["linear", "none"]
 
 
 def _operating_frame(operating_usd: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -731,7 +734,7 @@ def proforma(
     state_tax_frac: float = 0.0,
     tax_losses: TaxLosses = "offset",
     nol_limit_frac: float = 0.8,
-    salvage: str = "linear",
+    salvage: Salvage = "linear",
     itc_basis_reduction_frac: float = 0.5,
 ) -> pd.DataFrame:
     """Year-by-year pro forma: one row per year 0..N, one column per line item.
