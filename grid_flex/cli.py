@@ -1,13 +1,18 @@
 """The ``grid-flex`` command line: thin wrappers around :mod:`grid_flex.api`.
 
-Exit codes: 0 success; 1 infeasible, unbounded or solver failure; 2 bad input.
+Exit codes: 0 success; 1 infeasible, unbounded or solver failure; 2 bad input
+(scenario, data, catalogue, options, output folder); 3 internal error (a bug: a short
+message and a hint to rerun with ``--debug``); 130 interrupted (Ctrl-C). No traceback
+reaches the user unless ``--debug`` is given.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import sys
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,34 +20,69 @@ from typing import Any, TypeVar
 import click
 
 from grid_flex import __version__
-from grid_flex.errors import GridFlexError, InputError, SolveError
+from grid_flex.errors import GridFlexError, InputError, InputWarning, SolveError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_OK, EXIT_SOLVE, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_SOLVE, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Print grid-flex's input warnings as ``warning: ...`` lines (no file/line)."""
+    click.echo(f"warning: {message}", err=True)
 
 
 def _handle_errors(func: F) -> F:
-    """Map grid-flex exceptions to messages and exit codes (the only place)."""
+    """Map exceptions to messages and exit codes (the only place).
+
+    Grid-flex errors keep their codes (2 bad input, 1 no solution); an operating
+    system error on a file (permissions, disk full) is exit 2 naming the file; Ctrl-C
+    is exit 130; anything else is a bug: exit 3 with a short message. ``--debug``
+    adds the traceback. Input warnings are printed as ``warning: ...``.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         debug = kwargs.pop("debug", False)
+
+        def fail(text: str, code: int) -> None:
+            if debug:
+                traceback.print_exc()
+            click.echo(text, err=True)
+            sys.exit(code)
+
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", InputWarning)
+                warnings.showwarning = _show_warning
+                return func(*args, **kwargs)
         except InputError as exc:
-            if debug:
-                traceback.print_exc()
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_INPUT)
+            fail(f"error: {exc}", EXIT_INPUT)
         except SolveError as exc:
-            if debug:
-                traceback.print_exc()
-            click.echo(f"no solution: {exc}", err=True)
-            sys.exit(EXIT_SOLVE)
+            fail(f"no solution: {exc}", EXIT_SOLVE)
         except GridFlexError as exc:  # pragma: no cover - every error has a subclass
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_SOLVE)
+            fail(f"error: {exc}", EXIT_SOLVE)
+        except KeyboardInterrupt:
+            fail("interrupted: nothing was written", EXIT_INTERRUPTED)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            fail(f"error: {where}{exc.strerror or exc}", EXIT_INPUT)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:
+            fail(
+                f"internal error: {type(exc).__name__}: {exc}\n"
+                "  this is a bug in grid-flex; rerun with --debug for the traceback "
+                "and report it",
+                EXIT_INTERNAL,
+            )
 
     wrapper = click.option(
         "--debug", is_flag=True, help="Show the Python traceback of errors."
@@ -80,6 +120,14 @@ def _rolling_assignments(text: str) -> tuple[str, str]:
     return (f"rolling.lookahead_h={parts[0]}", f"rolling.commit_h={parts[1]}")
 
 
+def _positive_finite(value: float | None, name: str) -> float | None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(
+            f"{value}: expected a positive finite number of seconds", param_hint=name
+        )
+    return value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grid-flex")
 def main() -> None:
@@ -96,7 +144,12 @@ def main() -> None:
     help="Write the time series, summary.json and the resolved scenario here.",
 )
 @_scenario_options
-@click.option("--time-limit-s", type=float, help="HiGHS time limit [s].")
+@click.option(
+    "--time-limit-s",
+    type=float,
+    callback=lambda _ctx, _param, value: _positive_finite(value, "--time-limit-s"),
+    help="HiGHS time limit [s].",
+)
 @click.option(
     "--method",
     type=click.Choice(["choose", "simplex", "ipm", "pdlp"]),
@@ -136,8 +189,9 @@ def solve(
     from dataclasses import replace
 
     from grid_flex.api import run, solve_options
+    from grid_flex.io.results_folder import check_output_dir
     from grid_flex.io.scenario import default_scenario_path, load_scenario
-    from grid_flex.output import check_output_dir, summary_text, write_results
+    from grid_flex.output import summary_text, write_results
 
     if out_dir is not None:
         check_output_dir(out_dir)
@@ -359,8 +413,8 @@ def disclose(
     """Solve SCENARIO and print its MiCA sustainability indicators."""
     from grid_flex.api import run
     from grid_flex.disclosure import mica_disclosure, write_disclosure
+    from grid_flex.io.results_folder import check_output_dir
     from grid_flex.io.scenario import default_scenario_path, load_scenario
-    from grid_flex.output import check_output_dir
 
     if out_dir is not None:
         check_output_dir(out_dir)

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +21,12 @@ import yaml
 from grid_flex import __version__
 from grid_flex.errors import InputError
 from grid_flex.inputs import BUNDLED_PREFIX
+from grid_flex.io.results_folder import (
+    check_output_dir,
+    discard,
+    finish_folder,
+    start_folder,
+)
 from grid_flex.results import Results
 from grid_flex.schema.scenario import Scenario
 
@@ -67,20 +70,6 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def check_output_dir(out_dir: str | Path) -> Path:
-    """Refuse an output folder that exists and is not a grid-flex results folder."""
-    target = Path(out_dir)
-    if target.exists() and (
-        not target.is_dir()
-        or (any(target.iterdir()) and not (target / MARKER).is_file())
-    ):
-        raise InputError(
-            f"{target}: exists and is not a grid-flex results folder; "
-            "choose another output folder"
-        )
-    return target
-
-
 def bid_curves(results: Results) -> pd.DataFrame:
     """Every fleet's bid curve as rows (asset_id, price_usd_per_mwh, power_mw)."""
     rows = [
@@ -101,17 +90,14 @@ def write_results(
 ) -> Path:
     """Write ``results`` to ``out_dir`` atomically; return the folder.
 
-    An existing ``out_dir`` is replaced only if it is empty or an earlier grid-flex
-    results folder (it holds ``summary.json``); anything else is an error.
+    An existing ``out_dir`` is replaced only if it is empty or holds nothing but files
+    grid-flex wrote (:mod:`grid_flex.io.results_folder`); a user's file in it is an
+    error that names it, and nothing is deleted.
     """
     target = check_output_dir(out_dir)
     fmt = timeseries_format or scenario.outputs.timeseries_format
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp = start_folder(target)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; results are not
         table = results.timeseries.copy()
         local = pd.DatetimeIndex(table.index).tz_convert(scenario.site.timezone)
         table.insert(0, "interval_start_local", local.strftime("%Y-%m-%d %H:%M:%S%z"))
@@ -145,16 +131,9 @@ def write_results(
         (tmp / "scenario.yaml").write_text(
             resolved_scenario_yaml(scenario, Path(base_dir)), encoding="utf-8"
         )
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
+        finish_folder(tmp, target)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        discard(tmp)
         raise
     return target
 

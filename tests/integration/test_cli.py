@@ -124,6 +124,7 @@ def test_solve_writes_results_and_resolved_scenario_reproduces(tmp_path: Path) -
     result = ok("solve", scenarios_dir() / "west_texas_2020.yaml", *SHORT, "-o", out)
     assert str(out) in result.output
     assert sorted(p.name for p in out.iterdir()) == [
+        ".grid-flex-files",
         "bid_curves.csv",
         "scenario.yaml",
         "summary.json",
@@ -202,7 +203,8 @@ def test_out_onto_foreign_folder_is_refused_and_untouched(tmp_path: Path) -> Non
 
     assert result.exit_code == 2, result.output
     assert "my_documents" in result.stderr
-    assert "results folder" in result.stderr
+    assert "notes.txt" in result.stderr
+    assert "did not write" in result.stderr
     assert snapshot(target) == before
     assert sorted(p.name for p in target.iterdir()) == ["notes.txt", "sub"]
     assert leftovers(tmp_path, "my_documents") == []
