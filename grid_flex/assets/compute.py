@@ -72,8 +72,8 @@ Modelling choices:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import overload
 
 import numpy as np
@@ -118,6 +118,10 @@ class JobParams:
     coverage_frac: tuple[float, ...]
     release_text: str
     deadline_text: str
+    #: rolling windows: share of the remaining work due in this window, and the
+    #: GPU-hours its power floor delivers there (see :func:`window_params`)
+    pace_frac: float = 1.0
+    floor_gpu_h: float = 0.0
 
     @property
     def penalty_interval(self) -> int:
@@ -148,6 +152,8 @@ class InferenceParams:
     max_events_per_month: float
     month_starts: tuple[int, ...]
     month_labels: tuple[str, ...]
+    #: reduction energy already used in the first month (rolling windows) [MWh]
+    used_first_month_mwh: float = 0.0
 
     @property
     def max_reduction_mw(self) -> float:
@@ -681,7 +687,11 @@ def _inference(
         "inference_monthly_events",
         LinExpr(len(inf.month_starts), month_of.astype(np.int64), d.cols, dt.copy()),
         "<=",
-        inf.monthly_reduction_mwh,
+        np.maximum(
+            inf.monthly_reduction_mwh
+            - np.eye(1, len(inf.month_starts))[0] * inf.used_first_month_mwh,
+            0.0,
+        ),
         doc=(
             f"{tag}: reduction energy per calendar month ≤ max_events_per_month "
             f"{inf.max_events_per_month:g} × max_event_h {inf.max_event_h:g} h × "
@@ -781,3 +791,114 @@ class _WindowLabels(Sequence[str]):
         if isinstance(i, slice):
             return [f"{s} + {self._span}" for s in self._starts[i]]
         return f"{self._starts[i]} + {self._span}"
+
+
+# ---- rolling operation: state carried between windows ------------------------------
+@dataclass(frozen=True)
+class ClusterState:
+    """What a cluster has done so far.
+
+    Work delivered per training job [GPU-h], and the inference reduction energy
+    used in the month the committed part ended in [MWh].
+    """
+
+    delivered_gpu_h: dict[str, float]
+    inference_month: str | None = None
+    inference_reduction_mwh: float = 0.0
+
+
+def window_params(
+    params: ClusterParams, start: int, stop: int, timestep_h: FloatArray
+) -> ClusterParams:
+    """The cluster on horizon positions ``start ≤ t < stop`` (resolved on the horizon).
+
+    A job keeps the part of its window inside; one whose deadline lies beyond is
+    paced: ``pace_frac`` = its window's hours inside / its hours left from
+    ``start`` (:func:`resume` applies it to the work left). Jobs outside are dropped.
+    The inference months are those the window covers.
+    """
+    jobs = []
+    for j in params.jobs:
+        lo, hi = j.window_start, j.window_start + len(j.coverage_frac)
+        a, b = max(lo, start), min(hi, stop)
+        if a >= b:
+            continue
+        cover = np.asarray(j.coverage_frac)
+        hours_in = float(cover[a - lo : b - lo] @ timestep_h[a:b])
+        hours_left = float(cover[a - lo :] @ timestep_h[a:hi])
+        g = 1000.0 / params.kw_per_gpu
+        jobs.append(
+            replace(
+                j,
+                window_start=a - start,
+                coverage_frac=j.coverage_frac[a - lo : b - lo],
+                pace_frac=1.0 if hours_left <= 0 else hours_in / hours_left,
+                floor_gpu_h=j.min_power_frac * params.it_power_mw * hours_in * g,
+            )
+        )
+    inf = params.inference
+    if inf is not None:
+        starts = np.asarray(inf.month_starts)
+        first = int(np.searchsorted(starts, start, side="right")) - 1
+        keep = [k for k in range(len(starts)) if start < starts[k] < stop]
+        inf = replace(
+            inf,
+            month_starts=(0, *(int(starts[k]) - start for k in keep)),
+            month_labels=(
+                inf.month_labels[first],
+                *(inf.month_labels[k] for k in keep),
+            ),
+        )
+    return replace(params, jobs=tuple(jobs), inference=inf)
+
+
+def final_state(
+    params: ClusterParams,
+    previous: ClusterState | None,
+    values: Mapping[str, FloatArray],
+) -> ClusterState:
+    """Add the committed intervals' GPU-hours and inference reductions."""
+    done = {} if previous is None else dict(previous.delivered_gpu_h)
+    for j in params.jobs:
+        done[j.id] = done.get(j.id, 0.0) + float(values[f"job_{j.id}_gpu_h"].sum())
+    inf = params.inference
+    if inf is None or "inference_reduction_it_power_mw" not in values:
+        return ClusterState(done)
+    dt = values["timestep_h"]
+    c = len(dt)
+    month_of = np.searchsorted(np.asarray(inf.month_starts), np.arange(c), "right") - 1
+    last = int(month_of[-1])
+    label = inf.month_labels[last]
+    reduced = values["inference_reduction_it_power_mw"]
+    used = float((reduced * dt)[month_of == last].sum())
+    if previous is not None and previous.inference_month == label:
+        used += previous.inference_reduction_mwh
+    return ClusterState(done, label, used)
+
+
+def resume(
+    params: ClusterParams,
+    state: ClusterState | None,
+    *,
+    window_h: float,
+    left_h: float,
+) -> ClusterParams:
+    """Each job's remaining work and the inference reduction left this month.
+
+    A job's work in the window is what is left of it, paced by ``pace_frac`` and
+    never below what its power floor delivers there anyway.
+    """
+    done = {} if state is None else state.delivered_gpu_h
+    jobs = []
+    for j in params.jobs:
+        left = max(j.work_gpu_h - done.get(j.id, 0.0), 0.0)
+        due = max(left * j.pace_frac, j.floor_gpu_h)  # a floor delivers it anyway
+        jobs.append(replace(j, work_gpu_h=due, pace_frac=1.0))
+    inf = params.inference
+    if (
+        inf is not None
+        and state is not None
+        and state.inference_month == inf.month_labels[0]
+    ):
+        inf = replace(inf, used_first_month_mwh=state.inference_reduction_mwh)
+    return replace(params, jobs=tuple(jobs), inference=inf)

@@ -435,7 +435,9 @@ class FourCpState:
     tag_so_far_mw: float
 
 
-def window_params(params: FourCpParams, start: int, stop: int) -> FourCpParams:
+def window_params(
+    params: FourCpParams, start: int, stop: int, timestep_h: FloatArray
+) -> FourCpParams:
     """The program on horizon positions ``start ≤ t < stop``.
 
     Resolved once on the horizon: probabilities are normalised over each whole month,

@@ -39,7 +39,6 @@ import numpy as np
 import pandas as pd
 
 from grid_flex.api import solve, solve_options
-from grid_flex.assets import REGISTRY as ASSETS
 from grid_flex.errors import InputError, ScenarioError, SolveError
 from grid_flex.inputs import (
     ModelInputs,
@@ -54,7 +53,6 @@ from grid_flex.model.build import SiteModel, build_model
 from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import ResolveContext
 from grid_flex.output import write_results
-from grid_flex.programs import REGISTRY as PROGRAMS
 from grid_flex.results import Results, extract
 from grid_flex.schema.rolling import Forecasts, Rolling
 from grid_flex.schema.scenario import Scenario, scenario_source
@@ -93,6 +91,9 @@ class RollingRun:
     """
 
     committed: dict[str, list[tuple[int, FloatArray]]] = field(default_factory=dict)
+    positional: dict[str, list[tuple[int, list[int], FloatArray]]] = field(
+        default_factory=dict
+    )
     log: list[dict[str, Any]] = field(default_factory=list)
     forecast_methods: dict[str, Any] = field(default_factory=dict)
 
@@ -173,7 +174,7 @@ class _WindowInputs:
         self.actual = actual
         self.price = price
         self.hashprice = hashprice
-        # Whole-horizon parameters (see _resolve_program) see the forecast when it is
+        # Whole-horizon parameters (see _resolve) see the forecast when it is
         # a series, and the actual price under persistence.
         whole_price = price.history if price.lag == 0 else actual.price_usd_per_mwh
         self._full = resolve_context(
@@ -188,21 +189,23 @@ class _WindowInputs:
             self._series[key] = self._full.load(spec, field, expect)
         return self._series[key]
 
-    def _resolve_program(
-        self, entry: Any, rctx: ResolveContext, start: int, stop: int
+    def _resolve(
+        self, entry: Any, rctx: ResolveContext, start: int, stop: int, program: bool
     ) -> Any:
-        """A program on the window: re-resolved, or cut by its own ``window_params``.
+        """An entry on the window: re-resolved, or cut by its own ``window_params``.
 
         A module whose parameters depend on the whole horizon (4CP probabilities are
-        normalised over each month) provides ``window_params(params, start, stop)``
-        and is resolved once on the horizon.
+        normalised over each month; a training job's deadline may lie beyond the
+        window) provides ``window_params(params, start, stop, timestep_h)`` and is
+        resolved once on the horizon.
         """
-        cut = protocol.hook(entry.type, "window_params", program=True)
+        module = protocol.module(entry.type, program=program)
+        cut = getattr(module, "window_params", None)
         if cut is None:
-            return PROGRAMS[entry.type].resolve(entry, rctx)
+            return module.resolve(entry, rctx)
         if entry.id not in self._whole:
-            self._whole[entry.id] = PROGRAMS[entry.type].resolve(entry, self._full)
-        return cut(self._whole[entry.id], start, stop)
+            self._whole[entry.id] = module.resolve(entry, self._full)
+        return cut(self._whole[entry.id], start, stop, self.actual.timestep_h)
 
     def inputs(self, w: Window, states: Mapping[str, Any]) -> ModelInputs:
         """The window's inputs, every module resumed from ``states``."""
@@ -227,7 +230,7 @@ class _WindowInputs:
         dt = actual.timestep_h
         window_h, left_h = float(dt[a:b].sum()), float(dt[a:].sum())
         assets = protocol.prepare(
-            tuple((e.type, ASSETS[e.type].resolve(e, rctx)) for e in sc.assets),
+            tuple((e.type, self._resolve(e, rctx, a, b, False)) for e in sc.assets),
             states,
             program=False,
             last=w.last,
@@ -235,7 +238,7 @@ class _WindowInputs:
             left_h=left_h,
         )
         programs = protocol.prepare(
-            tuple((e.type, self._resolve_program(e, rctx, a, b)) for e in sc.programs),
+            tuple((e.type, self._resolve(e, rctx, a, b, True)) for e in sc.programs),
             states,
             program=True,
             last=w.last,
@@ -293,6 +296,16 @@ def _family_name(component: Any) -> str:
     return str(component.getname(fully_qualified=True))
 
 
+#: Sets named ``*_T`` hold interval positions (a training job's window).
+POSITIONAL_SUFFIX = "_T"
+
+
+def _positional(index: Any) -> bool:
+    """An index set of interval positions other than ``T`` itself."""
+    name = str(index.local_name)
+    return name.endswith(POSITIONAL_SUFFIX) and name != "T" and index.dimen == 1
+
+
 def _commit(site: SiteModel, x: FloatArray, w: Window, run: RollingRun) -> None:
     """Record the committed values of every per-interval variable family."""
     n = w.stop - w.start
@@ -302,7 +315,17 @@ def _commit(site: SiteModel, x: FloatArray, w: Window, run: RollingRun) -> None:
         comp = va.component
         if not comp.is_indexed():
             continue
-        subsets = list(comp.index_set().subsets())
+        index = comp.index_set()
+        subsets = list(index.subsets())
+        if _positional(index):
+            keys = [int(k) for k in index]
+            vals = x[va.offset : va.offset + va.n]
+            keep = [i for i, k in enumerate(keys) if k < c]
+            if keep:
+                run.positional.setdefault(_family_name(comp), []).append(
+                    (w.start, [keys[i] for i in keep], vals[keep].copy())
+                )
+            continue
         if subsets[-1] is not T or va.n % n:
             continue
         values = x[va.offset : va.offset + va.n].reshape(va.n // n, n)[:, :c]
@@ -440,7 +463,9 @@ def settle(
         if not comp.is_indexed():
             continue
         name = _family_name(comp)
-        if list(comp.index_set().subsets())[-1] is T and name not in run.committed:
+        index = comp.index_set()
+        timed = list(index.subsets())[-1] is T or _positional(index)
+        if timed and name not in run.committed and name not in run.positional:
             undecided.append(name)
     for name, pieces in run.committed.items():
         family = families.get(name)
@@ -457,6 +482,15 @@ def settle(
             for col, v in flat:
                 var = columns[col]
                 var.set_value(v, skip_validation=True)  # solver noise past a bound
+                var.fix()
+    for name, parts in run.positional.items():
+        component = site.model.find_component(name)
+        if component is None:
+            continue
+        for start, keys, values in parts:
+            for k, v in zip(keys, values.tolist(), strict=True):
+                var = component[k + start]
+                var.set_value(v, skip_validation=True)
                 var.fix()
     try:
         solution = solve(site, options)

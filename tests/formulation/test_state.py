@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from grid_flex.assets import battery
+from grid_flex.assets import battery, compute
 from grid_flex.assets import heat as heat_module
 from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import SolveError
@@ -225,3 +225,45 @@ def test_thermal_store_energy_carried(monkeypatch: pytest.MonkeyPatch) -> None:
     _forget(monkeypatch, heat_module)
     with pytest.raises(SolveError, match="settling the committed schedule"):
         run_rolling(sc, lookahead_h=2, commit_h=1, foresight=False)
+
+
+# ---- GPU training jobs -------------------------------------------------------------
+G = 1000.0 / (10.2 / 8)  # GPU-h per IT MWh of an H100 node (784.31)
+
+
+def test_training_job_remaining_work_carried(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A 1 MW (IT, PUE 1.2) cluster; one job of 3 h of the whole cluster (3·G GPU-h)
+    # at 2 USD/GPU-h, window hours 0-5; prices 0 for 3 h, then 100. Windows of 3 h
+    # committing 3 h: the first sees half the job's window and is due half the work
+    # (pace 3 h / 6 h), done at price 0; the second is due the 1.5·G left, at 100:
+    # 1.5 h × 1.2 MW × 100 = 180 USD. Perfect foresight does all 3 h at price 0.
+    job = {
+        "id": "train",
+        "release": "2024-06-03T00:00:00",
+        "deadline": "2024-06-03T06:00:00",
+        "work_gpu_h": 3 * G,
+        "revenue_usd_per_gpu_h": 2.0,
+    }
+    cluster = {
+        "type": "gpu_cluster",
+        "id": "gpus",
+        "model": "compute/nvidia_hgx_h100",
+        "it_power_mw": 1.0,
+        "pue": 1.2,
+        "training_jobs": [job],
+    }
+    sc = small_scenario(
+        [0.0] * 3 + [100.0] * 3, [cluster], hashprice_usd_per_ths_day=None
+    )
+    res = run_rolling(sc, lookahead_h=3, commit_h=3)
+    assert res.summary["profit_usd"] == pytest.approx(3 * G * 2.0 - 180.0, rel=1e-9)
+    r = res.summary["rolling"]
+    assert r["value_of_perfect_foresight_usd"] == pytest.approx(180.0, rel=1e-9)
+    assert (
+        '"delivered_gpu_h": {"train": 1176.47'
+        in (res.tables["rolling_windows.csv"]["state_out"].iloc[0])
+    )
+    _forget(monkeypatch, compute)
+    # Not carried, the second window is due the whole job again: 4.5·G > 3·G.
+    with pytest.raises(SolveError, match="settling the committed schedule"):
+        run_rolling(sc, lookahead_h=3, commit_h=3, foresight=False)
