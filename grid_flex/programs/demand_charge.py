@@ -147,6 +147,8 @@ def build(ctx: BuildContext, params: DemandChargeParams) -> ProgramTerms:
     who = f"demand charge {params.id}"
     rate = params.usd_per_kw_month * KW_PER_MW  # USD per MW of peak and month
     sel = np.flatnonzero(params.selected)
+    if not len(sel):  # a rolling window wholly outside the charge's window
+        return ProgramTerms(cost_usd=LinExpr.zeros(n), revenue_usd=LinExpr.zeros(n))
     # Months with at least one selected interval get a peak variable.
     charged = np.unique(params.month_pos[sel])
     var_of_month = np.full(len(params.months), -1, dtype=np.int64)
@@ -267,3 +269,18 @@ def resume(
         return params
     floor = tuple(state.peak_so_far_mw.get(m, 0.0) for m in params.months)
     return replace(params, peak_floor_mw=floor)
+
+
+def window_params(
+    params: DemandChargeParams, start: int, stop: int, timestep_h: FloatArray
+) -> DemandChargeParams:
+    """The charge on horizon positions ``start ≤ t < stop`` (resolved on the horizon).
+
+    Its time-of-use window may select no interval of a rolling window (a weekend);
+    re-resolving would then refuse it, so the horizon's selection is cut instead.
+    """
+    return replace(
+        params,
+        selected=params.selected[start:stop],
+        month_pos=params.month_pos[start:stop],
+    )

@@ -267,3 +267,20 @@ def test_training_job_remaining_work_carried(monkeypatch: pytest.MonkeyPatch) ->
     # Not carried, the second window is due the whole job again: 4.5·G > 3·G.
     with pytest.raises(SolveError, match="settling the committed schedule"):
         run_rolling(sc, lookahead_h=3, commit_h=3, foresight=False)
+
+
+def test_time_of_use_demand_charge_outside_a_window() -> None:
+    # A Monday-afternoon charge (12:00-18:00 UTC); days 2-3 are a Tuesday and a
+    # Wednesday, so windows 2 and 3 hold none of its hours and must still solve.
+    # Prices 0: six Monday hours of mining earn 6 × 3.5 × V = 2,450 USD against a
+    # 3.5 × 1000 × 0.5 = 1,750 USD charge, so the fleet mines every hour.
+    tou = {
+        "type": "demand_charge",
+        "id": "tou",
+        "usd_per_kw_month": 0.5,
+        "windows": {"recurring": [{"weekdays": [0], "start_hour": 12, "end_hour": 18}]},
+    }
+    sc = _fleet_site([0.0] * 72, [tou])
+    res = run_rolling(sc, lookahead_h=24, commit_h=24, foresight=False)
+    assert res.summary["programs"]["tou"]["monthly_peak_mw"] == {"2024-06": 3.5}
+    assert res.summary["profit_usd"] == pytest.approx(72 * CAP_MW * V - 1750.0)
