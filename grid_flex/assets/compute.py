@@ -52,8 +52,13 @@ Modelling choices:
   their power. All IT power leaves the servers as heat (``heat_mwth = IT``); the
   PUE overhead (fans, chillers, conversion) is not offered as recoverable heat.
 * ``flex_down_mw``: what the cluster could shed now (jobs above their floors, spot,
-  the inference reduction still unused, ignoring event limits), times
-  ``(1 − i)·PUE``. ``flex_up_mw``: the load the cluster could really add, times
+  the inference reduction still unused), times ``(1 − i)·PUE``. When a grid
+  program *holds* a reduction on the cluster (reserves up, capacity DR) the site
+  uses ``extra["reduction_room"]`` instead: the inference part ``h`` of what is
+  held is an event that may be called, so ``d + h ≤ flex·L`` and the event-length
+  and monthly limits above apply to ``d + h`` (held MW count as full-depth
+  reduction energy): inference flexibility is never sold beyond its allowance.
+* ``flex_up_mw``: the load the cluster could really add, times
   ``(1 − i)·PUE``: the room jobs still have in their windows, spot room (if spot is
   priced) and the inference reduction it could restore, never more than the idle
   capacity ``P − B``::
@@ -72,9 +77,9 @@ Modelling choices:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -82,7 +87,7 @@ import pyomo.environ as pyo
 
 from grid_flex.conventions import month_keys, month_label
 from grid_flex.errors import ScenarioError
-from grid_flex.model.linear import FloatArray, LinExpr
+from grid_flex.model.linear import ConstraintArray, FloatArray, IntArray, LinExpr
 from grid_flex.model.terms import (
     AssetTerms,
     BuildContext,
@@ -509,8 +514,10 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
         ]
 
     inf = params.inference
+    event_rows: list[ConstraintArray] = []
+    reduction = LinExpr.zeros(n)
     if inf is not None:
-        served, reduction = _inference(ctx, inf, who)
+        served, reduction, event_rows = _inference(ctx, inf, who)
         inf_gpu_h = served * (dt * g)
         inf_revenue = inf_gpu_h * inf.revenue_usd_per_gpu_h
         busy = busy + served
@@ -559,6 +566,19 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
                 "available IT power (count or it_power_mw × availability_frac) [MW]"
             ),
         )
+    extra: dict[str, Any] = {}
+    if event_rows:
+        assert inf is not None
+        # What the site may hold as reduction: the event limits bound the inference
+        # part (the rest — jobs above their floors, spot — has no event limit).
+        extra["reduction_room"] = _held_reduction_room(
+            inf,
+            reduction,
+            sheddable - (inf.max_reduction_mw - reduction),
+            (1.0 - idle) * pue,
+            event_rows,
+            who,
+        )
     it_power = busy * (1.0 - idle) + idle * p_it
     power = it_power * pue
     # Load that can really be added: idle capacity less what no workload can take
@@ -588,19 +608,23 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
         cooling=params.cooling,
         flex_down_mw=sheddable * ((1.0 - idle) * pue),
         flex_up_mw=addable * ((1.0 - idle) * pue),
+        extra=extra,
     )
 
 
 def _inference(
     ctx: BuildContext, inf: InferenceParams, who: str
-) -> tuple[LinExpr, LinExpr]:
-    """Served inference power and its reduction, with the event limits [MW]."""
+) -> tuple[LinExpr, LinExpr, list[ConstraintArray]]:
+    """Served inference power and its reduction, with the event limits [MW].
+
+    Also returns the event-limit row families (replaced when reserves are held on
+    the reduction, see :func:`_held_reduction_room`).
+    """
     n, dt = ctx.n, ctx.dt_h
     depth = inf.max_reduction_mw
     if depth <= 0 or inf.max_events_per_month <= 0:
-        return LinExpr.constant(inf.load_mw, n), LinExpr.zeros(n)
+        return LinExpr.constant(inf.load_mw, n), LinExpr.zeros(n), []
     tag = f"{who}, inference"
-    step_h = float(dt[0])
     d = ctx.var(
         "inference_reduction_it_power_mw",
         ub=depth * np.minimum(1.0, inf.max_event_h / dt),
@@ -609,6 +633,26 @@ def _inference(
             f"flex_frac {inf.flex_frac:g} of it [MW]"
         ),
     )
+    families = _event_limits(ctx, inf, d.expr, tag, "inference")
+    return inf.load_mw - d.expr, d.expr, families
+
+
+def _place(expr: LinExpr, rows: IntArray, n_rows: int) -> LinExpr:
+    """``expr``'s row i moved to row ``rows[i]`` of an ``n_rows``-row expression."""
+    return LinExpr(n_rows, rows[expr.rows], expr.cols, expr.coefs)
+
+
+def _event_limits(
+    ctx: BuildContext,
+    inf: InferenceParams,
+    r: LinExpr,
+    tag: str,
+    prefix: str,
+) -> list[ConstraintArray]:
+    """Event-length and monthly energy limits on the reduction ``r`` [MW, n rows]."""
+    n, dt = ctx.n, ctx.dt_h
+    depth = inf.max_reduction_mw
+    step_h = float(dt[0])
     allowance_mwh = inf.max_event_h * depth
     k = math.ceil(inf.max_event_h / step_h - 1e-9) + 1
     windows = n - k + 1
@@ -618,88 +662,124 @@ def _inference(
         "max_event_h at full depth) [MWh]"
     )
     labels = _WindowLabels(ctx.inputs.index[:windows], span)
+    energy = r * dt  # reduction energy per interval [MWh]
+    families = []
     if windows >= 1 and k <= DIRECT_WINDOW_MAX:
         pos = (np.arange(windows)[:, None] + np.arange(k)[None, :]).ravel()
-        rows = np.repeat(np.arange(windows, dtype=np.int64), k)
-        ctx.rows(
-            "inference_event_length",
-            LinExpr(windows, rows, d.cols[pos], dt[pos]),
-            "<=",
-            allowance_mwh,
-            doc=f"{tag}: reduction energy in any {span} {limit}",
-            labels=labels,
+        group = np.repeat(np.arange(windows, dtype=np.int64), k)
+        families.append(
+            ctx.rows(
+                f"{prefix}_event_length",
+                _place(energy.take(pos), group, windows),
+                "<=",
+                allowance_mwh,
+                doc=f"{tag}: reduction energy in any {span} {limit}",
+                labels=labels,
+            )
         )
     elif windows >= 1:
         # Long windows: a running window sum, w[s] = w[s−1] + last − first, keeps the
-        # rows at four entries instead of k; the limit becomes w's upper bound.
+        # rows at a few entries instead of k; the limit becomes w's upper bound.
         starts = pyo.Set(
             initialize=range(windows), ordered=True, doc=f"{tag}: {span} windows"
         )
-        ctx.block.add_component("inference_window_T", starts)
+        ctx.block.add_component(f"{prefix}_window_T", starts)
         w = ctx.layer.add_var(
             ctx.block,
-            "inference_window_reduction_mwh",
+            f"{prefix}_window_reduction_mwh",
             starts,
             lb=0.0,
             ub=allowance_mwh,
             doc=f"{tag}: reduction energy in the {span} from this interval {limit}",
-        )
+        ).expr
         s1 = np.arange(1, windows, dtype=np.int64)
         first = np.arange(k, dtype=np.int64)
-        wcols = w.cols
-        expr = LinExpr(
-            windows,
-            np.concatenate([np.arange(windows), s1, s1, s1, np.zeros(k, np.int64)]),
-            np.concatenate(
-                [
-                    wcols,
-                    wcols[s1 - 1],
-                    d.cols[s1 + k - 1],
-                    d.cols[s1 - 1],
-                    d.cols[first],
-                ]
-            ),
-            np.concatenate(
-                [
-                    np.ones(windows),
-                    -np.ones(windows - 1),
-                    -dt[s1 + k - 1],
-                    dt[s1 - 1],
-                    -dt[first],
-                ]
-            ),
+        expr = (
+            w
+            - _place(w.take(s1 - 1), s1, windows)
+            - _place(energy.take(s1 + k - 1), s1, windows)
+            + _place(energy.take(s1 - 1), s1, windows)
+            - _place(energy.take(first), np.zeros(k, dtype=np.int64), windows)
         )
-        ctx.rows(
-            "inference_window_sum",
-            expr,
-            "==",
-            0.0,
-            doc=(
-                f"{tag}: reduction energy in the {span} from an interval = the "
-                "previous window's + the new interval's − the one left behind [MWh]"
-            ),
-            labels=labels,
+        families.append(
+            ctx.rows(
+                f"{prefix}_window_sum",
+                expr,
+                "==",
+                0.0,
+                doc=(
+                    f"{tag}: reduction energy in the {span} from an interval = the "
+                    "previous window's + the new interval's − the one left behind "
+                    "[MWh]"
+                ),
+                labels=labels,
+            )
         )
     month_of = (
         np.searchsorted(np.asarray(inf.month_starts), np.arange(n), side="right") - 1
+    ).astype(np.int64)
+    families.append(
+        ctx.rows(
+            f"{prefix}_monthly_events",
+            _place(energy, month_of, len(inf.month_starts)),
+            "<=",
+            # the first month's allowance less what a previous window used (rolling)
+            np.maximum(
+                inf.monthly_reduction_mwh
+                - np.eye(1, len(inf.month_starts))[0] * inf.used_first_month_mwh,
+                0.0,
+            ),
+            doc=(
+                f"{tag}: reduction energy per calendar month ≤ max_events_per_month "
+                f"{inf.max_events_per_month:g} × max_event_h {inf.max_event_h:g} h × "
+                f"{depth:g} MW [MWh]"
+            ),
+            labels=list(inf.month_labels),
+        )
     )
-    ctx.rows(
-        "inference_monthly_events",
-        LinExpr(len(inf.month_starts), month_of.astype(np.int64), d.cols, dt.copy()),
-        "<=",
-        np.maximum(
-            inf.monthly_reduction_mwh
-            - np.eye(1, len(inf.month_starts))[0] * inf.used_first_month_mwh,
-            0.0,
-        ),
-        doc=(
-            f"{tag}: reduction energy per calendar month ≤ max_events_per_month "
-            f"{inf.max_events_per_month:g} × max_event_h {inf.max_event_h:g} h × "
-            f"{depth:g} MW [MWh]"
-        ),
-        labels=list(inf.month_labels),
-    )
-    return inf.load_mw - d.expr, d.expr
+    return families
+
+
+def _held_reduction_room(
+    inf: InferenceParams,
+    reduction: LinExpr,
+    other_it_mw: LinExpr,
+    per_it_mw: float,
+    base_rows: list[ConstraintArray],
+    who: str,
+) -> Callable[[BuildContext], LinExpr]:
+    """The cluster's room for reductions grid programs hold (reserves up, DR).
+
+    A held reduction of inference is an event that may be called: it is limited by
+    the same event limits as the reduction the LP schedules. Returns a function the
+    site calls (with a context on the cluster's block) when some program holds a
+    reduction: it adds ``h`` (inference reduction held, IT MW) with
+    ``d + h ≤ flex_frac · load``, rewrites the event-length and monthly limits on
+    ``d + h`` (deactivating those on ``d`` alone) and returns the room
+    ``(other sheddable IT power + h) · (1 − idle) · PUE`` [MW].
+    """
+    depth = inf.max_reduction_mw
+
+    def room(hctx: BuildContext) -> LinExpr:
+        tag = f"{who}, inference held for grid programs"
+        h = hctx.var(
+            "inference_held_it_power_mw",
+            ub=depth,
+            doc=f"{tag}: reduction of the inference load held ready [MW]",
+        ).expr
+        hctx.constraint(
+            "inference_held_depth",
+            reduction + h,
+            "<=",
+            depth,
+            doc=f"{tag}: reduction + held ≤ flex_frac × load = {depth:g} MW [MW]",
+        )
+        for family in base_rows:
+            family.component.deactivate()
+        _event_limits(hctx, inf, reduction + h, f"{tag} (reduction + held)", "held")
+        return (other_it_mw + h) * per_it_mw
+
+    return room
 
 
 def _kpi_function(params: ClusterParams, dt: FloatArray) -> KpiFunction:

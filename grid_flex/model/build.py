@@ -407,6 +407,10 @@ def _stack_flexibility(
         )
     for (aid, direction), exprs in uses.items():
         room = getattr(assets[aid], f"flex_{direction}_mw")
+        hook = assets[aid].extra.get("reduction_room")
+        if direction == "down" and hook is not None:
+            # The asset bounds what may be held (e.g. GPU inference event limits).
+            room = hook(BuildContext(block.asset[aid], layer, inputs, block.T))
         if room is None:
             raise ValueError(f"asset {aid} declares no {direction}ward flexibility")
         total = exprs[0]

@@ -737,3 +737,42 @@ def test_job_time_missing_in_the_horizon_timezone_is_flagged(solve_small):
     )
     assert text.startswith("assets.gpus.training_jobs[0].release: 2024-03-10 02:30")
     assert "does not exist or is ambiguous in America/Chicago" in text
+
+
+@pytest.mark.parametrize("direct_max", [1, 8])  # running-sum and direct rows
+def test_inference_held_as_reserve_obeys_the_event_limits(
+    solve_small, monkeypatch, direct_max
+):
+    # Inference 1 MW IT, flex 25 %, one 2-h event a month: 2 × 0.25 = 0.5 IT MWh
+    # of reduction a month. Reg-up pays 100 USD/MW/h (facility MW = 1.2 × IT MW);
+    # energy at 10 USD/MWh, never worth reducing for (inference earns 392/IT MWh).
+    # A held MW is an event that may be called, so Σ held ≤ 0.5 IT MWh and no 3
+    # consecutive hours hold more than 0.5: revenue 100 × 1.2 × 0.5 = 60. Before,
+    # 0.3 MW was sold in all 6 hours (180 USD, three times the allowance).
+    monkeypatch.setattr(compute, "DIRECT_WINDOW_MAX", direct_max)
+    prices = [10.0] * 6
+    assets = [cluster(inference=inference(max_event_h=2.0, max_events_per_month=1.0))]
+    reg_up = {
+        "type": "ancillary_services",
+        "gpu_clusters_allowed": ["gpus"],
+        "services": [
+            {
+                "name": "reg_up",
+                "direction": "up",
+                "capacity_price_usd_per_mw_per_h": 100.0,
+                "deployment_frac": 0.0,
+                "min_duration_h": 0.0,
+                "eligible_assets": ["gpus"],
+            }
+        ],
+    }
+    res = solve_cluster(solve_small, prices=prices, assets=assets, programs=[reg_up])
+    offer = col(res, "ancillary_services.reg_up.gpus.offer_mw")
+    held_it = offer / 1.2
+    assert held_it.sum() == pytest.approx(0.5)
+    assert np.convolve(held_it, np.ones(3), "valid").max() <= 0.5 + 1e-9
+    assert res.summary["programs"]["ancillary_services"][
+        "capacity_revenue_usd"
+    ] == pytest.approx(60.0)
+    expected = 6 * G * 0.5 - 1.2 * 6 * 10.0 + 60.0
+    assert res.objective_usd == pytest.approx(expected, rel=1e-9)
