@@ -93,6 +93,28 @@ def solve_model(model: Any, options: SolveOptions | None = None) -> Solution:
         gc.unfreeze()  # objects frozen by build_site go back to the collector
 
 
+def solve_compiled(lp: CompiledLP, options: SolveOptions | None = None) -> Solution:
+    """Solve an LP already in matrix form (nothing is loaded back into a model)."""
+    opts = options or SolveOptions()
+    t0 = time.perf_counter()
+    h = _highs(lp, opts)
+    t1 = time.perf_counter()
+    h.run()
+    t2 = time.perf_counter()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        _raise_for_status(h, status, lp)
+    sol = h.getSolution()
+    x = np.asarray(sol.col_value, dtype=float)
+    return Solution(
+        objective=float(lp.c @ x + lp.c0),
+        x=x,
+        row_duals=np.asarray(sol.row_dual, dtype=float),
+        lp=lp,
+        timings_s={"handoff_s": t1 - t0, "highs_s": t2 - t1},
+    )
+
+
 def _solve(model: Any, opts: SolveOptions) -> Solution:
     t0 = time.perf_counter()
     lp = compile_model(model)

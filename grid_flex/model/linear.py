@@ -445,7 +445,14 @@ class LinearLayer:
 
 
 def attach_layer(block: Any) -> LinearLayer:
-    """Create the :class:`LinearLayer` of ``block`` (one per site block)."""
+    """Create the :class:`LinearLayer` of ``block`` (one per site block).
+
+    An empty layer a study attached beforehand (e.g. one that records arrays only,
+    :class:`grid_flex.studies.rolling_lp.ArrayLayer`) is used instead.
+    """
+    existing = block.__dict__.get(LAYER_ATTR)
+    if isinstance(existing, LinearLayer) and not existing.columns:
+        return existing
     layer = LinearLayer(block)
     object.__setattr__(block, LAYER_ATTR, layer)
     return layer

@@ -28,6 +28,7 @@ The run (design.md §5, "one window model, data updated between windows"):
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from collections.abc import Mapping
@@ -37,6 +38,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 
 from grid_flex.api import solve, solve_options
 from grid_flex.errors import InputError, ScenarioError, SolveError
@@ -49,20 +51,21 @@ from grid_flex.inputs import (
 from grid_flex.io.catalog import Catalog, load_catalog
 from grid_flex.io.scenario import load_scenario, scenario_from_dict
 from grid_flex.io.timeseries import format_stamp
-from grid_flex.model.build import SiteModel, build_model
+from grid_flex.model.build import SiteModel, build_model, build_site
 from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import ResolveContext
 from grid_flex.output import write_results
 from grid_flex.results import Results, extract
 from grid_flex.schema.rolling import Forecasts, Rolling
 from grid_flex.schema.scenario import Scenario, scenario_source
-from grid_flex.solve import SolveOptions
+from grid_flex.solve import Solution, SolveOptions, solve_compiled
 from grid_flex.studies import rolling_state as protocol
 from grid_flex.studies.rolling_forecast import (
     Forecast,
     hashprice_forecast,
     price_forecast,
 )
+from grid_flex.studies.rolling_lp import ArrayLayer, attach_array_layer, compile_layer
 from grid_flex.studies.rolling_report import foresight_table, rolling_summary
 
 
@@ -276,7 +279,9 @@ def _value_stored_energy(site: SiteModel) -> None:
     if not terms:
         return
     block, layer = site.block, site.layer
-    block.objective.deactivate()
+    objective = getattr(block, "objective", None)
+    if objective is not None:  # a Pyomo build (array builds have none)
+        objective.deactivate()
     layer.add_total(
         block,
         "window_value_usd",
@@ -383,6 +388,33 @@ def _window_text(w: Window, index: pd.DatetimeIndex, states: Mapping[str, Any]) 
     )
 
 
+def solve_window(
+    inputs: ModelInputs, last: bool, options: SolveOptions, *, arrays: bool = True
+) -> tuple[SiteModel, Solution]:
+    """Build and solve one window: as arrays (fast), or as a Pyomo model.
+
+    A window that fails as arrays is built again with Pyomo, whose solve explains an
+    infeasible window in the scenario's terms.
+    """
+    extra = None if last else _value_stored_energy
+    if arrays:
+        model = pyo.ConcreteModel(name=inputs.scenario.name)
+        attach_array_layer(model)
+        try:
+            site = build_site(model, inputs)
+        finally:
+            gc.unfreeze()  # build_site froze the new objects for a Pyomo solve
+        if extra is not None:
+            extra(site)
+        assert isinstance(site.layer, ArrayLayer)
+        try:
+            return site, solve_compiled(compile_layer(site.layer), options)
+        except SolveError:
+            pass  # explained below
+    site = build_model(inputs, extra=extra)
+    return site, solve(site, options)
+
+
 def roll(
     scenario: Scenario,
     base_dir: Path,
@@ -391,8 +423,12 @@ def roll(
     catalog: Catalog,
     actual: ModelInputs,
     options: SolveOptions,
+    arrays: bool = True,
 ) -> RollingRun:
-    """One rolling pass: solve every window, carry the state, keep the commitments."""
+    """One rolling pass: solve every window, carry the state, keep the commitments.
+
+    ``arrays=False`` builds every window as a Pyomo model (slower; the same optimum).
+    """
     decision = decision_scenario(scenario, spec.forecasts)
     price = price_forecast(scenario, base_dir, actual, spec.forecasts.price)
     hashprice = hashprice_forecast(spec.forecasts.hashprice, actual)
@@ -413,8 +449,7 @@ def roll(
         t0 = time.perf_counter()
         try:
             inputs = windows.inputs(w, states)
-            site = build_model(inputs, extra=None if w.last else _value_stored_energy)
-            solution = solve(site, options)
+            site, solution = solve_window(inputs, w.last, options, arrays=arrays)
         except ScenarioError as exc:
             raise ScenarioError(
                 exc.source,
