@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 import traceback
 import warnings
@@ -37,6 +38,43 @@ def _show_warning(
 ) -> None:
     """Print grid-flex's input warnings as ``warning: ...`` lines (no file/line)."""
     click.echo(f"warning: {message}", err=True)
+
+
+def _exit_now(code: int) -> None:
+    """Flush the standard streams and end the process without tearing it down.
+
+    Freeing a solved year's model object by object at interpreter shutdown costs
+    0.4–1 s and returns nothing the operating system would not reclaim anyway. Every
+    results file is closed and renamed into place before a command returns, so the
+    only buffered output left is in ``sys.stdout`` and ``sys.stderr``.
+    """
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: exit as Python would
+        os._exit(120)
+    os._exit(code)
+
+
+class _Program(click.Group):
+    """The command group, ending a successful run at once (:func:`_exit_now`).
+
+    Run as a program (arguments from ``sys.argv``), a command that succeeds ends the
+    process without freeing its objects one by one.
+
+    Called with explicit arguments (``main(args)``, as :class:`click.testing.CliRunner`
+    and embedding code do), it behaves like any click group and returns or raises.
+    """
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        if args is not None or not kwargs.get("standalone_mode", True):
+            return super().main(args, *rest, **kwargs)
+        try:
+            return super().main(args, *rest, **kwargs)
+        except SystemExit as exc:
+            if exc.code in (None, EXIT_OK):
+                _exit_now(EXIT_OK)
+            raise
 
 
 def _handle_errors(func: F) -> F:
@@ -128,7 +166,7 @@ def _positive_finite(value: float | None, name: str) -> float | None:
     return value
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Program, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grid-flex")
 def main() -> None:
     """Optimise a flexible computing site (miners, battery) on real grid prices."""
@@ -301,7 +339,7 @@ def catalog(ref: str | None, path: Path | None) -> None:
 @_handle_errors
 def describe(scenario: str | None) -> None:
     """List the LP's components (variables, constraints, expressions) with docs."""
-    import pyomo.environ as pyo
+    import pyomo.core as pyo
 
     from grid_flex.api import build_model, prepare_inputs
     from grid_flex.io.scenario import default_scenario_path, load_scenario

@@ -19,7 +19,6 @@ import pandas as pd
 import yaml
 
 from grid_flex import __version__
-from grid_flex.errors import InputError
 from grid_flex.inputs import BUNDLED_PREFIX
 from grid_flex.io.results_folder import (
     check_output_dir,
@@ -29,6 +28,7 @@ from grid_flex.io.results_folder import (
 )
 from grid_flex.results import Results
 from grid_flex.schema.scenario import Scenario
+from grid_flex.tables import write_timeseries_csv, write_timeseries_parquet
 
 MARKER = "summary.json"
 
@@ -98,19 +98,14 @@ def write_results(
     fmt = timeseries_format or scenario.outputs.timeseries_format
     tmp = start_folder(target)
     try:
-        table = results.timeseries.copy()
-        local = pd.DatetimeIndex(table.index).tz_convert(scenario.site.timezone)
-        table.insert(0, "interval_start_local", local.strftime("%Y-%m-%d %H:%M:%S%z"))
         if fmt == "parquet":
-            try:
-                table.to_parquet(tmp / "timeseries.parquet")
-            except ImportError as exc:
-                raise InputError(
-                    "Parquet output needs pyarrow: pip install 'grid-flex[parquet]' "
-                    "(or choose --format csv)"
-                ) from exc
+            write_timeseries_parquet(
+                results.timeseries, tmp / "timeseries.parquet", scenario.site.timezone
+            )
         else:
-            table.to_csv(tmp / "timeseries.csv", date_format="%Y-%m-%dT%H:%M:%SZ")
+            write_timeseries_csv(
+                results.timeseries, tmp / "timeseries.csv", scenario.site.timezone
+            )
         summary = {
             "grid_flex_version": __version__,
             "summary": _json_safe(results.summary),

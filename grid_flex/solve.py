@@ -9,6 +9,8 @@ constraints and bounds involved in the scenario's own words.
 from __future__ import annotations
 
 import gc
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -16,7 +18,7 @@ from typing import Any, Literal
 import highspy
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from grid_flex.errors import InfeasibleError, SolverFailure, UnboundedError
 from grid_flex.io.timeseries import format_stamp
@@ -147,8 +149,31 @@ def _solve(model: Any, opts: SolveOptions) -> Solution:
     )
 
 
+def _new_highs(verbose: bool) -> highspy.Highs:
+    """A HiGHS instance; quiet unless ``verbose``.
+
+    highspy prints its banner to the process's standard output when the first
+    instance is constructed, before any option can be set; a quiet instance is
+    constructed with file descriptor 1 pointed at the null device.
+    """
+    if verbose:
+        return highspy.Highs()  # type: ignore[no-untyped-call]
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+        h.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+    return h
+
+
 def _highs(lp: CompiledLP, opts: SolveOptions) -> highspy.Highs:
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h = _new_highs(opts.verbose)
     h.setOptionValue("output_flag", bool(opts.verbose))
     h.setOptionValue("solver", opts.method)
     h.setOptionValue("presolve", "on" if opts.presolve else "off")

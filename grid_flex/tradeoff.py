@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from grid_flex.api import run
 from grid_flex.errors import ScenarioError

@@ -83,7 +83,7 @@ from typing import Any, overload
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from grid_flex.conventions import month_keys, month_label
 from grid_flex.errors import ScenarioError

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from grid_flex.conventions import HOURS_PER_DAY, mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError

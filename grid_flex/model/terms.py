@@ -318,7 +318,7 @@ class BuildContext:
         labels: Sequence[Any],
     ) -> ConstraintArray:
         """Add a constraint family with its own row count, indexed 0..k−1."""
-        import pyomo.environ as pyo
+        import pyomo.core as pyo
 
         index = pyo.Set(initialize=range(expr.n), ordered=True)
         self.block.add_component(f"{name}_index", index)

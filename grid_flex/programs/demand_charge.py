@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from numpy.typing import NDArray
 
 from grid_flex.conventions import month_keys, month_label

@@ -1,0 +1,93 @@
+"""Import only what a command needs: the package and the CLI load lazily.
+
+Each check runs a fresh interpreter (``sys.modules`` of this test process already
+holds everything).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import grid_flex
+
+HEAVY = ("pandas", "numpy", "pyomo", "highspy", "pydantic", "pyarrow", "yaml")
+
+
+def loaded_after(code: str, *argv: str) -> set[str]:
+    """Top-level packages and ``pyomo.environ`` that ``code`` left in sys.modules."""
+    probe = (
+        f"{code}\nimport json, sys\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} "
+        "| ({'pyomo.environ'} & set(sys.modules)))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_importing_the_package_and_the_cli_loads_no_heavy_library():
+    loaded = loaded_after("import grid_flex, grid_flex.cli")
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_the_solve_path_uses_pyomo_core_not_pyomo_environ():
+    # pyomo.environ loads every solver and writer plugin (about 0.3 s); the model
+    # needs only pyomo.core. Users who want SolverFactory import pyomo.environ.
+    loaded = loaded_after("import grid_flex.api, grid_flex.cli")
+    assert "pyomo" in loaded
+    assert "pyomo.environ" not in loaded
+
+
+def test_version_command_imports_nothing_heavy():
+    # -X importtime lists every module the process imported, on stderr.
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-c",
+            "from grid_flex.cli import main; main()",
+            "--version",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == f"grid-flex, version {grid_flex.__version__}"
+    imported = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines()}
+    top = {m.split(".")[0] for m in imported}
+    assert top.isdisjoint(HEAVY), sorted(top & set(HEAVY))
+    assert "grid_flex.cli" in imported
+
+
+@pytest.mark.parametrize("name", grid_flex.__all__)
+def test_every_public_name_is_its_defining_modules_object(name: str):
+    value = getattr(grid_flex, name)
+    if name == "__version__":
+        assert isinstance(value, str)
+        return
+    module = sys.modules[grid_flex._EXPORTS[name]]
+    assert value is getattr(module, name)
+    assert name in dir(grid_flex)
+
+
+def test_solve_stays_the_function_when_its_module_is_imported_first():
+    code = (
+        "import grid_flex.solve\nimport grid_flex\n"
+        "assert callable(grid_flex.solve) and grid_flex.solve.__module__ == "
+        "'grid_flex.api', grid_flex.solve"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no_such_name"):
+        grid_flex.no_such_name  # noqa: B018
