@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from grid_flex.api import solve, solve_options
 from grid_flex.errors import InputError, ScenarioError, SolveError
