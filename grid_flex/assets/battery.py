@@ -8,9 +8,11 @@ Formulation (intervals t, ``s[t]`` = energy stored at the *end* of interval t)::
     s_0 = E·soc_init (or free);  s[T−1] = s_0 (cyclic) | ≥ E·soc_end | free
     net load = c[t] − d[t];   cost[t] = c_deg · d[t] · Δt
 
-``η_c = η_d = √RTE``. A pure LP may charge and discharge in the same interval when
-energy is worth less than nothing (negative prices); that burns energy through losses,
-which is then the profitable thing to do, and the results report it.
+``η_c = η_d = √RTE`` unless ``charge_eff_frac`` and ``discharge_eff_frac`` are given
+(DER-VET applies the whole RTE on charging: ``η_c = RTE``, ``η_d = 1``). A pure LP
+may charge and discharge in the same interval when energy is worth less than nothing
+(negative prices); that burns energy through losses, which is then the profitable
+thing to do, and the results report it.
 
 ``E`` and ``P`` are capacities (:mod:`grid_flex.model.capacity`): numbers that stay
 bounds, or, with a ``size`` block, columns (``P = E / duration`` at a fixed duration)
@@ -118,6 +120,9 @@ def resolve(entry: BatteryEntry, rctx: ResolveContext) -> BatteryParams:
     if problems:
         raise ScenarioError(where, problems)
     eff = math.sqrt(rte)
+    eff_c, eff_d = eff, eff
+    if entry.charge_eff_frac is not None and entry.discharge_eff_frac is not None:
+        eff_c, eff_d = entry.charge_eff_frac, entry.discharge_eff_frac
     return BatteryParams(
         id=entry.id,
         model_ref=entry.model,
@@ -125,8 +130,8 @@ def resolve(entry: BatteryEntry, rctx: ResolveContext) -> BatteryParams:
         power=power,
         duration_h=entry.size.duration_h if entry.size is not None else None,
         unit_energy_mwh=spec.energy_mwh,
-        charge_eff_frac=eff,
-        discharge_eff_frac=eff,
+        charge_eff_frac=eff_c,
+        discharge_eff_frac=eff_d,
         soc_min_frac=lo,
         soc_max_frac=hi,
         self_discharge_frac_per_h=pick(
@@ -287,7 +292,7 @@ def build(ctx: BuildContext, params: BatteryParams) -> AssetTerms:
         )
     previous = LinExpr.stack(soc0.expr, soc.expr.take(np.arange(n - 1)))
     keep = 1.0 - params.self_discharge_frac_per_h * dt
-    ctx.constraint(
+    balance = ctx.constraint(
         "soc_balance",
         soc.expr
         - previous * keep
@@ -351,6 +356,10 @@ def build(ctx: BuildContext, params: BatteryParams) -> AssetTerms:
             "soc_initial_mwh": soc0.expr,
             "soc_min_mwh": _level(cap_e, s_lo),
             "soc_max_mwh": _level(cap_e, s_hi),
+            "soc_balance": balance,  # replaced when deployed reserves move the SOC
+            "charge_mw": charge.expr,
+            "discharge_mw": discharge.expr,
+            "power_rows_mw": cap_p.rows(n),
             "charge_eff_frac": params.charge_eff_frac,
             "discharge_eff_frac": params.discharge_eff_frac,
             "power_mw": cap_p.upper,

@@ -20,10 +20,23 @@ adders) and ``V`` the value one MWh has for the asset:
 
 * ``deployment_value_usd_per_mwh[a]`` when declared;
 * for an energy-limited asset (battery) ``p / (η_c·η_d)`` up and ``p · η_c·η_d``
-  down: the energy delivered (absorbed) is taken as bought back (sold back) at the
-  same interval's price with its round-trip losses. StorageVET instead lets the
-  expected deployment move the state of charge; a program cannot change the
-  battery's balance, so the deployment is settled as if returned within the interval;
+  down (``battery_deployment: settled``, the default): the energy delivered
+  (absorbed) is taken as bought back (sold back) at the same interval's price with
+  its round-trip losses;
+* with ``battery_deployment: state_of_charge``, the DER-VET/StorageVET convention
+  (``MarketServiceUpAndDown``: legs ``up_ch``, ``up_dis``, ``down_ch``,
+  ``down_dis``; energy option ``eou``/``eod``; settlement at the energy price):
+  ``V = 0``, i.e. deployed energy is settled at ``p``, and each battery offer is a
+  charge leg plus a discharge leg ::
+
+      up:   o = o_ch + o_dis,   o_ch ≤ c,       o_dis ≤ P − d
+      down: o = o_ch + o_dis,   o_ch ≤ P − c,   o_dis ≤ d
+      s[t] = … + Σ_s f_s·Δt·(η_c·(o_ch,down − o_ch,up) + (o_dis,down − o_dis,up)/η_d)
+
+  so the expected deployment moves the state of charge (the battery's balance is
+  replaced by one with these terms) and reducing a charge costs no round-trip loss
+  (it removes ``η_c`` per MWh from the store, not ``1/(η_c·η_d)``). A battery with a
+  declared ``deployment_value_usd_per_mwh`` keeps the settled form;
 * for other loads, read from the asset's own terms: the net value per MWh (revenue
   − cost per unit of load) of the variables that make up its load, the **highest**
   for up (deployment stops consumption: the loss is at most the best MWh) and the
@@ -114,6 +127,7 @@ class AncillaryParams:
     id: str
     services: tuple[ServiceParams, ...]
     gpu_clusters_allowed: tuple[str, ...]
+    battery_deployment: str
     deployment_value_usd_per_mwh: Mapping[str, float]
 
     def field(self, name: str) -> str:
@@ -161,6 +175,7 @@ def resolve(entry: AncillaryServicesEntry, rctx: ResolveContext) -> AncillaryPar
         services=tuple(services),
         gpu_clusters_allowed=tuple(entry.gpu_clusters_allowed),
         deployment_value_usd_per_mwh=dict(entry.deployment_value_usd_per_mwh),
+        battery_deployment=entry.battery_deployment,
     )
 
 
@@ -325,20 +340,35 @@ def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
     values: dict[tuple[str, Direction], FloatArray] = {}
     revenue, cost = LinExpr.zeros(n), LinExpr.zeros(n)
     outputs: list[Quantity] = []
+    # DER-VET convention (battery_deployment: state_of_charge): batteries offer in
+    # legs and the expected deployment moves their state of charge.
+    soc_moved: dict[str, LinExpr] = {}
+    legs: dict[tuple[str, str], LinExpr] = {}
+    if params.battery_deployment == "state_of_charge":
+        listed = dict.fromkeys(a for s in params.services for a in s.eligible_assets)
+        soc_moved = {
+            a: LinExpr.zeros(n)
+            for a in listed
+            if a not in params.deployment_value_usd_per_mwh
+            and soc_terms(site.assets[a]) is not None
+        }
     for s in params.services:
         sub = blk.service[s.name]
         total, s_cost = LinExpr.zeros(n), LinExpr.zeros(n)
         ub = np.where(s.offer_mask, np.inf, 0.0)
         for aid in s.eligible_assets:
-            offer = ctx.layer.add_var(
-                sub,
-                f"offer_{aid}_mw",
-                ctx.T,
-                lb=0.0,
-                ub=ub,
-                doc=f"{who}: capacity of {aid} offered to {s.name} "
-                f"({s.direction}; 0 outside the service's windows) [MW]",
-            ).expr
+            if aid in soc_moved:
+                offer = _legs(ctx, sub, s, aid, ub, legs, soc_moved, outputs, who)
+            else:
+                offer = ctx.layer.add_var(
+                    sub,
+                    f"offer_{aid}_mw",
+                    ctx.T,
+                    lb=0.0,
+                    ub=ub,
+                    doc=f"{who}: capacity of {aid} offered to {s.name} "
+                    f"({s.direction}; 0 outside the service's windows) [MW]",
+                ).expr
             key = (aid, s.direction)
             held[key] = held[key] + offer if key in held else offer
             if s.deployment_frac > 0:
@@ -348,7 +378,11 @@ def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
                 e = offer * s.min_duration_h
                 energy[key] = energy[key] + e if key in energy else e
             if key not in values:
-                values[key] = _deployment_value(params, ctx, aid, s.direction)
+                values[key] = (
+                    np.zeros(n)  # settled at the energy price; the SOC moves
+                    if aid in soc_moved
+                    else _deployment_value(params, ctx, aid, s.direction)
+                )
             sign = 1.0 if s.direction == "up" else -1.0
             s_cost = s_cost + offer * (
                 s.deployment_frac * dt * sign * (values[key] - p)
@@ -379,6 +413,8 @@ def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
             Quantity(f"{s.name}.deployed_mwh", total * (s.deployment_frac * dt)),
             Quantity(f"{s.name}.deployment_cost_usd", s_cost),
         ]
+    for aid, moved in soc_moved.items():
+        _leg_limits(ctx, params, aid, site.assets[aid], legs, moved, who)
     uses = []
     for aid in dict.fromkeys(a for a, _ in held):
         up, down = held.get((aid, "up")), held.get((aid, "down"))
@@ -399,6 +435,112 @@ def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
         outputs=tuple(outputs),
         kpis=_kpis(params, dt),
         flex_uses=tuple(uses),
+    )
+
+
+#: Legs of a battery's offer (DER-VET): (direction, leg) → what it changes.
+LEGS = {
+    ("up", "charge"): "charging less",
+    ("up", "discharge"): "discharging more",
+    ("down", "charge"): "charging more",
+    ("down", "discharge"): "discharging less",
+}
+
+
+def _legs(
+    ctx: BuildContext,
+    sub: Any,
+    s: ServiceParams,
+    aid: str,
+    ub: FloatArray,
+    legs: dict[tuple[str, str], LinExpr],
+    soc_moved: dict[str, LinExpr],
+    outputs: list[Quantity],
+    who: str,
+) -> LinExpr:
+    """A battery's offer as a charge leg plus a discharge leg (DER-VET) [MW].
+
+    Accumulates each leg per asset in ``legs`` and the expected change of stored
+    energy its deployment causes in ``soc_moved[aid]`` (MWh per interval, with the
+    leg's efficiency: a reduced charge returns ``η_c`` per MWh, an added discharge
+    takes ``1/η_d``).
+    """
+    soc = soc_terms(ctx.site.assets[aid]) if ctx.site is not None else None
+    assert soc is not None
+    eta_c, eta_d = float(soc["charge_eff_frac"]), float(soc["discharge_eff_frac"])
+    offer = LinExpr.zeros(ctx.n)
+    sign = -1.0 if s.direction == "up" else 1.0  # up deployments empty the store
+    for leg, per_mwh in (("charge", eta_c), ("discharge", 1.0 / eta_d)):
+        var = ctx.layer.add_var(
+            sub,
+            f"offer_{aid}_{leg}_mw",
+            ctx.T,
+            lb=0.0,
+            ub=ub,
+            doc=f"{who}: capacity of {aid} offered to {s.name} by "
+            f"{LEGS[(s.direction, leg)]} ({s.direction}, DER-VET leg) [MW]",
+        ).expr
+        key = (aid, f"{s.direction}_{leg}")
+        legs[key] = legs[key] + var if key in legs else var
+        if s.deployment_frac > 0:
+            soc_moved[aid] = soc_moved[aid] + var * (
+                sign * s.deployment_frac * per_mwh * ctx.dt_h
+            )
+        outputs.append(Quantity(f"{s.name}.{aid}.{leg}_offer_mw", var))
+        offer = offer + var
+    return offer
+
+
+def _leg_limits(
+    ctx: BuildContext,
+    params: AncillaryParams,
+    aid: str,
+    terms: AssetTerms,
+    legs: dict[tuple[str, str], LinExpr],
+    moved: LinExpr,
+    who: str,
+) -> None:
+    """Each leg within what the battery's schedule leaves; deployment moves the SOC.
+
+    ``up charge ≤ c``, ``up discharge ≤ P − d``, ``down charge ≤ P − c``, ``down
+    discharge ≤ d``; the battery's SOC balance is replaced by one that adds the
+    expected deployed energy (``moved``), so it is not settled within the interval.
+    """
+    ex = terms.extra
+    c, d, power = ex["charge_mw"], ex["discharge_mw"], ex["power_rows_mw"]
+    room = {
+        ("up", "charge"): c,
+        ("up", "discharge"): power - d,
+        ("down", "charge"): power - c,
+        ("down", "discharge"): d,
+    }
+    for (direction, leg), what in LEGS.items():
+        total = legs.get((aid, f"{direction}_{leg}"))
+        if total is None:
+            continue
+        ctx.constraint(
+            f"{aid}_{direction}_{leg}_leg",
+            total - room[(direction, leg)],
+            "<=",
+            doc=f"{who}, battery {aid}: {direction} offers by {what} ≤ the "
+            f"{'charging' if leg == 'charge' else 'discharging'} power the "
+            "schedule leaves [MW]",
+        )
+    if not moved.coefs.size:
+        return
+    old = ex["soc_balance"]
+    old.component.deactivate()
+    ex["soc_balance"] = ctx.layer.add_constraint(
+        old.component.parent_block(),
+        f"soc_balance_{params.id}",
+        ctx.T,
+        old.expr - moved,
+        "==",
+        old.lower,
+        doc=f"battery {aid}: state-of-charge balance with the expected deployment "
+        f"of {params.id} (deployment_frac × legs, DER-VET): deployed energy moves "
+        "the stored energy [MWh]",
+        labels=old.labels,
     )
 
 

@@ -90,6 +90,14 @@ class BatteryEntry(StrictModel):
         default=None, description="Charge/discharge limit, overrides count × unit [MW]"
     )
     round_trip_eff_frac: Fraction | None = None
+    charge_eff_frac: Fraction | None = Field(
+        default=None,
+        description="Charging efficiency; with discharge_eff_frac, replaces the "
+        "√round_trip_eff_frac split (DER-VET: charge = RTE, discharge = 1) [-]",
+    )
+    discharge_eff_frac: Fraction | None = Field(
+        default=None, description="Discharging efficiency (with charge_eff_frac) [-]"
+    )
     soc_min_frac: Fraction | None = None
     soc_max_frac: Fraction | None = None
     self_discharge_frac_per_h: Fraction | None = None
@@ -113,6 +121,18 @@ class BatteryEntry(StrictModel):
 
     @model_validator(mode="after")
     def _size(self) -> BatteryEntry:
+        split = (self.charge_eff_frac, self.discharge_eff_frac)
+        if (split[0] is None) != (split[1] is None):
+            raise ValueError(
+                "give both charge_eff_frac and discharge_eff_frac, or none"
+            )
+        if split[0] is not None and self.round_trip_eff_frac is not None:
+            raise ValueError(
+                "give round_trip_eff_frac or charge_eff_frac + discharge_eff_frac, "
+                "not both"
+            )
+        if 0.0 in split:
+            raise ValueError("charge_eff_frac and discharge_eff_frac must be above 0")
         if self.size is not None:
             if self.count is not None or self.energy_mwh or self.power_mw:
                 raise ValueError(

@@ -147,6 +147,14 @@ class AncillaryServicesEntry(StrictModel):
         default_factory=list,
         description="GPU clusters qualified to provide reserves (their ids)",
     )
+    battery_deployment: Literal["settled", "state_of_charge"] = Field(
+        default="settled",
+        description="settled: a battery's expected deployed energy is bought (sold) "
+        "back within the interval at the price with its round-trip losses; "
+        "state_of_charge: the DER-VET convention, offers split into charge and "
+        "discharge legs and the deployed energy moves the state of charge, settled "
+        "at the energy price",
+    )
     deployment_value_usd_per_mwh: dict[SnakeId, float] = Field(
         default_factory=dict,
         description="Per asset: value of one MWh it consumes (e.g. the fleet's "
