@@ -254,6 +254,8 @@ def solve(
     if out_dir is not None:
         write_results(results, sc, out_dir, base_dir=base, timeseries_format=fmt)
     if not quiet:
+        if sc.era:
+            click.echo(f"  era: {sc.era}")
         click.echo(summary_text(results) + extra_text)
         if out_dir is not None:
             click.echo(f"\n  results written to {out_dir}")

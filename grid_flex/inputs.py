@@ -480,6 +480,16 @@ def hashprice_notes(hp: Hashprice, index: pd.DatetimeIndex) -> tuple[str, ...]:
     )
 
 
+def site_notes(scenario: Scenario) -> tuple[str, ...]:
+    """Simplifications a scenario makes by leaving fields out, in words."""
+    return tuple(
+        f"ASIC fleet {a.id}: no cooling or auxiliary load (pue not given, so 1.0; "
+        "real sites draw 1.05-1.5x the miners' power: set pue, or pue: cooling)"
+        for a in scenario.assets
+        if a.type == "asic_fleet" and a.pue is None
+    )
+
+
 # ---- the stage -----------------------------------------------------------------------
 def resolve_entries(
     entries: Sequence[Any], registry: Mapping[str, Any], rctx: ResolveContext, what: str
@@ -560,6 +570,8 @@ def check_scenario(scenario: Scenario, catalog: Catalog | None = None) -> None:
     with _naming(scenario):
         index = horizon_index(scenario.horizon)
         rctx = resolve_context(scenario, cat, index, None)
+        with contextlib.suppress(DataNeeded):
+            energy_adders_usd_per_mwh(scenario, rctx)
         for entries, registry, what in (
             (scenario.assets, ASSETS, "assets"),
             (scenario.programs, PROGRAMS, "programs"),
@@ -567,6 +579,29 @@ def check_scenario(scenario: Scenario, catalog: Catalog | None = None) -> None:
             for entry in entries:
                 with contextlib.suppress(DataNeeded):
                     resolve_entries([entry], registry, rctx, what)
+
+
+def energy_adders_usd_per_mwh(scenario: Scenario, rctx: ResolveContext) -> FloatArray:
+    """Per-MWh adders of every interval: constants plus windowed adders [USD/MWh].
+
+    ``energy.adders_usd_per_mwh`` is one number, or a list of numbers (every interval)
+    and windows with ``usd_per_mwh`` (periods, recurring local hours, a price
+    trigger), summed where they overlap.
+    """
+    from grid_flex.programs.windows import window_mask
+
+    given = scenario.energy.adders_usd_per_mwh
+    n = len(rctx.index)
+    if not isinstance(given, list):
+        return np.full(n, float(given))
+    total = np.zeros(n)
+    for i, item in enumerate(given):
+        if isinstance(item, int | float):
+            total += float(item)
+        else:
+            where = f"energy.adders_usd_per_mwh[{i}]"
+            total += np.where(window_mask(item, rctx, field=where), item.usd_per_mwh, 0)
+    return total
 
 
 def prepare_inputs(
@@ -591,6 +626,7 @@ def prepare_inputs(
             scenario.energy.price, scenario, base, index, "energy.price"
         )
         rctx = resolve_context(scenario, cat, index, base, price)
+        adders = energy_adders_usd_per_mwh(scenario, rctx)
         assets = resolve_entries(scenario.assets, ASSETS, rctx, "assets")
         programs = resolve_entries(scenario.programs, PROGRAMS, rctx, "programs")
         dt_h = rctx.timestep_h
@@ -610,7 +646,7 @@ def prepare_inputs(
         index=index,
         timestep_h=dt_h,
         price_usd_per_mwh=price,
-        import_price_usd_per_mwh=price + scenario.energy.adders_usd_per_mwh,
+        import_price_usd_per_mwh=price + adders,
         export_price_usd_per_mwh=price * scenario.energy.export_price_frac,
         hashprice_usd_per_ths_day=hashprice,
         assumptions=(

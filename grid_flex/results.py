@@ -16,6 +16,7 @@ import pandas as pd
 
 from grid_flex.conventions import index_step
 from grid_flex.errors import SolveError
+from grid_flex.inputs import site_notes
 from grid_flex.model.build import SiteModel
 from grid_flex.model.linear import FloatArray
 from grid_flex.model.terms import Evaluation
@@ -201,8 +202,11 @@ def extract(site: SiteModel, solution: Solution) -> Results:
             key: {"unit": cap.spec.unit, "value": capacities[key]}
             for key, cap in sized.items()
         }
-    if inputs.assumptions:
-        summary["assumptions"] = "; ".join(inputs.assumptions)
+    if inputs.scenario.era:
+        summary["era"] = inputs.scenario.era
+    notes = (*inputs.assumptions, *site_notes(inputs.scenario))
+    if notes:
+        summary["assumptions"] = "; ".join(notes)
     return Results(
         objective_usd=solution.objective,
         timeseries=table,

@@ -3,7 +3,10 @@
 Formulation (one fleet, intervals t, curve segments k)::
 
     0 ≤ x[k,t] ≤ ΔP_k                       segment power            [MW]
-    P[t]  = Σ_k x[k,t]                      fleet power (net load)   [MW]
+    0 ≤ x[k,t] ≤ ΔP_k · d[t]                derated in hot intervals [MW]
+    P[t]  = Σ_k x[k,t]                      miner power              [MW]
+    aux[t] = (PUE − 1) · P[t]               cooling and auxiliaries  [MW]
+    L[t]  = PUE · P[t]                      fleet net load on the bus [MW]
     H[t]  = Σ_k r_k · x[k,t]                hashrate                 [TH/s]
     rev[t] = H[t] · HP[t] · (1 − f_pool) · Δt[t] / 24                [USD]
     cost[t] = c_opex · P[t] · Δt[t]                                  [USD]
@@ -12,6 +15,16 @@ with ``ΔP_k = (p_k − p_{k−1}) · P_nom · a`` and
 ``r_k = (h_k − h_{k−1}) / (p_k − p_{k−1}) · H_nom / P_nom`` from the concave curve
 points ``(p_k, h_k)`` relative to nameplate, ``a`` the availability. Concavity
 (``r_1 ≥ r_2 ≥ …``) makes the cheapest segments fill first, so no binaries are needed.
+
+Every real site draws power besides its miners (fans, pumps, evaporative cooling,
+transformers, lighting): ``PUE`` (default by cooling, :data:`DEFAULT_PUE`) scales
+the miners' power to the site's. With an ambient temperature series ``θ[t]`` the
+available power derates linearly above ``θ_d`` (S21: ~40 °C) to zero at the
+shutdown temperature ``θ_s`` (47 °C), domain.md §1.3::
+
+    d[t] = clip((θ_s − θ[t]) / (θ_s − θ_d), 0, 1)
+
+(the linear path between the two documented points is an assumption).
 The fleet's capacity enters only through ``ΔP_k = share_k · P_nom`` (one place): with
 a ``size`` block ``P_nom`` is a column of the LP (:mod:`grid_flex.model.capacity`) and
 the bound becomes the row ``x[k,t] ≤ share_k · P_nom``.
@@ -39,6 +52,28 @@ from grid_flex.model.terms import (
 from grid_flex.schema.assets import AsicFleetEntry
 from grid_flex.schema.catalog import AsicSpec
 
+#: Facility PUE by cooling type: air 1.2 (the lean end of 1.2–1.5), single-phase
+#: immersion 1.05 (within 1.03–1.10), d-central.tech "immersion vs air cooling" via
+#: domain.md §4.1; hydro (water-cooled plates) taken as immersion [assumed].
+DEFAULT_PUE: dict[str, float] = {"air": 1.2, "immersion": 1.05, "hydro": 1.05}
+
+
+def fleet_pue(given: float | str | None, cooling: str) -> float:
+    """The fleet's PUE: as given, the cooling default (``"cooling"``), or 1 [-]."""
+    if given is None:
+        return 1.0
+    if given == "cooling":
+        return DEFAULT_PUE[cooling]
+    return float(given)
+
+
+def derate_frac(
+    temperature_c: FloatArray, derate_above_c: float, shutdown_above_c: float
+) -> FloatArray:
+    """Share of available power usable at each ambient temperature [-]."""
+    span = shutdown_above_c - derate_above_c
+    return np.clip((shutdown_above_c - temperature_c) / span, 0.0, 1.0)
+
 
 @dataclass(frozen=True)
 class FleetParams:
@@ -54,6 +89,9 @@ class FleetParams:
     opex_usd_per_mwh: float
     curve: tuple[tuple[float, float], ...]
     cooling: str = "air"
+    pue: float = 1.0
+    #: Share of available power usable per interval (temperature derate) [-].
+    derate_frac: FloatArray | None = None
 
     @property
     def nameplate_power_mw(self) -> float:
@@ -126,6 +164,15 @@ def resolve(entry: AsicFleetEntry, rctx: ResolveContext) -> FleetParams:
         raise ScenarioError(
             f"assets.{entry.id}.hashrate_curve", [*problems, "see domain.md §1.6"]
         )
+    cooling = entry.cooling or spec.cooling
+    derate = None
+    if entry.ambient_temperature is not None:
+        temp = rctx.load(
+            entry.ambient_temperature,
+            f"assets.{entry.id}.ambient_temperature",
+            ("temperature_",),
+        )
+        derate = derate_frac(temp, entry.derate_above_c, entry.shutdown_above_c)
     return FleetParams(
         id=entry.id,
         model_ref=entry.model,
@@ -136,7 +183,9 @@ def resolve(entry: AsicFleetEntry, rctx: ResolveContext) -> FleetParams:
         pool_fee_frac=entry.pool_fee_frac,
         opex_usd_per_mwh=entry.opex_usd_per_mwh,
         curve=tuple(points),
-        cooling=entry.cooling or spec.cooling,
+        cooling=cooling,
+        pue=fleet_pue(entry.pue, cooling),
+        derate_frac=derate,
     )
 
 
@@ -200,20 +249,21 @@ def bid_curve(
     """Price-responsive bid: MW the fleet draws at or below each price step.
 
     One step per curve segment, most efficient first: the fleet draws the cumulative
-    power of every segment whose value of hashing (net of pool fee and opex) is above
-    the price [USD/MWh → MW]. Uses one hashprice (the horizon mean in the KPIs).
+    site power (miners × PUE) of every segment whose value of hashing per site MWh
+    (net of pool fee and opex, divided by PUE) is above the price [USD/MWh → MW].
+    Uses one hashprice (the horizon mean in the KPIs).
     """
     widths = params.segment_width_mw
     steps = []
     cumulative = 0.0
     for width, rate in zip(widths, params.segment_ths_per_mw, strict=True):
-        cumulative += float(width)
+        cumulative += float(width) * params.pue
         price = (
             mining_value_usd_per_mwh(
                 hashprice_usd_per_ths_day, 1e6 / rate, params.pool_fee_frac
             )
             - params.opex_usd_per_mwh
-        )
+        ) / params.pue
         steps.append({"price_usd_per_mwh": float(price), "power_mw": cumulative})
     return steps
 
@@ -244,6 +294,9 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
     shares = params.segment_share
     rates = params.segment_ths_per_mw
     k = len(shares)
+    pue = params.pue
+    derate = np.ones(n) if params.derate_frac is None else params.derate_frac
+    row_share = np.repeat(shares, n) * np.tile(derate, k)  # ΔP_k · d[t] per MW
     blk = ctx.block
     cap = ctx.capacity(
         f"{params.id}.power_mw",
@@ -256,15 +309,17 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
         "segment_power_mw",
         blk.K * ctx.T,
         lb=0.0,
-        ub=cap.ub(np.repeat(shares, n)),
-        doc=f"fleet {params.id}: power on each hashrate-curve segment [MW]",
+        ub=cap.ub(row_share),
+        doc=f"fleet {params.id}: power on each hashrate-curve segment "
+        "(≤ segment share × availability × temperature derate × nameplate) [MW]",
     )
     cap.limit(
         ctx,
         "segment_capacity",
         seg.expr,
-        share=np.repeat(shares, n),
-        doc=f"fleet {params.id}: segment power ≤ segment share × nameplate [MW]",
+        share=row_share,
+        doc=f"fleet {params.id}: segment power ≤ segment share × derate × "
+        "nameplate [MW]",
     )
     parts = [seg.expr.take(np.arange(i * n, (i + 1) * n)) for i in range(k)]
     power = parts[0]
@@ -273,8 +328,10 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
         power = power + parts[i]
         hashrate = hashrate + parts[i] * rates[i]
     ctx.layer.add_expression(
-        blk, "power_mw", ctx.T, power, doc=f"fleet {params.id}: power drawn [MW]"
+        blk, "power_mw", ctx.T, power, doc=f"fleet {params.id}: miners' power [MW]"
     )
+    site_power = power * pue
+    aux = power * (pue - 1.0)
     dt = ctx.dt_h
     usd_per_ths = (
         inputs.hashprice_usd_per_ths_day * (1.0 - params.pool_fee_frac) * dt
@@ -295,15 +352,26 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
             return {"nameplate_power_mw": nameplate, "available_power_mw": 0.0}
         energy = float(p @ dt)
         hours = float(dt.sum())
+        derated = {
+            "pue": pue,
+            "auxiliary_mwh": energy * (pue - 1.0),
+            "site_energy_mwh": energy * pue,
+        }
+        if params.derate_frac is not None:
+            lost = (1.0 - derate) * p_max
+            derated["derated_mwh"] = float(lost @ dt)
+            derated["hours_derated_h"] = float(dt[derate < 1.0 - 1e-9].sum())
         hp_mean = float(hp @ dt / hours)
         v_full = hp_mean * (1 - params.pool_fee_frac) * h_max
-        curtailed = p < p_max * (1 - 1e-6)
-        curtailed_mwh = float((p_max - p) @ dt)
+        p_avail = p_max * derate  # what the miners could draw in each interval
+        curtailed = p < p_avail * (1 - 1e-6)
+        curtailed_mwh = float((p_avail - p) @ dt)
         return {
             "nameplate_power_mw": nameplate,
             "unit_count": nameplate * 1e6 / params.unit_power_w,
             "available_power_mw": p_max,
             "energy_mwh": energy,
+            **derated,
             "mining_revenue_usd": float(values["revenue_usd"].sum()),
             "opex_usd": float(values["cost_usd"].sum()),
             "curtailed_mwh": curtailed_mwh,
@@ -317,32 +385,39 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
             "hashrate_weighted_uptime_frac": float((h @ dt) / (h_max * hours)),
             "mean_hashrate_ths": float(h @ dt / hours),
             "mean_hashprice_usd_per_ths_day": hp_mean,
-            "breakeven_full_load_usd_per_mwh": v_full / (HOURS_PER_DAY * p_max)
-            - params.opex_usd_per_mwh,
-            "breakeven_marginal_usd_per_mwh": mining_value_usd_per_mwh(
-                hp_mean, 1e6 / rates[-1], params.pool_fee_frac
+            # per MWh drawn by the site (miners × PUE)
+            "breakeven_full_load_usd_per_mwh": (
+                v_full / (HOURS_PER_DAY * p_max) - params.opex_usd_per_mwh
             )
-            - params.opex_usd_per_mwh,
+            / pue,
+            "breakeven_marginal_usd_per_mwh": (
+                mining_value_usd_per_mwh(hp_mean, 1e6 / rates[-1], params.pool_fee_frac)
+                - params.opex_usd_per_mwh
+            )
+            / pue,
             "bid_curve": bid_curve(_at(params, nameplate), hp_mean),
         }
 
+    outputs = [Quantity("power_mw", power)]
+    if pue != 1.0:
+        outputs.append(Quantity("auxiliary_mw", aux))
     return AssetTerms(
-        net_load_mw=power,
+        net_load_mw=site_power,
         cost_usd=cost,
         revenue_usd=revenue,
         outputs=(
-            Quantity("power_mw", power),
+            *outputs,
             Quantity("hashrate_ths", hashrate),
             Quantity("revenue_usd", revenue),
             Quantity("cost_usd", cost),
         ),
         kpis=kpis,
-        capacity_mw=params.max_power_mw,
-        capacity_expr_mw=cap.expr * float(shares.sum()),
-        heat_mwth=power,  # every MWh an ASIC draws leaves it as heat
+        capacity_mw=params.max_power_mw * pue,
+        capacity_expr_mw=cap.expr * (float(shares.sum()) * pue),
+        heat_mwth=power,  # every MWh an ASIC draws leaves it as heat (aux: not)
         cooling=params.cooling,
-        flex_down_mw=power,
-        flex_up_mw=cap.rows(n, float(shares.sum())) - power,
+        flex_down_mw=site_power,
+        flex_up_mw=cap.rows(n, float(shares.sum()) * pue * derate) - site_power,
     )
 
 

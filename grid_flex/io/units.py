@@ -26,6 +26,7 @@ network            ``difficulty``           ``difficulty`` (1), ``t_difficulty``
 fees               ``btc_per_block``        ``btc_per_block`` (1), ``sat_per_block``
                                             (1e-8)
 power              ``mw``                   ``mw`` (1), ``kw`` (1e-3)
+temperature        ``degc``                 ``degc`` (1)
 =================  =======================  ==========================================
 
 Currencies are never converted here (EUR stays EUR). Fuel input (MMBtu/h of boiler
@@ -88,6 +89,8 @@ UNITS: Final[dict[str, UnitSpec]] = {
     # electric power
     "mw": UnitSpec("power", "mw", 1.0),
     "kw": UnitSpec("power", "mw", 1e-3),
+    # ambient temperature (fleet derating)
+    "degc": UnitSpec("temperature", "degc", 1.0),
 }
 
 ValuesT = TypeVar("ValuesT", pd.Series, np.ndarray)

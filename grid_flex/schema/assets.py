@@ -52,6 +52,34 @@ class AsicFleetEntry(StrictModel):
             "efficiency), or concave points from the origin"
         ),
     )
+    pue: Annotated[float, Field(ge=1.0, le=3.0)] | Literal["cooling"] | None = Field(
+        default=None,
+        description=(
+            "Site power per MW of miner power [-]: cooling and auxiliaries drawn in "
+            "proportion to hashing power. 'cooling' takes the default of the "
+            "fleet's cooling (air 1.2, immersion and hydro 1.05; domain.md §4.1); "
+            "not given: 1.0 (miners only), stated in the summary's assumptions"
+        ),
+    )
+    ambient_temperature: SeriesSpec | None = Field(
+        default=None,
+        description=(
+            "Ambient temperature series (unit degc); with it the fleet's available "
+            "power derates linearly from derate_above_c to zero at shutdown_above_c"
+        ),
+    )
+    derate_above_c: float = Field(
+        default=40.0,
+        ge=-50.0,
+        le=100.0,
+        description="Ambient temperature where derating starts (S21: ~40) [°C]",
+    )
+    shutdown_above_c: float = Field(
+        default=47.0,
+        ge=-50.0,
+        le=100.0,
+        description="Ambient temperature where the miners shut down (S21: 47) [°C]",
+    )
 
     size: FleetSize | None = Field(
         default=None, description="Let the LP choose the fleet's nameplate power"
@@ -68,6 +96,11 @@ class AsicFleetEntry(StrictModel):
                 )
         elif given != 1:
             raise ValueError("give exactly one of count, power_mw or size")
+        if self.shutdown_above_c <= self.derate_above_c:
+            raise ValueError(
+                f"shutdown_above_c ({self.shutdown_above_c}) must be above "
+                f"derate_above_c ({self.derate_above_c})"
+            )
         return self
 
 

@@ -20,6 +20,7 @@ from grid_flex.schema.rolling import Rolling
 from grid_flex.schema.series import SeriesSpec
 from grid_flex.schema.sizing import ConnectionSize
 from grid_flex.schema.study import Study
+from grid_flex.schema.windows import WindowSet
 
 
 def _check_zone(name: str) -> str:
@@ -94,13 +95,26 @@ class Horizon(StrictModel):
         return self
 
 
+class AdderWindow(WindowSet):
+    """A per-MWh adder in force in its windows (time-of-use delivery charges)."""
+
+    usd_per_mwh: float = Field(
+        description="Charge on every MWh imported in these windows [USD/MWh]"
+    )
+
+
 class Energy(StrictModel):
     """What the site pays for electricity."""
 
     price: SeriesSpec = Field(description="Interval energy price series")
-    adders_usd_per_mwh: float = Field(
+    adders_usd_per_mwh: float | list[float | AdderWindow] = Field(
         default=0.0,
-        description="Per-MWh charges on top of the price (fees, delivery) [USD/MWh]",
+        description=(
+            "Per-MWh charges on top of the price (fees, delivery) [USD/MWh]: one "
+            "number for every interval, or a list of numbers (every interval) and "
+            "windowed adders {usd_per_mwh, periods / recurring / "
+            "price_above_usd_per_mwh}, summed per interval"
+        ),
     )
     export_price_frac: float = Field(
         default=1.0,
@@ -228,6 +242,14 @@ class Scenario(StrictModel):
 
     name: str = Field(description="Short name used in reports and output folders")
     description: str = ""
+    era: str | None = Field(
+        default=None,
+        max_length=240,
+        description=(
+            "One line: the era the scenario represents and its main assumptions "
+            "(hardware, hashprice, price year), printed with its results"
+        ),
+    )
     site: Site
     horizon: Horizon
     energy: Energy

@@ -253,7 +253,8 @@ class _WindowInputs:
             index=index,
             timestep_h=actual.timestep_h[a:b],
             price_usd_per_mwh=price,
-            import_price_usd_per_mwh=price + energy.adders_usd_per_mwh,
+            import_price_usd_per_mwh=price
+            + (actual.import_price_usd_per_mwh[a:b] - actual.price_usd_per_mwh[a:b]),
             export_price_usd_per_mwh=price * energy.export_price_frac,
             hashprice_usd_per_ths_day=None
             if self.hashprice is None
