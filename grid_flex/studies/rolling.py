@@ -401,10 +401,15 @@ def solve_window(
     if arrays:
         model = pyo.ConcreteModel(name=inputs.scenario.name)
         attach_array_layer(model)
+        # With the collector off, build_site leaves the collector's state alone (it
+        # neither releases the run's frozen objects nor freezes the window's).
+        enabled = gc.isenabled()
+        gc.disable()
         try:
             site = build_site(model, inputs)
         finally:
-            gc.unfreeze()  # build_site froze the new objects for a Pyomo solve
+            if enabled:
+                gc.enable()
         if extra is not None:
             extra(site)
         assert isinstance(site.layer, ArrayLayer)
@@ -446,7 +451,34 @@ def roll(
     )
     states: dict[str, Any] = {}
     index = actual.index
+    # Memory stays flat: what exists now (data, the libraries) is frozen out of the
+    # collector, so collecting each few windows' garbage (cyclic Pyomo blocks) only
+    # scans what the windows made.
+    gc.collect()
+    gc.freeze()
+    try:
+        _roll_windows(plan, windows, states, run, index, options, arrays)
+    finally:
+        gc.unfreeze()
+    return run
+
+
+#: Windows between two collections of the windows' garbage.
+COLLECT_EVERY = 8
+
+
+def _roll_windows(
+    plan: list[Window],
+    windows: _WindowInputs,
+    states: dict[str, Any],
+    run: RollingRun,
+    index: pd.DatetimeIndex,
+    options: SolveOptions,
+    arrays: bool,
+) -> None:
     for w in plan:
+        if w.number % COLLECT_EVERY == COLLECT_EVERY - 1:
+            gc.collect()
         t0 = time.perf_counter()
         try:
             inputs = windows.inputs(w, states)
@@ -476,7 +508,6 @@ def roll(
             }
         )
         states = new
-    return run
 
 
 # ---- settlement ---------------------------------------------------------------------

@@ -1,0 +1,83 @@
+"""Rolling-horizon operation on the default site: time per stage and memory per window.
+
+Runs a year of daily windows with 48 h look-ahead (``--lookahead-h``, ``--commit-h``)
+in this process, once, and prints the stage times, the seconds per window and the
+resident memory after chosen windows (Linux ``/proc/self/statm``), which must stay
+flat over the windows. Whole-process times against the single perfect-foresight solve
+are measured from outside (``benchmarks/README.md``).
+
+    python benchmarks/bench_rolling.py                 # default site, 2020, 48:24
+    python benchmarks/bench_rolling.py --foresight     # also the foresight runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from typing import Any
+
+import grid_flex as gf
+from grid_flex.studies import rolling
+
+PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def rss_mib() -> float:
+    """Resident memory of this process now [MiB]."""
+    with open("/proc/self/statm", encoding="ascii") as f:
+        return int(f.read().split()[1]) * PAGE_MIB
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scenario", default="west_texas_2020")
+    parser.add_argument("--lookahead-h", type=float, default=48.0)
+    parser.add_argument("--commit-h", type=float, default=24.0)
+    parser.add_argument("--foresight", action="store_true")
+    args = parser.parse_args()
+    sc, base = gf.load_scenario(
+        args.scenario, assignments=["assets.battery.final_soc=0.5"]
+    )
+    samples: list[float] = []
+    inner = rolling.solve_window
+
+    def sampled(*a: Any, **k: Any) -> Any:
+        out = inner(*a, **k)
+        samples.append(rss_mib())
+        return out
+
+    rolling.solve_window = sampled  # type: ignore[assignment]
+    t0 = time.perf_counter()
+    res = rolling.run_rolling(
+        sc,
+        base_dir=base,
+        lookahead_h=args.lookahead_h,
+        commit_h=args.commit_h,
+        foresight=args.foresight,
+    )
+    total = time.perf_counter() - t0
+    n = len(samples)
+    print(
+        f"{args.scenario}: {n} windows of {args.lookahead_h:g} h / {args.commit_h:g} h"
+    )
+    print(
+        f"  in-process total {total:.2f} s; stages "
+        + ", ".join(f"{k} {v:.2f} s" for k, v in res.timings_s.items())
+    )
+    print(f"  per window {res.timings_s['windows_s'] / n * 1000:.1f} ms")
+    marks = sorted({0, n // 4, n // 2, 3 * n // 4, n - 1})
+    print(
+        "  RSS after window "
+        + ", ".join(f"{m + 1}: {samples[m]:.0f} MiB" for m in marks)
+    )
+    print(f"  realised profit {res.summary['profit_usd']:,.0f} USD")
+    if args.foresight:
+        r = res.summary["rolling"]
+        print(
+            f"  value of perfect foresight {r['value_of_perfect_foresight_usd']:,.0f} USD"
+        )
+
+
+if __name__ == "__main__":
+    main()
