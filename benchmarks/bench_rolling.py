@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 import grid_flex as gf
@@ -25,8 +26,8 @@ PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / 2**20
 
 def rss_mib() -> float:
     """Resident memory of this process now [MiB]."""
-    with open("/proc/self/statm", encoding="ascii") as f:
-        return int(f.read().split()[1]) * PAGE_MIB
+    statm = Path("/proc/self/statm").read_text(encoding="ascii")
+    return int(statm.split()[1]) * PAGE_MIB
 
 
 def main() -> None:
@@ -73,10 +74,8 @@ def main() -> None:
     )
     print(f"  realised profit {res.summary['profit_usd']:,.0f} USD")
     if args.foresight:
-        r = res.summary["rolling"]
-        print(
-            f"  value of perfect foresight {r['value_of_perfect_foresight_usd']:,.0f} USD"
-        )
+        value = res.summary["rolling"]["value_of_perfect_foresight_usd"]
+        print(f"  value of perfect foresight {value:,.0f} USD")
 
 
 if __name__ == "__main__":
