@@ -20,7 +20,7 @@ from grid_flex.io.catalog import Catalog
 from grid_flex.io.scenario import apply_to_scenario, load_scenario
 from grid_flex.model.build import SiteModel, build_model
 from grid_flex.model.capacity import explain_unbounded
-from grid_flex.output import write_results
+from grid_flex.output import NOT_REPRODUCIBLE, write_results
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
 from grid_flex.solve import Solution, SolveOptions, solve_model
@@ -81,7 +81,9 @@ def run(
     catalog : Catalog, optional
         Equipment catalogue (bundled by default).
     extra : callable, optional
-        ``extra(site)`` adds components to the model before the solve.
+        ``extra(site)`` adds components to the model before the solve. The results
+        then say (``summary["not_reproducible_from_folder"]``, and a comment in the
+        folder's ``scenario.yaml``) that the folder alone does not reproduce them.
     options : SolveOptions, optional
         HiGHS settings (default: the scenario's ``solver`` section).
     """
@@ -100,6 +102,13 @@ def run(
     t3 = time.perf_counter()
     solution = solve(site, options)
     results = extract(site, solution)
+    if extra is not None:
+        name = getattr(extra, "__qualname__", None) or repr(extra)
+        results.summary[NOT_REPRODUCIBLE] = (
+            f"the model was changed by the Python hook extra={name}, which the "
+            "folder does not hold; re-running its scenario.yaml solves the model "
+            "without it"
+        )
     t4 = time.perf_counter()
     results.timings_s = {
         "load_s": t1 - t0,
@@ -109,7 +118,7 @@ def run(
         "extract_s": t4 - t3 - sum(solution.timings_s.values()),
     }
     if out_dir is not None:
-        write_results(results, sc, out_dir, base_dir=base)
+        write_results(results, sc, out_dir, base_dir=base, catalog=catalog)
     return results
 
 

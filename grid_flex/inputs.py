@@ -28,7 +28,7 @@ from grid_flex.conventions import (
 from grid_flex.errors import CatalogError, DataError, FinanceInputError, ScenarioError
 from grid_flex.io import readers
 from grid_flex.io.calendar import place_hour_of_year
-from grid_flex.io.catalog import Catalog, load_catalog
+from grid_flex.io.catalog import Catalog, load_catalog, with_entries
 from grid_flex.io.checks import check_values, warn_unit
 from grid_flex.io.timeseries import fill_missing, format_stamp, read_csv_series
 from grid_flex.io.units import convert
@@ -566,7 +566,9 @@ def check_scenario(scenario: Scenario, catalog: Catalog | None = None) -> None:
     Modules that need a series to check their entry are skipped here; they are
     checked by :func:`prepare_inputs`.
     """
-    cat = catalog if catalog is not None else load_catalog()
+    cat = with_entries(
+        catalog if catalog is not None else load_catalog(), scenario.catalog_entries
+    )
     with _naming(scenario):
         index = horizon_index(scenario.horizon)
         rctx = resolve_context(scenario, cat, index, None)
@@ -619,7 +621,9 @@ def prepare_inputs(
         Equipment catalogue; the bundled one by default.
     """
     base = Path(base_dir)
-    cat = catalog if catalog is not None else load_catalog()
+    cat = with_entries(
+        catalog if catalog is not None else load_catalog(), scenario.catalog_entries
+    )
     with _naming(scenario):
         index = horizon_index(scenario.horizon)
         price = price_series(

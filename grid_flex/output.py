@@ -20,6 +20,12 @@ import yaml
 
 from grid_flex import __version__
 from grid_flex.inputs import BUNDLED_PREFIX
+from grid_flex.io.catalog import (
+    Catalog,
+    catalog_refs_used,
+    load_catalog,
+    with_entries,
+)
 from grid_flex.io.results_folder import (
     check_output_dir,
     discard,
@@ -53,13 +59,63 @@ def _absolute_files(data: Any, base_dir: Path) -> Any:
     return data
 
 
-def resolved_scenario_yaml(scenario: Scenario, base_dir: Path) -> str:
-    """The scenario with all defaults and absolute file paths, as YAML."""
+def frozen_catalog_entries(
+    scenario: Scenario, catalog: Catalog | None = None
+) -> dict[str, Any]:
+    """Every catalogue entry ``scenario`` refers to, as data (by reference).
+
+    Entries already frozen in the scenario are kept; the others come from
+    ``catalog`` (default: the bundled one). Unknown references are left out (the
+    run would have failed on them).
+    """
+    data = scenario.model_dump(mode="json")
+    cat = with_entries(
+        catalog if catalog is not None else load_catalog(), scenario.catalog_entries
+    )
+    return {
+        ref: cat.get(ref).model_dump(mode="json")
+        for ref in catalog_refs_used(data)
+        if ref in cat
+    }
+
+
+def resolved_scenario_yaml(
+    scenario: Scenario,
+    base_dir: Path,
+    *,
+    catalog: Catalog | None = None,
+    not_reproducible: str | None = None,
+) -> str:
+    """The resolved scenario as YAML: defaults, absolute paths, frozen catalogue.
+
+    Every default is filled in, file paths are absolute and the catalogue entries the
+    scenario uses are written under ``catalog_entries``.
+
+    ``not_reproducible`` (why the folder alone does not reproduce the run, e.g. an
+    ``extra=`` hook changed the model) is written as a comment at the top.
+    """
     data = _absolute_files(scenario.model_dump(mode="json"), base_dir)
+    data["catalog_entries"] = frozen_catalog_entries(scenario, catalog)
     header = (
         f"# Resolved by grid-flex {__version__}; re-run with: grid-flex solve <this>\n"
+        "# The catalogue entries used are frozen under catalog_entries.\n"
     )
+    if not_reproducible:
+        header += (
+            "# NOT REPRODUCIBLE FROM THIS FOLDER ALONE: "
+            f"{not_reproducible.replace(chr(10), ' ')}\n"
+        )
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+#: Summary key that says why a results folder alone does not reproduce its run.
+NOT_REPRODUCIBLE = "not_reproducible_from_folder"
+
+
+def not_reproducible(results: Results) -> str | None:
+    """Why ``results`` cannot be re-run from its folder alone (``None``: it can)."""
+    reason = results.summary.get(NOT_REPRODUCIBLE)
+    return str(reason) if reason else None
 
 
 def _json_safe(value: Any) -> Any:
@@ -87,6 +143,7 @@ def write_results(
     *,
     base_dir: str | Path = ".",
     timeseries_format: str | None = None,
+    catalog: Catalog | None = None,
 ) -> Path:
     """Write ``results`` to ``out_dir`` atomically; return the folder.
 
@@ -124,7 +181,13 @@ def write_results(
                 tmp / DISCLOSURE_FILE, index=False
             )
         (tmp / "scenario.yaml").write_text(
-            resolved_scenario_yaml(scenario, Path(base_dir)), encoding="utf-8"
+            resolved_scenario_yaml(
+                scenario,
+                Path(base_dir),
+                catalog=catalog,
+                not_reproducible=not_reproducible(results),
+            ),
+            encoding="utf-8",
         )
         finish_folder(tmp, target)
     except BaseException:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import pandas as pd
 import yaml
@@ -171,6 +171,45 @@ class Catalog:
         return (
             f"{message}; references look like {kinds}; `grid-flex catalog` lists them"
         )
+
+
+def with_entries(catalog: Catalog, entries: Mapping[str, CatalogEntry]) -> Catalog:
+    """``catalog`` with ``entries`` (by reference) added or taking precedence.
+
+    Raises
+    ------
+    CatalogError
+        If a reference is not ``<kind folder>/<id>`` of its entry (an ASIC entry
+        must be ``asic/<its id>``).
+    """
+    if not entries:
+        return catalog
+    folders = {cls.model_fields["kind"].default: f for f, cls in KIND_FOLDERS.items()}
+    for ref, entry in entries.items():
+        expected = f"{folders[entry.kind]}/{entry.id}"
+        if ref != expected:
+            raise CatalogError(
+                f"catalog_entries.{ref}: the entry is {_KIND_LABELS[entry.kind]} "
+                f"with id {entry.id!r}, so its reference must be {expected!r}"
+            )
+    return Catalog(root=catalog.root, by_ref={**catalog.by_ref, **entries})
+
+
+def catalog_refs_used(data: Any) -> list[str]:
+    """Catalogue references (``model: <kind>/<id>``) anywhere in a scenario dump."""
+    found: list[str] = []
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if key == "catalog_entries":
+                continue
+            if key == "model" and isinstance(value, str) and "/" in value:
+                found.append(value)
+            else:
+                found += catalog_refs_used(value)
+    elif isinstance(data, list):
+        for item in data:
+            found += catalog_refs_used(item)
+    return sorted(set(found))
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:

@@ -7,13 +7,14 @@ unit. ``Scenario.model_json_schema()`` is the generated input reference.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from grid_flex.schema.assets import AssetEntry
 from grid_flex.schema.base import NonNegativeFloat, PositiveFloat, StrictModel
+from grid_flex.schema.catalog import AsicSpec, BatterySpec, GpuNodeSpec
 from grid_flex.schema.magnitudes import magnitude_problems, opt_out_hint
 from grid_flex.schema.program_entries import ProgramEntry
 from grid_flex.schema.rolling import Rolling
@@ -21,6 +22,11 @@ from grid_flex.schema.series import SeriesSpec
 from grid_flex.schema.sizing import ConnectionSize
 from grid_flex.schema.study import Study
 from grid_flex.schema.windows import WindowSet
+
+#: A catalogue entry written into a scenario (its ``kind`` says which).
+FrozenCatalogEntry = Annotated[
+    AsicSpec | BatterySpec | GpuNodeSpec, Field(discriminator="kind")
+]
 
 
 def _check_zone(name: str) -> str:
@@ -266,6 +272,14 @@ class Scenario(StrictModel):
     )
     solver: SolverSettings = Field(default_factory=SolverSettings)
     outputs: Outputs = Field(default_factory=Outputs)
+    catalog_entries: dict[str, FrozenCatalogEntry] = Field(
+        default_factory=dict,
+        description=(
+            "Catalogue entries frozen into the scenario, by reference "
+            "(asic/antminer_s21); they take precedence over the catalogue. A results "
+            "folder's scenario.yaml holds every entry its run used"
+        ),
+    )
     allow_extreme_values: bool = Field(
         default=False,
         description=(
