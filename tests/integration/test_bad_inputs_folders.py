@@ -240,26 +240,44 @@ def test_unexpected_errors_are_short_messages_without_traceback(
     assert "Traceback" in debug.stderr
 
 
-def test_sigint_to_a_real_process_exits_130_and_writes_nothing(tmp_path: Path) -> None:
+#: Runs the CLI with one stage made slow; says "READY" on stderr when it gets there.
+SLOW_STAGE = """
+import sys, time
+import grid_flex.api, grid_flex.output
+from grid_flex.cli import main
+stage = sys.argv.pop(1)
+module = grid_flex.api if stage == "extract" else grid_flex.output
+real = getattr(module, stage)
+def slow(*args, **kwargs):
+    sys.stderr.write("READY\\n")
+    sys.stderr.flush()
+    time.sleep(60)
+    return real(*args, **kwargs)
+setattr(module, stage, slow)
+main()
+"""
+
+
+@pytest.mark.parametrize("stage", ["extract", "bid_curves"])
+def test_sigint_to_a_real_process_exits_130_and_writes_nothing(
+    tmp_path: Path, stage: str
+) -> None:
+    """SIGINT while solving (``extract``) or half-way through writing the folder."""
     env = {**os.environ, "PYTHONPATH": str(Path(grid_flex.api.__file__).parents[1])}
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from grid_flex.cli import main; main()",
-            "solve",
-            "-o",
-            str(tmp_path / "out"),
-        ],
+        [sys.executable, "-c", SLOW_STAGE, stage, "solve", *SHORT, "-o", "out"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
         cwd=tmp_path,
     )
-    time.sleep(2.0)  # a full year: loading or solving, not yet writing
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    assert line.strip() == "READY", line
+    time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
-    _out, err = proc.communicate(timeout=120)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "interrupted" in err
     assert "Traceback" not in err
