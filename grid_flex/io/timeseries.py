@@ -343,9 +343,22 @@ def load_table(path: str | Path, *, sep: str = ",") -> pd.DataFrame:
     if not file.is_file():
         raise DataError(f"{file}: file not found")
     try:
-        table = pd.read_csv(
-            file, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig"
-        )
+        with warnings.catch_warnings():
+            # A first data row longer than the header would silently become an index.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = pd.read_csv(
+                file,
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                index_col=False,
+            )
+    except pd.errors.ParserWarning:
+        raise DataError(
+            f"{file}: line {_FIRST_DATA_LINE} has more fields than the header "
+            f"(separator {sep!r})"
+        ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"{file}: cannot read as delimited text ({exc})") from None
     table.columns = [str(c).strip() for c in table.columns]

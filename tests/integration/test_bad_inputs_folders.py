@@ -242,7 +242,10 @@ def test_unexpected_errors_are_short_messages_without_traceback(
 
 #: Runs the CLI with one stage made slow; says "READY" on stderr when it gets there.
 SLOW_STAGE = """
-import sys, time
+import signal, sys, time
+# A shell without job control starts background commands with SIGINT ignored, and
+# Python keeps it so; restore the usual handler so the test means the same anywhere.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import grid_flex.api, grid_flex.output
 from grid_flex.cli import main
 stage = sys.argv.pop(1)
