@@ -60,6 +60,7 @@ of a reserve service marked ``exclusive``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -487,3 +488,53 @@ def _kpis(params: DemandResponseParams, dt: FloatArray) -> KpiFunction:
         return out
 
     return kpis
+
+
+# ---- rolling operation ------------------------------------------------------------
+@dataclass(frozen=True)
+class DemandResponseState:
+    """Demand-response events called so far.
+
+    ``events_called`` counts events that started in committed intervals;
+    ``in_event`` says whether the last committed interval is inside an event.
+    """
+
+    events_called: int
+    in_event: bool
+
+
+def final_state(
+    params: DemandResponseParams,
+    previous: DemandResponseState | None,
+    values: Mapping[str, FloatArray],
+) -> DemandResponseState:
+    """Count the events that started in the committed intervals.
+
+    An event that was already running when the window started (``in_event``) is not
+    counted again.
+    """
+    c = len(values["timestep_h"])
+    mask = params.event_mask[:c]
+    starts = mask & ~np.concatenate(([False], mask[:-1]))
+    called = int(starts.sum())
+    before = 0
+    if previous is not None:
+        before = previous.events_called
+        if previous.in_event and c and mask[0]:
+            called -= 1  # the event began in an earlier window
+    return DemandResponseState(before + called, bool(c and mask[-1]))
+
+
+def resume(
+    params: DemandResponseParams,
+    state: DemandResponseState | None,
+    *,
+    window_h: float,
+    left_h: float,
+) -> DemandResponseParams:
+    """The window's parameters, unchanged.
+
+    Events are paid and penalised interval by interval, so the events already called
+    change no later decision.
+    """
+    return params

@@ -284,3 +284,28 @@ def test_time_of_use_demand_charge_outside_a_window() -> None:
     res = run_rolling(sc, lookahead_h=24, commit_h=24, foresight=False)
     assert res.summary["programs"]["tou"]["monthly_peak_mw"] == {"2024-06": 3.5}
     assert res.summary["profit_usd"] == pytest.approx(72 * CAP_MW * V - 1750.0)
+
+
+# ---- demand response ---------------------------------------------------------------
+def test_demand_response_events_called_are_counted_once() -> None:
+    # Events are the hours above 60 USD/MWh: hour 5, and hours 11-12, one event
+    # that straddles the two 12 h windows. The state counts it once: 2 events, as
+    # the settled KPI does. (Events are paid interval by interval, so the count
+    # changes no decision: this state is carried for the record.)
+    prices = [20.0] * 24
+    prices[5] = prices[11] = prices[12] = 80.0
+    dr = {
+        "type": "demand_response",
+        "id": "dr",
+        "events": {"price_above_usd_per_mwh": 60.0},
+        "committed_mw": 1.0,
+        "baseline_mw": 3.5,
+        "penalty_usd_per_mwh": 1000.0,
+    }
+    sc = _fleet_site(prices, [dr])
+    res = run_rolling(sc, lookahead_h=12, commit_h=12, foresight=False)
+    log = res.tables["rolling_windows.csv"]
+    # Window 1 saw both starts (hours 5 and 11) and ends inside the second event.
+    assert '"events_called": 2, "in_event": true' in log["state_out"].iloc[0]
+    assert '"events_called": 2, "in_event": false' in log["state_out"].iloc[1]
+    assert res.summary["programs"]["dr"]["events"] == 2
