@@ -31,6 +31,10 @@ Method = Literal["choose", "simplex", "ipm", "pdlp"]
 IIS_ELASTIC_LP = 2
 IIS_TIME_LIMIT_S = 30.0
 IIS_MAX_LINES = 16
+#: The explanation by cause may take this many times the failed solve, at least
+#: RELAX_MIN_TIME_S [s].
+RELAX_TIME_FACTOR = 5.0
+RELAX_MIN_TIME_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,10 @@ def _solve(model: Any, opts: SolveOptions) -> Solution:
     t3 = time.perf_counter()
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
+        if status == highspy.HighsModelStatus.kInfeasible:
+            _explain_by_cause(h, model, lp, opts, t3 - t2)
+            h = _highs(lp, opts)  # a fresh copy for the IIS (the relaxation alters h)
+            h.run()
         _raise_for_status(h, status, lp)
     sol = h.getSolution()
     x = np.asarray(sol.col_value, dtype=float)
@@ -249,6 +257,37 @@ def _col_description(lp: CompiledLP, col: int, bound: int) -> str:
     else:
         text = f"within [{lb}, {ub}]"
     return f"{doc} [{var.name}] {text}"
+
+
+def _explain_by_cause(
+    h: highspy.Highs, model: Any, lp: CompiledLP, opts: SolveOptions, solve_s: float
+) -> None:
+    """Raise an :class:`InfeasibleError` naming the user-set limits that must give.
+
+    Returns (without raising) when no declared limit explains the infeasibility;
+    the caller then reports HiGHS's irreducible infeasible subsystem.
+    """
+    from grid_flex.explain import explain_infeasible
+    from grid_flex.model.linear import find_layers
+
+    budget = max(RELAX_MIN_TIME_S, RELAX_TIME_FACTOR * solve_s)
+    if opts.time_limit_s is not None:
+        budget = min(budget, max(opts.time_limit_s, RELAX_MIN_TIME_S))
+    try:
+        causes = explain_infeasible(h, lp, find_layers(model), time_limit_s=budget)
+    except Exception:  # the explanation is a courtesy; it must never mask the cause
+        return
+    if not causes:
+        return
+    shown = causes[:IIS_MAX_LINES]
+    lines = [c.text() for c in shown]
+    if len(causes) > len(shown):
+        lines.append(f"... and {len(causes) - len(shown)} more limits")
+    raise InfeasibleError(
+        "The scenario has no feasible schedule. Relaxing the limits it sets (priced "
+        "per unit beyond the limit), the least change that makes it feasible is:\n"
+        + "\n".join(f"  - {line}" for line in lines)
+    )
 
 
 def _raise_for_status(h: highspy.Highs, status: Any, lp: CompiledLP) -> None:

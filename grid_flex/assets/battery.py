@@ -303,15 +303,29 @@ def build(ctx: BuildContext, params: BatteryParams) -> AssetTerms:
     )
     last = soc.expr.take([n - 1])
     if params.final_soc == "cyclic":
-        ctx.constraint(
+        end = ctx.constraint(
             "soc_final", last - soc0.expr, "==", doc=f"{who}: ends where it started"
         )
+        ctx.declare_limit(
+            end,
+            field=f"assets.{params.id}.final_soc",
+            what=f"battery '{params.id}' end state (cyclic: final − initial energy)",
+            unit="MWh",
+            side="both",
+        )
     elif params.final_soc != "free":
-        ctx.constraint(
+        end = ctx.constraint(
             "soc_final",
             last - cap_e.rows(1, float(params.final_soc)),
             ">=",
             doc=f"{who}: ends at least at final_soc × energy_mwh",
+        )
+        ctx.declare_limit(
+            end,
+            field=f"assets.{params.id}.final_soc",
+            what=f"battery '{params.id}' end state (final − final_soc × energy)",
+            unit="MWh",
+            side="lower",
         )
     net = charge.expr - discharge.expr
     cost = discharge.expr * (params.degradation_usd_per_mwh * dt)

@@ -137,6 +137,13 @@ def build_site(
             ub=inputs.import_limit_mw,
             doc="grid import ≤ import limit (site.import_limit_mw) [MW]",
         )
+        site_ctx.declare_limit(
+            imp,
+            field="site.import_limit_mw",
+            what="the connection's import limit",
+            unit="MW",
+            side="upper",
+        )
         conn.limit(
             site_ctx,
             "import_capacity",

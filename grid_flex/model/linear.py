@@ -231,6 +231,8 @@ class LinearLayer:
     objective_const: float = 0.0
     objective_sense: int = 1
     totals: dict[str, tuple[Any, FloatArray, float]] = field(default_factory=dict)
+    #: User-set limits declared by the modules (:mod:`grid_flex.model.limits`).
+    limits: list[Any] = field(default_factory=list)
 
     @property
     def ncols(self) -> int:

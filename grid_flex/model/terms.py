@@ -326,6 +326,40 @@ class BuildContext:
             self.block, name, index, expr, sense, rhs, doc=doc, labels=labels
         )
 
+    def declare_limit(
+        self,
+        target: ConstraintArray | VarArray,
+        *,
+        field: str,
+        what: str,
+        unit: str,
+        side: str,
+    ) -> None:
+        """Declare rows or variable bounds as a limit the user set.
+
+        An infeasible site is explained by relaxing declared limits only (see
+        :mod:`grid_flex.model.limits`); ``side`` is ``upper``, ``lower`` or ``both``.
+        """
+        from grid_flex.model.limits import UserLimit
+
+        if isinstance(target, ConstraintArray):
+            family, var, labels = target, None, target.labels
+        else:
+            family, var = None, target
+            labels = self.inputs.labels if target.n == self.n else ["horizon"]
+        self.layer.limits.append(
+            UserLimit(
+                field=field,
+                what=what,
+                unit=unit,
+                side=side,  # type: ignore[arg-type]
+                family=family,
+                var=var,
+                labels=labels,
+                timezone=self.inputs.scenario.horizon.timezone,
+            )
+        )
+
     def expression(self, name: str, expr: LinExpr, *, doc: str) -> Any:
         """Expose a per-interval (or scalar) expression as a Pyomo ``Expression``."""
         index = self.T if expr.n == self.n else None

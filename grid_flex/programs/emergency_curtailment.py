@@ -155,6 +155,13 @@ def build(ctx: BuildContext, params: EmergencyCurtailmentParams) -> ProgramTerms
             f"(programs.{params.id}.events) [MW]",
             labels=list(ctx.inputs.index[rows]),
         )
+        ctx.declare_limit(
+            family,
+            field=f"programs.{params.id}.min_curtail_frac",
+            what=f"emergency curtailment '{params.id}' ceiling on {', '.join(ids)}",
+            unit="MW",
+            side="upper",
+        )
     storage: dict[str, ConstraintArray] = {}
     if params.forbid_storage_charging and len(rows):
         for aid, kind in site.kinds.items():

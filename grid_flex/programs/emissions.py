@@ -137,6 +137,13 @@ def build(ctx: BuildContext, params: EmissionsParams) -> ProgramTerms:
             doc=f"{who}: net emissions over the horizon ≤ cap_tco2 "
             f"({params.cap_tco2:g} tCO2) [tCO2]",
         )
+        ctx.declare_limit(
+            cap_family,
+            field=f"programs.{params.id}.cap_tco2",
+            what=f"emissions cap '{params.id}'",
+            unit="tCO2",
+            side="upper",
+        )
     outputs = [
         Quantity("marginal_co2_tco2_per_mwh", LinExpr.constant(mer)),
         Quantity("grid_tco2", grid),

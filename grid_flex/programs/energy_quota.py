@@ -153,6 +153,13 @@ def build(ctx: BuildContext, params: EnergyQuotaParams) -> ProgramTerms:
         f"{params.period} ≤ programs.{params.id}.quota_mwh [MWh]",
         labels=list(params.period_starts),
     )
+    ctx.declare_limit(
+        family,
+        field=f"programs.{params.id}.quota_mwh",
+        what=f"energy quota '{params.id}' (per {params.period})",
+        unit="MWh",
+        side="upper",
+    )
     max_draw_mwh = np.bincount(
         codes,
         weights=site_max_draw_mw(site, ctx.inputs.import_limit_mw) * dt,

@@ -113,6 +113,13 @@ def build(ctx: BuildContext, params: ImportCapParams) -> ProgramTerms:
             f"(programs.{params.id}.caps / cap_series) [MW]",
             labels=list(ctx.inputs.index[rows]),
         )
+        ctx.declare_limit(
+            family,
+            field=f"programs.{params.id}.caps",
+            what=f"import cap '{params.id}'",
+            unit="MW",
+            side="upper",
+        )
     max_draw = site_max_draw_mw(site, limit)
 
     def kpis(ev: Evaluation) -> dict[str, Any]:
