@@ -153,7 +153,7 @@ def test_unreachable_end_state_is_explained(solve_small):
     with pytest.raises(InfeasibleError) as info:
         solve_small(sc)
     msg = str(info.value)
-    assert "battery bess" in msg
+    assert "battery 'bess' end state" in msg
     assert "final_soc" in msg
 
 
