@@ -241,7 +241,9 @@ def build_site(
         for pterms in programs.values():
             revenue = revenue + pterms.revenue_usd
             cost = cost + pterms.cost_usd
-        _stack_flexibility(layer, block, inputs, terms, programs, net_grid, conn)
+        _stack_flexibility(
+            layer, block, inputs, terms, site_terms.kinds, programs, net_grid, conn
+        )
         flex_down = LinExpr.zeros(n)
         flex_up = LinExpr.zeros(n)
         for t in terms.values():
@@ -372,6 +374,7 @@ def _stack_flexibility(
     block: Any,
     inputs: ModelInputs,
     assets: dict[str, AssetTerms],
+    kinds: Mapping[str, str],
     programs: dict[str, ProgramTerms],
     net_grid: LinExpr,
     conn: Capacity,
@@ -383,10 +386,12 @@ def _stack_flexibility(
     (:func:`~grid_flex.model.headroom.hold_energy`, summed over programs). For the
     site, a reduction must be absorbable by the connection and an increase must fit
     it: ``Σ down ≤ import − export + export_limit`` and
-    ``Σ up ≤ import_limit − import + export``.
+    ``Σ up ≤ import_limit − import + export``. Rows the others imply are left out
+    (:data:`SKIP_IMPLIED_ROWS`, :func:`_grid_row_implied`, ``FlexUse.within_room``).
     """
     uses: dict[tuple[str, str], list[LinExpr]] = {}
     energy: dict[tuple[str, str], list[LinExpr]] = {}
+    bounded: dict[tuple[str, str], bool] = {}
     for pid, pterms in programs.items():
         for use in pterms.flex_uses:
             if use.asset_id not in assets:
@@ -396,7 +401,9 @@ def _stack_flexibility(
                 ("up", use.up_mw, use.up_mwh),
             ):
                 if expr is not None:
-                    uses.setdefault((use.asset_id, direction), []).append(expr)
+                    key = (use.asset_id, direction)
+                    uses.setdefault(key, []).append(expr)
+                    bounded[key] = bounded.get(key, True) and use.within_room
                 if mwh is not None:
                     energy.setdefault((use.asset_id, direction), []).append(mwh)
     for aid in dict.fromkeys(a for a, _ in energy):
@@ -420,6 +427,8 @@ def _stack_flexibility(
             room = hook(BuildContext(block.asset[aid], layer, inputs, block.T))
         if room is None:
             raise ValueError(f"asset {aid} declares no {direction}ward flexibility")
+        if SKIP_IMPLIED_ROWS and bounded[(aid, direction)]:
+            continue  # every holder's own rows keep it within the headroom
         total = exprs[0]
         for e in exprs[1:]:
             total = total + e
@@ -436,6 +445,11 @@ def _stack_flexibility(
     for direction in ("down", "up"):
         exprs = [e for (_, d), es in uses.items() if d == direction for e in es]
         if not exprs:
+            continue
+        holders = {a for (a, d) in uses if d == direction}
+        if SKIP_IMPLIED_ROWS and _grid_row_implied(
+            direction, holders, assets, kinds, inputs, conn
+        ):
             continue
         total = exprs[0]
         for e in exprs[1:]:
@@ -459,6 +473,44 @@ def _stack_flexibility(
             "connection) [MW]",
             labels=inputs.labels,
         )
+
+
+#: Leave out rows the others imply (tests compare with the full formulation).
+SKIP_IMPLIED_ROWS = True
+#: Asset kinds whose ``flex_down_mw`` never exceeds their net load (≥ 0).
+REDUCE_WITHIN_LOAD_KINDS = frozenset({"asic_fleet", "gpu_cluster"})
+#: Asset kinds whose ``flex_up_mw`` + net load never exceeds ``capacity_mw``.
+INCREASE_WITHIN_CAPACITY_KINDS = frozenset({"asic_fleet", "gpu_cluster", "battery"})
+
+
+def _grid_row_implied(
+    direction: str,
+    holders: set[str],
+    assets: dict[str, AssetTerms],
+    kinds: Mapping[str, str],
+    inputs: ModelInputs,
+    conn: Capacity,
+) -> bool:
+    """Whether the site's ``flex_{direction}_grid`` row follows from the asset rows.
+
+    Down: when every holder reduces at most its own load (fleets, GPU clusters) and
+    no asset can have a negative net load (no storage), ``Σ down ≤ Σ holders' load
+    ≤ import − export``. Up: when every holder's increase stays within its capacity
+    and the capacities of all assets sum to at most the connection in every
+    interval, ``Σ up + import − export ≤ Σ capacities ≤ import limit``.
+    """
+    if direction == "down":
+        return all(kinds[a] in REDUCE_WITHIN_LOAD_KINDS for a in holders) and not any(
+            soc_terms(t) is not None for t in assets.values()
+        )
+    caps = [t.capacity_mw for t in assets.values()]
+    if conn.is_variable or any(c is None for c in caps):
+        return False
+    total = float(sum(c for c in caps if c is not None))
+    return bool(
+        all(kinds[a] in INCREASE_WITHIN_CAPACITY_KINDS for a in holders)
+        and total <= float(np.min(inputs.import_limit_mw))
+    )
 
 
 def _sum(exprs: list[LinExpr]) -> LinExpr | None:

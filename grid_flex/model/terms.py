@@ -205,6 +205,10 @@ class FlexUse:
     expected_up_mw: LinExpr | None = None
     down_mwh: LinExpr | None = None
     up_mwh: LinExpr | None = None
+    #: The program's own rows already keep these MW within the asset's headroom
+    #: (e.g. DER-VET legs); when every use of an asset says so, the site writes no
+    #: ``flex_*_stack`` row for it (it would duplicate them).
+    within_room: bool = False
 
 
 @dataclass(frozen=True)

@@ -355,8 +355,10 @@ def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
     for s in params.services:
         sub = blk.service[s.name]
         total, s_cost = LinExpr.zeros(n), LinExpr.zeros(n)
-        ub = np.where(s.offer_mask, np.inf, 0.0)
         for aid in s.eligible_assets:
+            # Boxed: no asset can offer more than its reach (a battery twice its
+            # power: stop charging, then discharge); implied by the headroom rows.
+            ub = np.where(s.offer_mask, _reach_mw(site.assets[aid]), 0.0)
             if aid in soc_moved:
                 offer = _legs(ctx, sub, s, aid, ub, legs, soc_moved, outputs, who)
             else:
@@ -427,6 +429,7 @@ def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
                 expected_up_mw=expected.get((aid, "down")),
                 down_mwh=energy.get((aid, "up")),
                 up_mwh=energy.get((aid, "down")),
+                within_room=aid in soc_moved,  # the leg rows imply the headroom
             )
         )
     return ProgramTerms(
@@ -436,6 +439,13 @@ def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
         kpis=_kpis(params, dt),
         flex_uses=tuple(uses),
     )
+
+
+def _reach_mw(terms: AssetTerms) -> float:
+    """Most an asset could offer in one direction [MW] (∞ without a capacity)."""
+    if terms.capacity_mw is None:
+        return float("inf")
+    return (2.0 if soc_terms(terms) is not None else 1.0) * float(terms.capacity_mw)
 
 
 #: Legs of a battery's offer (DER-VET): (direction, leg) → what it changes.
