@@ -77,11 +77,8 @@ class Window:
     start: int
     commit: int
     stop: int
-
-    @property
-    def last(self) -> bool:
-        """Whether the window reaches the horizon's end (and commits all of it)."""
-        return self.commit == self.stop
+    #: the window reaches the horizon's end (and commits all of it)
+    last: bool = False
 
 
 @dataclass
@@ -126,7 +123,7 @@ def plan_windows(
     while start < n:
         stop = min(start + look, n)
         commit = n if stop == n else start + keep
-        out.append(Window(len(out), start, commit, stop))
+        out.append(Window(len(out), start, commit, stop, last=stop == n))
         start = commit
     return out
 

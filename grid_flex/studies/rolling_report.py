@@ -108,7 +108,12 @@ def rolling_text(results: Results) -> str:
     lines = [
         "",
         f"  rolling: {r['windows']} windows of {r['lookahead_h']:g} h committing "
-        f"{r['commit_h']:g} h; price forecast {r['forecasts']['price']}",
+        f"{r['commit_h']:g} h; price forecast {r['forecasts']['price']}"
+        + (
+            f"; decided on forecasts of {', '.join(r['forecasts']['programs'])}"
+            if r["forecasts"]["programs"]
+            else ""
+        ),
         f"  realised profit at actual prices   {r['realised_profit_usd']:>16,.0f} USD",
     ]
     if "perfect_foresight_profit_usd" in r:

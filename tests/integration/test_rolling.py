@@ -59,14 +59,15 @@ def _default_days(days: int = 3, *extra: str) -> tuple[gf.Scenario, Path]:
 def test_windows_cover_the_horizon_once() -> None:
     plan = plan_windows(100, 1.0, 48, 24)
     # 0-24, 24-48, 48-72, then 72-100 reaches the end and commits all of it.
-    assert [(w.start, w.commit, w.stop) for w in plan] == [
-        (0, 24, 48),
-        (24, 48, 72),
-        (48, 72, 96),
-        (72, 100, 100),
+    assert [(w.start, w.commit, w.stop, w.last) for w in plan] == [
+        (0, 24, 48, False),
+        (24, 48, 72, False),
+        (48, 72, 96, False),
+        (72, 100, 100, True),
     ]
     one = plan_windows(5, 0.25, 0.25, 0.25)  # real-time: one interval a window
     assert [(w.start, w.commit) for w in one] == [(k, k + 1) for k in range(5)]
+    assert [w.last for w in one] == [False] * 4 + [True]
 
 
 def test_one_window_with_perfect_forecast_equals_the_normal_solve() -> None:
@@ -306,3 +307,37 @@ def test_windows_built_as_arrays_equal_pyomo_windows() -> None:
         for (s1, v1), (s2, v2) in zip(pieces, runs[0].committed[name], strict=True):
             assert s1 == s2
             np.testing.assert_allclose(v1, v2, atol=1e-6)
+
+
+def test_a_failing_window_names_its_times_and_state() -> None:
+    # 4 MWh battery, 1 MW, empty at the start, must end full (4 / 0.9 = 4.4 h of
+    # charging). Windows of 3 h: the first has no end condition and, at a flat 100
+    # USD/MWh (a stored MWh worth 90 < 111 to store), stays empty; the last cannot
+    # charge 4.4 h in 3 h.
+    battery = {**BATTERY, "final_soc": 1.0}
+    sc = small_scenario(
+        [100.0] * 6, [battery], hashprice_usd_per_ths_day=None, **EXPORT
+    )
+    with pytest.raises(gf.SolveError) as err:
+        run_rolling(sc, lookahead_h=3, commit_h=3, foresight=False)
+    text = str(err.value)
+    assert "rolling window 1 (2024-06-03 03:00" in text
+    assert '"soc_mwh": 0.0' in text
+    assert "no feasible schedule" in text
+
+
+def test_bundled_uri_study_decides_on_the_dam_and_settles_in_real_time() -> None:
+    res = run_rolling("ercot_uri_feb2021_rolling")
+    r = res.summary["rolling"]
+    assert r["forecasts"]["price"] == "series"
+    assert r["windows"] == 28  # days of February 2021
+    # Settled at the real-time price, which passed the 9,000 USD/MWh offer cap
+    # (settlement point prices add adders to it).
+    assert res.timeseries["site.price_usd_per_mwh"].max() > 9000.0
+    # Deciding on the day-ahead price costs money against both perfect runs.
+    assert r["value_of_perfect_foresight_usd"] > 0
+    assert r["value_of_better_forecast_usd"] > 0
+    table = res.tables["foresight.csv"].set_index("stream")
+    assert table.loc["total", "realised_usd"] == pytest.approx(
+        res.summary["profit_usd"]
+    )
