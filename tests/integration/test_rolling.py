@@ -341,3 +341,17 @@ def test_bundled_uri_study_decides_on_the_dam_and_settles_in_real_time() -> None
     assert table.loc["total", "realised_usd"] == pytest.approx(
         res.summary["profit_usd"]
     )
+
+
+def test_persistence_forecast_by_hand() -> None:
+    from grid_flex.studies.rolling_forecast import Forecast
+
+    # A lag of 3 intervals; history holds the 3 intervals before the horizon
+    # (-1, -2, -3) and then the horizon's actual values 10, 11, 12, ...
+    fc = Forecast("persistence_day", np.array([-3.0, -2.0, -1.0, *range(10, 20)]), 3)
+    # Decided at 0: the last known "day" is -3, -2, -1, repeated.
+    np.testing.assert_array_equal(fc.window(0, 5), [-3, -2, -1, -3, -2])
+    # Decided at 4: the last known day is intervals 1, 2, 3 (values 11, 12, 13).
+    np.testing.assert_array_equal(fc.window(4, 9), [11, 12, 13, 11, 12])
+    perfect = Forecast("perfect", np.arange(5.0), 0)
+    np.testing.assert_array_equal(perfect.window(1, 3), [1.0, 2.0])
