@@ -403,9 +403,12 @@ def tradeoff(
     assignments: tuple[str, ...],
 ) -> None:
     """Profit versus emissions of SCENARIO (needs an emissions program)."""
+    from grid_flex.io.results_folder import check_output_file
     from grid_flex.io.scenario import load_scenario
     from grid_flex.tradeoff import tradeoff_curve
 
+    if out_file is not None:
+        check_output_file(out_file)
     sc, base = load_scenario(
         scenario, override_files=overrides, assignments=assignments
     )

@@ -118,6 +118,32 @@ def check_output_dir(out_dir: str | Path) -> Path:
     return target
 
 
+def check_output_file(out_file: str | Path) -> Path:
+    """Refuse an output file that cannot be written, before any work is done.
+
+    Raises
+    ------
+    InputError
+        The path is a folder, lies under a file, or its nearest existing folder is
+        not writable (``/proc``, read-only mounts, permissions). Creates nothing.
+    """
+    target = Path(out_file)
+    if target.is_dir():
+        raise InputError(f"{target}: is a folder; give a file name")
+    folder = target.absolute().parent
+    existing = _nearest_existing(folder)
+    if not existing.is_dir():
+        raise InputError(f"{target}: is under {existing}, which is a file")
+    try:
+        probe = tempfile.mkdtemp(prefix=".grid-flex-probe-", dir=existing)
+        Path(probe).rmdir()
+    except OSError as exc:
+        raise InputError(
+            f"{target}: cannot write in {existing} ({exc.strerror or exc})"
+        ) from None
+    return target
+
+
 def _alive(pid: int) -> bool:
     if pid <= 0:
         return False
