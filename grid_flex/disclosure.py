@@ -10,9 +10,15 @@ saying why they are missing ("not declared", "not available", "not applicable",
 
 Sources of each figure
 ----------------------
-* Energy: the site's grid imports minus exports over the horizon
-  (``results.summary`` ``energy_bought_mwh`` − ``energy_sold_mwh``), and scaled to a
-  year of 8,760 h.
+* Energy: the site's gross consumption, its grid imports over the horizon
+  (``results.summary`` ``energy_bought_mwh``; energy a battery sells back is not
+  netted off), and scaled to a year of 8,760 h.
+* Scope 2 is location-based (grid imports × the average factor
+  ``average_co2_tco2_per_mwh``), never marginal: without an average factor the
+  scope 2 figure and the GHG intensities are "not available". The marginal
+  (consequential) figures of the emissions program are reported beside it as
+  ``grid_emissions_marginal`` and ``net_emissions_marginal``, marked as not a scope
+  2 figure.
 * Emissions: the KPIs of the scenario's emissions program
   (``summary["programs"][id]``: ``grid_tco2``, ``direct_tco2``,
   ``avoided_heat_tco2``, ``net_tco2``, ``location_based_tco2``).
@@ -55,6 +61,11 @@ HOURS_PER_YEAR = 8760.0
 KWH_PER_MWH = 1000.0
 KG_PER_T = 1000.0
 
+#: Why a GHG intensity is missing (scope 2 is location-based, never marginal).
+NO_SCOPE2 = (
+    "needs an emissions program with average_co2_tco2_per_mwh (scope 2 is "
+    "location-based, never marginal)"
+)
 NOT_DECLARED = "not declared"
 NOT_AVAILABLE = "not available"
 NOT_APPLICABLE = "not applicable"
@@ -186,13 +197,14 @@ def mica_disclosure(
 
     rows: list[dict[str, Any]] = []
     # ---- energy -------------------------------------------------------------------
-    site_mwh = float(s["energy_bought_mwh"]) - float(s.get("energy_sold_mwh", 0.0))
+    site_mwh = float(s["energy_bought_mwh"])  # gross: exports are not netted off
     rows.append(
         _row(
             "energy_consumption",
             site_mwh * KWH_PER_MWH,
             "kWh",
-            f"grid imports minus exports over the horizon {period}",
+            f"gross consumption: grid imports over the horizon {period} (energy "
+            "sold back is not netted off)",
         )
     )
     rows.append(
@@ -232,13 +244,13 @@ def mica_disclosure(
     scope_basis = ""
     if kpis is None:
         why = "no emissions program in the scenario (programs: type emissions)"
-        for name in (
-            "ghg_scope1",
-            "ghg_scope2_location_based",
-            "ghg_scope2_marginal",
-            "ghg_net_marginal",
+        for name, unit in (
+            ("ghg_scope1", "tCO2e/yr"),
+            ("ghg_scope2_location_based", "tCO2e/yr"),
+            ("grid_emissions_marginal", "tCO2/yr"),
+            ("net_emissions_marginal", "tCO2/yr"),
         ):
-            rows.append(_row(name, NOT_AVAILABLE, "tCO2e/yr", why))
+            rows.append(_row(name, NOT_AVAILABLE, unit, why))
         rows.append(
             _row(
                 "avoided_heat_emissions",
@@ -286,14 +298,16 @@ def mica_disclosure(
                     "factor, e.g. eGRID)",
                 )
             )
-            scope_total_t = direct_t + grid_t
-            scope_basis = "scope 1 + scope 2 marginal (no average factor given)"
+            # Scope 2 is never marginal: no GHG intensities without the factor.
+            scope_total_t = None
+            scope_basis = ""
         exports = " minus exports credited" if entry.credit_exports else ""
         rows.append(
             _row(
-                "ghg_scope2_marginal",
+                "grid_emissions_marginal",
                 grid_t * per_year,
                 "tCO2/yr",
+                "marginal (consequential) emissions, not a scope 2 figure: "
                 f"Σ grid imports{exports} × Δt × hourly marginal rate "
                 f"(programs.{pid}.marginal_co2, {entry.marginal_co2.format}) {annual}",
             )
@@ -320,10 +334,10 @@ def mica_disclosure(
             )
         rows.append(
             _row(
-                "ghg_net_marginal",
+                "net_emissions_marginal",
                 float(kpis["net_tco2"]) * per_year,
                 "tCO2/yr",
-                "scope 2 marginal + scope 1"
+                "marginal grid emissions + scope 1 (not a scope 2 figure)"
                 + (
                     " − avoided heat emissions"
                     if entry.credit_avoided_heat and heat_ids
@@ -409,7 +423,7 @@ def _mining_rows(
     mean_ths = float(hashrate @ dt) / float(dt.sum())
     energy_kwh = site_mwh * share_frac * KWH_PER_MWH
     ghg_t = None if scope_total_t is None else scope_total_t * share_frac
-    no_ghg = "needs an emissions program"
+    no_ghg = NO_SCOPE2
     rows = [
         _row(
             "mean_hashrate",
@@ -533,7 +547,7 @@ def _gpu_rows(
             if scope_total_t is None
             else scope_total_t * share_frac * KG_PER_T / total,
             "kgCO2e/GPU-h",
-            "needs an emissions program"
+            NO_SCOPE2
             if scope_total_t is None
             else f"{scope_basis}, {allocation}, / GPU-hours",
         )

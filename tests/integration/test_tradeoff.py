@@ -7,7 +7,6 @@ emissions program on EPA AVERT's Texas (TE) marginal rates.
 from __future__ import annotations
 
 import itertools
-import math
 from pathlib import Path
 from typing import Any
 
@@ -167,9 +166,9 @@ EXPECTED_ROWS = {
     "non_renewable_energy_share": "%",
     "ghg_scope1": "tCO2e/yr",
     "ghg_scope2_location_based": "tCO2e/yr",
-    "ghg_scope2_marginal": "tCO2/yr",
+    "grid_emissions_marginal": "tCO2/yr",
     "avoided_heat_emissions": "tCO2/yr",
-    "ghg_net_marginal": "tCO2/yr",
+    "net_emissions_marginal": "tCO2/yr",
     "mean_hashrate": "TH/s",
     "energy_intensity_per_ths": "kWh/yr per TH/s",
     "ghg_intensity_per_ths": "kgCO2e/yr per TH/s",
@@ -204,16 +203,16 @@ def test_mica_figures_follow_the_results(solved: Results, week: tuple[Scenario, 
     s = solved.summary
     k = s["programs"]["emissions"]
     assert s["horizon_h"] == HOURS
-    kwh = (s["energy_bought_mwh"] - s["energy_sold_mwh"]) * 1000
+    kwh = s["energy_bought_mwh"] * 1000  # gross consumption: exports not netted
     assert v["energy_consumption"] == pytest.approx(kwh)
     assert v["energy_consumption_annualised"] == pytest.approx(kwh * PER_YEAR)
     assert v["non_renewable_energy_share"] == pytest.approx(75.0)
     assert v["ghg_scope1"] == 0.0
-    assert v["ghg_scope2_marginal"] == pytest.approx(k["grid_tco2"] * PER_YEAR)
+    assert v["grid_emissions_marginal"] == pytest.approx(k["grid_tco2"] * PER_YEAR)
     assert v["ghg_scope2_location_based"] == pytest.approx(
         s["energy_bought_mwh"] * 0.37 * PER_YEAR
     )
-    assert v["ghg_net_marginal"] == pytest.approx(k["net_tco2"] * PER_YEAR)
+    assert v["net_emissions_marginal"] == pytest.approx(k["net_tco2"] * PER_YEAR)
     # a year at 1 TH/s costs (J/TH) × 8760 h / 1000 kWh: between the S19 XP (21.5
     # J/TH) and the S19j Pro (29.5 J/TH), plus battery losses
     assert 21.5 * 8.76 < v["energy_intensity_per_ths"] < 29.5 * 8.76 * 1.05
@@ -239,7 +238,7 @@ def test_mica_without_emissions_program_or_btc_price(tmp_path: Path):
     )
     v = values(mica_disclosure(run(sc, base_dir=base), sc))
     assert v["non_renewable_energy_share"] == NOT_DECLARED
-    for name in ("ghg_scope2_marginal", "ghg_intensity_per_ths", "btc_mined"):
+    for name in ("grid_emissions_marginal", "ghg_intensity_per_ths", "btc_mined"):
         assert v[name] == NOT_AVAILABLE
     assert isinstance(v["energy_intensity_per_ths"], float)
 
@@ -316,17 +315,18 @@ def test_mica_shares_energy_between_mining_gpus_and_heat():
                 "direct_tco2": 0.0,
                 "avoided_heat_tco2": 0.9,
                 "net_tco2": 3.3,
-                "location_based_tco2": math.nan,
+                "location_based_tco2": 4.2,  # scope 2 is location-based
             }
         },
     }
     results = Results(objective_usd=0.0, timeseries=ts, summary=summary)
     program = (
-        f"programs=[{{type: emissions, marginal_co2: {AVERT_TE}, btc_price_usd: 5e4}}]"
+        f"programs=[{{type: emissions, marginal_co2: {AVERT_TE}, btc_price_usd: 5e4, "
+        "average_co2_tco2_per_mwh: 0.5}]"
     )
     sc, _ = load_scenario("west_texas_2020", assignments=[END, program])
     v = values(mica_disclosure(results, sc))
-    # mining drew 6 of the 8 MWh of compute: 75 % of 8.4 MWh and of 4.2 t (marginal)
+    # mining drew 6 of the 8 MWh of compute: 75 % of 8.4 MWh and of 4.2 t
     assert v["energy_intensity_per_ths"] == pytest.approx(
         0.75 * 8400 * 8760 / 2 / 100_000
     )
@@ -384,6 +384,7 @@ def test_mica_on_a_site_with_miners_gpus_and_heat_recovery():
             "values": [0.4, 0.6, 0.5],
         },
         "btc_price_usd": 60_000.0,
+        "average_co2_tco2_per_mwh": 0.45,
     }
     sc = small_scenario([20.0, 40.0, 30.0], assets, programs=[program])
     res = run(sc)
@@ -399,11 +400,11 @@ def test_mica_on_a_site_with_miners_gpus_and_heat_recovery():
     assert v["heat_reused_share"] == pytest.approx(100 * served / compute_mwh)
     assert v["avoided_heat_emissions"] > 0
     # the activities' shares add up to the site: energy and scope 1 + 2 emissions
-    kwh = (s["energy_bought_mwh"] - s["energy_sold_mwh"]) * 1000
+    kwh = s["energy_bought_mwh"] * 1000  # gross consumption: exports not netted
     assert v["energy_intensity_per_btc"] * v["btc_mined"] + v[
         "energy_intensity_per_gpu_hour"
     ] * v["gpu_hours"] == pytest.approx(kwh)
-    grid_kg = s["programs"]["emissions"]["grid_tco2"] * 1000
+    grid_kg = s["programs"]["emissions"]["location_based_tco2"] * 1000
     assert v["ghg_intensity_per_btc"] * 1000 * v["btc_mined"] + v[
         "ghg_intensity_per_gpu_hour"
     ] * v["gpu_hours"] == pytest.approx(grid_kg)
