@@ -309,3 +309,44 @@ def test_demand_response_events_called_are_counted_once() -> None:
     assert '"events_called": 2, "in_event": true' in log["state_out"].iloc[0]
     assert '"events_called": 2, "in_event": false' in log["state_out"].iloc[1]
     assert res.summary["programs"]["dr"]["events"] == 2
+
+
+def test_inference_reduction_used_this_month_carried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A 1 MW (IT, PUE 1.2) cluster serving 1 MW of inference at 2 USD/GPU-h
+    # (2 × G = 1,569 USD per IT MWh, 1,307 per facility MWh); it may shed half of it
+    # (0.5 MW) for at most 1 h, once a month. Prices 10 except 5,000 in hours 2 and
+    # 14: each spike is worth shedding (0.5 × 1.2 MW × 5,000 = 3,000 > 784 of lost
+    # revenue), but the month allows one. Windows of 12 h: the first sheds in hour 2;
+    # the second must know the month's reduction is spent.
+    inference = {
+        "load_frac": 1.0,
+        "revenue_usd_per_gpu_h": 2.0,
+        "flex_frac": 0.5,
+        "max_event_h": 1.0,
+        "max_events_per_month": 1.0,
+    }
+    cluster = {
+        "type": "gpu_cluster",
+        "id": "gpus",
+        "model": "compute/nvidia_hgx_h100",
+        "it_power_mw": 1.0,
+        "pue": 1.2,
+        "inference": inference,
+    }
+    prices = [10.0] * 24
+    prices[2] = prices[14] = 5000.0
+    sc = small_scenario(prices, [cluster], hashprice_usd_per_ths_day=None)
+    res = run_rolling(sc, lookahead_h=12, commit_h=12)
+    shed = res.timeseries["gpus.inference_reduction_it_power_mw"].to_numpy()
+    assert shed[2] == pytest.approx(0.5)
+    assert shed.sum() == pytest.approx(0.5)
+    assert (
+        '"inference_reduction_mwh": 0.5'
+        in (res.tables["rolling_windows.csv"]["state_out"].iloc[0])
+    )
+    _forget(monkeypatch, compute)
+    # Not carried, the second window sheds in hour 14 too: 1 MWh > the month's 0.5.
+    with pytest.raises(SolveError, match="settling the committed schedule"):
+        run_rolling(sc, lookahead_h=12, commit_h=12, foresight=False)
