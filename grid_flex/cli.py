@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import click
 
 from grid_flex import __version__
+from grid_flex.console import quiet_stdout
 from grid_flex.errors import GridFlexError, InputError, InputWarning, SolveError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -243,14 +244,15 @@ def solve(
     if method is not None:
         opts = replace(opts, method=method)  # type: ignore[arg-type]
     extra_text = ""
-    if sc.rolling is not None:
-        from grid_flex.studies.rolling import run_rolling
-        from grid_flex.studies.rolling_report import rolling_text
+    with quiet_stdout(quiet):  # HiGHS writes its banner to the C-level stdout
+        if sc.rolling is not None:
+            from grid_flex.studies.rolling import run_rolling
+            from grid_flex.studies.rolling_report import rolling_text
 
-        results = run_rolling(sc, base_dir=base, options=opts)
-        extra_text = rolling_text(results)
-    else:
-        results = run(sc, base_dir=base, options=opts)
+            results = run_rolling(sc, base_dir=base, options=opts)
+            extra_text = rolling_text(results)
+        else:
+            results = run(sc, base_dir=base, options=opts)
     if out_dir is not None:
         write_results(results, sc, out_dir, base_dir=base, timeseries_format=fmt)
     if not quiet:
@@ -261,6 +263,16 @@ def solve(
             click.echo(f"\n  results written to {out_dir}")
         else:
             click.echo("\n  (use -o DIR to write the time series and summary)")
+
+
+@main.command()
+@_handle_errors
+def scenarios() -> None:
+    """List the bundled scenarios, one line each (name, horizon, what it is)."""
+    from grid_flex.console import scenario_lines
+
+    for line in scenario_lines():
+        click.echo(line)
 
 
 @main.command()

@@ -197,52 +197,76 @@ def write_results(
 
 
 # ---- text rendering ------------------------------------------------------------
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "n/a"
-        if abs(value) >= 1000:
-            return f"{value:,.0f}"
-        if abs(value) >= 10:
-            return f"{value:,.1f}"
-        return f"{value:,.3f}"
-    return str(value)
-
-
+#: Site quantities printed under the money headline: (summary key, label).
 SITE_ROWS = (
-    ("profit_usd", "Operating profit [USD]"),
-    ("mining_revenue_usd", "Mining revenue [USD]"),
-    ("energy_cost_usd", "Energy cost [USD]"),
-    ("battery_value_usd", "Battery value, net of wear [USD]"),
-    ("other_cost_usd", "Other costs (opex, wear) [USD]"),
     ("energy_bought_mwh", "Energy bought [MWh]"),
-    ("energy_sold_mwh", "Energy sold [MWh]"),
+    ("energy_sold_mwh", "Energy sold to the grid [MWh]"),
     ("peak_import_mw", "Peak import [MW]"),
     ("average_price_usd_per_mwh", "Average price [USD/MWh]"),
     ("average_price_paid_usd_per_mwh", "Average price paid [USD/MWh]"),
 )
 
 
+def _sold_back_mwh(summary: dict[str, Any]) -> float | None:
+    """Energy sold back at spot under fixed-price contracts [MWh], if any."""
+    contracts = [
+        k
+        for k in summary.get("programs", {}).values()
+        if k.get("type") == "fixed_price_contract" and k.get("sell_back_unused")
+    ]
+    if not contracts:
+        return None
+    return float(sum(k.get("unused_mwh", 0.0) for k in contracts))
+
+
+def _utc(stamp: str) -> str:
+    """A summary time stamp as ``2020-01-01 06:00 UTC``."""
+    return f"{pd.Timestamp(stamp).tz_convert('UTC'):%Y-%m-%d %H:%M} UTC"
+
+
 def summary_text(results: Results) -> str:
-    """A readable multi-line summary of a run."""
+    """A readable multi-line summary of a run.
+
+    The money headline names every revenue stream and cost and sums to the profit
+    (:func:`grid_flex.headline.headline`); numbers print with thousands separators,
+    zeros and whole numbers as such, never in scientific notation.
+    """
+    from grid_flex.headline import headline
+    from grid_flex.numfmt import format_number
+
     s = results.summary
+    step_h = s["horizon_h"] / s["intervals"] if s["intervals"] else 0.0
     lines = [
-        f"Scenario {s['scenario']}: {s['intervals']} intervals, "
-        f"{s['start_utc']} to {s['end_utc']} (UTC)",
+        f"Scenario {s['scenario']}: {format_number(s['intervals'])} intervals of "
+        f"{format_number(step_h)} h, {_utc(s['start_utc'])} to {_utc(s['end_utc'])}",
         "",
     ]
-    width = max(len(label) for _, label in SITE_ROWS)
-    for key, label in SITE_ROWS:
-        if key in s:
-            lines.append(f"  {label:<{width}}  {_fmt(s[key]):>16}")
+    money = headline(s, results.timeseries)
+    rows: list[tuple[str, str]] = []
+    rows += [(f"  {m.label}", format_number(m.value_usd)) for m in money]
+    rows.append(("Operating profit", format_number(s["profit_usd"])))
+    rows.append(("", ""))
+    rows += [(label, format_number(s[key])) for key, label in SITE_ROWS if key in s]
+    sold_back = _sold_back_mwh(s)
+    if sold_back is not None:
+        rows.append(
+            ("Energy sold back under contracts [MWh]", format_number(sold_back))
+        )
+    width = max(len(label) for label, _ in rows)
+    lines.append(f"  {'Money [USD]':<{width}}  {'':>16}")
+    lines += [
+        f"  {label:<{width}}  {value:>16}".rstrip() if label else ""
+        for label, value in rows
+    ]
     for aid, kpis in [*s["assets"].items(), *s.get("programs", {}).items()]:
         lines += ["", f"  {aid} ({kpis['type']})"]
-        kw = max(len(k) for k in kpis)
-        lines += [
-            f"    {k:<{kw}}  {_fmt(v):>16}"
+        shown = {
+            k: v
             for k, v in kpis.items()
             if k != "type" and not isinstance(v, dict | list)
-        ]
+        }
+        kw = max((len(k) for k in shown), default=0)
+        lines += [f"    {k:<{kw}}  {format_number(v):>16}" for k, v in shown.items()]
     if results.timings_s:
         total = sum(results.timings_s.values())
         parts = ", ".join(f"{k[:-2]} {v:.2f}" for k, v in results.timings_s.items())

@@ -101,10 +101,10 @@ def test_solve_without_argument_solves_bundled_default() -> None:
     out = result.output
     for label in (
         "west_texas_2020",
-        "8784 intervals",
-        "Operating profit [USD]",
-        "Mining revenue [USD]",
-        "Energy cost [USD]",
+        "8,784 intervals",
+        "Operating profit",
+        "Mining (s19xp_fleet)",
+        "Energy (imports less exports)",
         "Peak import [MW]",
         "s19xp_fleet (asic_fleet)",
         "battery (battery)",
