@@ -136,6 +136,20 @@ def bid_curves(results: Results) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["asset_id", "price_usd_per_mwh", "power_mw"])
 
 
+def _write_column_dictionary(folder: Path, results: Results) -> None:
+    """``columns.csv``: unit and meaning of every column of the folder's tables."""
+    from grid_flex.columns import COLUMNS_FILE, column_dictionary, table_columns
+
+    owners = {
+        oid: f"{group[:-1]} {oid}, {kpis.get('type', '')}"
+        for group in ("assets", "programs")
+        for oid, kpis in results.summary.get(group, {}).items()
+    }
+    column_dictionary(table_columns(folder), owners).to_csv(
+        folder / COLUMNS_FILE, index=False
+    )
+
+
 def write_results(
     results: Results,
     scenario: Scenario,
@@ -189,6 +203,7 @@ def write_results(
             ),
             encoding="utf-8",
         )
+        _write_column_dictionary(tmp, results)
         finish_folder(tmp, target)
     except BaseException:
         discard(tmp)

@@ -126,6 +126,7 @@ def test_solve_writes_results_and_resolved_scenario_reproduces(tmp_path: Path) -
     assert sorted(p.name for p in out.iterdir()) == [
         ".grid-flex-files",
         "bid_curves.csv",
+        "columns.csv",
         "scenario.yaml",
         "summary.json",
         "timeseries.csv",

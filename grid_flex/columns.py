@@ -1,0 +1,273 @@
+"""The column dictionary of a results folder: name, unit and meaning of every column.
+
+Every column a results folder's tables carry must be declared here, by its quantity
+name (the part after the owner: ``power_mw`` in ``s19xp_fleet.power_mw``) or by a
+pattern for names made from ids (``job_<id>_gpu_h``). :func:`column_dictionary`
+raises :class:`UndeclaredColumnError` on any other name, so a new output cannot
+reach a user's folder without a meaning. Units follow from the name's suffix
+(:data:`UNITS`); per-interval money and energy are amounts *in that interval*.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from grid_flex.errors import GridFlexError
+
+COLUMNS_FILE = "columns.csv"
+
+
+class UndeclaredColumnError(GridFlexError):
+    """A table column with no entry in the column dictionary (a programming error)."""
+
+
+#: Unit of a name by its suffix, longest suffix first.
+UNITS = (
+    ("_usd_per_mw_per_h", "USD/MW/h"),
+    ("_usd_per_ths_day", "USD/(TH/s)/day"),
+    ("_tco2_per_mwh", "tCO2/MWh"),
+    ("_usd_per_mwh", "USD/MWh"),
+    ("_usd_per_mw", "USD/MW"),
+    ("_gpu_h", "GPU-h"),
+    ("_mwhth", "MWh thermal"),
+    ("_mwth", "MW thermal"),
+    ("_mmbtu", "MMBtu"),
+    ("_tco2", "tCO2"),
+    ("_mwh", "MWh"),
+    ("_usd", "USD"),
+    ("_frac", "share (0 to 1)"),
+    ("_ths", "TH/s"),
+    ("_mw", "MW"),
+    ("_h", "h"),
+)
+
+#: Meaning of each quantity name in the time series (owner prefix removed).
+QUANTITIES: dict[str, str] = {
+    # site
+    "timestep_h": "length of the interval",
+    "price_usd_per_mwh": "energy price of the interval",
+    "import_price_usd_per_mwh": "price paid per MWh imported (price plus adders)",
+    "hashprice_usd_per_ths_day": "hashprice: mining revenue per TH/s per day",
+    "grid_import_mw": "power imported from the grid",
+    "grid_export_mw": "power exported to the grid",
+    "flexible_down_mw": "load the site could shed in the interval",
+    "flexible_up_mw": "load the site could add in the interval",
+    "unallocated_energy_cost_usd": (
+        "energy cost not attributed to an asset (simultaneous import and export)"
+    ),
+    "profit_usd": "operating profit in the interval",
+    # every asset and program
+    "net_load_mw": "power drawn from the site bus (supply negative)",
+    "revenue_usd": "revenue in the interval",
+    "cost_usd": "costs other than energy in the interval (opex, wear, penalties)",
+    "energy_cost_usd": "energy cost in the interval, at the price of the net position",
+    "net_value_usd": "revenue less costs less attributed energy cost",
+    # fleets
+    "power_mw": "electric power drawn",
+    "hashrate_ths": "hashrate",
+    # batteries
+    "charge_mw": "charging power",
+    "discharge_mw": "discharging power",
+    "soc_mwh": "stored energy at the end of the interval",
+    # GPU clusters
+    "it_power_mw": "IT power of the GPU nodes",
+    "busy_it_power_mw": "IT power doing paid work",
+    "inference_it_power_mw": "IT power serving inference",
+    "inference_reduction_it_power_mw": (
+        "inference load reduced below its must-serve share"
+    ),
+    "inference_gpu_h": "GPU-hours of inference served",
+    "inference_revenue_usd": "inference revenue",
+    "spot_it_power_mw": "IT power sold on the spot market",
+    "spot_gpu_h": "GPU-hours sold on the spot market",
+    "spot_revenue_usd": "spot revenue",
+    # heat recovery
+    "captured_mwth": "heat captured from the sources",
+    "demand_mwth": "heat demand of the customers",
+    "served_mwth": "heat delivered to the customers",
+    "loop_heat_used_mwth": "captured heat used (served or stored)",
+    "dump_mwth": "captured heat rejected by the dump fans",
+    "fan_power_mw": "electric power of the dump fans",
+    "heat_pump_output_mwth": "heat delivered by the heat pump",
+    "heat_pump_power_mw": "electric power of the heat pump",
+    "storage_charge_mwth": "heat put into the store",
+    "storage_discharge_mwth": "heat taken from the store",
+    "storage_mwhth": "heat in the store at the end of the interval",
+    "fuel_saved_mmbtu": "boiler fuel avoided",
+    "avoided_tco2": "boiler emissions avoided by reused heat",
+    # emissions
+    "marginal_co2_tco2_per_mwh": "marginal emission rate of grid energy",
+    "grid_tco2": "emissions of the energy imported (marginal)",
+    "avoided_heat_tco2": "boiler emissions avoided by reused heat",
+    "direct_tco2": "direct emissions on site",
+    "net_tco2": "grid plus direct less avoided emissions",
+    "location_based_tco2": "emissions at the average (location-based) rate",
+    # demand charges, 4CP, caps, quotas, bans, contracts
+    "in_window_frac": "1 when the interval counts for the demand charge",
+    "billed_peak_mw": "peak import billed for the month so far",
+    "charged_import_mw": "import counted for the demand charge",
+    "cp_weight_frac": "weight of the interval as a coincident peak",
+    "tag_mw": "4CP tag: weighted import at the coincident peaks",
+    "counted_import_mw": "import counted at the coincident peaks",
+    "cap_mw": "import cap in force",
+    "energy_mwh": "energy counted against the quota",
+    "period_quota_mwh": "quota of the period the interval belongs to",
+    "fleet_power_mw": "power of the fleets the ban applies to",
+    "allowed_mw": "power the ban allows the fleets",
+    "block_mw": "contracted block",
+    "covered_mw": "load covered by the contracted block",
+    "forfeited_mw": "contracted power neither used nor sold back",
+    "curtailable_load_mw": "load that can be curtailed in the event",
+    # demand response
+    "event_frac": "1 during a demand-response event",
+    "committed_mw": "curtailment committed for the event",
+    "baseline_mw": "baseline load the curtailment is measured against",
+    "curtailment_mw": "load below the baseline",
+    "delivered_mw": "curtailment credited (up to the commitment)",
+    "shortfall_mw": "commitment not delivered",
+    "payment_usd": "demand-response payment",
+    "penalty_usd": "penalty in the interval",
+    "capacity_payment_usd": "capacity payment for flexibility held",
+    "held_mw": "capacity held for the program",
+    # reserves (per service, per asset)
+    "offer_mw": "capacity offered to the service",
+    "price_usd_per_mw_per_h": "capacity price of the service",
+    "deployed_mwh": "expected energy deployed",
+    "deployment_cost_usd": "expected cost of deployed energy",
+}
+
+#: Quantities whose names carry an id: (pattern, meaning with the id).
+PATTERNS = (
+    (re.compile(r"job_(?P<id>.+)_gpu_h"), "GPU-hours of training job {id}"),
+    (re.compile(r"job_(?P<id>.+)_it_power_mw"), "IT power of training job {id}"),
+    (re.compile(r"job_(?P<id>.+)_revenue_usd"), "revenue of training job {id}"),
+    (re.compile(r"job_(?P<id>.+)_penalty_usd"), "penalty of training job {id}"),
+    (re.compile(r"(?P<id>.+)_demand_mwth"), "heat demand of customer {id}"),
+    (re.compile(r"(?P<id>.+)_served_mwth"), "heat delivered to customer {id}"),
+)
+
+#: Columns of the other tables of a results folder: file -> {column: (unit, meaning)}.
+TABLE_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "bid_curves.csv": {
+        "asset_id": ("", "fleet"),
+        "price_usd_per_mwh": ("USD/MWh", "price up to which the step is bid"),
+        "power_mw": ("MW", "fleet power bid at prices up to the step's price"),
+    },
+    "mica_disclosure.csv": {
+        "indicator": ("", "MiCA sustainability indicator"),
+        "value": ("", "its value, in the row's unit"),
+        "unit": ("", "unit of the value"),
+        "basis": ("", "how the value was obtained, or why it is missing"),
+    },
+}
+#: The time columns of the time series.
+TIME_COLUMNS = {
+    "interval_start_utc": ("UTC", "start of the interval, ISO 8601 in UTC (index)"),
+    "interval_start_local": (
+        "local time",
+        "start of the interval in the site's time zone, with its UTC offset",
+    ),
+}
+
+
+def unit_of(name: str) -> str:
+    """The unit a column name declares by its suffix ('' when none)."""
+    for suffix, unit in UNITS:
+        if name.endswith(suffix):
+            return unit
+    return ""
+
+
+def quantity_meaning(quantity: str) -> str | None:
+    """The declared meaning of a quantity name, or None."""
+    if quantity in QUANTITIES:
+        return QUANTITIES[quantity]
+    for pattern, meaning in PATTERNS:
+        match = pattern.fullmatch(quantity)
+        if match:
+            return meaning.format(**match.groupdict())
+    return None
+
+
+def describe(column: str, owners: Mapping[str, str]) -> tuple[str, str]:
+    """(unit, meaning) of a time-series column ``<owner>[.<part>...].<quantity>``.
+
+    Raises
+    ------
+    UndeclaredColumnError
+        The quantity is not declared.
+    """
+    if column in TIME_COLUMNS:
+        return TIME_COLUMNS[column]
+    owner, _, rest = column.partition(".")
+    parts = rest.split(".") if rest else [owner]
+    quantity = parts[-1]
+    meaning = quantity_meaning(quantity)
+    if meaning is None:
+        raise UndeclaredColumnError(
+            f"time-series column {column!r}: quantity {quantity!r} is not declared in "
+            "grid_flex/columns.py (add its meaning there)"
+        )
+    where = owners.get(owner, owner)
+    detail = ", ".join(parts[:-1])
+    suffix = f" ({where}{': ' + detail if detail else ''})"
+    return unit_of(quantity), meaning + suffix
+
+
+def column_dictionary(
+    tables: Mapping[str, Iterable[str]], owners: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """One row per column of each table: ``file, column, unit, meaning``.
+
+    Parameters
+    ----------
+    tables : mapping
+        File name -> its columns. ``timeseries.*`` columns are read as
+        ``<owner>.<quantity>``; other files must be in :data:`TABLE_COLUMNS`.
+    owners : mapping, optional
+        Owner id -> description (e.g. ``"s19xp_fleet" -> "asset s19xp_fleet
+        (asic_fleet)"``).
+    """
+    owners = dict(owners or {})
+    owners.setdefault("site", "the site")
+    rows = []
+    for file, columns in tables.items():
+        declared = TABLE_COLUMNS.get(file)
+        if declared is None and not file.startswith("timeseries."):
+            continue  # tables of studies and sweeps are documented by their writers
+        for column in columns:
+            if file.startswith("timeseries."):
+                unit, meaning = describe(column, owners)
+            elif declared is not None and column in declared:
+                unit, meaning = declared[column]
+            else:
+                raise UndeclaredColumnError(
+                    f"{file}: column {column!r} is not declared in grid_flex/columns.py"
+                )
+            rows.append(
+                {"file": file, "column": column, "unit": unit, "meaning": meaning}
+            )
+    return pd.DataFrame(rows, columns=["file", "column", "unit", "meaning"])
+
+
+def table_columns(folder: Path) -> dict[str, list[str]]:
+    """The columns of each table in a results folder, from the files' headers."""
+    out: dict[str, list[str]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name == COLUMNS_FILE or path.suffix not in (".csv", ".parquet"):
+            continue
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            names = list(pq.read_schema(path).names)
+            names = [n for n in names if n != "__index_level_0__"]
+        else:
+            with path.open(encoding="utf-8") as handle:
+                names = next(csv.reader(handle), [])
+        out[path.name] = names
+    return out
