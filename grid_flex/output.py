@@ -32,6 +32,7 @@ from grid_flex.io.results_folder import (
     finish_folder,
     start_folder,
 )
+from grid_flex.numfmt import clean_float, without_noise
 from grid_flex.results import Results
 from grid_flex.schema.scenario import Scenario
 from grid_flex.tables import write_timeseries_csv, write_timeseries_parquet
@@ -121,8 +122,10 @@ def not_reproducible(results: Results) -> str | None:
 def _json_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float):
+        return clean_float(value) if math.isfinite(value) else None
     return value
 
 
@@ -171,11 +174,15 @@ def write_results(
     try:
         if fmt == "parquet":
             write_timeseries_parquet(
-                results.timeseries, tmp / "timeseries.parquet", scenario.site.timezone
+                without_noise(results.timeseries),
+                tmp / "timeseries.parquet",
+                scenario.site.timezone,
             )
         else:
             write_timeseries_csv(
-                results.timeseries, tmp / "timeseries.csv", scenario.site.timezone
+                without_noise(results.timeseries),
+                tmp / "timeseries.csv",
+                scenario.site.timezone,
             )
         summary = {
             "grid_flex_version": __version__,
