@@ -1,6 +1,6 @@
 """Console helpers: silence C-level output, a progress bar, the scenario list.
 
-Pyomo-free. :func:`track` is the progress bar for commands that solve many times
+Light to import (the CLI imports it at start-up). :func:`track` is the progress bar for commands that solve many times
 (sweeps, sizing, trade-off curves): ``for case in track(cases, "Solving"): ...``.
 """
 
@@ -12,8 +12,6 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
-
-import yaml
 
 T = TypeVar("T")
 
@@ -94,6 +92,8 @@ def track(
 
 def scenario_lines() -> list[str]:
     """One line per bundled scenario: name, horizon and step, first words of it."""
+    import yaml
+
     from grid_flex.resources import scenarios_dir
 
     paths = sorted(scenarios_dir().glob("*.yaml"))
