@@ -1,7 +1,8 @@
 """Console helpers: silence C-level output, a progress bar, the scenario list.
 
-Light to import (the CLI imports it at start-up). :func:`track` is the progress bar for commands that solve many times
-(sweeps, sizing, trade-off curves): ``for case in track(cases, "Solving"): ...``.
+Light to import (the CLI imports it at start-up). :func:`track` is the progress bar
+for commands that solve many times (sweeps, sizing, trade-off curves):
+``for case in track(cases, "Solving"): ...``.
 """
 
 from __future__ import annotations
