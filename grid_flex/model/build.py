@@ -218,25 +218,25 @@ def build_site(
         program_ids = [p.id for _, p in inputs.programs]
         block.program = pyo.Block(program_ids, doc="one block per grid program, by id")
         built_programs: dict[str, ProgramTerms] = {}
-        # Programs holding flexibility first; the others see what they hold.
-        holds = [
-            bool(getattr(PROGRAMS[k], "HOLDS_FLEX", False)) for k, _ in inputs.programs
-        ]
-        holders = [e for e, h in zip(inputs.programs, holds, strict=True) if h]
-        others = [e for e, h in zip(inputs.programs, holds, strict=True) if not h]
-        for group in (holders, others):
-            if group is others and holders:
+        # Programs holding flexibility first (in the order of their HOLDS_FLEX rank,
+        # each seeing what the earlier ones hold); the others see all of it.
+        rank = [int(getattr(PROGRAMS[k], "HOLDS_FLEX", 0)) for k, _ in inputs.programs]
+        order = sorted(
+            range(len(rank)), key=lambda i: (rank[i] == 0, rank[i], i)
+        )  # stable: scenario order within a rank
+        for i in order:
+            kind, params = inputs.programs[i]
+            if built_programs:
                 site_terms = replace(site_terms, holdings=collect(built_programs))
-            for kind, params in group:
-                ctx = BuildContext(
-                    block.program[params.id],
-                    layer,
-                    inputs,
-                    block.T,
-                    built=terms,
-                    site=site_terms,
-                )
-                built_programs[params.id] = PROGRAMS[kind].build(ctx, params)
+            ctx = BuildContext(
+                block.program[params.id],
+                layer,
+                inputs,
+                block.T,
+                built=terms,
+                site=site_terms,
+            )
+            built_programs[params.id] = PROGRAMS[kind].build(ctx, params)
         programs = {p.id: built_programs[p.id] for _, p in inputs.programs}
         for pterms in programs.values():
             revenue = revenue + pterms.revenue_usd

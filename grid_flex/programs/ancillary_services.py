@@ -85,7 +85,7 @@ if TYPE_CHECKING:
 
 TYPE = "ancillary_services"
 #: Built before the other programs, whose limits then bound what it holds.
-HOLDS_FLEX = True
+HOLDS_FLEX = 1
 
 #: Asset kind that needs an explicit opt-in (``gpu_clusters_allowed``).
 GPU_KIND = "gpu_cluster"

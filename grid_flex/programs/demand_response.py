@@ -7,11 +7,15 @@ consecutive event intervals; ``g[t] = import[t] − export[t]`` the site's net d
           = min(import_limit_mw, Σ_a capacity_mw[a])      (baseline: import_limit)
           = Σ_{τ ∈ W_e} g[τ]·Δt[τ] / Σ_{τ ∈ W_e} Δt[τ]   for t in event e
                                                  (baseline: pre_event_mean)
-    c[t]  = b[t] − g[t]                          delivered curtailment        [MW]
+    c[t]  = b[t] − g[t] − u[t]                   delivered curtailment        [MW]
     s[t] ≥ C − c[t],  s[t] ≥ 0                   shortfall (t ∈ ev)           [MW]
     revenue[t] = π_e · (C − s[t]) · Δt
                + π_ev · (C − s[t]) · Δt[t] / H_e          for t in event e
     cost[t]    = π_s · s[t] · Δt
+
+``u[t]`` is the load increase reserves hold in the interval (reg-down): a call
+during an event raises the draw, so it counts against the delivery (reserves are
+built first; :mod:`grid_flex.model.headroom`).
 
 ``baseline: import_limit`` is the most the site's loads can draw: the connection,
 capped at the sum of the capacities of its loads (fleets and GPU clusters at full
@@ -95,8 +99,9 @@ from grid_flex.schema.scenario import scenario_source
 TYPE = "demand_response"
 #: Asset kind whose charging power is no curtailable load.
 STORAGE_KIND = "battery"
-#: Built before the other programs (capacity held between events).
-HOLDS_FLEX = True
+#: Built before the other programs (capacity held between events), after the
+#: reserves, whose load increase held in event intervals counts against delivery.
+HOLDS_FLEX = 2
 
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
@@ -220,6 +225,11 @@ def build(ctx: BuildContext, params: DemandResponseParams) -> ProgramTerms:
     if site.grid_export_mw is not None:
         draw = draw - site.grid_export_mw
     baseline = _baseline(ctx, params, draw)
+    # Load increase held for reserves (reg-down) in event intervals: a call during
+    # the event raises the draw, so it counts against the curtailment delivered.
+    held_up = site.holdings.any_increase
+    if held_up is not None:
+        draw = draw + held_up
     curtailment = (baseline - draw) * on
     shortfall = ctx.var(
         "shortfall_mw",

@@ -284,3 +284,23 @@ def test_energy_held_for_reserves_and_capacity_dr_on_one_battery_is_summed(solve
     assert ts["dr.held_mw"].iloc[0] == pytest.approx(1.0)
     assert ts[f"{AS}.reg_up.bess.offer_mw"].iloc[0] == pytest.approx(0.0, abs=1e-9)
     assert res.objective_usd == pytest.approx((V - 30.0) * P * 2 + 2.0 * 30.0)
+
+
+def test_reg_down_held_in_a_dr_event_counts_against_the_delivery(solve_small):
+    # DR event in hour 1: 3.5 MW committed below a declared 3.5 MW baseline, 1000
+    # USD/MWh shortfall penalty. The fleet is off (price 200), so it delivers the
+    # 3.5 MW; reg-down sold in that hour would, when called, raise the draw into
+    # shortfall (1000 > 5 USD/MW/h): none is sold there (before: 3.5 MW).
+    # Profit 3.5 × 5 in hour 0 = 17.5.
+    dr = {
+        "type": "demand_response",
+        "id": "dr",
+        "events": {"periods": [hour(1)]},
+        "committed_mw": 3.5,
+        "baseline_mw": 3.5,
+        "penalty_usd_per_mwh": 1000.0,
+    }
+    res = solve(solve_small, [dr, reg_down()])
+    np.testing.assert_allclose(res.timeseries[OFFER], [P, 0.0], atol=1e-9)
+    assert res.objective_usd == pytest.approx(P * PI)
+    assert res.timeseries["dr.shortfall_mw"].iloc[1] == pytest.approx(0.0, abs=1e-9)
