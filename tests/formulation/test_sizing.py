@@ -147,7 +147,12 @@ def battery(**size: object) -> dict[str, object]:
         "soc_max_frac": 1.0,
         "degradation_usd_per_mwh": 0.0,
         "initial_soc_frac": None,
-        "size": {"life_yr": 1.0, "capex_usd_per_kw": 0.0, **size},
+        "size": {
+            "life_yr": 1.0,
+            "capex_usd_per_kw": 0.0,
+            "fixed_om_usd_per_kw_yr": 0.0,
+            **size,
+        },
     }
 
 
@@ -351,3 +356,22 @@ def test_emergency_ceiling_follows_the_chosen_fleet_size():
     np.testing.assert_allclose(
         res.timeseries["fleet.power_mw"], [4.0, 1.6, 4.0], atol=1e-9
     )
+
+
+# ---- catalogue prices ---------------------------------------------------------------
+def test_catalogue_price_is_used_and_a_scenario_overrides_it():
+    # 1 MW of S21 at 17.5 USD/TH (catalogue, 4-year life): capex 17.5 · 57,142.9 =
+    # 1,000,000 USD/MW; at 8 %/yr CRF(0.08, 4) = 0.301921 → 301,921 USD/MW-yr.
+    # Prices above the mining value: the fleet is forced to its 1 MW minimum.
+    entry = fleet(min_mw=1.0, max_mw=1.0)
+    entry["size"] = {"min_mw": 1.0, "max_mw": 1.0}  # no costs: catalogue
+    sc = small_scenario([500.0], [entry], study={"discount_frac_per_yr": 0.08})
+    res = run(sc)
+    crf = 0.08 * 1.08**4 / (1.08**4 - 1)
+    per_year = crf * 17.5 * S21_THS_PER_MW
+    assert res.summary["capacity_cost_usd"] == pytest.approx(per_year / HOURS_PER_YEAR)
+    entry["size"] = {"min_mw": 1.0, "max_mw": 1.0, "capex_usd_per_th": 10.0}
+    sc = small_scenario([500.0], [entry], study={"discount_frac_per_yr": 0.08})
+    res = run(sc)
+    per_year = crf * 10.0 * S21_THS_PER_MW
+    assert res.summary["capacity_cost_usd"] == pytest.approx(per_year / HOURS_PER_YEAR)
