@@ -277,6 +277,61 @@ def scenarios() -> None:
 
 @main.command()
 @click.argument("scenario")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write sizes.csv, proforma.csv, proforma_bau.csv, summary.json (with a "
+    "finance section), the time series and the resolved scenario here.",
+)
+@_scenario_options
+@click.option("--time-limit-s", type=float, help="HiGHS time limit [s].")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_handle_errors
+def size(
+    scenario: str,
+    out_dir: Path | None,
+    overrides: tuple[Path, ...],
+    assignments: tuple[str, ...],
+    time_limit_s: float | None,
+    quiet: bool,
+) -> None:
+    """Size SCENARIO over its life (its size blocks and study section).
+
+    Prints the sizes, NPV, IRR or MIRR, paybacks, cost per BTC and the comparison
+    with business as usual (only the existing capacities).
+    """
+    from dataclasses import replace
+
+    from grid_flex.api import solve_options
+    from grid_flex.io.scenario import load_scenario
+    from grid_flex.output import check_output_dir
+    from grid_flex.studies.feasibility import (
+        feasibility_text,
+        run_feasibility,
+        write_feasibility,
+    )
+
+    if out_dir is not None:
+        check_output_dir(out_dir)
+    sc, base = load_scenario(
+        scenario, override_files=overrides, assignments=assignments
+    )
+    opts = solve_options(sc)
+    if time_limit_s is not None:
+        opts = replace(opts, time_limit_s=time_limit_s)
+    result = run_feasibility(sc, base, options=opts)
+    if out_dir is not None:
+        write_feasibility(result, out_dir, base_dir=base)
+    if not quiet:
+        click.echo(feasibility_text(result))
+        if out_dir is not None:
+            click.echo(f"\n  results written to {out_dir}")
+
+
+@main.command()
+@click.argument("scenario")
 @_scenario_options
 @click.option(
     "--no-data",

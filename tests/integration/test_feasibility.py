@@ -1,0 +1,257 @@
+"""Feasibility studies: years sharing capacities, pro forma, BAU, the size command."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from grid_flex.cli import main
+from grid_flex.errors import ScenarioError, UnboundedError
+from grid_flex.finance import discount_factors, npv
+from grid_flex.studies.feasibility import run_feasibility
+from grid_flex.testing import small_scenario
+
+pytestmark = pytest.mark.solver
+
+PRICES = [20.0, 60.0, 150.0, 90.0] * 6  # one day, hourly
+
+
+def fleet(**size: Any) -> dict[str, Any]:
+    return {
+        "type": "asic_fleet",
+        "id": "fleet",
+        "model": "asic/antminer_s21",
+        "availability_frac": 1.0,
+        "pool_fee_frac": 0.0,
+        "hashrate_curve": "linear",
+        "size": {"max_mw": 5.0, "life_yr": 2, **size},
+    }
+
+
+BITCOIN = {
+    "btc_price_usd": 100000.0,
+    "difficulty_start": 1.2e14,
+    "difficulty_start_date": "2027-01-01",
+    "difficulty_growth_frac_per_yr": 0.2,
+    "fees_btc_per_block": 0.05,
+}
+
+
+def study(**kw: Any) -> dict[str, Any]:
+    base = {
+        "discount_frac_per_yr": 0.1,
+        "analysis_yr": 3,
+        "federal_tax_frac": 0.0,
+        "breakeven_btc_price": False,
+    }
+    return base | kw
+
+
+def test_lp_objective_equals_the_pretax_proforma_npv_of_its_design():
+    # Two formulations of one number: the LP's objective (weights × profit − present
+    # cost per unit) and the pro forma's NPV built line by line with taxes at 0.
+    sc = small_scenario(PRICES, [fleet()], hashprice_usd_per_ths_day=0.1, study=study())
+    r = run_feasibility(sc)
+    assert r.optimal.capacities["fleet.power_mw"] == pytest.approx(5.0)
+    assert r.optimal.metrics["npv_usd"] == pytest.approx(
+        r.optimal.objective_usd, rel=1e-9
+    )
+    # 2-year life in a 3-year study: bought in year 0, replaced in year 2, half its
+    # value left at the end (linear salvage)
+    pf = r.optimal.proforma
+    capex = 17.5 * 200 / 0.0035 * 5.0  # 5,000,000 USD
+    assert pf["capex_usd"].tolist() == pytest.approx([-capex, 0.0, -capex, 0.0])
+    assert pf["salvage_usd"].iloc[-1] == pytest.approx(capex / 2)
+
+
+def test_every_year_has_its_hashprice_through_the_2028_halving():
+    sc = small_scenario(
+        PRICES,
+        [fleet(capex_usd_per_th=1.0)],
+        hashprice_usd_per_ths_day=0.1,
+        study=study(start_year=2027, bitcoin=BITCOIN),
+    )
+    r = run_feasibility(sc)
+    plans = {p.key: p for p in _plans(sc)}
+    assert sorted(plans) == ["2027", "2028", "2029"]
+    hp = {k: float(p.hashprice_by_year[p.years[0]].mean()) for k, p in plans.items()}
+    # June 2027 → June 2028: subsidy 3.125 → 1.5625 BTC (April 2028 halving), fees
+    # 0.05 BTC, difficulty × 1.2: (1.5625 + 0.05) / (3.125 + 0.05) / 1.2 = 0.4232
+    assert hp["2028"] / hp["2027"] == pytest.approx(1.6125 / 3.175 / 1.2, rel=1e-3)
+    # each year is its own block: its pro forma revenue is that block's, × 365 days
+    revenue = r.optimal.proforma["mining_revenue_usd"]
+    for t, key in ((1, "2027"), (2, "2028"), (3, "2029")):
+        block = r.optimal.blocks[key].summary["mining_revenue_usd"]
+        assert revenue[t] == pytest.approx(block * 365, rel=1e-9)
+    # after the halving hashing at 20 USD/MWh still pays, at 60 and 90 no longer
+    # (value 126 → ~53 USD/MWh): 6 of 24 hours mined instead of 18
+    energy = {k: r.optimal.blocks[k].summary["energy_bought_mwh"] for k in hp}
+    assert energy["2028"] == pytest.approx(energy["2027"] / 3, rel=1e-6)
+    assert r.finance["cost_per_btc_usd"] is not None
+
+
+def _plans(sc: Any) -> list[Any]:
+    from grid_flex.studies.feasibility_years import plan_years
+
+    return plan_years(sc, Path("."))[0]
+
+
+@pytest.mark.parametrize("mode", ["each", "weather", "one"])
+def test_year_modes_agree_on_a_flat_hashprice(mode):
+    # A constant hashprice and no escalation: every year is the same, so the three
+    # ways of putting years in the LP give one answer.
+    sc = small_scenario(
+        PRICES, [fleet()], hashprice_usd_per_ths_day=0.1, study=study(years_in_lp=mode)
+    )
+    r = run_feasibility(sc)
+    ref = run_feasibility(
+        small_scenario(PRICES, [fleet()], hashprice_usd_per_ths_day=0.1, study=study())
+    )
+    assert r.optimal.objective_usd == pytest.approx(ref.optimal.objective_usd, rel=1e-9)
+    assert r.finance["npv_usd"] == pytest.approx(ref.finance["npv_usd"], rel=1e-9)
+
+
+def test_bau_keeps_only_the_existing_part_and_npv_is_the_difference():
+    sc = small_scenario(
+        PRICES,
+        [fleet(existing_mw=1.0)],
+        hashprice_usd_per_ths_day=0.1,
+        study=study(),
+    )
+    r = run_feasibility(sc)
+    assert r.bau.capacities["fleet.power_mw"] == pytest.approx(1.0)
+    assert r.bau.proforma["capex_usd"].sum() == 0.0
+    # the existing MW earns in both: the project's extra 4 MW is what BAU lacks
+    assert r.bau.metrics["npv_usd"] > 0
+    assert r.finance["npv_vs_bau_usd"] == pytest.approx(
+        r.finance["npv_usd"] - r.finance["bau_npv_usd"]
+    )
+    assert r.rounded.proforma["capex_usd"].iloc[0] == pytest.approx(
+        -(r.rounded.capacities["fleet.power_mw"] - 1.0) * 1e6
+    )
+
+
+def test_unbounded_study_is_explained():
+    entry = fleet(capex_usd_per_th=0.1)
+    del entry["size"]["max_mw"]
+    sc = small_scenario(
+        PRICES,
+        [entry],
+        hashprice_usd_per_ths_day=0.1,
+        site={"import_limit_mw": None, "size": {"capex_usd_per_kw": 1, "life_yr": 30}},
+        study=study(),
+    )
+    with pytest.raises(UnboundedError, match="earns more than its annualised cost"):
+        run_feasibility(sc)
+
+
+# ---- weather years and data that ends early -------------------------------------
+def weather(complete: bool) -> list[dict[str, Any]]:
+    def price(year: int) -> dict[str, Any]:
+        return {
+            "format": "ercot_dam",
+            "file": f"bundled:ercot_dam_spp_hubs_lz_{year}.csv",
+            "column": "LZ_WEST",
+        }
+
+    last = {"year": 2021, "price": price(2021)}
+    if complete:
+        last["complete_from"] = 2020
+    return [{"year": 2020, "price": price(2020)}, last]
+
+
+def test_a_weather_year_shorter_than_the_year_is_refused_without_a_rule():
+    sc = small_scenario(
+        [30.0] * 24,
+        [fleet()],
+        hashprice_usd_per_ths_day=0.1,
+        start="2020-12-01T00:00:00+00:00",
+        study=study(analysis_yr=2, weather_years=weather(False)),
+    )
+    with pytest.raises(ScenarioError, match="complete_from"):
+        run_feasibility(sc)
+
+
+def test_a_short_weather_year_is_completed_from_another_with_a_note():
+    sc = small_scenario(
+        [30.0] * 24,
+        [fleet()],
+        hashprice_usd_per_ths_day=0.1,
+        start="2020-12-01T00:00:00+00:00",
+        study=study(analysis_yr=2, weather_years=weather(True)),
+    )
+    r = run_feasibility(sc)
+    p2020 = r.optimal.blocks["2021"].timeseries["site.price_usd_per_mwh"].to_numpy()
+    p2020_own = r.optimal.blocks["2020"].timeseries["site.price_usd_per_mwh"]
+    # 2021-12-01 lies after the 2021 file's end: it takes 2020's prices from the
+    # same position in the year (1 Dec 2020 is day 336 of a leap year; 2021's day
+    # 335 + 1: one day later in 2020's calendar)
+    assert np.isfinite(p2020).all()
+    assert any("complete_from" in n for n in r.assumptions)
+    assert len(p2020) == len(p2020_own)
+
+
+# ---- the command line --------------------------------------------------------------
+def write_scenario(tmp_path: Path, **patch: Any) -> Path:
+    patch = {"study": study()} | patch
+    sc = small_scenario(PRICES, [fleet()], hashprice_usd_per_ths_day=0.1, **patch)
+    data = json.loads(sc.model_dump_json(exclude_none=True))
+    path = tmp_path / "size.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def test_size_command_writes_the_study_files_and_npv_closes(tmp_path):
+    path = write_scenario(tmp_path, study=study(federal_tax_frac=0.21))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["size", str(path), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "NPV" in res.output
+    assert "IRR" in res.output
+    for name in ("sizes.csv", "proforma.csv", "proforma_bau.csv", "summary.json"):
+        assert (out / name).exists(), name
+    summary = json.loads((out / "summary.json").read_text())["summary"]
+    fin = summary["finance"]
+    pf = pd.read_csv(out / "proforma.csv")
+    assert list(pf["year"]) == [0, 1, 2, 3]
+    flows = pf["net_cash_flow_usd"].to_numpy()
+    assert npv(flows, 0.1) == pytest.approx(fin["npv_usd"], rel=1e-9)
+    by_hand = float(flows @ discount_factors(0.1, 3))
+    assert by_hand == pytest.approx(fin["npv_usd"], rel=1e-9)
+    sizes = pd.read_csv(out / "sizes.csv")
+    assert sizes.loc[0, "key"] == "fleet.power_mw"
+    assert sizes.loc[0, "unit_count"] == 1428  # 5 MW / 3.5 kW = 1428.6 → 1428 fit
+
+
+@pytest.mark.parametrize(
+    ("patch", "words"),
+    [
+        ({"study": {"discount_frac_per_yr": -1.0}}, ["discount_frac_per_yr"]),
+        ({"assets": [fleet(life_yr=0)]}, ["life_yr"]),
+        ({"assets": [fleet(min_mw=6.0)]}, ["min_mw", "max_mw"]),
+        ({"assets": [fleet(capex_usd_per_th=-2.0)]}, ["capex_usd_per_th"]),
+    ],
+)
+def test_size_command_bad_input_exits_2_naming_the_field(tmp_path, patch, words):
+    path = write_scenario(tmp_path)
+    data = yaml.safe_load(path.read_text())
+    for key, value in patch.items():
+        if isinstance(value, dict):
+            data[key] = {**data.get(key, {}), **value}
+        else:
+            data[key] = copy.deepcopy(value)
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["size", str(path), "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    for w in words:
+        assert w in res.output
+    assert not out.exists()
