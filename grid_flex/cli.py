@@ -305,8 +305,8 @@ def size(
     from dataclasses import replace
 
     from grid_flex.api import solve_options
+    from grid_flex.io.results_folder import check_output_dir
     from grid_flex.io.scenario import load_scenario
-    from grid_flex.output import check_output_dir
     from grid_flex.studies.feasibility import (
         feasibility_text,
         run_feasibility,
