@@ -63,6 +63,7 @@ import numpy as np
 from grid_flex.conventions import KWH_PER_MMBTU
 from grid_flex.errors import DataError, ScenarioError
 from grid_flex.io.units import unit_spec
+from grid_flex.model.capacity import CapacitySpec
 from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import (
     AssetTerms,
@@ -72,7 +73,12 @@ from grid_flex.model.terms import (
     ResolveContext,
 )
 from grid_flex.schema import series as ss
-from grid_flex.schema.assets import HeatCustomer, HeatRecoveryEntry
+from grid_flex.schema.assets import (
+    HeatCustomer,
+    HeatPump,
+    HeatRecoveryEntry,
+    ThermalStorage,
+)
 from grid_flex.schema.scenario import scenario_source
 
 #: Built after the assets whose heat it recovers.
@@ -121,10 +127,15 @@ class CustomerParams:
 
 @dataclass(frozen=True)
 class HeatPumpParams:
-    """Resolved heat pump: COP [-] and largest heat output [MWth]."""
+    """Resolved heat pump: COP [-] and largest heat output (a capacity) [MWth]."""
 
     cop: float
-    max_output_mwth: float
+    output: CapacitySpec
+
+    @property
+    def max_output_mwth(self) -> float:
+        """Largest heat output (the most a sized pump may reach) [MWth]."""
+        return self.output.upper
 
 
 @dataclass(frozen=True)
@@ -133,8 +144,8 @@ class StorageParams:
 
     Attributes
     ----------
-    capacity_mwhth : float
-        Heat it holds when full [MWhth].
+    energy : CapacitySpec
+        Heat it holds when full: a number or a decision [MWhth].
     power_mwth : float
         Largest charge or discharge rate [MWth].
     loss_frac_per_h : float
@@ -148,12 +159,17 @@ class StorageParams:
         No end condition (a rolling window that ends before the horizon).
     """
 
-    capacity_mwhth: float
+    energy: CapacitySpec
     power_mwth: float
     loss_frac_per_h: float
     initial_frac: float
     start_mwhth: float | None = None
     end_free: bool = False
+
+    @property
+    def capacity_mwhth(self) -> float:
+        """Heat it holds when full (the most a sized store may reach) [MWhth]."""
+        return self.energy.upper
 
 
 @dataclass(frozen=True)
@@ -231,19 +247,51 @@ def resolve(entry: HeatRecoveryEntry, rctx: ResolveContext) -> HeatParams:
         capture_frac=entry.capture_frac,
         loop_temp_degc=entry.loop_temp_degc,
         customers=tuple(customers),
-        heat_pump=None
-        if pump is None
-        else HeatPumpParams(cop=pump.cop, max_output_mwth=pump.max_output_mwth),
+        heat_pump=None if pump is None else HeatPumpParams(pump.cop, _pump_spec(pump)),
         storage=None
         if store is None
         else StorageParams(
-            capacity_mwhth=store.capacity_mwhth,
+            energy=_store_spec(store),
             power_mwth=store.power_mwth,
             loss_frac_per_h=store.loss_frac_per_h,
             initial_frac=store.initial_frac,
         ),
         dump_fan_mw_per_mwth=entry.dump_fan_mw_per_mwth,
         gas_co2_tco2_per_mmbtu=entry.gas_co2_tco2_per_mmbtu,
+    )
+
+
+def _pump_spec(pump: HeatPump) -> CapacitySpec:
+    """The pump's largest heat output: given, or a decision with its costs [MWth]."""
+    if pump.size is None:
+        assert pump.max_output_mwth is not None
+        return CapacitySpec.of(pump.max_output_mwth, "mwth")
+    z = pump.size
+    return CapacitySpec(
+        unit="mwth",
+        min=z.min_mwth,
+        max=np.inf if z.max_mwth is None else z.max_mwth,
+        existing=z.existing_mwth,
+        capex_usd_per_unit=z.capex_usd_per_kwth * 1e3,
+        life_yr=z.life_yr,
+        fixed_om_usd_per_unit_yr=z.fixed_om_usd_per_kwth_yr * 1e3,
+    )
+
+
+def _store_spec(store: ThermalStorage) -> CapacitySpec:
+    """The store's heat content when full: given, or a decision [MWhth]."""
+    if store.size is None:
+        assert store.capacity_mwhth is not None
+        return CapacitySpec.of(store.capacity_mwhth, "mwhth")
+    z = store.size
+    return CapacitySpec(
+        unit="mwhth",
+        min=z.min_mwhth,
+        max=np.inf if z.max_mwhth is None else z.max_mwhth,
+        existing=z.existing_mwhth,
+        capex_usd_per_unit=z.capex_usd_per_kwhth * 1e3,
+        life_yr=z.life_yr,
+        fixed_om_usd_per_unit_yr=z.fixed_om_usd_per_kwhth_yr * 1e3,
     )
 
 
@@ -463,6 +511,20 @@ def build(ctx: BuildContext, params: HeatParams) -> AssetTerms:
     who = f"heat recovery {params.id}"
     loop = _loop(ctx, params)
     pump, store = params.heat_pump, params.storage
+    pump_cap = (
+        None
+        if pump is None
+        else ctx.capacity(
+            f"{params.id}.heat_pump_mwth", pump.output, doc=f"{who}: heat pump output"
+        )
+    )
+    store_cap = (
+        None
+        if store is None
+        else ctx.capacity(
+            f"{params.id}.storage_mwhth", store.energy, doc=f"{who}: store content"
+        )
+    )
 
     # -- customers: direct delivery and heat-pump output, each ≤ demand
     served: dict[str, LinExpr] = {}
@@ -508,7 +570,15 @@ def build(ctx: BuildContext, params: HeatParams) -> AssetTerms:
     pump_power = LinExpr.zeros(n)
     pump_source = LinExpr.zeros(n)
     if pump is not None:
-        if len(pumped) > 1:
+        assert pump_cap is not None
+        if pump_cap.is_variable:
+            pump_cap.limit(
+                ctx,
+                "heat_pump_output_limit",
+                pump_out,
+                doc=f"{who}: total heat-pump output ≤ the pump's size [MWth]",
+            )
+        elif len(pumped) > 1:
             ctx.constraint(
                 "heat_pump_output_limit",
                 pump_out,
@@ -523,6 +593,7 @@ def build(ctx: BuildContext, params: HeatParams) -> AssetTerms:
     # -- thermal store on the loop
     charge = discharge = stored = LinExpr.zeros(n)
     if store is not None:
+        assert store_cap is not None
         e = store.capacity_mwhth
         charge = ctx.var(
             "storage_charge_mwth",
@@ -540,12 +611,13 @@ def build(ctx: BuildContext, params: HeatParams) -> AssetTerms:
             doc=f"{who}: heat stored at interval end (≤ storage.capacity_mwhth) "
             "[MWhth]",
         ).expr
-        start = store.initial_frac * e
-        if store.start_mwhth is not None:
-            start = store.start_mwhth
-        previous = LinExpr.stack(
-            LinExpr.constant([start]), stored.take(np.arange(n - 1))
+        store_cap.limit(
+            ctx, "storage_max", stored, doc=f"{who}: stored heat ≤ the store's size"
         )
+        start: LinExpr = store_cap.rows(1, store.initial_frac)
+        if store.start_mwhth is not None:
+            start = LinExpr.constant([store.start_mwhth])
+        previous = LinExpr.stack(start, stored.take(np.arange(n - 1)))
         keep = 1.0 - store.loss_frac_per_h * dt
         ctx.constraint(
             "storage_balance",
@@ -557,9 +629,8 @@ def build(ctx: BuildContext, params: HeatParams) -> AssetTerms:
         if not store.end_free:
             ctx.constraint(
                 "storage_final",
-                stored.take([n - 1]),
+                stored.take([n - 1]) - store_cap.rows(1, store.initial_frac),
                 "==",
-                store.initial_frac * e,
                 doc=f"{who}: the store ends where it started (storage.initial_frac × "
                 "capacity_mwhth), so heat it loses standing must be made up from "
                 "captured heat [MWhth]",

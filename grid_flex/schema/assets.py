@@ -16,7 +16,7 @@ from grid_flex.schema.base import (
 )
 from grid_flex.schema.catalog import Cooling, CurvePoint
 from grid_flex.schema.series import SeriesSpec
-from grid_flex.schema.sizing import BatterySize, FleetSize
+from grid_flex.schema.sizing import BatterySize, FleetSize, HeatPumpSize, StoreSize
 
 
 class AsicFleetEntry(StrictModel):
@@ -350,19 +350,46 @@ class HeatCustomer(StrictModel):
 
 
 class HeatPump(StrictModel):
-    """Lifts loop heat to the customers' temperature, drawing electricity."""
+    """Lifts loop heat to the customers' temperature, drawing electricity.
+
+    Give ``max_output_mwth``, or a ``size`` block to let the LP choose it.
+    """
 
     cop: float = Field(default=4.0, gt=1.0, description="Heat out / electricity in [-]")
-    max_output_mwth: PositiveFloat = Field(description="Largest heat output [MWth]")
+    max_output_mwth: PositiveFloat | None = Field(
+        default=None, description="Largest heat output [MWth]"
+    )
+    size: HeatPumpSize | None = Field(
+        default=None, description="Let the LP choose the largest heat output"
+    )
+
+    @model_validator(mode="after")
+    def _one_size(self) -> HeatPump:
+        if (self.max_output_mwth is None) == (self.size is None):
+            raise ValueError("give exactly one of max_output_mwth or size")
+        return self
 
 
 class ThermalStorage(StrictModel):
-    """A hot-water store on the delivery side."""
+    """A hot-water store on the delivery side.
 
-    capacity_mwhth: PositiveFloat
+    Give ``capacity_mwhth``, or a ``size`` block to let the LP choose it (the
+    charge/discharge limit ``power_mwth`` stays given).
+    """
+
+    capacity_mwhth: PositiveFloat | None = None
+    size: StoreSize | None = Field(
+        default=None, description="Let the LP choose the heat it holds"
+    )
     power_mwth: PositiveFloat
     loss_frac_per_h: Fraction = Field(default=0.005, description="Standing loss [1/h]")
     initial_frac: Fraction = 0.5
+
+    @model_validator(mode="after")
+    def _one_size(self) -> ThermalStorage:
+        if (self.capacity_mwhth is None) == (self.size is None):
+            raise ValueError("give exactly one of capacity_mwhth or size")
+        return self
 
 
 class HeatRecoveryEntry(StrictModel):

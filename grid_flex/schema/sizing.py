@@ -130,3 +130,49 @@ class ConnectionSize(StrictModel):
     def _checks(self) -> ConnectionSize:
         _order(self, "mw")
         return self
+
+
+class HeatPumpSize(StrictModel):
+    """Size a heat pump by its largest heat output (no catalogue: give its costs)."""
+
+    min_mwth: NonNegativeFloat = Field(default=0.0, description="[MWth]")
+    max_mwth: PositiveFloat | None = Field(
+        default=None, description="Largest pump; empty means unbounded [MWth]"
+    )
+    existing_mwth: NonNegativeFloat = Field(default=0.0, description="[MWth]")
+    capex_usd_per_kwth: NonNegativeFloat = Field(
+        description="Installed cost per kW of heat output (finance.md §2.7: "
+        "~1,200 EUR/kWth central, 750-3,100 CHF/kWth decentralised) [USD/kWth]"
+    )
+    life_yr: PositiveFloat = Field(description="Life (finance.md §2.7: 20-23 yr)")
+    fixed_om_usd_per_kwth_yr: NonNegativeFloat = Field(
+        default=0.0, description="Fixed O&M [USD/kWth/yr]"
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> HeatPumpSize:
+        _order(self, "mwth")
+        return self
+
+
+class StoreSize(StrictModel):
+    """Size a hot-water store by the heat it holds (give its costs)."""
+
+    min_mwhth: NonNegativeFloat = Field(default=0.0, description="[MWhth]")
+    max_mwhth: PositiveFloat | None = Field(
+        default=None, description="Largest store; empty means unbounded [MWhth]"
+    )
+    existing_mwhth: NonNegativeFloat = Field(default=0.0, description="[MWhth]")
+    capex_usd_per_kwhth: NonNegativeFloat = Field(
+        description="Installed cost per kWh of heat (finance.md §2.7: steel tanks "
+        "~20-100 EUR/kWhth [unverified], pits < 4 EUR/kWhth) [USD/kWhth]"
+    )
+    life_yr: PositiveFloat = Field(description="Life [yr]")
+    fixed_om_usd_per_kwhth_yr: NonNegativeFloat = Field(
+        default=0.0, description="Fixed O&M [USD/kWhth/yr]"
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> StoreSize:
+        _order(self, "mwhth")
+        return self

@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from grid_flex.finance import (
     breakeven,
@@ -203,12 +204,40 @@ def build_study(
         )
     cost = {k: unit_present_cost_usd(c, scenario) for k, c in caps.items()}
     m.objective = pyo.Objective(
-        expr=sum(p.weight * m.op[p.key].profit_usd for p in plans)
-        - sum(cost[k] * (m.capacity[k] - caps[k].spec.existing) for k in caps),
+        expr=_objective(plans, sites, m, caps, cost),
         sense=pyo.maximize,
         doc="pre-tax NPV: discounted, year-scaled profit − present cost of capacity",
     )
     return StudyModel(m, plans, sites, caps, cost), notes
+
+
+def _objective(
+    plans: list[YearPlan],
+    sites: dict[str, SiteModel],
+    m: Any,
+    caps: dict[str, Capacity],
+    cost: dict[str, float],
+) -> Any:
+    """``Σ w_b · profit_b − Σ c_k (C_k − existing_k)`` as one flat linear expression.
+
+    Built from each block's profit coefficients (``layer.totals``), one term per
+    variable, so compiling it does not walk every block's nested expression.
+    """
+    terms: list[Any] = []
+    const = 0.0
+    for plan in plans:
+        layer = sites[plan.key].layer
+        _, c, c0 = layer.totals["profit_usd"]
+        const += plan.weight * c0
+        cols = layer.columns
+        terms += [
+            MonomialTermExpression((plan.weight * float(c[j]), cols[j]))
+            for j in np.flatnonzero(c).tolist()
+        ]
+    for k, cap in caps.items():
+        const += cost[k] * cap.spec.existing
+        terms.append(MonomialTermExpression((-cost[k], m.capacity[k])))
+    return LinearExpression([const, *terms])
 
 
 # ---- solve -------------------------------------------------------------------------
@@ -265,7 +294,11 @@ def _design(
     solution: Solution,
     bau: bool = False,
 ) -> Design:
-    values = {k: float(pyo.value(study.model.capacity[k])) for k in study.capacities}
+    values = {
+        k: float(pyo.value(study.model.capacity[k])) + 0.0  # no "-0.0"
+        for k in study.capacities
+    }
+    values = {k: max(v, 0.0) if v > -1e-6 else v for k, v in values.items()}
     blocks = {key: extract(site, solution) for key, site in study.sites.items()}
     existing = {k: c.spec.existing for k, c in study.capacities.items()}
     new = {k: 0.0 if bau else values[k] - existing[k] for k in values}

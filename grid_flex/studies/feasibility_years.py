@@ -5,8 +5,8 @@ come from a weather year (``study.weather_years``, cycled in order; without them
 scenario's own price series), escalated by ``(1 + e)^(t−1)``; its hashprice from
 ``study.bitcoin`` on the operating year's own calendar (so the 2028 and 2032 halvings
 fall where the block heights put them), else the scenario's. The horizon is the
-scenario's, moved into the weather year (a full year for a year-long horizon); its
-results are scaled to a year by ``8,760 h / horizon hours``.
+scenario's on the same calendar dates of the weather year (a calendar year stays one,
+365 or 366 days); its results are scaled to a year by ``8,760 h / horizon hours``.
 
 How years enter the LP (``study.years_in_lp``):
 
@@ -158,8 +158,13 @@ def plan_years(scenario: Scenario, base_dir: Path) -> tuple[list[YearPlan], list
 def _moved(scenario: Scenario, w: WeatherYear) -> Scenario:
     """The scenario with its horizon moved into weather year ``w``."""
     h = scenario.horizon
-    start = h.start.replace(year=w.year)
-    end = start + (h.end - h.start)
+    shift = w.year - h.start.year
+    try:  # the same calendar dates in the weather year (a year-long horizon stays one)
+        start = h.start.replace(year=h.start.year + shift)
+        end = h.end.replace(year=h.end.year + shift)
+    except ValueError:  # 29 February in a year without one: keep the length
+        start = h.start.replace(year=w.year, day=28)
+        end = start + (h.end - h.start)
     return scenario.model_copy(
         update={"horizon": h.model_copy(update={"start": start, "end": end})}
     )
@@ -245,10 +250,12 @@ def _hashprices(
         shifted = pd.DatetimeIndex(index + shift)
         path = hashprice_path(
             shifted,
-            btc_price_usd=b.btc_price_usd,
+            btc_price_usd=_of_year(b.btc_price_usd, cal, "btc_price_usd", sc),
             difficulty_start=b.difficulty_start,
-            difficulty_growth_frac_per_yr=b.difficulty_growth_frac_per_yr,
-            fees_btc_per_block=b.fees_btc_per_block,
+            difficulty_growth_frac_per_yr=_spill(b.difficulty_growth_frac_per_yr, cal),
+            fees_btc_per_block=_of_year(
+                b.fees_btc_per_block, cal, "fees_btc_per_block", sc
+            ),
             difficulty_start_time=start,
         )
         out[t] = path.hashprice_usd_per_ths_day.to_numpy()
@@ -257,6 +264,34 @@ def _hashprices(
             if a not in notes:
                 notes.append(a)
     return out, btc
+
+
+def _of_year(
+    value: float | dict[int, float], cal: int, name: str, sc: Scenario
+) -> float:
+    """The operating year's value of a per-calendar-year input."""
+    if not isinstance(value, dict):
+        return float(value)
+    if cal not in value:
+        raise ScenarioError(
+            scenario_source(sc),
+            [
+                f"study.bitcoin.{name}: no value for {cal}, an operating year of the "
+                f"study; give every year from {start_year(sc)} to "
+                f"{start_year(sc) + sc.study.analysis_yr - 1} (or one constant)"
+            ],
+        )
+    return float(value[cal])
+
+
+def _spill(value: float | dict[int, float], cal: int) -> float | dict[int, float]:
+    """A per-year mapping extended to the next UTC year with this year's value.
+
+    An operating year's local calendar spills a few hours into the next UTC year.
+    """
+    if not isinstance(value, dict) or cal not in value or cal + 1 in value:
+        return value
+    return {**value, cal + 1: value[cal]}
 
 
 def moved_plan(plan: YearPlan, scenario: Scenario) -> YearPlan:

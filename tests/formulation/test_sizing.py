@@ -375,3 +375,89 @@ def test_catalogue_price_is_used_and_a_scenario_overrides_it():
     res = run(sc)
     per_year = crf * 10.0 * S21_THS_PER_MW
     assert res.summary["capacity_cost_usd"] == pytest.approx(per_year / HOURS_PER_YEAR)
+
+
+# ---- heat pump and hot-water store --------------------------------------------
+HEAT_VALUE = 10.0 * (1000.0 / 293.07107) / 0.8  # 42.65 USD/MWhth: gas 10, boiler 0.8
+
+
+def heat_site(pump=None, storage=None, demand=(0.4,) * 4, supply=75.0, cooling="air"):
+    miners = {
+        "type": "asic_fleet",
+        "id": "fleet",
+        "model": "asic/antminer_s21",
+        "power_mw": 1.0,
+        "availability_frac": 1.0,
+        "pool_fee_frac": 0.0,
+        "hashrate_curve": "linear",
+        "cooling": cooling,
+    }
+    customer = {
+        "id": "bldg",
+        "demand": {"format": "inline", "unit": "mwth", "values": list(demand)},
+        "gas_price_usd_per_mmbtu": 10.0,
+        "boiler_eff_frac": 0.8,
+        "supply_temp_degc": supply,
+    }
+    entry = {
+        "type": "heat_recovery",
+        "id": "heat",
+        "sources": ["fleet"],
+        "customers": [customer],
+    }
+    if pump is not None:
+        entry["heat_pump"] = pump
+    if storage is not None:
+        entry["storage"] = storage
+    return [miners, entry]
+
+
+@pytest.mark.parametrize(("factor", "built"), [(0.99, True), (1.01, False)])
+def test_heat_pump_sized_to_the_demand_below_its_computed_capex(factor, built):
+    # Air-cooled 1 MW fleet: 0.5 MWth of 45 °C loop heat; a 75 °C customer wants
+    # 0.4 MWth for 4 h. Each MWth of pump earns (42.65 − 10/4) = 40.15 USD an hour,
+    # 160.6 USD over the horizon; at r = 0 and 1 year the breakeven capex is
+    # 160.6 · 8760/4 / 1000 = 351.7 USD/kWth.
+    per_mwth = 4 * (HEAT_VALUE - 10.0 / 4)
+    c_star = per_mwth * HOURS_PER_YEAR / 4 / 1e3
+    pump = {
+        "cop": 4.0,
+        "size": {"max_mwth": 2.0, "capex_usd_per_kwth": factor * c_star, "life_yr": 1},
+    }
+    sc = small_scenario(
+        [10.0] * 4,
+        heat_site(pump=pump),
+        hashprice_usd_per_ths_day=0.05,
+        **no_discount(),
+    )
+    res = run(sc)
+    size = res.summary["capacities"]["heat.heat_pump_mwth"]["value"]
+    assert size == pytest.approx(0.4 if built else 0.0, abs=1e-7)
+
+
+@pytest.mark.parametrize(("factor", "built"), [(0.99, True), (1.01, False)])
+def test_store_sized_to_carry_the_captured_heat_below_its_computed_capex(factor, built):
+    # Immersion 1 MW fleet: 0.95 MWth at 60 °C in hour 0 (price 10, it mines); in
+    # hour 1 power costs 500 and it stops, when the 55 °C customer wants 1 MWth.
+    # An empty store (initial_frac 0, ends empty) carries min(0.95, E) MWhth worth
+    # 42.65 USD each: breakeven 42.65 · 8760/2 / 1000 = 186.8 USD/kWhth.
+    c_star = HEAT_VALUE * HOURS_PER_YEAR / 2 / 1e3
+    storage = {
+        "power_mwth": 10.0,
+        "loss_frac_per_h": 0.0,
+        "initial_frac": 0.0,
+        "size": {
+            "max_mwhth": 5.0,
+            "capex_usd_per_kwhth": factor * c_star,
+            "life_yr": 1,
+        },
+    }
+    sc = small_scenario(
+        [10.0, 500.0],
+        heat_site(storage=storage, demand=(0.0, 1.0), supply=55.0, cooling="immersion"),
+        hashprice_usd_per_ths_day=0.05,
+        **no_discount(),
+    )
+    res = run(sc)
+    size = res.summary["capacities"]["heat.storage_mwhth"]["value"]
+    assert size == pytest.approx(0.95 if built else 0.0, abs=1e-7)

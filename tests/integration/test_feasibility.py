@@ -255,3 +255,25 @@ def test_size_command_bad_input_exits_2_naming_the_field(tmp_path, patch, words)
     for w in words:
         assert w in res.output
     assert not out.exists()
+
+
+# ---- bundled studies, on two days of their data -------------------------------------
+@pytest.mark.parametrize(
+    "name", ["west_texas_greenfield_2025", "houston_hospital_heat_sizing_2020"]
+)
+def test_bundled_study_runs_on_a_short_horizon(tmp_path, name):
+    out = tmp_path / name
+    res = CliRunner().invoke(
+        main,
+        ["size", name, "-o", str(out), "--set", "horizon.end=2020-01-03T00:00:00"],
+    )
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "summary.json").read_text())["summary"]
+    pf = pd.read_csv(out / "proforma.csv")
+    rate = summary["finance"]["assumptions"]["discount_frac_per_yr"]
+    assert npv(pf["net_cash_flow_usd"].to_numpy(), rate) == pytest.approx(
+        summary["finance"]["npv_usd"], rel=1e-9, abs=1e-6
+    )
+    sizes = pd.read_csv(out / "sizes.csv")
+    assert (sizes["rounded"] <= sizes["max"] + 1e-9).all()
+    assert (sizes["rounded"] >= sizes["min"] - 1e-9).all()
