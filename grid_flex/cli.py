@@ -307,6 +307,7 @@ def size(
     from grid_flex.api import solve_options
     from grid_flex.io.results_folder import check_output_dir
     from grid_flex.io.scenario import load_scenario
+    from grid_flex.resources import scenarios_dir
     from grid_flex.studies.feasibility import (
         feasibility_text,
         run_feasibility,
@@ -315,6 +316,13 @@ def size(
 
     if out_dir is not None:
         check_output_dir(out_dir)
+    bundled_study = scenarios_dir() / "studies" / f"{scenario}.yaml"
+    if (
+        "/" not in scenario
+        and not scenario.endswith(".yaml")
+        and bundled_study.exists()
+    ):
+        scenario = str(bundled_study)  # a bundled study (scenarios/studies/) by name
     sc, base = load_scenario(
         scenario, override_files=overrides, assignments=assignments
     )

@@ -15,21 +15,7 @@ from grid_flex.testing import assert_balance_closes, assert_soc_consistent
 
 pytestmark = pytest.mark.solver
 
-ALL = sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
-
-
-def _sizes_something(name: str) -> bool:
-    """Feasibility studies (size blocks) run with short horizons in test_feasibility."""
-    sc, _ = load_scenario(name)
-    return sc.site.size is not None or any(
-        getattr(a, "size", None) is not None
-        or getattr(getattr(a, "heat_pump", None), "size", None) is not None
-        or getattr(getattr(a, "storage", None), "size", None) is not None
-        for a in sc.assets
-    )
-
-
-SCENARIOS = [name for name in ALL if not _sizes_something(name)]
+SCENARIOS = sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
