@@ -16,7 +16,7 @@ from grid_flex.schema.messages import validation_problems, yaml_message
 from grid_flex.schema.scenario import Scenario, scenario_source, with_source
 
 #: The scenario ``grid-flex solve`` runs when given none.
-DEFAULT_SCENARIO = "west_texas_2020.yaml"
+DEFAULT_SCENARIO = "west_texas_today.yaml"
 
 
 def default_scenario_path() -> Path:

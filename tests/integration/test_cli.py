@@ -100,13 +100,14 @@ def test_solve_without_argument_solves_bundled_default() -> None:
     result = ok("solve")
     out = result.output
     for label in (
-        "west_texas_2020",
+        "west_texas_today",
+        "era: today's site: S21 miners",
         "8,784 intervals",
         "Operating profit",
-        "Mining (s19xp_fleet)",
+        "Mining (s21_fleet)",
         "Energy (imports less exports)",
         "Peak import [MW]",
-        "s19xp_fleet (asic_fleet)",
+        "s21_fleet (asic_fleet)",
         "battery (battery)",
         "-o DIR",
     ):
