@@ -1,4 +1,4 @@
-"""The default scenario is a site of today, and every bundled scenario states its era."""
+"""The default scenario is a site of today; every bundled scenario states its era."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def test_the_default_is_todays_site() -> None:
     assert default_scenario_path().stem == "west_texas_today"
     sc, _ = load_scenario("west_texas_today")
     fleets = [a for a in sc.assets if a.type == "asic_fleet"]
-    assert fleets and all(a.model == "asic/antminer_s21" for a in fleets)
+    assert fleets
+    assert all(a.model == "asic/antminer_s21" for a in fleets)
     assert all(a.pue == "cooling" and a.opex_usd_per_mwh > 0 for a in fleets)
     assert sc.hashprice is not None
     assert sc.hashprice.usd_per_ths_day == pytest.approx(0.038)  # finance.md T18
@@ -59,7 +60,8 @@ def test_default_fleet_mines_exactly_below_its_site_breakeven() -> None:
     power = res.timeseries["s21_fleet.power_mw"].to_numpy()
     full = 13700 * 3500 / 1e6 * 0.97
     below, above = price + 4.0 < value - 1e-6, price + 4.0 > value + 1e-6
-    assert below.any() and above.any()  # both regimes occur in these two weeks
+    assert below.any()
+    assert above.any()
     np.testing.assert_allclose(power[below], full, rtol=1e-9)
     np.testing.assert_allclose(power[above], 0.0, atol=1e-9)
     imp = res.timeseries["site.grid_import_mw"].to_numpy()
