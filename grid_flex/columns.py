@@ -70,6 +70,7 @@ QUANTITIES: dict[str, str] = {
     # fleets
     "power_mw": "electric power drawn",
     "hashrate_ths": "hashrate",
+    "auxiliary_mw": "cooling and auxiliary power beside the miners ((pue − 1) × power)",
     # batteries
     "charge_mw": "charging power",
     "discharge_mw": "discharging power",
