@@ -1,0 +1,241 @@
+"""Two-stage risk study: shared capacities, operation per scenario and year.
+
+One LP (design.md §5): ``m.capacity[key]`` holds the first-stage capacities (as in
+:mod:`grid_flex.studies.feasibility`); ``m.scen[s].op[year]`` is the operating site of
+scenario ``s`` in one year block, built by :func:`~grid_flex.model.build.build_site`
+with those shared capacities. Each scenario's pre-tax NPV is the feasibility study's
+objective for its own blocks; the study maximises
+``(1 − ω) E[NPV] + ω CVaR_α(NPV)`` (:mod:`grid_flex.studies.risk_cvar` states the
+convention). ω = 0 is the risk-neutral (expected value) study.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyomo.core as pyo
+
+from grid_flex.errors import ScenarioError
+from grid_flex.inputs import prepare_inputs
+from grid_flex.io.catalog import Catalog
+from grid_flex.io.scenario import apply_overrides, scenario_from_dict
+from grid_flex.model.build import SiteModel, build_site
+from grid_flex.model.capacity import Capacity
+from grid_flex.schema.scenario import Scenario, scenario_source
+from grid_flex.solve import Solution, SolveOptions, solve_model
+from grid_flex.studies.feasibility import _objective, unit_present_cost_usd
+from grid_flex.studies.feasibility_years import YearPlan, plan_years
+from grid_flex.studies.risk_cvar import add_cvar, check_risk_parameters, tail_stats
+
+PROBABILITY_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class RiskScenario:
+    """One scenario of a set: a name, its probability and a patch of the base.
+
+    ``patch`` is a nested mapping applied like an ``--override`` file (asset and
+    program entries addressed by id).
+    """
+
+    name: str
+    probability: float
+    patch: Mapping[str, Any] = field(default_factory=dict)
+
+
+def check_scenario_set(scenarios: Sequence[RiskScenario], source: str) -> None:
+    """Raise ScenarioError unless names are unique and probabilities ≥ 0 sum to 1."""
+    problems = []
+    if not scenarios:
+        problems.append("scenarios: the set is empty")
+    seen: set[str] = set()
+    for i, s in enumerate(scenarios):
+        if s.name in seen:
+            problems.append(f"scenarios[{i}].name: {s.name!r} appears twice")
+        seen.add(s.name)
+        if not (math.isfinite(s.probability) and s.probability >= 0.0):
+            problems.append(
+                f"scenarios[{i}].probability: {s.probability} (scenario {s.name!r}) "
+                "is not a finite number ≥ 0"
+            )
+    total = sum(s.probability for s in scenarios)
+    if scenarios and not problems and abs(total - 1.0) > PROBABILITY_TOL:
+        problems.append(f"scenarios.probability: they sum to {total:.9g}, expected 1")
+    if problems:
+        raise ScenarioError(source, problems)
+
+
+def patched(base: Scenario, rs: RiskScenario) -> Scenario:
+    """The base scenario with the scenario's patch applied and validated again."""
+    if not rs.patch:
+        return base
+    data = base.model_dump(mode="json", exclude_unset=True)
+    origin = f"{scenario_source(base)} (risk scenario {rs.name!r})"
+    return scenario_from_dict(
+        apply_overrides(data, [(origin, rs.patch)]), source=origin
+    )
+
+
+@dataclass
+class RiskModel:
+    """A built risk LP: model, per-scenario plans and sites, shared capacities."""
+
+    model: pyo.ConcreteModel
+    scenarios: list[RiskScenario]
+    plans: dict[str, list[YearPlan]]
+    sites: dict[str, dict[str, SiteModel]]
+    capacities: dict[str, Capacity]
+    present_cost_usd_per_unit: dict[str, float]
+    notes: list[str]
+
+
+def build_risk(
+    base: Scenario,
+    scenarios: Sequence[RiskScenario],
+    base_dir: Path,
+    *,
+    alpha: float,
+    omega: float,
+    catalog: Catalog | None = None,
+) -> RiskModel:
+    """The two-stage LP (see the module docstring)."""
+    source = scenario_source(base)
+    check_scenario_set(scenarios, source)
+    check_risk_parameters(alpha, omega, source)
+    names = [s.name for s in scenarios]
+    m = pyo.ConcreteModel(name=f"{base.name}_risk")
+    m.scen = pyo.Block(names, doc="one block per scenario")
+    plans: dict[str, list[YearPlan]] = {}
+    sites: dict[str, dict[str, SiteModel]] = {}
+    notes: list[str] = []
+    caps: dict[str, Capacity] = {}
+    shared: dict[str, Any] | None = None
+    for rs in scenarios:
+        sc = patched(base, rs)
+        ps, ns = plan_years(sc, base_dir)
+        notes += [n for n in ns if n not in notes]
+        plans[rs.name] = ps
+        blk = m.scen[rs.name]
+        blk.op = pyo.Block([p.key for p in ps])
+        sites[rs.name] = {}
+        for p in ps:
+            inp = prepare_inputs(p.scenario, base_dir, catalog)
+            if shared is None:
+                site = build_site(blk.op[p.key], inp, objective=False)
+                caps = _shared_capacities(m, site)
+                shared = {k: m.capacity[k] for k in caps}
+            else:
+                site = build_site(
+                    blk.op[p.key], inp, objective=False, capacities=shared
+                )
+            sites[rs.name][p.key] = site
+    cost = {k: unit_present_cost_usd(c, base) for k, c in caps.items()}
+    m.npv_usd = pyo.Expression(
+        names,
+        rule=lambda _m, s: _objective(plans[s], sites[s], m, caps, cost),
+        doc="pre-tax NPV of each scenario [USD]",
+    )
+    prob = {s.name: s.probability for s in scenarios}
+    loss = {s: -m.npv_usd[s] for s in names}
+    m.objective = pyo.Objective(
+        expr=add_cvar(m, loss, prob, alpha, omega), sense=pyo.minimize
+    )
+    return RiskModel(m, list(scenarios), plans, sites, caps, cost, notes)
+
+
+def _shared_capacities(m: Any, site: SiteModel) -> dict[str, Capacity]:
+    """Add ``m.capacity`` for the first site's sized capacities and link them."""
+    caps = {
+        k: c
+        for k, c in site.capacities.items()
+        if c.var is not None and c.spec.sized and c.factor == 1.0
+    }
+    m.CAP = pyo.Set(initialize=sorted(caps), ordered=True)
+    m.capacity = pyo.Var(
+        m.CAP,
+        bounds=lambda _m, k: (
+            caps[k].spec.lower,
+            None if math.isinf(caps[k].spec.upper) else caps[k].spec.upper,
+        ),
+        doc="first-stage capacities shared by every scenario [their unit]",
+    )
+
+    def link(_m: Any, k: str) -> Any:
+        var = caps[k].var
+        assert var is not None
+        return var.component == m.capacity[k]
+
+    m.capacity_link = pyo.Constraint(m.CAP, rule=link, doc="first site's capacities")
+    return caps
+
+
+def fix_capacities(rm: RiskModel, values: Mapping[str, float] | None) -> None:
+    """Fix the shared capacities (and the block copies) at ``values``; None frees."""
+    for k in rm.capacities:
+        targets = [rm.model.capacity[k]] + [
+            s.capacities[k].var.component  # type: ignore[union-attr]
+            for by_year in rm.sites.values()
+            for s in by_year.values()
+        ]
+        for v in targets:
+            if values is None:
+                v.unfix()
+            else:
+                v.fix(values[k])
+
+
+@dataclass
+class RiskOutcome:
+    """One solved risk study (money in USD, pre-tax NPV)."""
+
+    alpha: float
+    omega: float
+    capacities: dict[str, float]
+    scenario_results: pd.DataFrame
+    risk: dict[str, float]
+    objective_usd: float
+
+
+def outcome(
+    rm: RiskModel, solution: Solution, alpha: float, omega: float
+) -> RiskOutcome:
+    """Read capacities and per-scenario NPVs off a solved risk model."""
+    m = rm.model
+    caps = {k: float(pyo.value(m.capacity[k])) + 0.0 for k in rm.capacities}
+    rows = [
+        {
+            "scenario": s.name,
+            "probability": s.probability,
+            "npv_usd": float(pyo.value(m.npv_usd[s.name])),
+        }
+        for s in rm.scenarios
+    ]
+    table = pd.DataFrame(rows)
+    stats = tail_stats(table["npv_usd"].tolist(), table["probability"].tolist(), alpha)
+    risk = {**stats, "alpha": alpha, "omega": omega}
+    return RiskOutcome(alpha, omega, caps, table, risk, -solution.objective)
+
+
+def solve_risk(
+    base: Scenario,
+    scenarios: Sequence[RiskScenario],
+    base_dir: str | Path = ".",
+    *,
+    alpha: float = 0.95,
+    omega: float = 0.0,
+    catalog: Catalog | None = None,
+    options: SolveOptions | None = None,
+) -> RiskOutcome:
+    """Build and solve one two-stage study; return its design and NPV distribution."""
+    from grid_flex.api import solve_options
+
+    opts = options or solve_options(base)
+    rm = build_risk(
+        base, scenarios, Path(base_dir), alpha=alpha, omega=omega, catalog=catalog
+    )
+    return outcome(rm, solve_model(rm.model, opts), alpha, omega)
