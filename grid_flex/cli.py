@@ -276,6 +276,68 @@ def scenarios() -> None:
 
 
 @main.command()
+@click.argument("study", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write scenario_set.csv, scenario_results.csv, designs.csv, frontier.csv, "
+    "summary.json (with a risk section) and the resolved scenario here.",
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="KEY.PATH=VALUE",
+    help="Override one field of the base scenario (repeatable).",
+)
+@click.option("--time-limit-s", type=float, help="HiGHS time limit [s].")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_handle_errors
+def risk(
+    study: Path,
+    out_dir: Path | None,
+    assignments: tuple[str, ...],
+    time_limit_s: float | None,
+    quiet: bool,
+) -> None:
+    """Size a site under a scenario set (risk study file STUDY): E[NPV] and CVaR.
+
+    Prints expected NPV, VaR, CVaR, EVPI, VSS, the cost of risk aversion and the
+    capacities of the risk-neutral and risk-averse designs side by side.
+    """
+    from dataclasses import replace
+
+    from grid_flex.api import solve_options
+    from grid_flex.io.results_folder import check_output_dir
+    from grid_flex.studies.risk_set import load_risk_study
+    from grid_flex.studies.risk_study import risk_text, run_risk, write_risk
+
+    if out_dir is not None:
+        check_output_dir(out_dir)
+    rs = load_risk_study(study, assignments=assignments)
+    opts = solve_options(rs.base)
+    if time_limit_s is not None:
+        opts = replace(opts, time_limit_s=time_limit_s)
+    result, _ = run_risk(
+        rs.base,
+        rs.scenarios,
+        rs.base_dir,
+        alpha=rs.alpha,
+        omega=rs.omega,
+        frontier_omegas=rs.frontier_omegas,
+        options=opts,
+    )
+    if out_dir is not None:
+        write_risk(result, rs.scenarios, rs.base, out_dir, base_dir=rs.base_dir)
+    if not quiet:
+        click.echo(risk_text(result))
+        if out_dir is not None:
+            click.echo(f"\n  results written to {out_dir}")
+
+
+@main.command()
 @click.argument("scenario")
 @click.option(
     "-o",

@@ -148,6 +148,17 @@ def build_risk(
     return RiskModel(m, list(scenarios), plans, sites, caps, cost, notes)
 
 
+def set_omega(rm: RiskModel, omega: float) -> None:
+    """Replace the objective by ``(1 − ω) E[L] + ω CVaR_α(L)`` (α as built)."""
+    check_risk_parameters(0.5, omega)
+    m = rm.model
+    m.del_component(m.objective)
+    m.objective = pyo.Objective(
+        expr=(1.0 - omega) * m.risk_expected_loss_usd + omega * m.risk_cvar_loss_usd,
+        sense=pyo.minimize,
+    )
+
+
 def _shared_capacities(m: Any, site: SiteModel) -> dict[str, Capacity]:
     """Add ``m.capacity`` for the first site's sized capacities and link them."""
     caps = {
@@ -207,18 +218,51 @@ def outcome(
     """Read capacities and per-scenario NPVs off a solved risk model."""
     m = rm.model
     caps = {k: float(pyo.value(m.capacity[k])) + 0.0 for k in rm.capacities}
+    caps = {k: 0.0 if abs(v) < 1e-9 else v for k, v in caps.items()}
     rows = [
         {
             "scenario": s.name,
             "probability": s.probability,
-            "npv_usd": float(pyo.value(m.npv_usd[s.name])),
+            "profit_usd": float(pyo.value(m.npv_usd[s.name])),
         }
         for s in rm.scenarios
     ]
     table = pd.DataFrame(rows)
-    stats = tail_stats(table["npv_usd"].tolist(), table["probability"].tolist(), alpha)
+    stats = tail_stats(
+        table["profit_usd"].tolist(), table["probability"].tolist(), alpha
+    )
     risk = {**stats, "alpha": alpha, "omega": omega}
     return RiskOutcome(alpha, omega, caps, table, risk, -solution.objective)
+
+
+def solve_outcome(
+    rm: RiskModel, options: SolveOptions, alpha: float, omega: float
+) -> tuple[RiskOutcome, Solution]:
+    """Solve ``rm`` at weight ω; then evaluate its design with operation re-optimised.
+
+    With ω > 0 the operation of scenarios outside the CVaR tail does not move the
+    objective, so the LP may leave it anywhere optimal for the tail alone. The
+    design is therefore fixed and the operation re-solved for the expectation
+    (the LP separates by scenario: each scenario runs its best operation), and the
+    reported profits, E, VaR, CVaR and objective are those of that evaluation.
+    """
+    set_omega(rm, omega)
+    sol = solve_model(rm.model, options)
+    if omega == 0.0:
+        return outcome(rm, sol, alpha, omega), sol
+    caps = {k: float(pyo.value(rm.model.capacity[k])) for k in rm.capacities}
+    fix_capacities(rm, caps)
+    set_omega(rm, 0.0)
+    try:
+        sol = solve_model(rm.model, options)
+    finally:
+        fix_capacities(rm, None)
+        set_omega(rm, omega)
+    out = outcome(rm, sol, alpha, omega)
+    out.objective_usd = (1.0 - omega) * out.risk["expected_usd"] + omega * out.risk[
+        "cvar_usd"
+    ]
+    return out, sol
 
 
 def solve_risk(
@@ -238,4 +282,4 @@ def solve_risk(
     rm = build_risk(
         base, scenarios, Path(base_dir), alpha=alpha, omega=omega, catalog=catalog
     )
-    return outcome(rm, solve_model(rm.model, opts), alpha, omega)
+    return solve_outcome(rm, opts, alpha, omega)[0]

@@ -77,7 +77,11 @@ def test_risk_neutral_two_scenarios_build_the_fleet_and_earn_the_expectation():
     r = solve_risk(base(), two(), omega=0.0)
     assert r.capacities["fleet.power_mw"] == pytest.approx(MAX_MW, abs=1e-6)
     npv = dict(
-        zip(r.scenario_results["scenario"], r.scenario_results["npv_usd"], strict=True)
+        zip(
+            r.scenario_results["scenario"],
+            r.scenario_results["profit_usd"],
+            strict=True,
+        )
     )
     assert npv["high"] == pytest.approx(MAX_MW * A_HIGH, rel=1e-7)
     assert npv["low"] == pytest.approx(MAX_MW * A_LOW, rel=1e-7)
@@ -125,15 +129,15 @@ def test_identical_scenarios_give_the_deterministic_study(omega):
     r = solve_risk(sc, same, alpha=0.9, omega=omega)
     assert r.capacities == pytest.approx(det.optimal.capacities, abs=1e-6)
     assert r.objective_usd == pytest.approx(det.optimal.objective_usd, rel=1e-9)
-    assert r.scenario_results["npv_usd"].tolist() == pytest.approx(
+    assert r.scenario_results["profit_usd"].tolist() == pytest.approx(
         [det.optimal.objective_usd] * 3, rel=1e-9
     )
 
 
 def test_reported_cvar_is_the_mean_of_the_worst_scenarios_recomputed():
     r = solve_risk(base(), two(0.5), alpha=0.5, omega=0.3)
-    t = r.scenario_results.sort_values("npv_usd")
-    assert r.risk["cvar_usd"] == pytest.approx(t["npv_usd"].iloc[0], rel=1e-9)
+    t = r.scenario_results.sort_values("profit_usd")
+    assert r.risk["cvar_usd"] == pytest.approx(t["profit_usd"].iloc[0], rel=1e-9)
     # a boundary split: 4 equiprobable outcomes, worst 30 % = ¼ of the worst + ⅙·...
     s = tail_stats([4.0, 1.0, 3.0, 2.0], [0.25] * 4, 0.7)
     assert s["cvar_usd"] == pytest.approx((0.25 * 1.0 + 0.05 * 2.0) / 0.3)

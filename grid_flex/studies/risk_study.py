@@ -1,0 +1,267 @@
+"""The risk study end to end: risk-neutral and risk-averse designs, EVPI, VSS, frontier.
+
+Definitions (all on the pre-tax NPV of :mod:`grid_flex.studies.risk`, USD):
+
+* RP: the risk-neutral stochastic optimum ``max_C E[NPV(C, s)]``.
+* WS (wait and see): ``E_s[max_C NPV(C, s)]``, each scenario solved alone.
+* EVPI = WS − RP ≥ 0 (what knowing the scenario before building would be worth).
+* EV design: the optimum of the mean-value scenario (numeric patch values averaged
+  with the probabilities); EEV: that design, fixed, evaluated on every scenario
+  (operation still optimised per scenario). VSS = RP − EEV ≥ 0.
+* Cost of risk aversion: E[NPV] of the risk-neutral design − E[NPV] of the
+  risk-averse one (≥ 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from grid_flex.io.catalog import Catalog
+from grid_flex.results import Results, extract
+from grid_flex.schema.scenario import Scenario
+from grid_flex.solve import SolveOptions, solve_model
+from grid_flex.studies.risk import (
+    RiskModel,
+    RiskOutcome,
+    RiskScenario,
+    build_risk,
+    fix_capacities,
+    outcome,
+    set_omega,
+    solve_outcome,
+)
+
+
+@dataclass
+class RiskStudyResult:
+    """What :func:`run_risk` returns (money in USD, pre-tax NPV)."""
+
+    neutral: RiskOutcome
+    averse: RiskOutcome
+    values: dict[str, float | None]
+    frontier: pd.DataFrame
+    designs: pd.DataFrame
+    first_block: Results
+    notes: list[str] = field(default_factory=list)
+
+
+def mean_value_patch(scenarios: Sequence[RiskScenario]) -> dict[str, Any] | None:
+    """Probability-weighted mean of the patches' numbers (None if not all numeric).
+
+    Patches must have the same keys; numbers (also numbers by year) are averaged,
+    anything else must be equal in every scenario.
+    """
+
+    def mean(values: list[Any], probs: list[float]) -> Any:
+        first = values[0]
+        if all(isinstance(v, Mapping) for v in values):
+            keys = set(first)
+            if any(set(v) != keys for v in values):
+                raise ValueError
+            return {k: mean([v[k] for v in values], probs) for k in first}
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            return sum(p * float(v) for p, v in zip(probs, values, strict=True))
+        if all(v == first for v in values):
+            return first
+        raise ValueError
+
+    try:
+        out = mean(
+            [dict(s.patch) for s in scenarios], [s.probability for s in scenarios]
+        )
+    except ValueError:
+        return None
+    return dict(out)
+
+
+def _design_table(rm: RiskModel, a: RiskOutcome, b: RiskOutcome) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "key": k,
+                "unit": c.spec.unit,
+                "risk_neutral": a.capacities[k],
+                "risk_averse": b.capacities[k],
+            }
+            for k, c in rm.capacities.items()
+        ]
+    )
+
+
+def run_risk(
+    base: Scenario,
+    scenarios: Sequence[RiskScenario],
+    base_dir: str | Path = ".",
+    *,
+    alpha: float = 0.95,
+    omega: float = 0.5,
+    frontier_omegas: Sequence[float] = (),
+    catalog: Catalog | None = None,
+    options: SolveOptions | None = None,
+) -> tuple[RiskStudyResult, RiskModel]:
+    """Risk-neutral and risk-averse (α, ω) designs, EVPI, VSS and the frontier."""
+    from grid_flex.api import solve_options
+
+    opts = options or solve_options(base)
+    bd = Path(base_dir)
+    rm = build_risk(base, scenarios, bd, alpha=alpha, omega=0.0, catalog=catalog)
+    neutral = outcome(rm, solve_model(rm.model, opts), alpha, 0.0)
+    averse, sol = solve_outcome(rm, opts, alpha, omega)
+    first_sites = next(iter(rm.sites.values()))
+    first_block = extract(next(iter(first_sites.values())), sol)
+    designs = _design_table(rm, neutral, averse)
+    rows = []
+    for w in frontier_omegas:
+        o = solve_outcome(rm, opts, alpha, w)[0]
+        rows.append(
+            {
+                "omega": w,
+                "expected_usd": o.risk["expected_usd"],
+                "cvar_usd": o.risk["cvar_usd"],
+            }
+            | {f"{k}": v for k, v in o.capacities.items()}
+        )
+    frontier = pd.DataFrame(rows)
+    # wait and see: each scenario alone, with probability 1
+    ws = 0.0
+    for s in scenarios:
+        one = build_risk(
+            base,
+            [RiskScenario(s.name, 1.0, s.patch)],
+            bd,
+            alpha=alpha,
+            omega=0.0,
+            catalog=catalog,
+        )
+        ws += (
+            s.probability
+            * outcome(one, solve_model(one.model, opts), alpha, 0.0).objective_usd
+        )
+    rp = neutral.objective_usd
+    notes = list(rm.notes)
+    values: dict[str, float | None] = {
+        "rp_usd": rp,
+        "ws_usd": ws,
+        "evpi_usd": ws - rp,
+        "cost_of_risk_aversion_usd": neutral.risk["expected_usd"]
+        - averse.risk["expected_usd"],
+        "eev_usd": None,
+        "vss_usd": None,
+    }
+    mv = mean_value_patch(scenarios)
+    if mv is None:
+        notes.append("VSS not computed: the scenario patches are not all numeric")
+    else:
+        ev = build_risk(
+            base,
+            [RiskScenario("mean_value", 1.0, mv)],
+            bd,
+            alpha=alpha,
+            omega=0.0,
+            catalog=catalog,
+        )
+        ev_design = outcome(ev, solve_model(ev.model, opts), alpha, 0.0).capacities
+        set_omega(rm, 0.0)
+        fix_capacities(rm, ev_design)
+        eev = outcome(rm, solve_model(rm.model, opts), alpha, 0.0).objective_usd
+        fix_capacities(rm, None)
+        values["eev_usd"] = eev
+        values["vss_usd"] = rp - eev
+    return (
+        RiskStudyResult(neutral, averse, values, frontier, designs, first_block, notes),
+        rm,
+    )
+
+
+def risk_summary(result: RiskStudyResult) -> dict[str, Any]:
+    """``summary.json["risk"]`` of the risk-averse study, with the comparisons."""
+    a = result.averse
+    return {
+        "expected_usd": a.risk["expected_usd"],
+        "var_usd": a.risk["var_usd"],
+        "cvar_usd": a.risk["cvar_usd"],
+        "alpha": a.alpha,
+        "omega": a.omega,
+        "risk_neutral": result.neutral.risk,
+        "capacities_risk_neutral": result.neutral.capacities,
+        "capacities_risk_averse": a.capacities,
+        **result.values,
+        "notes": result.notes,
+    }
+
+
+def scenario_results_table(result: RiskStudyResult) -> pd.DataFrame:
+    """``scenario_results.csv``: each scenario's pre-tax NPV under both designs."""
+    t = result.averse.scenario_results.copy()
+    t["profit_risk_neutral_usd"] = result.neutral.scenario_results[
+        "profit_usd"
+    ].to_numpy()
+    return t
+
+
+def write_risk(
+    result: RiskStudyResult,
+    scenarios: Sequence[RiskScenario],
+    base: Scenario,
+    out_dir: str | Path,
+    *,
+    base_dir: str | Path = ".",
+) -> Path:
+    """Write the study's results folder atomically.
+
+    ``scenario_set.csv``, ``scenario_results.csv`` (``profit_usd``: pre-tax NPV of
+    the risk-averse design in each scenario), ``designs.csv`` (capacities side by
+    side), ``frontier.csv`` (when ω values were asked), ``summary.json`` with
+    ``"risk"``, and the first scenario's first operating block as the time series.
+    """
+    from grid_flex.output import write_results
+    from grid_flex.studies.risk_set import scenario_set_table
+
+    first = result.first_block
+    tables = {
+        "scenario_set.csv": scenario_set_table(list(scenarios)),
+        "scenario_results.csv": scenario_results_table(result),
+        "designs.csv": result.designs,
+    }
+    if not result.frontier.empty:
+        tables["frontier.csv"] = result.frontier
+    summary = dict(first.summary) | {"risk": risk_summary(result)}
+    return write_results(
+        Results(result.averse.objective_usd, first.timeseries, summary, tables=tables),
+        base,
+        out_dir,
+        base_dir=base_dir,
+    )
+
+
+def risk_text(result: RiskStudyResult) -> str:
+    """The console summary of a risk study."""
+    r = risk_summary(result)
+
+    def usd(v: Any) -> str:
+        return "n/a" if v is None else f"{v + 0.0:,.0f} USD"
+
+    lines = [
+        f"Risk study: α = {r['alpha']:g}, ω = {r['omega']:g} "
+        f"({len(result.averse.scenario_results)} scenarios, pre-tax NPV)",
+        f"  expected NPV       {usd(r['expected_usd'])}",
+        f"  VaR (α)            {usd(r['var_usd'])}",
+        f"  CVaR (α)           {usd(r['cvar_usd'])}",
+        f"  risk-neutral E     {usd(r['risk_neutral']['expected_usd'])}",
+        f"  EVPI               {usd(r['evpi_usd'])}",
+        f"  VSS                {usd(r['vss_usd'])}",
+        f"  cost of risk aversion {usd(r['cost_of_risk_aversion_usd'])}",
+        "  capacities (risk-neutral → risk-averse):",
+    ]
+    for _, row in result.designs.iterrows():
+        lines.append(
+            f"    {row['key']:<28} {row['risk_neutral']:>12,.3f} → "
+            f"{row['risk_averse']:>12,.3f} {row['unit']}"
+        )
+    lines += [f"  note: {n}" for n in result.notes]
+    return "\n".join(lines)

@@ -1,0 +1,191 @@
+"""Risk studies end to end: scenario sets, the risk command and its files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from grid_flex.cli import main
+from grid_flex.studies.risk_set import gbm_scenarios, load_risk_study
+from grid_flex.studies.risk_study import mean_value_patch, run_risk
+from grid_flex.testing import small_scenario
+
+pytestmark = pytest.mark.solver
+
+PRICES = [20.0, 60.0, 150.0, 90.0] * 6  # one day, hourly
+BITCOIN = {
+    "btc_price_usd": 100000.0,
+    "difficulty_start": 1.2e14,
+    "difficulty_start_date": "2027-01-01",
+    "difficulty_growth_frac_per_yr": 0.2,
+    "fees_btc_per_block": 0.05,
+}
+
+
+def base(**study: Any) -> Any:
+    fleet = {
+        "type": "asic_fleet",
+        "id": "fleet",
+        "model": "asic/antminer_s21",
+        "availability_frac": 1.0,
+        "pool_fee_frac": 0.0,
+        "hashrate_curve": "linear",
+        "size": {"max_mw": 5.0, "life_yr": 3, "capex_usd_per_th": 6.0},
+    }
+    return small_scenario(
+        PRICES,
+        [fleet],
+        hashprice_usd_per_ths_day=0.1,
+        study={
+            "discount_frac_per_yr": 0.1,
+            "analysis_yr": 2,
+            "start_year": 2027,
+            "federal_tax_frac": 0.0,
+            "breakeven_btc_price": False,
+            "bitcoin": BITCOIN,
+        }
+        | study,
+    )
+
+
+def write_study(tmp: Path, **study: Any) -> Path:
+    (tmp / "base.yaml").write_text(
+        yaml.safe_dump(base().model_dump(mode="json", exclude_unset=True))
+    )
+    data = {"scenario": "base.yaml", "alpha": 0.75, "omega": 0.5} | study
+    path = tmp / "risk.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+GBM = {"generate": {"btc_gbm": {"paths": 4, "seed": 3, "volatility_frac_per_yr": 0.6}}}
+
+
+def test_gbm_paths_are_reproducible_and_have_the_stated_drift():
+    spec = {"paths": 4000, "seed": 1, "drift_frac_per_yr": 0.1}
+    a = gbm_scenarios(base(), spec, "t")
+    b = gbm_scenarios(base(), spec, "t")
+    assert [s.patch for s in a[:3]] == [s.patch for s in b[:3]]
+    p = np.array(
+        [
+            [
+                s.patch["study"]["bitcoin"]["btc_price_usd"][y]
+                for y in (2027, 2028, 2029)
+            ]
+            for s in a
+        ]
+    )
+    assert (p[:, 0] == 100000.0).all()
+    # E[P_t] = P0 e^{μt}: 100,000 · e^{0.2} = 122,140 at t = 2 (σ = 0.6: sampling
+    # error of the mean ≈ P·sqrt(e^{σ²t} − 1)/√4000 ≈ 1.7 %)
+    assert p[:, 2].mean() == pytest.approx(100000.0 * np.exp(0.2), rel=0.06)
+    assert sum(s.probability for s in a) == pytest.approx(1.0)
+
+
+def test_tied_difficulty_follows_the_price_with_elasticity_one():
+    s = gbm_scenarios(base(), {"paths": 1, "seed": 2, "difficulty_tie_frac": 1.0}, "t")
+    btc = s[0].patch["study"]["bitcoin"]
+    ratio = btc["btc_price_usd"][2028] / btc["btc_price_usd"][2027]
+    assert btc["difficulty_growth_frac_per_yr"][2028] == pytest.approx(1.2 * ratio - 1)
+
+
+def test_risk_command_writes_the_files_and_cvar_closes(tmp_path):
+    study = write_study(tmp_path, frontier_omegas=[0.0, 1.0], **GBM)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["risk", str(study), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    for f in (
+        "scenario_set.csv",
+        "scenario_results.csv",
+        "designs.csv",
+        "frontier.csv",
+    ):
+        assert (out / f).is_file(), f
+    risk = json.loads((out / "summary.json").read_text())["summary"]["risk"]
+    t = pd.read_csv(out / "scenario_results.csv").sort_values("profit_usd")
+    # α = 0.75 with 4 equiprobable paths: CVaR is the worst path's NPV
+    assert risk["cvar_usd"] == pytest.approx(t["profit_usd"].iloc[0], rel=1e-9)
+    assert risk["expected_usd"] == pytest.approx(t["profit_usd"].mean(), rel=1e-9)
+    assert risk["alpha"] == 0.75
+    assert risk["omega"] == 0.5
+    assert risk["evpi_usd"] >= -1e-6 * abs(risk["ws_usd"])
+    assert risk["vss_usd"] >= -1e-6 * abs(risk["rp_usd"])
+    assert risk["cost_of_risk_aversion_usd"] >= -1e-6
+    f = pd.read_csv(out / "frontier.csv")
+    # ω = 1 maximises CVaR, ω = 0 the expectation: each wins on its own measure
+    assert f["cvar_usd"].iloc[1] >= f["cvar_usd"].iloc[0] - 1e-6
+    assert f["expected_usd"].iloc[0] >= f["expected_usd"].iloc[1] - 1e-6
+    # same design at ω = 0 and 1 → same re-optimised operation, same expectation
+    if f["fleet.power_mw"].iloc[0] == pytest.approx(f["fleet.power_mw"].iloc[1]):
+        assert f["expected_usd"].iloc[1] == pytest.approx(f["expected_usd"].iloc[0])
+    assert len(pd.read_csv(out / "scenario_set.csv")) == 4
+
+
+def test_written_scenarios_and_mean_value_design(tmp_path):
+    path = "study.bitcoin.btc_price_usd"
+    study = write_study(
+        tmp_path,
+        scenarios=[
+            {"name": "bear", "probability": 0.4, "set": [f"{path}=40000"]},
+            {"name": "bull", "probability": 0.6, "set": [f"{path}=150000"]},
+        ],
+    )
+    rs = load_risk_study(study)
+    mv = mean_value_patch(rs.scenarios)
+    assert mv == {"study": {"bitcoin": {"btc_price_usd": pytest.approx(106000.0)}}}
+    r, _ = run_risk(rs.base, rs.scenarios, rs.base_dir, alpha=0.6, omega=1.0)
+    assert r.values["evpi_usd"] >= -1e-6
+    assert r.values["vss_usd"] >= -1e-6
+    assert r.averse.risk["cvar_usd"] == pytest.approx(
+        r.averse.scenario_results["profit_usd"].min(), rel=1e-9
+    )
+
+
+@pytest.mark.parametrize(
+    ("study", "words"),
+    [
+        ({"alpha": 1.2, **GBM}, "alpha"),
+        ({"omega": -1, **GBM}, "omega"),
+        ({"generate": {"btc_gbm": {"paths": 3}}}, "generate.btc_gbm.seed"),
+        (
+            {
+                "scenarios": [
+                    {"name": "a", "probability": 0.7},
+                    {"name": "b", "probability": 0.2},
+                ]
+            },
+            "sum to 0.9",
+        ),
+        (
+            {
+                "scenarios": [
+                    {"name": "a", "probability": -0.5},
+                    {"name": "b", "probability": 1.5},
+                ]
+            },
+            "scenarios[0].probability",
+        ),
+        (
+            {
+                "scenarios": [
+                    {"name": "a", "probability": 1, "set": ["site.no_such_mw=3"]}
+                ]
+            },
+            "no_such_mw",
+        ),
+    ],
+)
+def test_bad_risk_study_exits_2_naming_the_field(tmp_path, study, words):
+    path = write_study(tmp_path, **study)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["risk", str(path), "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    assert words in res.output
+    assert not out.exists()
