@@ -22,9 +22,9 @@ A risk study file (YAML)::
 GBM (geometric Brownian motion): the BTC price of calendar year ``y0 + t`` is
 ``P_t = P_0 · exp((μ − σ²/2) t + σ W_t)`` with yearly independent normal steps of
 ``W`` (``E[P_t] = P_0 e^{μt}``), ``P_0`` the base ``study.bitcoin.btc_price_usd``
-(a constant) and ``y0`` the study's start year. Tying: each year's difficulty growth
-becomes ``(1 + g) · (P_t / P_{t−1})^β − 1`` (miners follow price with elasticity β).
-Paths are equiprobable.
+(a constant, or its start-year entry) and ``y0`` the study's start year. Tying: each
+year's difficulty growth becomes ``(1 + g) · (P_t / P_{t−1})^β − 1`` (miners follow
+price with elasticity β). Paths are equiprobable.
 """
 
 from __future__ import annotations
@@ -113,12 +113,16 @@ def gbm_scenarios(
             source, [f"{field}.volatility_frac_per_yr: {sigma} is not ≥ 0"]
         )
     btc = base.study.bitcoin if base.study is not None else None
-    if btc is None or not isinstance(btc.btc_price_usd, int | float):
+    y0 = start_year(base)
+    p0 = None if btc is None else btc.btc_price_usd
+    if isinstance(p0, dict):
+        p0 = p0.get(y0)
+    if btc is None or p0 is None:
         raise ScenarioError(
             source,
             [
-                "scenario: study.bitcoin.btc_price_usd must be a constant for "
-                f"{field} (the path's starting price)"
+                "scenario: study.bitcoin.btc_price_usd must be a constant or give the "
+                f"start year {y0} for {field} (the paths' starting price)"
             ],
         )
     if not isinstance(btc.difficulty_growth_frac_per_yr, int | float):
@@ -129,13 +133,13 @@ def gbm_scenarios(
                 f"constant for {field}"
             ],
         )
-    y0 = start_year(base)
+    assert base.study is not None
     n = base.study.analysis_yr + 1
     rng = np.random.default_rng(seed)
     steps = rng.standard_normal((paths, n))
     steps[:, 0] = 0.0  # P at the start year is the base price
     log_p = np.cumsum((mu - 0.5 * sigma**2) * (np.arange(n) > 0) + sigma * steps, 1)
-    prices = float(btc.btc_price_usd) * np.exp(log_p)
+    prices = float(p0) * np.exp(log_p)
     g = float(btc.difficulty_growth_frac_per_yr)
     width = len(str(paths))
     out = []

@@ -263,5 +263,9 @@ def risk_text(result: RiskStudyResult) -> str:
             f"    {row['key']:<28} {row['risk_neutral']:>12,.3f} → "
             f"{row['risk_averse']:>12,.3f} {row['unit']}"
         )
-    lines += [f"  note: {n}" for n in result.notes]
+    if result.notes:
+        lines.append(
+            f"  {len(result.notes)} notes on the scenarios' assumptions: "
+            'summary.json["risk"]["notes"]'
+        )
     return "\n".join(lines)

@@ -189,3 +189,28 @@ def test_bad_risk_study_exits_2_naming_the_field(tmp_path, study, words):
     assert res.exit_code == 2, res.output
     assert words in res.output
     assert not out.exists()
+
+
+def test_bundled_risk_study_on_three_paths_and_one_day(tmp_path):
+    # the bundled set is 20 paths × 3 ERCOT weather years over 2025-2030; here its first
+    # three paths (renormalised) on one day of each weather year, so it runs in seconds
+    from dataclasses import replace
+
+    from grid_flex.resources import scenarios_dir
+
+    study = scenarios_dir() / "risk" / "west_texas_greenfield_2025_risk.yaml"
+    rs = load_risk_study(study, assignments=("horizon.end=2020-01-02T00:00:00",))
+    assert len(rs.scenarios) == 20
+    assert (rs.alpha, rs.omega) == (0.95, 0.5)
+    three = [replace(s, probability=1 / 3) for s in rs.scenarios[:3]]
+    r, _ = run_risk(rs.base, three, rs.base_dir, alpha=0.6, omega=0.5)
+    v = r.values
+    assert v["evpi_usd"] >= -1e-6 * max(1.0, abs(v["ws_usd"]))
+    assert v["vss_usd"] is not None
+    assert v["vss_usd"] >= -1e-6 * max(1.0, abs(v["rp_usd"]))
+    assert v["cost_of_risk_aversion_usd"] >= -1e-6 * max(1.0, abs(v["rp_usd"]))
+    t = r.averse.scenario_results.sort_values("profit_usd")
+    # α = 0.6 of three equiprobable paths: the worst 40 % is the worst path (1/3)
+    # and a fifteenth of the next: (1/3 · p1 + 1/15 · p2) / 0.4
+    p1, p2 = t["profit_usd"].iloc[0], t["profit_usd"].iloc[1]
+    assert r.averse.risk["cvar_usd"] == pytest.approx((p1 / 3 + p2 / 15) / 0.4)
