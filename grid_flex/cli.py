@@ -304,6 +304,8 @@ def risk(
 ) -> None:
     """Size a site under a scenario set (risk study file STUDY): E[NPV] and CVaR.
 
+    STUDY is a risk study file or the name of a bundled one (scenarios/risk/).
+
     Prints expected NPV, VaR, CVaR, EVPI, VSS, the cost of risk aversion and the
     capacities of the risk-neutral and risk-averse designs side by side.
     """
@@ -311,11 +313,15 @@ def risk(
 
     from grid_flex.api import solve_options
     from grid_flex.io.results_folder import check_output_dir
+    from grid_flex.resources import scenarios_dir
     from grid_flex.studies.risk_set import load_risk_study
     from grid_flex.studies.risk_study import risk_text, run_risk, write_risk
 
     if out_dir is not None:
         check_output_dir(out_dir)
+    bundled = scenarios_dir() / "risk" / f"{study}.yaml"
+    if not study.exists() and study.parent == Path() and bundled.is_file():
+        study = bundled  # a bundled risk study (scenarios/risk/) by name
     rs = load_risk_study(study, assignments=assignments)
     opts = solve_options(rs.base)
     if time_limit_s is not None:

@@ -214,3 +214,18 @@ def test_bundled_risk_study_on_three_paths_and_one_day(tmp_path):
     # and a fifteenth of the next: (1/3 · p1 + 1/15 · p2) / 0.4
     p1, p2 = t["profit_usd"].iloc[0], t["profit_usd"].iloc[1]
     assert r.averse.risk["cvar_usd"] == pytest.approx((p1 / 3 + p2 / 15) / 0.4)
+
+
+def test_risk_command_finds_a_bundled_study_by_name(tmp_path):
+    res = CliRunner().invoke(
+        main,
+        [
+            "risk",
+            "west_texas_greenfield_2025_risk",
+            "--set",
+            "study.no_such_rate=7",
+        ],
+    )
+    # found by name, then the bad --set on its base is refused naming the field
+    assert res.exit_code == 2, res.output
+    assert "no_such_rate" in res.output
