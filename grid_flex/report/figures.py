@@ -151,9 +151,8 @@ def choose_weeks(
     ]
     out = []
     for label, end_day in picks:
-        start = (pd.Timestamp(str(end_day)) - pd.Timedelta(days=WEEK_DAYS - 1)).tz_convert(
-            "UTC"
-        )
+        last_day = pd.Timestamp(str(end_day))
+        start = (last_day - pd.Timedelta(days=WEEK_DAYS - 1)).tz_convert("UTC")
         if any(
             abs((start - s).total_seconds()) < span.total_seconds() for _, s, _ in out
         ):
