@@ -273,12 +273,13 @@ def solve(
         if sc.era:
             click.echo(f"  era: {sc.era}")
         click.echo(summary_text(results) + extra_text)
-        if out_dir is not None:
-            click.echo(f"\n  results written to {out_dir}")
-        if report_file is not None:
-            click.echo(f"  report written to {report_file}")
-        else:
+        if out_dir is None:
             click.echo("\n  (use -o DIR to write the time series and summary)")
+        elif report_file is None:
+            click.echo(f"\n  results written to {out_dir}")
+        else:
+            click.echo(f"\n  report written to {report_file}")
+            click.echo(f"  results written to {out_dir}")
 
 
 @main.command()
