@@ -144,13 +144,19 @@ def report_charts(
     s, ts, tz = folder.summary, folder.timeseries, folder.timezone
     if ts is not None and s:
         lines = headline(s, ts)
-        rows: list[list[Any]] = [["Revenue", ""]]
+        rows: list[list[Any]] = [["Revenue and credits", ""]]
         classes = ["group"]
-        rows += [[m.label, m.value_usd] for m in lines if not m.is_cost]
+        # Grouped by sign: a cost line that came out as a credit (a negative cost,
+        # e.g. reserve deployment that earned) is shown with the revenue.
+        earned = [
+            m for m in lines if m.value_usd > 0 or (m.value_usd == 0 and not m.is_cost)
+        ]
+        spent = [m for m in lines if m not in earned]
+        rows += [[m.label, m.value_usd] for m in earned]
         classes += [""] * (len(rows) - len(classes))
         rows.append(["Costs", ""])
         classes.append("group")
-        rows += [[m.label, m.value_usd] for m in lines if m.is_cost]
+        rows += [[m.label, m.value_usd] for m in spent]
         classes += [""] * (len(rows) - len(classes))
         rows.append(["Operating profit", s.get("profit_usd", float("nan"))])
         classes.append("total")
