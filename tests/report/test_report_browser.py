@@ -46,6 +46,7 @@ def _browser() -> str | None:
 
 @pytest.fixture(scope="module")
 def browser():
+    """One headless Chromium tab for the module: each report is opened in it."""
     reason = None
     try:
         from playwright.sync_api import sync_playwright
@@ -60,32 +61,35 @@ def browser():
         pytest.skip(f"browser test skipped: {reason}")
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield launched
+        page = launched.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on(
+            "console", lambda m: errors.append(m.text) if m.type == "error" else None
+        )
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # Offline: any request leaving the file is refused and counted as an error.
+        page.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(("file:", "data:", "blob:"))
+                else (errors.append(f"fetched {route.request.url}"), route.abort())
+            ),
+        )
+        yield page, errors
         launched.close()
 
 
 def open_and_check(browser, html: Path, shot: str) -> list[dict]:
     """Open ``html``; fail on console errors; return what each chart drew."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # Offline: any request leaving the file is refused and counted as an error.
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith(("file:", "data:", "blob:"))
-            else (errors.append(f"fetched {route.request.url}"), route.abort())
-        ),
-    )
+    page, errors = browser
+    errors.clear()
     page.goto(html.as_uri())
     page.wait_for_selector("body[data-rendered]", timeout=60_000)
     drawn = page.evaluate(DRAWN)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{shot}.png"))
     rendered = int(page.get_attribute("body", "data-rendered") or 0)
-    page.close()
     assert errors == [], errors
     assert rendered == len(drawn) > 0
     for chart in drawn:
