@@ -446,7 +446,7 @@ def test_risk_sections(bundled_run, tmp_path):
     assert "frontier" in figs
 
 
-def test_static_export_of_every_chart(bundled_run, tmp_path):
+def test_static_export_of_every_chart(tmp_path):
     import os
 
     from grid_flex.report.static import BROWSERS
@@ -464,7 +464,8 @@ def test_static_export_of_every_chart(bundled_run, tmp_path):
                 "static export cannot be tested in CI: kaleido or Chromium missing"
             )
         pytest.skip("static export needs kaleido and Chromium")
-    _, folder = bundled_run("ercot_uri_feb2021_15min")
+    folder = tmp_path / "sweep"  # two charts: the export is what is tested
+    write_sweep_folder(folder)
     figures = tmp_path / "figures"
     result = CliRunner().invoke(
         main,
