@@ -208,6 +208,12 @@ def main() -> None:
     "(its rolling: section) and settle at actual prices.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option(
+    "--report",
+    "make_report",
+    is_flag=True,
+    help="Also write the HTML report, DIR/report.html (needs -o).",
+)
 @_handle_errors
 def solve(
     scenario: str | None,
@@ -219,6 +225,7 @@ def solve(
     fmt: str | None,
     rolling: str | None,
     quiet: bool,
+    make_report: bool,
 ) -> None:
     """Solve SCENARIO (a file or bundled name; default: the bundled default).
 
@@ -232,6 +239,8 @@ def solve(
     from grid_flex.io.scenario import default_scenario_path, load_scenario
     from grid_flex.output import summary_text, write_results
 
+    if make_report and out_dir is None:
+        raise InputError("--report writes DIR/report.html: give the folder with -o DIR")
     if out_dir is not None:
         check_output_dir(out_dir)
     path = scenario or default_scenario_path()
@@ -255,14 +264,79 @@ def solve(
             results = run(sc, base_dir=base, options=opts)
     if out_dir is not None:
         write_results(results, sc, out_dir, base_dir=base, timeseries_format=fmt)
+    report_file = None
+    if make_report and out_dir is not None:
+        from grid_flex.report import render_report
+
+        report_file = render_report(out_dir)
     if not quiet:
         if sc.era:
             click.echo(f"  era: {sc.era}")
         click.echo(summary_text(results) + extra_text)
-        if out_dir is not None:
+        if out_dir is None:
+            click.echo("\n  (use -o DIR to write the time series and summary)")
+        elif report_file is None:
             click.echo(f"\n  results written to {out_dir}")
         else:
-            click.echo("\n  (use -o DIR to write the time series and summary)")
+            click.echo(f"\n  report written to {report_file}")
+            click.echo(f"  results written to {out_dir}")
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="HTML file to write (default: RESULTS_DIR/report.html).",
+)
+@click.option(
+    "--week",
+    "weeks",
+    multiple=True,
+    metavar="YYYY-MM-DD",
+    help="Draw the dispatch of the week starting this local date (repeatable; "
+    "default: the dearest and a typical week).",
+)
+@click.option(
+    "--static",
+    "static_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write every chart as an image into this folder (needs kaleido and "
+    "Chromium).",
+)
+@click.option(
+    "--static-format",
+    type=click.Choice(["svg", "png", "pdf"]),
+    default="svg",
+    show_default=True,
+    help="Image format of --static.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_handle_errors
+def report(
+    results_dir: Path,
+    out_file: Path | None,
+    weeks: tuple[str, ...],
+    static_dir: Path | None,
+    static_format: str,
+    quiet: bool,
+) -> None:
+    """Write the HTML report of RESULTS_DIR (a results, study or sweep folder)."""
+    from grid_flex.report import render_report
+
+    path = render_report(
+        results_dir,
+        out_file,
+        weeks=weeks,
+        static_dir=static_dir,
+        static_format=static_format,
+    )
+    if not quiet:
+        click.echo(f"report written to {path}")
+        if static_dir is not None:
+            click.echo(f"charts written to {static_dir}")
 
 
 @main.command()

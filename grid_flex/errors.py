@@ -45,6 +45,18 @@ class DataError(InputError):
     """
 
 
+class ResultsFolderError(InputError):
+    """A results folder that is missing, foreign, half-written or tampered with.
+
+    The message names the file (or folder) and what is wrong with it.
+    """
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
 class SolveError(GridFlexError):
     """The optimisation did not produce an optimal schedule. CLI exit code 1."""
 

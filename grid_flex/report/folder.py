@@ -1,0 +1,221 @@
+"""Read a results folder (or a study or sweep folder) for the report, checking it.
+
+Only files: CSV, Parquet, JSON and the resolved ``scenario.yaml``; never Pyomo. A
+folder that is not a grid-flex folder, or one whose files are missing, truncated or
+tampered with, raises :class:`~grid_flex.errors.ResultsFolderError` naming the file.
+
+What is read, where present:
+
+``summary.json``
+    ``{"grid_flex_version", "summary": {...}, "timings_s"}``; study folders may put
+    ``finance`` and ``risk`` at the top level or inside ``summary``.
+``timeseries.csv`` / ``timeseries.parquet``
+    one row per interval, indexed by the UTC interval start.
+``scenario.yaml``
+    the resolved scenario (the site's time zone for local-time views).
+``bid_curves.csv``, ``mica_disclosure.csv``, ``tradeoff.csv``
+    per-fleet bid curves, MiCA indicators, a profit-versus-emissions curve.
+``sizes.csv``, ``proforma.csv``, ``proforma_bau.csv``
+    a feasibility study's sizes and pro formas.
+``summary.csv`` / ``summary.parquet``, ``tornado.csv``, ``two_way.csv``
+    a sweep's cases and analyses.
+``scenario_results.csv``, ``frontier.csv``
+    a risk study's scenarios and its risk-return frontier.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from grid_flex.errors import ResultsFolderError
+
+SUMMARY_FILE = "summary.json"
+TIMESERIES_FILES = ("timeseries.parquet", "timeseries.csv")
+#: Optional tables: file name -> columns it must have.
+TABLES: dict[str, tuple[str, ...]] = {
+    "bid_curves.csv": ("asset_id", "price_usd_per_mwh", "power_mw"),
+    "mica_disclosure.csv": ("indicator", "value", "unit"),
+    "tradeoff.csv": ("net_tco2", "profit_usd"),
+    "sizes.csv": (),
+    "proforma.csv": ("year", "net_cash_flow_usd"),
+    "proforma_bau.csv": ("year", "net_cash_flow_usd"),
+    "tornado.csv": ("parameter", "kpi", "kpi_low", "kpi_high", "kpi_base"),
+    "two_way.csv": ("x_name", "x_value", "y_name", "y_value", "kpi_name", "kpi_value"),
+    "scenario_results.csv": ("profit_usd",),
+    "frontier.csv": (),
+    "foresight.csv": (),
+}
+SWEEP_SUMMARY_FILES = ("summary.parquet", "summary.csv")
+#: Time-series columns every results folder has.
+REQUIRED_COLUMNS = (
+    "site.timestep_h",
+    "site.price_usd_per_mwh",
+    "site.grid_import_mw",
+    "site.energy_cost_usd",
+    "site.profit_usd",
+)
+
+
+@dataclass
+class ResultsFolder:
+    """What a folder holds, read and checked.
+
+    Attributes
+    ----------
+    path : Path
+        The folder.
+    meta : dict
+        ``summary.json`` as written (empty for a sweep folder without it).
+    summary : dict
+        The run's summary (``meta["summary"]``), or ``{}``.
+    timeseries : pandas.DataFrame or None
+        Per-interval table on a UTC index, or None (sweep folders).
+    timezone : str
+        The site's time zone for local views (``scenario.yaml``), else UTC.
+    tables : dict
+        The optional tables found, by file name (sweep summary as ``"summary.csv"``).
+    """
+
+    path: Path
+    meta: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    timeseries: pd.DataFrame | None = None
+    timezone: str = "UTC"
+    scenario: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any] | None:
+        """``finance`` or ``risk`` from the top level or the summary, if present."""
+        for source in (self.meta, self.summary):
+            value = source.get(name)
+            if isinstance(value, dict):
+                return value
+        return None
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResultsFolderError(path, f"cannot be read as JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ResultsFolderError(path, "expected a JSON object")
+    return data
+
+
+def _read_table(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
+    try:
+        if path.suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path)
+    except Exception as exc:  # pandas and pyarrow raise many kinds
+        raise ResultsFolderError(path, f"cannot be read as a table ({exc})") from exc
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ResultsFolderError(path, f"missing column(s) {', '.join(missing)}")
+    return frame
+
+
+def _read_timeseries(path: Path) -> pd.DataFrame:
+    """The per-interval table on a tz-aware UTC index, checked."""
+    frame = _read_table(path, REQUIRED_COLUMNS)
+    first = frame.columns[0]
+    if path.suffix == ".parquet" and isinstance(frame.index, pd.DatetimeIndex):
+        index = frame.index
+    else:
+        try:
+            index = pd.DatetimeIndex(pd.to_datetime(frame[first], utc=True))
+        except (ValueError, TypeError) as exc:
+            raise ResultsFolderError(
+                path, f"column {first!r} is not a UTC time stamp ({exc})"
+            ) from exc
+        frame = frame.drop(columns=[first])
+    if index.tz is None:
+        index = index.tz_localize("UTC")
+    frame.index = index.tz_convert("UTC")
+    if len(frame) == 0:
+        raise ResultsFolderError(path, "has no rows")
+    if not frame.index.is_monotonic_increasing or frame.index.has_duplicates:
+        raise ResultsFolderError(path, "time stamps are not strictly increasing")
+    for column in REQUIRED_COLUMNS:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna()
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise ResultsFolderError(
+                path,
+                f"column {column!r} at {frame.index[row]:%Y-%m-%dT%H:%M:%SZ} "
+                "is not a number",
+            )
+    return frame
+
+
+def read_folder(folder: str | Path) -> ResultsFolder:
+    """Read and check a results, study or sweep folder.
+
+    Raises
+    ------
+    ResultsFolderError
+        The folder is missing, is not a grid-flex folder, or one of its files is
+        missing, unreadable or inconsistent with ``summary.json``.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise ResultsFolderError(root, "is not a folder")
+    out = ResultsFolder(path=root)
+    summary_path = root / SUMMARY_FILE
+    sweep = next((root / n for n in SWEEP_SUMMARY_FILES if (root / n).is_file()), None)
+    if summary_path.is_file():
+        out.meta = _read_json(summary_path)
+        summary = out.meta.get("summary", {})
+        if not isinstance(summary, dict):
+            raise ResultsFolderError(summary_path, "'summary' is not an object")
+        out.summary = summary
+    elif sweep is None:
+        raise ResultsFolderError(
+            root,
+            f"is not a grid-flex results folder (no {SUMMARY_FILE}, nor a sweep's "
+            "summary.csv)",
+        )
+    if sweep is not None:
+        out.tables["summary.csv"] = _read_table(sweep)
+    if out.summary.get("intervals") is not None:
+        ts_path = next(
+            (root / n for n in TIMESERIES_FILES if (root / n).is_file()), None
+        )
+        if ts_path is None:
+            raise ResultsFolderError(
+                root / "timeseries.csv", "is missing (summary.json names a run)"
+            )
+        table = _read_timeseries(ts_path)
+        if len(table) != int(out.summary["intervals"]):
+            raise ResultsFolderError(
+                ts_path,
+                f"has {len(table)} rows but summary.json says "
+                f"{out.summary['intervals']} intervals (half-written or tampered)",
+            )
+        out.timeseries = table
+    scenario_path = root / "scenario.yaml"
+    if scenario_path.is_file():
+        try:
+            scenario = yaml.safe_load(scenario_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise ResultsFolderError(
+                scenario_path, f"cannot be read as YAML ({exc})"
+            ) from exc
+        if isinstance(scenario, dict):
+            out.scenario = scenario
+            site = scenario.get("site")
+            if isinstance(site, dict) and isinstance(site.get("timezone"), str):
+                out.timezone = site["timezone"]
+    for name, required in TABLES.items():
+        if (root / name).is_file():
+            out.tables[name] = _read_table(root / name, required)
+    return out
