@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from grid_flex.api import run, solve_options
 from grid_flex.errors import InfeasibleError
