@@ -19,12 +19,14 @@ from __future__ import annotations
 import gc
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyomo.core as pyo
 
 from grid_flex.api import run, solve_options
@@ -39,19 +41,79 @@ from grid_flex.schema.scenario import Scenario
 from grid_flex.solve import SolveOptions, WarmStart
 from grid_flex.studies.rolling_lp import ArrayLayer, attach_array_layer
 
-#: Pyomo components a numbers-only build must not hold (they would be left out).
+#: Pyomo components an array-only build must not hold (they would be left out).
 _MODEL_COMPONENTS = (pyo.Var, pyo.Constraint, pyo.Objective, pyo.Expression)
+#: Series files kept in memory by a Resolver (each a year of floats: ~70 kB hourly).
+MAX_CACHED_SERIES = 32
+
+SeriesCache = OrderedDict[tuple[Any, ...], pd.Series]
+
+
+@contextmanager
+def cached_series(cache: SeriesCache) -> Iterator[None]:
+    """Read each series file once: :func:`grid_flex.inputs.read_series` memoised.
+
+    The key is the series spec, the file's path, size and modification time and
+    the horizon, so a changed file or spec is read again. Inline series are not
+    cached (they are in the scenario already).
+    """
+    import grid_flex.inputs as gi
+
+    original = gi.read_series
+
+    def read(spec: Any, base_dir: Path, index: pd.DatetimeIndex) -> pd.Series:
+        file = getattr(spec, "file", None)
+        if file is None:
+            return original(spec, base_dir, index)
+        try:
+            path = gi.resolve_file(file, base_dir)
+            stat = path.stat()
+        except Exception:  # let the reader raise its own, well-worded error
+            return original(spec, base_dir, index)
+        key = (
+            spec.model_dump_json(),
+            str(path),
+            stat.st_size,
+            stat.st_mtime_ns,
+            index[0],
+            index[-1],
+            len(index),
+        )
+        hit = cache.get(key)
+        if hit is None:
+            hit = original(spec, base_dir, index)
+            cache[key] = hit
+            while len(cache) > MAX_CACHED_SERIES:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(key)
+        return hit.copy()
+
+    gi.read_series = read
+    try:
+        yield
+    finally:
+        gi.read_series = original
 
 
 def build_numbers(
-    scenario: Scenario, base_dir: str | Path, catalog: Catalog | None = None
+    scenario: Scenario,
+    base_dir: str | Path,
+    catalog: Catalog | None = None,
+    *,
+    series: SeriesCache | None = None,
 ) -> tuple[SiteModel, CompiledLP] | None:
     """Build ``scenario`` on an array-only layer and compile its LP from the arrays.
 
     Returns None when some module put Pyomo components of its own on the model
-    (the numbers-only LP would miss them); use the full build then.
+    (the array-only LP would miss them); use the full build then. ``series``
+    keeps the series files earlier cases read (see :func:`cached_series`).
     """
-    inputs = prepare_inputs(scenario, Path(base_dir), catalog)
+    if series is None:
+        inputs = prepare_inputs(scenario, Path(base_dir), catalog)
+    else:
+        with cached_series(series):
+            inputs = prepare_inputs(scenario, Path(base_dir), catalog)
     model = pyo.ConcreteModel(name=inputs.scenario.name)
     attach_array_layer(model)
     try:
@@ -163,6 +225,7 @@ class Resolver:
         self.max_models = max_models
         self.collect = collect
         self._models: OrderedDict[tuple[Any, ...], WarmStart] = OrderedDict()
+        self._series: SeriesCache = OrderedDict()
         self.modes: dict[str, int] = {"cold": 0, "in_place": 0, "basis": 0, "full": 0}
 
     def _options(self, scenario: Scenario) -> SolveOptions:
@@ -210,7 +273,9 @@ class Resolver:
         options = self._options(scenario)
         t0 = time.perf_counter()
         built = (
-            None if extra is not None else build_numbers(scenario, base_dir, catalog)
+            None
+            if extra is not None
+            else build_numbers(scenario, base_dir, catalog, series=self._series)
         )
         if built is None:
             self.modes["full"] += 1

@@ -214,3 +214,26 @@ def test_extra_hook_falls_back_to_the_full_build() -> None:
     resolver.run(sc, extra=lambda site: calls.append(site))
     assert len(calls) == 1
     assert resolver.modes["full"] == 1
+
+
+def test_a_resolver_reads_each_series_file_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import grid_flex.io.readers as readers
+
+    calls = []
+    original = readers.read_ercot_dam
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(readers, "read_ercot_dam", counting)
+    resolver = Resolver()
+    profits = []
+    for price in (9000, 12000):
+        sc, base = short("west_texas_2020", f"hashprice.derive.btc_price_usd={price}")
+        profits.append(resolver.run(sc, base).summary["profit_usd"])
+    assert len(calls) == 1
+    cold, _ = short("west_texas_2020", "hashprice.derive.btc_price_usd=12000")
+    assert profits[1] == pytest.approx(gf.run(cold, base_dir=base).objective_usd, 1e-9)
