@@ -693,3 +693,53 @@ def disclose(
         if program_id is not None:  # the results folder has the first program's
             write_disclosure(results, sc, out_dir, program_id=program_id)
         click.echo(f"\n  results and mica_disclosure.csv written to {out_dir}")
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Sweep folder (an existing one is resumed: finished cases are skipped).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Local worker processes.",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS|local:N",
+    help="Run on a Dask scheduler, or on a local Dask cluster of N workers.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_handle_errors
+def sweep(
+    spec: Path, out_dir: Path, workers: int, dask_address: str | None, quiet: bool
+) -> None:
+    """Solve every case of the sweep file SPEC; write a queryable folder."""
+    from grid_flex.studies.sweep import run_sweep
+
+    if dask_address is not None and workers != 1:
+        raise click.UsageError("give --workers or --dask, not both")
+    outcome = run_sweep(spec, out_dir, workers=workers, dask=dask_address, quiet=quiet)
+    if not quiet:
+        click.echo(
+            f"{outcome.cases} cases ({outcome.unique} distinct): "
+            f"{outcome.skipped} already done, {outcome.solved} solved now, "
+            f"{outcome.failed} failed; {outcome.seconds:.1f} s\n"
+            f"  summary: {outcome.root / 'summary.csv'}"
+        )
+    if outcome.lost:
+        click.echo(
+            f"  {outcome.lost} cases were not run (a worker died); run the same "
+            "command again to finish them",
+            err=True,
+        )
+        sys.exit(1)

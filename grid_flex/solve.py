@@ -105,7 +105,7 @@ def solve_compiled(lp: CompiledLP, options: SolveOptions | None = None) -> Solut
     t0 = time.perf_counter()
     h = _highs(lp, opts)
     t1 = time.perf_counter()
-    h.run()
+    _run(h, opts)
     t2 = time.perf_counter()
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
@@ -127,7 +127,7 @@ def _solve(model: Any, opts: SolveOptions) -> Solution:
     t1 = time.perf_counter()
     h = _highs(lp, opts)
     t2 = time.perf_counter()
-    h.run()
+    _run(h, opts)
     t3 = time.perf_counter()
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
@@ -178,6 +178,22 @@ def _new_highs(verbose: bool) -> highspy.Highs:
         os.close(saved)
         os.close(null)
     return h
+
+
+def _run(h: highspy.Highs, opts: SolveOptions) -> None:
+    """``h.run()``, repeated once after resetting HiGHS's thread scheduler.
+
+    HiGHS refuses a ``threads`` option other than the count its process-wide
+    scheduler was started with (by an earlier solve in this process).
+    """
+    status = h.run()
+    if (
+        status == highspy.HighsStatus.kError
+        and opts.threads is not None
+        and h.getModelStatus() == highspy.HighsModelStatus.kNotset
+    ):
+        highspy.Highs.resetGlobalScheduler(True)
+        h.run()
 
 
 def _highs(lp: CompiledLP, opts: SolveOptions) -> highspy.Highs:
@@ -334,3 +350,120 @@ def _raise_for_status(h: highspy.Highs, status: Any, lp: CompiledLP) -> None:
             "solver.time_limit_s or shorten the horizon"
         )
     raise SolverFailure(f"HiGHS stopped without an optimum: {model_status}")
+
+
+# ---- re-solves: one HiGHS model kept between LPs that differ only in numbers --------
+#: Above this share of changed matrix entries the LP is passed whole (with the basis).
+MAX_COEFF_CHANGE_FRAC = 0.05
+
+
+class WarmStart:
+    """A HiGHS model kept between solves, updated in place and re-solved from its basis.
+
+    :meth:`solve` compares each LP with the previous one. Same shape and sparsity:
+    only the changed costs, column bounds, row bounds and matrix entries are passed
+    (``changeColsCost``, ``changeColsBounds``, ``changeRowsBounds``, ``changeCoeff``)
+    and HiGHS starts from its last basis. Same shape, other sparsity: the LP is passed
+    whole and the last basis set on it. Otherwise: a cold solve. ``modes`` counts
+    each kind of solve (``"cold"``, ``"in_place"``, ``"basis"``).
+    """
+
+    def __init__(self, options: SolveOptions | None = None) -> None:
+        self.options = options or SolveOptions()
+        self._h: highspy.Highs | None = None
+        self._lp: CompiledLP | None = None
+        self.modes: dict[str, int] = {"cold": 0, "in_place": 0, "basis": 0}
+
+    @property
+    def highs(self) -> highspy.Highs | None:
+        """The HiGHS object holding the last LP solved (None before the first)."""
+        return self._h
+
+    def solve(self, lp: CompiledLP) -> Solution:
+        """Solve ``lp`` (nothing is loaded into Pyomo); raise as :func:`solve_model`."""
+        t0 = time.perf_counter()
+        mode = self._update(lp)
+        h = self._h
+        assert h is not None
+        t1 = time.perf_counter()
+        _run(h, self.options)
+        t2 = time.perf_counter()
+        status = h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal and mode != "cold":
+            # A warm start must never change the outcome: retry from scratch.
+            mode = "cold"
+            self._h = h = _highs(lp, self.options)
+            _run(h, self.options)
+            t2 = time.perf_counter()
+            status = h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            self._h, self._lp = None, None  # never warm-start from a failed state
+            _raise_for_status(h, status, lp)
+        self._lp = lp
+        self.modes[mode] += 1
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value, dtype=float)
+        duals = np.asarray(sol.row_dual, dtype=float)
+        return Solution(
+            objective=float(lp.c @ x + lp.c0),
+            x=x,
+            row_duals=duals,
+            lp=lp,
+            timings_s={
+                "compile_s": 0.0,
+                "handoff_s": t1 - t0,
+                "highs_s": t2 - t1,
+                "load_s": time.perf_counter() - t2,
+            },
+        )
+
+    def _update(self, lp: CompiledLP) -> str:
+        prev, h = self._lp, self._h
+        if (
+            prev is None
+            or h is None
+            or prev.shape != lp.shape
+            or prev.sense != lp.sense
+        ):
+            self._h = _highs(lp, self.options)
+            return "cold"
+        same_pattern = np.array_equal(prev.a.indptr, lp.a.indptr) and np.array_equal(
+            prev.a.indices, lp.a.indices
+        )
+        changed = (
+            np.flatnonzero(prev.a.data != lp.a.data)
+            if same_pattern
+            else np.empty(0, dtype=np.int64)
+        )
+        if not same_pattern or len(changed) > MAX_COEFF_CHANGE_FRAC * len(lp.a.data):
+            basis = h.getBasis()
+            self._h = _highs(lp, self.options)
+            self._h.setBasis(basis)
+            return "basis"
+        if len(changed):
+            col_of = np.repeat(np.arange(lp.shape[1]), np.diff(lp.a.indptr))
+            rows_k = lp.a.indices[changed].tolist()
+            cols_k = col_of[changed].tolist()
+            vals_k = lp.a.data[changed].tolist()
+            for r, c, v in zip(rows_k, cols_k, vals_k, strict=True):
+                h.changeCoeff(int(r), int(c), float(v))
+        j = np.flatnonzero(prev.c != lp.c)
+        if len(j):
+            h.changeColsCost(len(j), j.astype(np.int32), lp.c[j])
+        j = np.flatnonzero((prev.col_lb != lp.col_lb) | (prev.col_ub != lp.col_ub))
+        if len(j):
+            lo, hi = _finite(lp.col_lb[j]), _finite(lp.col_ub[j])
+            h.changeColsBounds(len(j), j.astype(np.int32), lo, hi)
+        i = np.flatnonzero((prev.row_lb != lp.row_lb) | (prev.row_ub != lp.row_ub))
+        if len(i):
+            lo, hi = _finite(lp.row_lb[i]), _finite(lp.row_ub[i])
+            h.changeRowsBounds(len(i), i.astype(np.int32), lo, hi)  # type: ignore[attr-defined]
+        if prev.c0 != lp.c0:
+            h.changeObjectiveOffset(lp.c0)
+        return "in_place"
+
+
+def _finite(values: FloatArray) -> FloatArray:
+    """±inf as HiGHS's infinity."""
+    inf = highspy.kHighsInf
+    return np.clip(values, -inf, inf).astype(float)

@@ -19,6 +19,10 @@ program patched (the scenario mapping is dumped, edited and validated again):
     The cap is removed and the carbon price set to N values evenly spaced from 0 to
     ``max_carbon_price_usd_per_tco2``.
 
+Points are solved by a :class:`~grid_flex.studies.resolve.Resolver`, the sweep
+engine's re-solver: between points only costs and right-hand sides change, so HiGHS
+re-solves each from the previous basis instead of a rebuilt model.
+
 Operating profit is the site profit before the carbon cost (``profit_usd +
 carbon_cost_usd``). Along either curve both it and the net emissions are
 non-increasing, up to solver tolerances.
@@ -33,13 +37,13 @@ import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
-from grid_flex.api import run
 from grid_flex.errors import ScenarioError
 from grid_flex.io.scenario import scenario_from_dict
 from grid_flex.model.build import SiteModel
 from grid_flex.results import Results
 from grid_flex.schema.scenario import Scenario, scenario_source
 from grid_flex.solve import SolveOptions
+from grid_flex.studies.resolve import Resolver
 
 By = Literal["cap", "carbon_price"]
 
@@ -187,8 +191,10 @@ def tradeoff_curve(
     if problems:
         raise ScenarioError("trade-off", problems)
 
+    resolver = Resolver(options)
+
     def solve(sc: Scenario, **kw: Any) -> Results:
-        return run(sc, base_dir=base_dir, options=options, **kw)
+        return resolver.run(sc, base_dir, **kw)
 
     rows = []
     if by == "carbon_price":

@@ -1,0 +1,309 @@
+"""Re-solve scenarios that differ only in numbers without rebuilding the Pyomo model.
+
+A :class:`Resolver` keeps one HiGHS model per structure (the LP's shape and sense).
+Each scenario is prepared and built with the site's builders on an array-only layer
+(:class:`grid_flex.studies.rolling_lp.ArrayLayer`: the arrays, no Pyomo rows), its LP
+compared with the kept one, and only the changed costs, bounds, right-hand sides and
+coefficients are passed to HiGHS, which re-solves from its last basis
+(:class:`grid_flex.solve.WarmStart`). Results are the same :class:`Results` that
+:func:`grid_flex.api.run` returns.
+
+Anything the numbers-only build cannot represent (a study's ``extra`` hook, or a
+module that adds Pyomo components of its own) falls back to the full build and a
+cold solve; so does an infeasible case, so that its error is explained with the
+scenario's constraint names.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyomo.core as pyo
+
+from grid_flex.api import run, solve_options
+from grid_flex.errors import InfeasibleError
+from grid_flex.inputs import prepare_inputs
+from grid_flex.io.catalog import Catalog
+from grid_flex.model.build import SiteModel, build_site
+from grid_flex.model.handoff import CompiledLP, RowOwner
+from grid_flex.model.sparse import compress
+from grid_flex.results import Results, extract
+from grid_flex.schema.scenario import Scenario
+from grid_flex.solve import SolveOptions, WarmStart
+from grid_flex.studies.rolling_lp import ArrayLayer, attach_array_layer
+
+#: Pyomo components an array-only build must not hold (they would be left out).
+_MODEL_COMPONENTS = (pyo.Var, pyo.Constraint, pyo.Objective, pyo.Expression)
+#: Series files kept in memory by a Resolver (each a year of floats: ~70 kB hourly).
+MAX_CACHED_SERIES = 32
+
+SeriesCache = OrderedDict[tuple[Any, ...], pd.Series]
+
+
+@contextmanager
+def cached_series(cache: SeriesCache) -> Iterator[None]:
+    """Read each series file once: :func:`grid_flex.inputs.read_series` memoised.
+
+    The key is the series spec, the file's path, size and modification time and
+    the horizon, so a changed file or spec is read again. Inline series are not
+    cached (they are in the scenario already).
+    """
+    import grid_flex.inputs as gi
+
+    original = gi.read_series
+
+    def read(spec: Any, base_dir: Path, index: pd.DatetimeIndex) -> pd.Series:
+        file = getattr(spec, "file", None)
+        if file is None:
+            return original(spec, base_dir, index)
+        try:
+            path = gi.resolve_file(file, base_dir)
+            stat = path.stat()
+        except Exception:  # let the reader raise its own, well-worded error
+            return original(spec, base_dir, index)
+        key = (
+            spec.model_dump_json(),
+            str(path),
+            stat.st_size,
+            stat.st_mtime_ns,
+            index[0],
+            index[-1],
+            len(index),
+        )
+        hit = cache.get(key)
+        if hit is None:
+            hit = original(spec, base_dir, index)
+            cache[key] = hit
+            while len(cache) > MAX_CACHED_SERIES:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(key)
+        return hit.copy()
+
+    gi.read_series = read
+    try:
+        yield
+    finally:
+        gi.read_series = original
+
+
+def build_numbers(
+    scenario: Scenario,
+    base_dir: str | Path,
+    catalog: Catalog | None = None,
+    *,
+    series: SeriesCache | None = None,
+) -> tuple[SiteModel, CompiledLP] | None:
+    """Build ``scenario`` on an array-only layer and compile its LP from the arrays.
+
+    Returns None when some module put Pyomo components of its own on the model
+    (the array-only LP would miss them); use the full build then. ``series``
+    keeps the series files earlier cases read (see :func:`cached_series`).
+    """
+    if series is None:
+        inputs = prepare_inputs(scenario, Path(base_dir), catalog)
+    else:
+        with cached_series(series):
+            inputs = prepare_inputs(scenario, Path(base_dir), catalog)
+    model = pyo.ConcreteModel(name=inputs.scenario.name)
+    attach_array_layer(model)
+    try:
+        site = build_site(model, inputs)
+    finally:
+        gc.unfreeze()
+    if not isinstance(site.layer, ArrayLayer) or any(
+        True
+        for _ in site.model.component_data_objects(_MODEL_COMPONENTS, descend_into=True)
+    ):
+        return None
+    return site, compile_arrays(site.layer)
+
+
+@dataclass(frozen=True)
+class ArrayColumn:
+    """A column of an array-only build: its name, as a Pyomo variable would give."""
+
+    name: str
+
+
+class _ArrayColumns:
+    """Column names of an array-only layer, made on demand (only for messages)."""
+
+    def __init__(self, layer: ArrayLayer) -> None:
+        self._layer = layer
+
+    def __len__(self) -> int:
+        return self._layer.ncols
+
+    def __getitem__(self, j: int) -> ArrayColumn:
+        for fam in self._layer.variables:
+            if fam.offset <= j < fam.offset + fam.n:
+                return ArrayColumn(f"{fam.component.name}[{j - fam.offset}]")
+        raise IndexError(j)
+
+
+def compile_arrays(layer: ArrayLayer) -> CompiledLP:
+    """An array-only layer's LP, rows and columns in ``compile_model``'s order.
+
+    :func:`grid_flex.model.handoff.compile_model` gives the same LP for the site
+    built with Pyomo components (tested). Unlike
+    :func:`grid_flex.studies.rolling_lp.compile_layer` it records which family owns
+    each row, so that KPIs can read duals (shadow prices), and names the columns.
+    """
+    ncol = layer.ncols
+    owners: list[RowOwner] = []
+    rows, cols, vals = [], [], []
+    nrow = 0
+    for fam in layer.constraints:
+        e = fam.expr
+        rows.append(e.rows + nrow)
+        cols.append(e.cols)
+        vals.append(e.coefs)
+        owners.append(RowOwner(nrow, nrow + e.n, fam, np.arange(e.n)))
+        nrow += e.n
+    empty_i = np.empty(0, dtype=np.int64)
+    a = compress(
+        np.concatenate(rows) if rows else empty_i,
+        np.concatenate(cols) if cols else empty_i,
+        np.concatenate(vals) if vals else np.empty(0),
+        (nrow, ncol),
+        by="col",
+    )
+    c = np.zeros(ncol)
+    if layer.objective_c is not None:
+        c[: len(layer.objective_c)] = layer.objective_c
+    empty = np.empty(0)
+    return CompiledLP(
+        c=c,
+        c0=layer.objective_const,
+        sense=layer.objective_sense,
+        a=a,
+        row_lb=np.concatenate([f.lower for f in layer.constraints] or [empty]),
+        row_ub=np.concatenate([f.upper for f in layer.constraints] or [empty]),
+        col_lb=np.concatenate(layer.col_lb or [empty]),
+        col_ub=np.concatenate(layer.col_ub or [empty]),
+        columns=_ArrayColumns(layer),  # type: ignore[arg-type]
+        layer_offsets={id(layer): 0},
+        row_owners=owners,
+        objective=None,  # no Pyomo objective: extract's profit check does not apply
+    )
+
+
+class Resolver:
+    """Solve scenario after scenario, reusing HiGHS models between them.
+
+    Parameters
+    ----------
+    options : SolveOptions, optional
+        HiGHS settings for every solve (default: each scenario's own ``solver``
+        section, with one thread).
+    max_models : int
+        HiGHS models kept at once (one per LP structure), least recently used
+        dropped first.
+    collect : bool
+        Run :func:`gc.collect` after each solve so that a long-lived process holds
+        flat memory.
+    """
+
+    def __init__(
+        self,
+        options: SolveOptions | None = None,
+        *,
+        max_models: int = 2,
+        collect: bool = True,
+    ) -> None:
+        self.options = options
+        self.max_models = max_models
+        self.collect = collect
+        self._models: OrderedDict[tuple[Any, ...], WarmStart] = OrderedDict()
+        self._series: SeriesCache = OrderedDict()
+        self.modes: dict[str, int] = {"cold": 0, "in_place": 0, "basis": 0, "full": 0}
+
+    def _options(self, scenario: Scenario) -> SolveOptions:
+        if self.options is not None:
+            return self.options
+        base = solve_options(scenario)
+        return SolveOptions(
+            method=base.method,
+            time_limit_s=base.time_limit_s,
+            presolve=base.presolve,
+            threads=1 if base.threads is None else base.threads,
+        )
+
+    def _warm(self, key: tuple[Any, ...], options: SolveOptions) -> WarmStart:
+        warm = self._models.pop(key, None)
+        if warm is None or warm.options != options:
+            warm = WarmStart(options)
+        self._models[key] = warm
+        while len(self._models) > self.max_models:
+            self._models.popitem(last=False)
+        return warm
+
+    def run(
+        self,
+        scenario: Scenario,
+        base_dir: str | Path = ".",
+        *,
+        catalog: Catalog | None = None,
+        extra: Callable[[SiteModel], None] | None = None,
+    ) -> Results:
+        """Solve ``scenario``; see the module docstring for when it re-solves warm."""
+        try:
+            return self._run(scenario, base_dir, catalog, extra)
+        finally:
+            if self.collect:
+                gc.collect()
+
+    def _run(
+        self,
+        scenario: Scenario,
+        base_dir: str | Path,
+        catalog: Catalog | None,
+        extra: Callable[[SiteModel], None] | None,
+    ) -> Results:
+        options = self._options(scenario)
+        t0 = time.perf_counter()
+        built = (
+            None
+            if extra is not None
+            else build_numbers(scenario, base_dir, catalog, series=self._series)
+        )
+        if built is None:
+            self.modes["full"] += 1
+            return run(
+                scenario,
+                base_dir=base_dir,
+                catalog=catalog,
+                extra=extra,
+                options=options,
+            )
+        site, lp = built
+        t1 = time.perf_counter()
+        warm = self._warm((lp.shape, lp.sense, len(lp.a.data)), options)
+        before = dict(warm.modes)
+        try:
+            solution = warm.solve(lp)
+        except InfeasibleError:
+            # Explain it in the scenario's terms: the full build names every row.
+            self.modes["full"] += 1
+            return run(scenario, base_dir=base_dir, catalog=catalog, options=options)
+        for mode, count in warm.modes.items():
+            self.modes[mode] += count - before[mode]
+        t2 = time.perf_counter()
+        results = extract(site, solution)
+        t3 = time.perf_counter()
+        results.timings_s = {
+            "build_s": t1 - t0,
+            **solution.timings_s,
+            "extract_s": t3 - t2,
+        }
+        return results

@@ -1,0 +1,345 @@
+"""Run a sweep: many cases of one scenario, on local processes or a Dask cluster.
+
+Work units are small JSON-able dicts (the resolved scenario, its folder and key); a
+worker process keeps a :class:`~grid_flex.studies.resolve.Resolver`, so cases that
+differ only in numbers are re-solved in place from the last HiGHS basis, with one
+HiGHS thread and a garbage collection per case (flat memory). Results come back to
+this process, which writes each case's row atomically (``sweep_store``) as it
+arrives: a sweep killed at any moment and started again skips every finished case.
+
+Engines: ``workers=1`` runs in this process; ``workers=N`` uses a
+:class:`concurrent.futures.ProcessPoolExecutor` (spawned processes);
+``dask="local:N"`` a Dask ``LocalCluster`` with N single-threaded worker processes,
+``dask=ADDRESS`` an existing scheduler (``Client.submit`` with the case key and
+``as_completed``). grid-flex schedules nothing itself.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from grid_flex import __version__
+from grid_flex.errors import (
+    GridFlexError,
+    InfeasibleError,
+    InputError,
+    UnboundedError,
+)
+from grid_flex.studies import sweep_store as store
+from grid_flex.studies.progress import progress_bar
+from grid_flex.studies.sweep_analyses import write_analyses
+from grid_flex.studies.sweep_spec import Case, SweepSpec, axis_paths, expand, read_spec
+
+Task = dict[str, Any]
+Row = dict[str, Any]
+
+#: Dask scheduler connection timeout.
+DASK_TIMEOUT_S = 10
+
+
+class DaskConnectionError(InputError):
+    """The Dask scheduler could not be reached (nothing was solved)."""
+
+
+@dataclass
+class SweepOutcome:
+    """What a sweep run did."""
+
+    root: Path
+    cases: int
+    unique: int
+    skipped: int
+    solved: int
+    failed: int
+    seconds: float
+    summary: pd.DataFrame = field(repr=False)
+    lost: int = 0
+
+
+# ---- the worker side ----------------------------------------------------------------
+_RESOLVER: Any = None
+
+
+def _resolver() -> Any:
+    global _RESOLVER
+    if _RESOLVER is None:
+        from grid_flex.studies.resolve import Resolver
+
+        _RESOLVER = Resolver()
+    return _RESOLVER
+
+
+def _status(exc: BaseException) -> str:
+    if isinstance(exc, InfeasibleError):
+        return "infeasible"
+    if isinstance(exc, UnboundedError):
+        return "unbounded"
+    if isinstance(exc, InputError):
+        return "bad_input"
+    return "failed"
+
+
+def _kpis(summary: Mapping[str, Any]) -> Row:
+    """Scalar KPIs, flattened as ``assets.<id>.<kpi>`` / ``programs.<id>.<kpi>``."""
+    out: Row = {}
+    for key, value in summary.items():
+        if key in ("assets", "programs"):
+            for oid, kpis in value.items():
+                for k, v in kpis.items():
+                    if isinstance(v, int | float | str | bool) or v is None:
+                        out[f"{key}.{oid}.{k}"] = v
+        elif isinstance(value, int | float | str | bool) or value is None:
+            out[key] = value
+    return out
+
+
+def run_case(task: Task) -> Row:
+    """Solve one case in this worker; return its row (never raises for a bad case)."""
+    from grid_flex.io.scenario import scenario_from_dict
+
+    t0 = time.perf_counter()
+    row: Row = {"key": task["key"], "worker_pid": os.getpid()}
+    resolver = _resolver()
+    before = dict(resolver.modes)
+    try:
+        sc = scenario_from_dict(task["scenario"], source=f"sweep case {task['key']}")
+        results = resolver.run(sc, task["base_dir"])
+        row |= {"status": "ok", "error": None}
+        row |= _kpis(results.summary)
+        row["highs_s"] = results.timings_s.get("highs_s")
+        if task.get("timeseries"):
+            store.write_timeseries(Path(task["out"]), task["key"], results.timeseries)
+        del results
+    except (GridFlexError, ValueError, ArithmeticError) as exc:
+        row |= {"status": _status(exc), "error": f"{type(exc).__name__}: {exc}"}
+    modes = [m for m, n in resolver.modes.items() if n > before.get(m, 0)]
+    row["resolve_mode"] = ",".join(modes)
+    row["solve_s"] = time.perf_counter() - t0
+    return row
+
+
+# ---- engines ------------------------------------------------------------------------
+def _local(tasks: list[Task], workers: int) -> Iterator[Row]:
+    if workers <= 1:
+        for t in tasks:
+            yield run_case(t)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = {pool.submit(run_case, t): t for t in tasks}
+        for fut in as_completed(futures):
+            try:
+                yield fut.result()
+            except BrokenProcessPool:
+                return  # a worker died: the rest are left for a rerun
+            except Exception as exc:  # raised outside run_case's own handling
+                yield _failed(futures[fut], exc)
+
+
+def _failed(task: Task, exc: BaseException) -> Row:
+    return {
+        "key": task["key"],
+        "status": "failed",
+        "error": f"{type(exc).__name__}: {exc}",
+    }
+
+
+def _client(address: str) -> Any:
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise DaskConnectionError(
+            "--dask needs dask.distributed: pip install 'grid-flex[dask]'"
+        ) from exc
+    if address.startswith("local:"):
+        try:
+            n = int(address.removeprefix("local:"))
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise DaskConnectionError(f"--dask {address}: expected local:N with N ≥ 1")
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        return Client(cluster)  # type: ignore[no-untyped-call]
+    try:
+        return Client(address, timeout=DASK_TIMEOUT_S)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise DaskConnectionError(
+            f"--dask {address}: cannot reach the Dask scheduler ({exc}); "
+            "nothing was solved"
+        ) from exc
+
+
+def _dask(tasks: list[Task], client: Any) -> Iterator[Row]:
+    from dask.distributed import as_completed as dask_completed
+
+    futures = {
+        client.submit(run_case, t, key=f"grid-flex-case-{t['key']}", pure=False): t
+        for t in tasks
+    }
+    done = dask_completed(  # type: ignore[no-untyped-call]
+        futures, with_results=True, raise_errors=False
+    )
+    for fut, result in done:
+        if fut.status == "error":
+            yield _failed(futures[fut], fut.exception())
+        else:
+            yield result
+        fut.release()
+
+
+# ---- the sweep ----------------------------------------------------------------------
+def _require(*modules: str) -> None:
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise InputError(
+            f"grid-flex sweep needs {', '.join(missing)}: "
+            "pip install grid-flex again (they are among its dependencies)"
+        )
+
+
+def _task(case: Case, root: Path, timeseries: bool) -> Task:
+    return {
+        "key": case.key,
+        "scenario": case.scenario.model_dump(mode="json"),
+        "base_dir": str(case.base_dir),
+        "out": str(root),
+        "timeseries": timeseries,
+    }
+
+
+def _manifest(spec: SweepSpec, cases: list[Case]) -> dict[str, Any]:
+    return {
+        "grid_flex_version": __version__,
+        "spec": spec.model_dump(mode="json"),
+        "cases": [
+            {
+                "case": c.index,
+                "key": c.key,
+                "group": c.group,
+                "param": c.param,
+                "set": c.axes,
+            }
+            for c in cases
+        ],
+    }
+
+
+def run_sweep(
+    spec_path: str | Path,
+    out_dir: str | Path,
+    *,
+    workers: int = 1,
+    dask: str | None = None,
+    quiet: bool = False,
+    on_row: Callable[[Row], None] | None = None,
+) -> SweepOutcome:
+    """Expand, validate and run a sweep file; write the store, summary and analyses.
+
+    Parameters
+    ----------
+    spec_path : path
+        The sweep YAML (see :mod:`grid_flex.studies.sweep_spec`).
+    out_dir : path
+        Sweep folder; an existing one is resumed (finished cases are skipped).
+    workers : int
+        Local worker processes (1: this process).
+    dask : str, optional
+        ``local:N`` for a Dask ``LocalCluster``, else a scheduler address.
+    quiet : bool
+        No progress bar.
+    on_row : callable, optional
+        Called with each finished row (tests, logging).
+    """
+    t0 = time.perf_counter()
+    _require("pyarrow", "rich")
+    spec, spec_dir = read_spec(spec_path)
+    cases = expand(spec, spec_dir, source=str(spec_path))
+    root = store.prepare_folder(out_dir)
+    client = _client(dask) if dask is not None else None  # fail before any solve
+    try:
+        store.write_manifest(root, _manifest(spec, cases))
+        unique = {c.key: c for c in cases}
+        done = store.done_keys(root)
+        todo = [
+            _task(c, root, spec.timeseries) for k, c in unique.items() if k not in done
+        ]
+        run_id = uuid.uuid4().hex[:12]
+        rows = _dask(todo, client) if client is not None else _local(todo, workers)
+        solved = failed = 0
+        with progress_bar(len(todo), "sweep", quiet=quiet) as advance:
+            for row in rows:
+                row["run_id"] = run_id
+                store.write_case(root, row)
+                solved += 1
+                failed += row.get("status") != "ok"
+                if on_row is not None:
+                    on_row(row)
+                advance()
+    finally:
+        if client is not None:
+            cluster = getattr(client, "cluster", None)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    summary = write_summary(root, spec, cases)
+    write_analyses(root, spec, summary)
+    return SweepOutcome(
+        root=root,
+        cases=len(cases),
+        unique=len(unique),
+        skipped=len(unique) - len(todo),
+        solved=solved,
+        failed=failed,
+        seconds=time.perf_counter() - t0,
+        summary=summary,
+        lost=len(todo) - solved,
+    )
+
+
+def write_summary(root: Path, spec: SweepSpec, cases: list[Case]) -> pd.DataFrame:
+    """``summary.csv``/``.parquet`` (one row per case) and ``failures.csv``."""
+    from grid_flex.studies.sweep_spec import _get
+
+    paths = axis_paths(spec)
+    rows = store.read_cases(root, [c.key for c in cases])
+    rows = rows.drop(columns=[c for c in store.RUN_COLUMNS if c in rows.columns])
+    head = []
+    for c in cases:
+        data = c.scenario.model_dump(mode="json")
+        entry: Row = {"case": c.index, "key": c.key, "group": c.group, "param": c.param}
+        if spec.scenarios is not None:
+            entry["file"] = c.axes["file"]
+        for p in paths:
+            entry[p] = _get(data, p)
+        head.append(entry)
+    frame = pd.DataFrame(head).merge(rows, on="key", how="left")
+    if "status" not in frame.columns:
+        frame["status"] = None
+    frame["status"] = frame["status"].fillna("not_run")
+    front = [*pd.DataFrame(head).columns, "status", "error"]
+    frame = frame.reindex(
+        columns=[*front, *[c for c in frame.columns if c not in front]]
+    )
+    frame = frame.sort_values("case", kind="stable").reset_index(drop=True)
+    store.atomic_write(root / "summary.csv", lambda p: frame.to_csv(p, index=False))
+    store.atomic_write(
+        root / "summary.parquet", lambda p: frame.to_parquet(p, index=False)
+    )
+    failures = frame.loc[frame["status"] != "ok", [*front]]
+    store.atomic_write(root / "failures.csv", lambda p: failures.to_csv(p, index=False))
+    return frame

@@ -1,0 +1,109 @@
+"""The sweep's crash-safe result store: one Parquet file per case, written atomically.
+
+Layout of a sweep folder::
+
+    sweep.json              the spec, the grid-flex version and every case (key, axes)
+    cases/<key>.parquet     one row per finished case: status, error, KPIs
+    timeseries/<key>.parquet  the case's time series (when the spec asks)
+    summary.csv / .parquet  one row per case, one column per axis and KPI
+    failures.csv            cases that did not solve, with their error
+
+A case file appears (renamed into place) only once its row is complete, so a sweep
+killed at any moment leaves finished cases whole and nothing half-written; a rerun
+skips every key with a file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from grid_flex.errors import InputError
+
+CASES_DIR = "cases"
+TIMESERIES_DIR = "timeseries"
+MANIFEST = "sweep.json"
+#: Columns of a case file that describe the run, not the case (left out of summary).
+RUN_COLUMNS = ("run_id", "worker_pid", "solve_s", "highs_s", "resolve_mode")
+
+
+class SweepFolderError(InputError):
+    """The output folder holds something other than a sweep."""
+
+
+def prepare_folder(out_dir: str | Path) -> Path:
+    """Create the sweep folder, or accept an existing sweep folder to resume."""
+    root = Path(out_dir)
+    if root.exists():
+        if not root.is_dir():
+            raise SweepFolderError(f"{root}: exists and is not a folder")
+        if any(root.iterdir()) and not (root / MANIFEST).is_file():
+            raise SweepFolderError(
+                f"{root}: the folder is not empty and holds no {MANIFEST}; "
+                "choose a new folder (a sweep folder can be resumed)"
+            )
+    (root / CASES_DIR).mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def atomic_write(path: Path, write: Any) -> None:
+    """``write(tmp_path)`` then rename into ``path`` (same folder, so atomic)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_manifest(root: Path, manifest: Mapping[str, Any]) -> None:
+    """Write ``sweep.json`` atomically."""
+    text = json.dumps(manifest, indent=1, sort_keys=False, default=str)
+    atomic_write(root / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def done_keys(root: Path) -> set[str]:
+    """Keys of every case with a finished file."""
+    return {p.stem for p in (root / CASES_DIR).glob("*.parquet")}
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else value
+    return value
+
+
+def write_case(root: Path, row: Mapping[str, Any]) -> None:
+    """Write one case's row to ``cases/<key>.parquet`` atomically."""
+    frame = pd.DataFrame([{k: _cell(v) for k, v in row.items()}])
+    path = root / CASES_DIR / f"{row['key']}.parquet"
+    atomic_write(path, lambda p: frame.to_parquet(p, index=False))
+
+
+def write_timeseries(root: Path, key: str, table: pd.DataFrame) -> None:
+    """Write one case's time series to ``timeseries/<key>.parquet`` atomically."""
+    path = root / TIMESERIES_DIR / f"{key}.parquet"
+    atomic_write(path, lambda p: table.to_parquet(p))
+
+
+def read_cases(root: Path, keys: Iterable[str]) -> pd.DataFrame:
+    """The rows of the given keys (missing ones left out), one row per key."""
+    frames = []
+    for key in dict.fromkeys(keys):
+        path = root / CASES_DIR / f"{key}.parquet"
+        if path.is_file():
+            frames.append(pd.read_parquet(path))
+    if not frames:
+        return pd.DataFrame({"key": pd.Series(dtype=str)})
+    frames = [f.dropna(axis=1, how="all") for f in frames]
+    return pd.concat(frames, ignore_index=True, sort=False)
