@@ -3,7 +3,7 @@
 Two sub-commands::
 
     python benchmarks/floor.py save SCENARIO [--set KEY=VALUE ...] --out LP.mps
-    python benchmarks/floor.py solve LP.mps
+    python benchmarks/floor.py solve LP.mps [--highspy-only]
 
 ``save`` builds the scenario exactly as ``grid-flex solve`` does and writes the LP that
 grid-flex hands to HiGHS (the same ``HighsLp``, same options) with HiGHS's own
@@ -38,11 +38,16 @@ def save(scenario: str, assignments: list[str], out: str) -> None:
     print(json.dumps({"objective": solution.objective, "rows": rows, "cols": cols}))
 
 
-def solve(path: str) -> None:
-    """The floor process: import the stack, read ``path`` and solve it with HiGHS."""
+def solve(path: str, highspy_only: bool = False) -> None:
+    """The floor process: import the stack, read ``path`` and solve it with HiGHS.
+
+    With ``highspy_only`` nothing but highspy is imported ("HiGHS alone", for memory).
+    """
     import highspy
-    import pandas  # noqa: F401  (the floor pays for the libraries grid-flex uses)
-    import pyomo.core  # noqa: F401
+
+    if not highspy_only:  # the floor pays for the libraries grid-flex is built on
+        import pandas  # noqa: F401
+        import pyomo.core  # noqa: F401
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -64,11 +69,12 @@ def main() -> None:
     p_save.add_argument("--out", required=True)
     p_solve = sub.add_parser("solve")
     p_solve.add_argument("path")
+    p_solve.add_argument("--highspy-only", action="store_true")
     args = parser.parse_args()
     if args.cmd == "save":
         save(args.scenario, args.assignments, args.out)
     else:
-        solve(args.path)
+        solve(args.path, args.highspy_only)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ uses), then programs, which see the whole site.
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -107,13 +108,21 @@ def build_site(
     once; :func:`grid_flex.solve.solve_model` unfreezes them, and so does the next
     build. Call :func:`gc.unfreeze` yourself if you build a model, solve it another
     way and keep the process running for long.
+
+    A Pyomo model is a web of reference cycles (every scalar component is its own
+    data), so only the cyclic collector frees it; and objects handed back by
+    :func:`gc.unfreeze` join the oldest generation without counting towards its next
+    collection, which may then never come. So when the model of the previous build
+    still exists, this build first runs a full collection: a process that builds and
+    solves one scenario after another holds one dead model at most, not all of them.
     """
     n = len(inputs.index)
     dt = inputs.timestep_h
     outermost = gc.isenabled()
-    if outermost and gc.get_freeze_count():
-        # An earlier build was never solved by solve_model: release and collect it,
-        # or garbage it left would be frozen again below.
+    if outermost and (gc.get_freeze_count() or _previous_model_exists()):
+        # An earlier build was never solved by solve_model (its objects are frozen),
+        # or its model may be unreachable garbage in the oldest generation: collect
+        # it, or it would be frozen again below and never freed.
         gc.unfreeze()
         gc.collect()
     shared = dict(capacities or {})
@@ -294,6 +303,8 @@ def build_site(
             # the build time on a year). solve_model() hands them back (gc.unfreeze).
             gc.freeze()
     model = block.model()
+    if outermost:
+        _LAST_MODEL[0] = weakref.ref(model)
     return SiteModel(
         model=model,
         block=block,
@@ -367,6 +378,15 @@ def _capacity_cost(
         if per_unit:
             total = total + (cap.expr - cap.spec.existing) * per_unit
     return total
+
+
+#: The model of the last outermost build (a weak reference: it never keeps it alive).
+_LAST_MODEL: list[weakref.ref[Any] | None] = [None]
+
+
+def _previous_model_exists() -> bool:
+    ref = _LAST_MODEL[0]
+    return ref is not None and ref() is not None
 
 
 def _stack_flexibility(
