@@ -118,6 +118,7 @@ def check(
     fleets: Sequence[Fleet],
     periods: Sequence[Period],
     events: Sequence[PolicyEvent] = (),
+    source: str = SOURCE,
 ) -> None:
     """Raise :class:`ScenarioError` naming the field for inconsistent studies."""
     problems: list[str] = []
@@ -155,7 +156,7 @@ def check(
                 f"events[{i}].site: site {e.site!r} does not exist (sites: {ids})"
             )
     if problems:
-        raise ScenarioError(SOURCE, problems)
+        raise ScenarioError(source, problems)
 
 
 def _span(index: pd.DatetimeIndex) -> str:
@@ -265,6 +266,7 @@ def solve_portfolio(
     *,
     static: bool = False,
     options: SolveOptions | None = None,
+    source: str = SOURCE,
 ) -> tuple[float, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Build and solve one portfolio LP; ``static=True`` forbids moves.
 
@@ -272,7 +274,7 @@ def solve_portfolio(
     -------
     objective_usd, allocation, moves, per-site-period profit tables.
     """
-    check(sites, fleets, periods, events)
+    check(sites, fleets, periods, events, source)
     index = sites[0].inputs.index
     pos = [int(index.searchsorted(p.start)) for p in periods] + [len(index)]
     F = [f.id for f in fleets]
@@ -415,13 +417,21 @@ def run_portfolio(
     events: Sequence[PolicyEvent] = (),
     *,
     options: SolveOptions | None = None,
+    source: str = SOURCE,
 ) -> PortfolioResult:
     """Solve the portfolio with moves and the static BAU; report both."""
     obj, alloc, mv, per_site = solve_portfolio(
-        sites, fleets, periods, moves, events, options=options
+        sites, fleets, periods, moves, events, options=options, source=source
     )
     sobj, salloc, _, _ = solve_portfolio(
-        sites, fleets, periods, moves, events, static=True, options=options
+        sites,
+        fleets,
+        periods,
+        moves,
+        events,
+        static=True,
+        options=options,
+        source=source,
     )
     totals = per_site.groupby("site", sort=False)["profit_usd"].sum()
     summary = {
