@@ -743,3 +743,35 @@ def sweep(
             err=True,
         )
         sys.exit(1)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write allocation.csv, moves.csv, sites.csv and summary.json here.",
+)
+@_handle_errors
+def portfolio(spec: Path, out_dir: Path | None) -> None:
+    """Allocate fleets across the sites of portfolio SPEC, period by period."""
+    from grid_flex.io.results_folder import check_output_dir
+    from grid_flex.studies.portfolio_spec import run_portfolio_file
+
+    if out_dir is not None:
+        check_output_dir(out_dir)
+    res = run_portfolio_file(spec, out_dir)
+    s = res.summary
+    click.echo(f"Portfolio {s.get('name', '')}")
+    click.echo(f"  Profit with moves [USD]     {res.objective_usd:,.0f}")
+    click.echo(f"  Profit, static [USD]        {res.static_objective_usd:,.0f}")
+    click.echo(f"  Value of mobility [USD]     {res.value_of_mobility_usd:,.0f}")
+    click.echo(f"  Moved [MW]                  {s['moved_mw']:,.3g}")
+    shown = res.allocation[res.allocation["allocated_mw"] > 0]
+    click.echo(
+        shown[["fleet", "site", "period", "allocated_mw"]].to_string(index=False)
+    )
+    if out_dir is not None:
+        click.echo(f"\n  allocation.csv and moves.csv written to {out_dir}")

@@ -1,0 +1,256 @@
+"""The portfolio spec file: sites (scenario files), fleets, periods, moves, events.
+
+Example::
+
+    name: two hydro seasons
+    sites:
+      - {id: north, scenario: north.yaml, currency: EUR, max_fleet_mw: 30}
+      - {id: south, scenario: south.yaml}
+    fleets:
+      - {id: fleet, power_mw: 20}          # the asset id in every site scenario
+    periods:
+      - {name: wet, start: "2018-01-01T00:00Z", end: "2018-05-01T00:00Z"}
+      - {name: dry, start: "2018-05-01T00:00Z", end: "2019-01-01T00:00Z"}
+    moves: {cost_usd_per_mw: 5000, downtime_days: 7, max_mw_per_period: 20}
+    events:
+      - {site: north, start: "2018-09-01T00:00Z", max_mw: 0}   # a ban
+    exchange_rates: {usd_per_eur: 1.18}
+
+Scenario paths start from the spec's folder (or are bundled scenario names).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import Field, NonNegativeFloat, PositiveFloat, ValidationError
+
+from grid_flex import __version__
+from grid_flex.errors import ScenarioError
+from grid_flex.inputs import ModelInputs, prepare_inputs
+from grid_flex.io.results_folder import (
+    check_output_dir,
+    discard,
+    finish_folder,
+    start_folder,
+)
+from grid_flex.io.scenario import _read_yaml, load_scenario
+from grid_flex.io.seasonal_tariff import read_seasonal_tariff, tariff_series
+from grid_flex.schema.base import StrictModel
+from grid_flex.schema.messages import validation_problems
+from grid_flex.schema.scenario import Scenario
+from grid_flex.solve import SolveOptions
+from grid_flex.studies.portfolio import (
+    Fleet,
+    Moves,
+    Period,
+    PolicyEvent,
+    PortfolioResult,
+    PortfolioSite,
+    run_portfolio,
+)
+
+
+class SiteSpec(StrictModel):
+    """A site: a grid-flex scenario hosting (part of) the fleets."""
+
+    id: str
+    scenario: str = Field(description="Scenario file (from the spec's folder)")
+    currency: str = Field(default="USD", description="Currency of its price series")
+    max_fleet_mw: PositiveFloat | None = Field(
+        default=None, description="Most MW of each fleet the site hosts [MW]"
+    )
+    tariff: str | None = Field(
+        default=None,
+        description="Seasonal tariff CSV (season × hour, USD/MWh) replacing the "
+        "site's energy price",
+    )
+
+
+class FleetSpec(StrictModel):
+    """A fleet: machines allocated to sites period by period."""
+
+    id: str = Field(description="The fleet's asset id in every site scenario")
+    power_mw: PositiveFloat
+    sites: list[str] | None = Field(default=None, description="Allowed sites")
+
+
+class PeriodSpec(StrictModel):
+    """One allocation period ``[start, end)``; periods tile the horizon."""
+
+    name: str
+    start: dt.datetime
+    end: dt.datetime
+
+
+class MovesSpec(StrictModel):
+    """Moving machines between periods."""
+
+    cost_usd_per_mw: NonNegativeFloat = 0.0
+    downtime_days: NonNegativeFloat = 0.0
+    max_mw_per_period: PositiveFloat | None = None
+
+
+class EventSpec(StrictModel):
+    """A policy event: from ``start`` the site hosts at most ``max_mw`` (0 = ban)."""
+
+    site: str
+    start: dt.datetime
+    max_mw: NonNegativeFloat = 0.0
+
+
+class ExchangeRates(StrictModel):
+    """Rates for sites whose prices are not in USD."""
+
+    usd_per_eur: PositiveFloat | None = None
+
+
+class PortfolioSpec(StrictModel):
+    """A whole portfolio study."""
+
+    name: str = "portfolio"
+    sites: list[SiteSpec]
+    fleets: list[FleetSpec]
+    periods: list[PeriodSpec]
+    moves: MovesSpec = Field(default_factory=MovesSpec)
+    events: list[EventSpec] = Field(default_factory=list)
+    exchange_rates: ExchangeRates = Field(default_factory=ExchangeRates)
+
+
+def with_tariff(inputs: ModelInputs, table: Path, sc: Scenario) -> ModelInputs:
+    """``inputs`` priced by a seasonal tariff table (adders kept) [USD/MWh]."""
+    grid = read_seasonal_tariff(table)
+    price = tariff_series(grid, inputs.index, sc.site.timezone)
+    adders = inputs.import_price_usd_per_mwh - inputs.price_usd_per_mwh
+    return dataclasses.replace(
+        inputs,
+        price_usd_per_mwh=price,
+        import_price_usd_per_mwh=price + adders,
+        export_price_usd_per_mwh=price * sc.energy.export_price_frac,
+    )
+
+
+def _utc(t: dt.datetime, field: str, source: str) -> pd.Timestamp:
+    if t.tzinfo is None:
+        raise ScenarioError(source, [f"{field}: {t} needs a UTC offset (e.g. +00:00)"])
+    return pd.Timestamp(t).tz_convert("UTC")
+
+
+def load_portfolio(
+    path: str | Path,
+) -> tuple[
+    PortfolioSpec,
+    list[PortfolioSite],
+    list[Fleet],
+    list[Period],
+    Moves,
+    list[PolicyEvent],
+]:
+    """Read and check a portfolio spec; prepare every site's inputs."""
+    path = Path(path)
+    source = str(path)
+    data: Any = _read_yaml(path)
+    try:
+        spec = PortfolioSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, validation_problems(PortfolioSpec, exc)) from exc
+    rate = spec.exchange_rates.usd_per_eur
+    sites: list[PortfolioSite] = []
+    for i, s in enumerate(spec.sites):
+        cur = s.currency.upper()
+        if cur not in ("USD", "EUR"):
+            raise ScenarioError(
+                source, [f"sites[{i}].currency: {s.currency!r} is not USD or EUR"]
+            )
+        local = path.parent / s.scenario
+        sc, base = load_scenario(local if local.is_file() else s.scenario)
+        if cur == "EUR":
+            if rate is None and sc.economics.usd_per_eur is None:
+                raise ScenarioError(
+                    source,
+                    [
+                        f"sites[{i}].currency: EUR needs exchange_rates.usd_per_eur "
+                        "(USD per EUR)"
+                    ],
+                )
+            if sc.economics.usd_per_eur is None:
+                sc = sc.model_copy(
+                    update={
+                        "economics": sc.economics.model_copy(
+                            update={"usd_per_eur": rate}
+                        )
+                    }
+                )
+        cap = math.inf if s.max_fleet_mw is None else s.max_fleet_mw
+        inputs = prepare_inputs(sc, base)
+        if s.tariff is not None:
+            inputs = with_tariff(inputs, path.parent / s.tariff, sc)
+        sites.append(PortfolioSite(s.id, inputs, cap))
+    fleets = [
+        Fleet(f.id, f.power_mw, None if f.sites is None else tuple(f.sites))
+        for f in spec.fleets
+    ]
+    periods = [
+        Period(
+            p.name,
+            _utc(p.start, f"periods[{i}].start", source),
+            _utc(p.end, f"periods[{i}].end", source),
+        )
+        for i, p in enumerate(spec.periods)
+    ]
+    mv = spec.moves
+    moves = Moves(
+        mv.cost_usd_per_mw,
+        mv.downtime_days * 24.0,
+        math.inf if mv.max_mw_per_period is None else mv.max_mw_per_period,
+    )
+    events = [
+        PolicyEvent(e.site, _utc(e.start, f"events[{i}].start", source), e.max_mw)
+        for i, e in enumerate(spec.events)
+    ]
+    return spec, sites, fleets, periods, moves, events
+
+
+def write_portfolio(result: PortfolioResult, out_dir: str | Path) -> Path:
+    """Write ``allocation.csv``, ``moves.csv``, ``sites.csv`` and ``summary.json``.
+
+    The folder is replaced atomically under the same rules as a solve's results
+    folder (a user's file in it is an error and nothing is deleted).
+    """
+    target = check_output_dir(out_dir)
+    tmp = start_folder(target)
+    try:
+        result.allocation.to_csv(tmp / "allocation.csv", index=False)
+        result.static_allocation.to_csv(tmp / "allocation_static.csv", index=False)
+        result.moves.to_csv(tmp / "moves.csv", index=False)
+        result.sites.to_csv(tmp / "sites.csv", index=False)
+        body = {"grid_flex_version": __version__, "portfolio": result.summary}
+        (tmp / "summary.json").write_text(json.dumps(body, indent=2), encoding="utf-8")
+        finish_folder(tmp, target)
+    except BaseException:
+        discard(tmp)
+        raise
+    return target
+
+
+def run_portfolio_file(
+    path: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    options: SolveOptions | None = None,
+) -> PortfolioResult:
+    """Load a portfolio spec, solve it with moves and static, optionally write it."""
+    spec, sites, fleets, periods, moves, events = load_portfolio(path)
+    result = run_portfolio(
+        sites, fleets, periods, moves, events, options=options, source=str(path)
+    )
+    result.summary["name"] = spec.name
+    if out_dir is not None:
+        write_portfolio(result, out_dir)
+    return result

@@ -1,0 +1,122 @@
+"""`grid-flex portfolio SPEC -o DIR`: files written; bad specs exit 2 naming a field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from grid_flex.cli import main
+from grid_flex.conventions import mining_value_usd_per_mwh
+
+pytestmark = pytest.mark.solver
+
+V = mining_value_usd_per_mwh(0.05, 17.5, 0.0)
+
+
+def site_yaml(prices: list[float], unit: str = "usd_per_mwh") -> dict[str, Any]:
+    return {
+        "name": "site",
+        "site": {"import_limit_mw": 100.0},
+        "horizon": {
+            "start": "2024-06-03T00:00:00+00:00",
+            "end": f"2024-06-03T{len(prices):02d}:00:00+00:00",
+            "timestep_min": 60,
+            "timezone": "UTC",
+        },
+        "energy": {"price": {"format": "inline", "unit": unit, "values": prices}},
+        "hashprice": {"usd_per_ths_day": 0.05},
+        "assets": [
+            {
+                "type": "asic_fleet",
+                "id": "fleet",
+                "model": "asic/antminer_s21",
+                "power_mw": 1.0,
+                "availability_frac": 1.0,
+                "pool_fee_frac": 0.0,
+                "hashrate_curve": "linear",
+            }
+        ],
+    }
+
+
+def write_spec(tmp: Path, **patch: Any) -> Path:
+    (tmp / "a.yaml").write_text(yaml.safe_dump(site_yaml([20.0, 20.0, 110.0, 110.0])))
+    (tmp / "b.yaml").write_text(yaml.safe_dump(site_yaml([110.0, 110.0, 20.0, 20.0])))
+    spec: dict[str, Any] = {
+        "name": "two seasons",
+        "sites": [{"id": "A", "scenario": "a.yaml"}, {"id": "B", "scenario": "b.yaml"}],
+        "fleets": [{"id": "fleet", "power_mw": 1.0}],
+        "periods": [
+            {
+                "name": "wet",
+                "start": "2024-06-03T00:00:00+00:00",
+                "end": "2024-06-03T02:00:00+00:00",
+            },
+            {
+                "name": "dry",
+                "start": "2024-06-03T02:00:00+00:00",
+                "end": "2024-06-03T04:00:00+00:00",
+            },
+        ],
+        "moves": {"cost_usd_per_mw": 10.0, "downtime_days": 1 / 24},
+        **patch,
+    }
+    path = tmp / "portfolio.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def test_portfolio_writes_allocation_and_moves(tmp_path):
+    out = tmp_path / "out"
+    r = CliRunner().invoke(
+        main, ["portfolio", str(write_spec(tmp_path)), "-o", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    alloc = pd.read_csv(out / "allocation.csv")
+    moves = pd.read_csv(out / "moves.csv")
+    a = alloc.set_index(["site", "period"])["allocated_mw"]
+    assert a["A", "wet"] == pytest.approx(1.0)
+    assert a["B", "dry"] == pytest.approx(1.0)
+    assert list(moves[["from_site", "to_site"]].iloc[0]) == ["A", "B"]
+    # 180 − 10 − (V − 20): see test_portfolio.py
+    assert "Value of mobility" in r.output
+    assert (out / "summary.json").is_file()
+    import json
+
+    s = json.loads((out / "summary.json").read_text())["portfolio"]
+    assert s["value_of_mobility_usd"] == pytest.approx(180.0 - 10.0 - (V - 20.0))
+
+
+@pytest.mark.parametrize(
+    ("patch", "words"),
+    [
+        ({"fleets": [{"id": "fleet", "power_mw": 1.0, "sites": ["A", "C"]}]},
+         "fleets[0].sites"),
+        ({"periods": [{"name": "all", "start": "2024-06-03T01:00:00+00:00",
+                       "end": "2024-06-03T04:00:00+00:00"}]},
+         "periods[0].start"),
+        ({"sites": [{"id": "A", "scenario": "a.yaml"},
+                    {"id": "C", "scenario": "c.yaml"}]},
+         "sites[1] (C): horizon"),
+        ({"sites": [{"id": "A", "scenario": "a.yaml"},
+                    {"id": "E", "scenario": "e.yaml", "currency": "EUR"}]},
+         "sites[1].currency"),
+        ({"moves": {"cost_usd_per_mw": -1.0}}, "moves.cost_usd_per_mw"),
+    ],
+)  # fmt: skip
+def test_bad_spec_exits_2_naming_the_field(tmp_path, patch, words):
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(site_yaml([20.0] * 5)))
+    (tmp_path / "e.yaml").write_text(
+        yaml.safe_dump(site_yaml([20.0] * 4, unit="eur_per_mwh"))
+    )
+    out = tmp_path / "out"
+    spec = write_spec(tmp_path, **patch)
+    r = CliRunner().invoke(main, ["portfolio", str(spec), "-o", str(out)])
+    assert r.exit_code == 2, r.output
+    assert words in r.output
+    assert not out.exists()
