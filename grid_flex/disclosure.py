@@ -28,6 +28,18 @@ Sources of each figure
   Per BTC: ``BTC = Σ_t Σ_fleets hashrate·Δt/24 · HP_t / P_BTC`` (expected BTC of the
   hashes, before pool fees), with the BTC price ``btc_price_usd`` of the emissions
   program or the constant BTC price the hashprice is derived from.
+* Per validated transaction: the site's share of the network's validated
+  transactions is an allocation assumption, ``s_t = H_site,t / H_network,t`` (site
+  hashrate over network hashrate), so the site's transactions are
+  ``Σ_t s_t · N_tx/day · Δt / 24`` with ``N_tx/day`` the user's
+  ``transactions_per_day`` (no default). ``H_network`` is the program's
+  ``network_hashrate_ehs``, else the hashprice derivation's (its network hashrate,
+  or its constant or growing difficulty as ``H = D · 2^32 / 600``). Without these the
+  per-transaction rows are "not available" with the reason.
+* Scope 2 market-based (GHG Protocol Scope 2 Guidance 2015): grid imports × the
+  declared contractual factor ``market_based_co2_tco2_per_mwh`` (RECs, PPAs,
+  supplier mix), an extra row; the location-based figure stays the scope 2 used in
+  every intensity.
 * GPU-hours: read from each GPU cluster's KPIs in ``summary["assets"][id]``: a
   total (:data:`GPU_HOURS_KPIS`) or the sum of training, inference and spot GPU-hours
   (:data:`GPU_HOURS_PARTS`), see :func:`gpu_hours`.
@@ -49,6 +61,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from grid_flex import bitcoin
 from grid_flex.conventions import HOURS_PER_DAY
 from grid_flex.results import Results
 from grid_flex.schema.programs import EmissionsEntry
@@ -60,6 +73,8 @@ DISCLOSURE_FILE = "mica_disclosure.csv"
 HOURS_PER_YEAR = 8760.0
 KWH_PER_MWH = 1000.0
 KG_PER_T = 1000.0
+#: TH/s in one EH/s.
+THS_PER_EHS = 1e6
 
 #: Why a GHG intensity is missing (scope 2 is location-based, never marginal).
 NO_SCOPE2 = (
@@ -247,6 +262,7 @@ def mica_disclosure(
         for name, unit in (
             ("ghg_scope1", "tCO2e/yr"),
             ("ghg_scope2_location_based", "tCO2e/yr"),
+            ("ghg_scope2_market_based", "tCO2e/yr"),
             ("grid_emissions_marginal", "tCO2/yr"),
             ("net_emissions_marginal", "tCO2/yr"),
         ):
@@ -301,6 +317,7 @@ def mica_disclosure(
             # Scope 2 is never marginal: no GHG intensities without the factor.
             scope_total_t = None
             scope_basis = ""
+        rows.append(_market_based_row(entry, site_mwh, per_year, annual))
         exports = " minus exports credited" if entry.credit_exports else ""
         rows.append(
             _row(
@@ -366,6 +383,15 @@ def mica_disclosure(
     site_figures = _SiteFigures(site_mwh, scope_total_t, scope_basis, per_year)
     fleets = [aid for aid, k in kinds.items() if k == MINING_KIND]
     rows += _mining_rows(
+        results,
+        scenario,
+        entry,
+        fleets,
+        share(MINING_KIND),
+        allocation(MINING_KIND),
+        site_figures,
+    )
+    rows += _transaction_rows(
         results,
         scenario,
         entry,
@@ -494,6 +520,162 @@ def _mining_rows(
             NOT_AVAILABLE if ghg_t is None else ghg_t / btc,
             "tCO2e/BTC",
             no_ghg if ghg_t is None else f"{scope_basis}, {allocation}, / BTC mined",
+        )
+    )
+    return rows
+
+
+def _market_based_row(
+    entry: EmissionsEntry, site_mwh: float, per_year: float, annual: str
+) -> dict[str, Any]:
+    """Scope 2 market-based: grid imports × the declared contractual factor."""
+    name, unit = "ghg_scope2_market_based", "tCO2e/yr"
+    factor = entry.market_based_co2_tco2_per_mwh
+    if factor is None:
+        return _row(
+            name,
+            NOT_DECLARED,
+            unit,
+            f"set programs.{entry.id}.market_based_co2_tco2_per_mwh (factor of the "
+            "contractual instruments: RECs, PPAs, supplier mix); extra to the "
+            "location-based scope 2, which the intensities use",
+        )
+    return _row(
+        name,
+        site_mwh * factor * per_year,
+        unit,
+        f"grid imports × contractual factor {factor:g} tCO2/MWh "
+        f"(programs.{entry.id}.market_based_co2_tco2_per_mwh, declared; GHG "
+        "Protocol Scope 2 Guidance 2015); extra column, not used in the "
+        f"intensities {annual}",
+    )
+
+
+def network_hashrate_ths(
+    scenario: Scenario, entry: EmissionsEntry | None, index: pd.DatetimeIndex
+) -> tuple[np.ndarray, str] | str:
+    """Network hashrate per interval [TH/s] and its source, or why there is none.
+
+    The emissions program's ``network_hashrate_ehs``, else the hashprice
+    derivation's ``network_hashrate_ehs``, else its constant (possibly growing)
+    difficulty as ``H = D · 2^32 / 600``.
+    """
+    n = len(index)
+    if entry is not None and entry.network_hashrate_ehs is not None:
+        return (
+            np.full(n, entry.network_hashrate_ehs * THS_PER_EHS),
+            f"{entry.network_hashrate_ehs:g} EH/s "
+            f"(programs.{entry.id}.network_hashrate_ehs, declared)",
+        )
+    hp = scenario.hashprice
+    d = hp.derive if hp is not None else None
+    where = (
+        "programs.<emissions>.network_hashrate_ehs"
+        if entry is None
+        else (f"programs.{entry.id}.network_hashrate_ehs")
+    )
+    if d is None:
+        return f"no network hashrate: set {where} (the hashprice is not derived)"
+    if d.network_hashrate_ehs is not None:
+        return (
+            np.full(n, d.network_hashrate_ehs * THS_PER_EHS),
+            f"{d.network_hashrate_ehs:g} EH/s (hashprice.derive.network_hashrate_ehs)",
+        )
+    if not isinstance(d.difficulty, int | float):
+        return f"no network hashrate: the difficulty is a series; set {where}"
+    difficulty = np.full(n, float(d.difficulty))
+    grows = ""
+    g = d.difficulty_growth_frac_per_yr
+    if g is not None:
+        at = index[0]
+        if d.difficulty_at is not None:  # UTC if no offset
+            at = pd.Timestamp(d.difficulty_at)
+            at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
+        difficulty = bitcoin.difficulty_path(
+            index, float(d.difficulty), g, start_time=at
+        ).to_numpy(dtype=float)
+        grows = f", growing {100 * g:g} %/yr"
+    ths = (
+        difficulty
+        * bitcoin.HASHES_PER_DIFFICULTY
+        / bitcoin.TARGET_BLOCK_INTERVAL_S
+        / 1e12
+    )
+    return (
+        ths,
+        f"D · 2^32 / 600 s from hashprice.derive.difficulty {float(d.difficulty):g}"
+        f"{grows} (mean {float(ths.mean()) / THS_PER_EHS:.4g} EH/s)",
+    )
+
+
+def _transaction_rows(
+    results: Results,
+    scenario: Scenario,
+    entry: EmissionsEntry | None,
+    fleets: list[str],
+    share_frac: float,
+    allocation: str,
+    site: _SiteFigures,
+) -> list[dict[str, Any]]:
+    """Validated transactions allocated to the site and the intensities per tx."""
+    names = (
+        ("validated_transactions_allocated", "tx"),
+        ("energy_intensity_per_transaction", "kWh/tx"),
+        ("ghg_intensity_per_transaction", "kgCO2e/tx"),
+    )
+    if not fleets:
+        return [_row(n, NOT_APPLICABLE, u, "no ASIC fleet") for n, u in names]
+    if entry is None or entry.transactions_per_day is None:
+        why = (
+            "no network transaction count: set transactions_per_day in the "
+            "emissions program (validated transactions of the whole network per day)"
+        )
+        return [_row(n, NOT_AVAILABLE, u, why) for n, u in names]
+    ts = results.timeseries
+    dt = ts["site.timestep_h"].to_numpy(dtype=float)
+    network = network_hashrate_ths(scenario, entry, pd.DatetimeIndex(ts.index))
+    if isinstance(network, str):
+        return [_row(n, NOT_AVAILABLE, u, network) for n, u in names]
+    network_ths, source = network
+    hashrate = np.asarray(
+        sum(ts[f"{f}.hashrate_ths"].to_numpy(dtype=float) for f in fleets),
+        dtype=float,
+    )
+    share_t = hashrate / network_ths
+    tx = float(share_t @ (dt / HOURS_PER_DAY)) * entry.transactions_per_day
+    mean_share = float(share_t @ dt) / float(dt.sum())
+    assumption = (
+        "ASSUMPTION (allocation by hashrate, not a measurement): the site validates "
+        "its hashrate share s = site hashrate / network hashrate of the network's "
+        f"transactions; mean s = {mean_share:.4g} (network {source}) × "
+        f"{entry.transactions_per_day:g} tx/day "
+        f"(programs.{entry.id}.transactions_per_day) × Δt / 24, over the horizon"
+    )
+    rows = [_row(names[0][0], tx, names[0][1], assumption)]
+    if tx <= 0:
+        return rows + [
+            _row(n, NOT_AVAILABLE, u, "the fleets did not hash") for n, u in names[1:]
+        ]
+    energy_kwh = site.energy_mwh * share_frac * KWH_PER_MWH
+    rows.append(
+        _row(
+            names[1][0],
+            energy_kwh / tx,
+            names[1][1],
+            f"energy over the horizon, {allocation}, / "
+            "validated_transactions_allocated (hashrate-share assumption)",
+        )
+    )
+    ghg_t = site.scope_total_tco2
+    rows.append(
+        _row(
+            names[2][0],
+            NOT_AVAILABLE if ghg_t is None else ghg_t * share_frac * KG_PER_T / tx,
+            names[2][1],
+            NO_SCOPE2
+            if ghg_t is None
+            else f"{site.scope_basis}, {allocation}, / "
+            "validated_transactions_allocated (hashrate-share assumption)",
         )
     )
     return rows

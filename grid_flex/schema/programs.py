@@ -54,6 +54,23 @@ class EmissionsEntry(StrictModel):
         default=None,
         description="BTC price used to express intensities per BTC mined [USD]",
     )
+    market_based_co2_tco2_per_mwh: NonNegativeFloat | None = Field(
+        default=None,
+        description="Market-based scope 2 factor of the supply the site contracts "
+        "(RECs/PPAs, supplier mix; GHG Protocol Scope 2 Guidance 2015), for an "
+        "extra disclosure column beside the location-based one [tCO2/MWh]",
+    )
+    transactions_per_day: PositiveFloat | None = Field(
+        default=None,
+        description="Transactions the whole network validates per day, for "
+        "intensities per validated transaction (no default: e.g. the daily count "
+        "published by blockchain explorers) [tx/day]",
+    )
+    network_hashrate_ehs: PositiveFloat | None = Field(
+        default=None,
+        description="Network hashrate for the site's share of the network; default "
+        "from the hashprice derivation's difficulty, H = D · 2^32 / 600 [EH/s]",
+    )
 
 
 ProgramEntry = Annotated[EmissionsEntry, Field(discriminator="type")]
