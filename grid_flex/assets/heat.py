@@ -56,7 +56,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 
@@ -263,35 +263,34 @@ def resolve(entry: HeatRecoveryEntry, rctx: ResolveContext) -> HeatParams:
 
 def _pump_spec(pump: HeatPump) -> CapacitySpec:
     """The pump's largest heat output: given, or a decision with its costs [MWth]."""
-    if pump.size is None:
-        assert pump.max_output_mwth is not None
-        return CapacitySpec.of(pump.max_output_mwth, "mwth")
-    z = pump.size
-    return CapacitySpec(
-        unit="mwth",
-        min=z.min_mwth,
-        max=np.inf if z.max_mwth is None else z.max_mwth,
-        existing=z.existing_mwth,
-        capex_usd_per_unit=z.capex_usd_per_kwth * 1e3,
-        life_yr=z.life_yr,
-        fixed_om_usd_per_unit_yr=z.fixed_om_usd_per_kwth_yr * 1e3,
-    )
+    return _thermal_spec(pump.max_output_mwth, pump.size, "mwth")
 
 
 def _store_spec(store: ThermalStorage) -> CapacitySpec:
     """The store's heat content when full: given, or a decision [MWhth]."""
-    if store.size is None:
-        assert store.capacity_mwhth is not None
-        return CapacitySpec.of(store.capacity_mwhth, "mwhth")
-    z = store.size
+    return _thermal_spec(store.capacity_mwhth, store.size, "mwhth")
+
+
+def _thermal_spec(given: float | None, size: Any, unit: str) -> CapacitySpec:
+    """A heat capacity in ``unit`` (``mwth`` or ``mwhth``): given, or a decision.
+
+    A ``size`` block names its fields by that unit (``min_mwth``,
+    ``capex_usd_per_kwth``,
+    ...); its costs per kW(h)th become costs per MW(h)th.
+    """
+    if size is None:
+        assert given is not None
+        return CapacitySpec.of(given, unit)
+    per_k = "k" + unit[1:]
+    hi = getattr(size, f"max_{unit}")
     return CapacitySpec(
-        unit="mwhth",
-        min=z.min_mwhth,
-        max=np.inf if z.max_mwhth is None else z.max_mwhth,
-        existing=z.existing_mwhth,
-        capex_usd_per_unit=z.capex_usd_per_kwhth * 1e3,
-        life_yr=z.life_yr,
-        fixed_om_usd_per_unit_yr=z.fixed_om_usd_per_kwhth_yr * 1e3,
+        unit=unit,
+        min=getattr(size, f"min_{unit}"),
+        max=np.inf if hi is None else hi,
+        existing=getattr(size, f"existing_{unit}"),
+        capex_usd_per_unit=getattr(size, f"capex_usd_per_{per_k}") * 1e3,
+        life_yr=size.life_yr,
+        fixed_om_usd_per_unit_yr=getattr(size, f"fixed_om_usd_per_{per_k}_yr") * 1e3,
     )
 
 
