@@ -19,11 +19,11 @@ from grid_flex.inputs import ModelInputs, prepare_inputs
 from grid_flex.io.catalog import Catalog
 from grid_flex.io.scenario import apply_to_scenario, load_scenario
 from grid_flex.model.build import SiteModel, build_model
-from grid_flex.model.capacity import explain_unbounded
 from grid_flex.output import NOT_REPRODUCIBLE, write_results
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
 from grid_flex.solve import Solution, SolveOptions, solve_model
+from grid_flex.unbounded import explain_unbounded
 
 
 def solve_options(scenario: Scenario) -> SolveOptions:
@@ -42,7 +42,7 @@ def solve(site: SiteModel, options: SolveOptions | None = None) -> Solution:
 
     An unbounded LP with sized capacities that have no ``max`` is explained in the
     scenario's terms (which capacity grows without limit) by
-    :func:`grid_flex.model.capacity.explain_unbounded`.
+    :func:`grid_flex.unbounded.explain_unbounded`.
     """
     opts = options or solve_options(site.inputs.scenario)
     try:

@@ -39,12 +39,12 @@ import pyomo.core as pyo
 from pyomo.common.gc_manager import PauseGC
 
 from grid_flex.assets import REGISTRY as ASSETS
-from grid_flex.inputs import ModelInputs
 from grid_flex.model.capacity import (
     Capacity,
     CapacitySpec,
     annual_cost_usd_per_unit_yr,
 )
+from grid_flex.model.data import ModelInputs
 from grid_flex.model.headroom import collect, hold_energy, soc_terms
 from grid_flex.model.linear import LinearLayer, LinExpr, attach_layer
 from grid_flex.model.terms import (

@@ -38,9 +38,9 @@ from grid_flex.model.linear import (
 )
 
 if TYPE_CHECKING:
-    from grid_flex.inputs import ModelInputs
     from grid_flex.io.catalog import Catalog
     from grid_flex.model.capacity import Capacity, CapacitySpec
+    from grid_flex.model.data import ModelInputs
 
 
 class DataNeeded(Exception):

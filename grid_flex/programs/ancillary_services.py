@@ -81,7 +81,7 @@ from grid_flex.schema.flexibility import AncillaryServicesEntry
 from grid_flex.schema.scenario import scenario_source
 
 if TYPE_CHECKING:
-    from grid_flex.inputs import ModelInputs
+    from grid_flex.model.data import ModelInputs
 
 TYPE = "ancillary_services"
 #: Built before the other programs, whose limits then bound what it holds.

@@ -44,11 +44,12 @@ from grid_flex.finance import (
 from grid_flex.inputs import ModelInputs, prepare_inputs
 from grid_flex.io.catalog import Catalog
 from grid_flex.model.build import SiteModel, build_site
-from grid_flex.model.capacity import Capacity, explain_unbounded
+from grid_flex.model.capacity import Capacity
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
 from grid_flex.solve import Solution, SolveOptions, solve_model
 from grid_flex.studies.feasibility_years import YearPlan, plan_years
+from grid_flex.unbounded import explain_unbounded
 
 #: Columns of ``sizes.csv``.
 SIZE_COLUMNS = (
