@@ -773,5 +773,21 @@ def portfolio(spec: Path, out_dir: Path | None) -> None:
     click.echo(
         shown[["fleet", "site", "period", "allocated_mw"]].to_string(index=False)
     )
+    click.echo(
+        "\n  Per site (with moves): profit [USD], energy [MWh], emissions [tCO2]"
+    )
+    for site_id, t in {**s["by_site"], "total": s["total"]}.items():
+        co2 = t["emissions_tco2"]
+        click.echo(
+            f"  {site_id:<12} {t['profit_usd']:>14,.0f} {t['grid_import_mwh']:>12,.0f}"
+            f" {'n/a' if co2 is None else f'{co2:,.0f}':>10}"
+        )
+    if s["total"]["emissions_unknown_sites"]:
+        missing = ", ".join(s["total"]["emissions_unknown_sites"])
+        click.echo(
+            f"  (emissions total leaves out sites without emissions data: {missing})"
+        )
+    for note in s["notes"]:
+        click.echo(f"  note: {note}")
     if out_dir is not None:
-        click.echo(f"\n  allocation.csv and moves.csv written to {out_dir}")
+        click.echo(f"\n  allocation, moves, sites and summary written to {out_dir}")

@@ -20,13 +20,21 @@ Objective: Σ operating profit − moving cost [USD]. The static allocation (mov
 fixed at 0, the best allocation that never moves) is the business as usual; the
 value of mobility is optimal − static.
 
-Per-period blocks start each period afresh (storage state is not carried across
-periods; modules with whole-horizon parameters provide ``window_params``).
+Hosting offers are places without a grid model: the fleet pays an all-in price per
+MWh it draws; their capacity caps all fleets together and MW that arrive stay at
+least ``min_term_months``. One LP is solved with moves, then again (from its basis)
+with every move column fixed at 0 for the static allocation.
+
+Batteries carry their state of charge from each block of a site to the next (a
+``cyclic`` battery ends the horizon where it started); thermal stores start and end
+every block at their initial fill. Modules with whole-horizon parameters provide
+``window_params`` (as in rolling studies).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,11 +44,13 @@ import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
-from grid_flex.errors import ScenarioError
+from grid_flex.errors import InfeasibleError, ScenarioError
 from grid_flex.inputs import ModelInputs
-from grid_flex.model.build import build_site
+from grid_flex.model.build import SiteModel, build_site
 from grid_flex.model.capacity import CapacitySpec
-from grid_flex.solve import SolveOptions, solve_model
+from grid_flex.model.handoff import compile_model
+from grid_flex.model.linear import FloatArray, LinearLayer, LinExpr
+from grid_flex.solve import Solution, SolveOptions, WarmStart, solve_model
 from grid_flex.studies import rolling_state as protocol
 
 SOURCE = "portfolio"
@@ -77,6 +87,24 @@ class PortfolioSite:
 
 
 @dataclass(frozen=True)
+class HostingOffer:
+    """A third-party site hosting fleets at an all-in price, without a grid model.
+
+    The fleet pays ``price_usd_per_mwh`` for every MWh its machines draw (power,
+    cooling, the host's margin) and earns its hashes. ``capacity_mw`` caps all fleets
+    hosted together; MW that arrive in a period stay at least ``min_term_months``
+    counted from that period's start (MW there in the first period from the horizon's
+    start). ``co2_tco2_per_mwh`` is the host's grid emission factor, if known.
+    """
+
+    id: str
+    price_usd_per_mwh: float
+    capacity_mw: float
+    min_term_months: int = 0
+    co2_tco2_per_mwh: float | None = None
+
+
+@dataclass(frozen=True)
 class Fleet:
     """Machines moved as one: its id is the asset id in every site scenario."""
 
@@ -104,6 +132,7 @@ class PortfolioResult:
     moves: pd.DataFrame
     sites: pd.DataFrame
     static_allocation: pd.DataFrame
+    static_sites: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -118,15 +147,17 @@ def check(
     fleets: Sequence[Fleet],
     periods: Sequence[Period],
     events: Sequence[PolicyEvent] = (),
+    hosting: Sequence[HostingOffer] = (),
     source: str = SOURCE,
 ) -> None:
     """Raise :class:`ScenarioError` naming the field for inconsistent studies."""
     problems: list[str] = []
     if not sites:
         problems.append("sites: at least one site is required")
-    ids = [s.id for s in sites]
+    own = [s.id for s in sites]
+    ids = [*own, *(h.id for h in hosting)]
     if len(set(ids)) != len(ids):
-        problems.append(f"sites: duplicate ids {sorted(ids)}")
+        problems.append(f"sites, hosting: duplicate ids {sorted(ids)}")
     if sites:
         ref = sites[0].inputs.index
         for i, s in enumerate(sites[1:], start=1):
@@ -150,8 +181,13 @@ def check(
                 problems.append(
                     f"fleets[{i}].id: site {s.id!r} has no asset {f.id!r} to host it"
                 )
+        if sites and _fleet_entry(sites, f.id) is None:
+            problems.append(
+                f"fleets[{i}].id: no site scenario has an asset {f.id!r} (a hosting "
+                "offer takes the fleet's machines from a site scenario)"
+            )
     for i, e in enumerate(events):
-        if e.site not in ids:
+        if e.site not in own:
             problems.append(
                 f"events[{i}].site: site {e.site!r} does not exist (sites: {ids})"
             )
@@ -241,7 +277,93 @@ def window_inputs(
     )
 
 
+# ---- hosting offers ---------------------------------------------------------------
+def _fleet_entry(
+    sites: Sequence[PortfolioSite], fid: str
+) -> tuple[PortfolioSite, tuple[str, Any]] | None:
+    """The first site holding fleet ``fid``'s asset, and that asset's entry."""
+    for s in sites:
+        for entry in s.inputs.assets:
+            if getattr(entry[1], "id", None) == fid:
+                return s, entry
+    return None
+
+
+def hosting_site(
+    offer: HostingOffer, sites: Sequence[PortfolioSite], fleets: Sequence[Fleet]
+) -> PortfolioSite:
+    """A hosting offer as a site without a grid model.
+
+    Its inputs are those of the first site holding each fleet (the fleet's machines,
+    hashprice and horizon), with the all-in price as the import price, no export, no
+    other assets and no programs: the fleet pays ``price_usd_per_mwh`` for every MWh
+    it draws and earns its hashes [USD].
+    """
+    hosted = [f for f in fleets if f.sites is None or offer.id in f.sites]
+    found = [e for e in (_fleet_entry(sites, f.id) for f in hosted) if e is not None]
+    ref = found[0][0].inputs if found else sites[0].inputs
+    n = len(ref.index)
+    price = np.full(n, offer.price_usd_per_mwh)
+    scenario = ref.scenario
+    if scenario.site.size is not None:  # the offer's capacity is fixed
+        site = scenario.site.model_copy(update={"size": None})
+        scenario = scenario.model_copy(update={"site": site})
+    inputs = dataclasses.replace(
+        ref,
+        price_usd_per_mwh=price,
+        import_price_usd_per_mwh=price,
+        export_price_usd_per_mwh=np.zeros(n),
+        import_limit_mw=np.full(n, offer.capacity_mw),
+        export_limit_mw=np.zeros(n),
+        assets=tuple(entry for _, entry in found),
+        programs=(),
+        scenario=scenario,
+    )
+    return PortfolioSite(offer.id, inputs)
+
+
+# ---- storage carried across periods -------------------------------------------------
+def _is_battery(params: Any) -> bool:
+    return hasattr(params, "initial_soc_frac") and hasattr(params, "final_soc")
+
+
+def _chain_storage(entry: tuple[str, Any], first: bool, last: bool) -> tuple[str, Any]:
+    """A battery's parameters in one block of its site's chain of blocks.
+
+    Only the first block keeps ``initial_soc_frac`` and only the last one a minimum
+    end state; the study links each block's start to the previous block's end (and
+    the last block's end to the first block's start for ``cyclic``).
+    """
+    kind, p = entry
+    if not _is_battery(p):
+        return entry
+    changes: dict[str, Any] = {}
+    if not first:
+        changes["initial_soc_frac"] = None
+    if not last or p.final_soc == "cyclic":
+        changes["final_soc"] = "free"
+    return kind, dataclasses.replace(p, **changes) if changes else p
+
+
+def _stores(inputs: ModelInputs) -> list[str]:
+    """Ids of assets holding a thermal store (they restart at every block)."""
+    return [p.id for _, p in inputs.assets if getattr(p, "storage", None) is not None]
+
+
 # ---- the LP ---------------------------------------------------------------------
+@dataclass
+class _Block:
+    """One operating block: a site (or hosting offer) over part of a period."""
+
+    site: str
+    period: int
+    part: int  # 0: the arrival window after moves, 1: the rest of the period
+    a: int
+    b: int
+    model: SiteModel
+    hosting: HostingOffer | None
+
+
 def _site_limit(
     site: PortfolioSite, period: Period, events: Sequence[PolicyEvent]
 ) -> float:
@@ -257,32 +379,37 @@ def _site_limit(
     return cap
 
 
-def solve_portfolio(
+def _pyomo(layer: LinearLayer, expr: LinExpr) -> Any:
+    """A one-row :class:`LinExpr` as a Pyomo expression on the layer's columns."""
+    body: Any = float(expr.const[0])
+    for col, coef in zip(expr.cols.tolist(), expr.coefs.tolist(), strict=True):
+        body = body + coef * layer.columns[col]
+    return body
+
+
+def _term_end(period: Period, months: int) -> pd.Timestamp:
+    return period.start + pd.DateOffset(months=months)
+
+
+def _build(
     sites: Sequence[PortfolioSite],
     fleets: Sequence[Fleet],
     periods: Sequence[Period],
-    moves: Moves = Moves(),
-    events: Sequence[PolicyEvent] = (),
-    *,
-    static: bool = False,
-    options: SolveOptions | None = None,
-    source: str = SOURCE,
-) -> tuple[float, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Build and solve one portfolio LP; ``static=True`` forbids moves.
-
-    Returns
-    -------
-    objective_usd, allocation, moves, per-site-period profit tables.
-    """
-    check(sites, fleets, periods, events, source)
+    moves: Moves,
+    events: Sequence[PolicyEvent],
+    hosting: Sequence[HostingOffer],
+) -> tuple[Any, list[_Block]]:
+    """The portfolio model (not solved) and its operating blocks."""
     index = sites[0].inputs.index
     pos = [int(index.searchsorted(p.start)) for p in periods] + [len(index)]
+    places = [*sites, *(hosting_site(h, sites, fleets) for h in hosting)]
+    offer_of = {h.id: h for h in hosting}
     F = [f.id for f in fleets]
-    S = [s.id for s in sites]
+    S = [s.id for s in places]
     P = list(range(len(periods)))
     pmw = {f.id: f.power_mw for f in fleets}
     allowed = {(f.id, s): f.sites is None or s in f.sites for f in fleets for s in S}
-    limit = {(s.id, p): _site_limit(s, periods[p], events) for s in sites for p in P}
+    limit = {(s.id, p): _site_limit(s, periods[p], events) for s in places for p in P}
 
     m = pyo.ConcreteModel()
     m.alloc = pyo.Var(F, S, P, domain=pyo.NonNegativeReals)
@@ -296,14 +423,15 @@ def solve_portfolio(
     )
     arcs = [(a, b) for a in S for b in S if a != b]
     m.move = pyo.Var(F, arcs, P[1:], domain=pyo.NonNegativeReals)
-    if static:
-        for v in m.move.values():
-            v.fix(0.0)
+
+    def inflow(_m: Any, f: str, s: str, p: int) -> Any:
+        return sum(_m.move[f, o, s, p] for o in S if o != s)
 
     def flow(_m: Any, f: str, s: str, p: int) -> Any:
-        inflow = sum(_m.move[f, a, s, p] for a in S if a != s)
         outflow = sum(_m.move[f, s, b, p] for b in S if b != s)
-        return _m.alloc[f, s, p] == _m.alloc[f, s, p - 1] + inflow - outflow
+        return (
+            _m.alloc[f, s, p] == _m.alloc[f, s, p - 1] + inflow(_m, f, s, p) - outflow
+        )
 
     m.flow = pyo.Constraint(F, S, P[1:], rule=flow)
     if math.isfinite(moves.max_mw_per_period):
@@ -314,94 +442,275 @@ def solve_portfolio(
                 <= moves.max_mw_per_period
             ),
         )
+    # hosting: a capacity shared by the fleets, and a minimum term for MW that arrive
+    m.hosting_cap = pyo.Constraint(
+        list(offer_of), P,
+        rule=lambda _m, h, p: (
+            sum(_m.alloc[f, h, p] for f in F) <= offer_of[h].capacity_mw
+        ),
+    )  # fmt: skip
+
+    def arrived(_m: Any, f: str, h: str, p: int) -> Any:
+        return _m.alloc[f, h, 0] if p == 0 else inflow(_m, f, h, p)
+
+    m.hosting_term = pyo.ConstraintList()
+    for h, offer in offer_of.items():
+        if offer.min_term_months <= 0:
+            continue
+        for f in F:
+            for q in P[1:]:
+                bound = [
+                    p
+                    for p in P[: q + 1]
+                    if periods[q].start < _term_end(periods[p], offer.min_term_months)
+                ]
+                if bound:
+                    m.hosting_term.add(
+                        m.alloc[f, h, q] >= sum(arrived(m, f, h, p) for p in bound)
+                    )
     # operating blocks: (site, period, part) with part 0 = arrival window
     dt = sites[0].inputs.timestep_h
-    keys: list[tuple[str, int, int, int, int]] = []
+    spans: list[tuple[str, int, int, int, int]] = []
     for p in P:
         a, b = pos[p], pos[p + 1]
         split = a
-        if p > 0 and moves.downtime_h > 0 and not static:
+        if p > 0 and moves.downtime_h > 0:
             hours = np.cumsum(dt[a:b])
             split = a + int(np.searchsorted(hours, moves.downtime_h - 1e-9) + 1)
             split = min(split, b)
         for s in S:
             if split > a:
-                keys.append((s, p, 0, a, split))
+                spans.append((s, p, 0, a, split))
             if b > split:
-                keys.append((s, p, 1, split, b))
-    m.op = pyo.Block(range(len(keys)))
-    site_of = {s.id: s for s in sites}
-    profit = 0.0
-    for k, (s, p, part, a, b) in enumerate(keys):
+                spans.append((s, p, 1, split, b))
+    spans.sort(key=lambda k: S.index(k[0]))  # each site's blocks in time order
+    m.op = pyo.Block(range(len(spans)))
+    place_of = {s.id: s for s in places}
+    blocks: list[_Block] = []
+    for k, (s, p, part, a, b) in enumerate(spans):
         fids = [f for f in F if allowed[f, s]]
-        inp = window_inputs(site_of[s].inputs, a, b, {f: pmw[f] for f in fids})
+        inp = window_inputs(place_of[s].inputs, a, b, {f: pmw[f] for f in fids})
+        first = k == 0 or spans[k - 1][0] != s
+        last = k == len(spans) - 1 or spans[k + 1][0] != s
+        inp = dataclasses.replace(
+            inp, assets=tuple(_chain_storage(e, first, last) for e in inp.assets)
+        )
         caps: dict[str, Any] = {}
         for f in fids:
             expr = m.alloc[f, s, p]
             if part == 0 and p > 0:
-                expr = expr - sum(m.move[f, o, s, p] for o in S if o != s)
+                expr = expr - inflow(m, f, s, p)
             caps[f"{f}.power_mw"] = expr
-        build_site(m.op[k], inp, objective=False, capacities=caps)
-        profit = profit + m.op[k].profit_usd
+        sm = build_site(m.op[k], inp, objective=False, capacities=caps)
+        blocks.append(_Block(s, p, part, a, b, sm, offer_of.get(s)))
+    m.storage_link = pyo.ConstraintList()
+    finals = {
+        (s.id, p.id): p.final_soc
+        for s in places
+        for _, p in s.inputs.assets
+        if _is_battery(p)
+    }
+    _link_storage(m.storage_link, blocks, finals)
     cost = moves.cost_usd_per_mw * sum(
         m.move[f, a, b, p] for f in F for a, b in arcs for p in P[1:]
     )
+    profit = sum(m.op[k].profit_usd for k in range(len(blocks)))
     m.objective = pyo.Objective(expr=profit - cost, sense=pyo.maximize)
-    sol = solve_model(m, options)
+    return m, blocks
 
-    alloc_rows = [
-        {
-            "fleet": f,
-            "site": s,
-            "period": periods[p].name,
-            "start": periods[p].start,
-            "allocated_mw": _clean(pyo.value(m.alloc[f, s, p])),
-        }
-        for f in F
-        for s in S
-        for p in P
+
+def _link_storage(
+    links: Any, blocks: Sequence[_Block], finals: Mapping[tuple[str, str], Any]
+) -> None:
+    """Each battery starts a block with what it held at the end of the previous one.
+
+    ``cyclic`` batteries end the site's last block where they started its first.
+    """
+    for i, blk in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        first = next(b for b in blocks if b.site == blk.site)
+        for _, p in blk.model.inputs.assets:
+            if not _is_battery(p):
+                continue
+            end = blk.model.assets[p.id].extra["soc_mwh"]
+            end = end.take([end.n - 1])
+            layer = blk.model.layer
+            if nxt is not None and nxt.site == blk.site:
+                start = nxt.model.assets[p.id].extra["soc_initial_mwh"]
+                links.add(_pyomo(nxt.model.layer, start) == _pyomo(layer, end))
+            elif finals.get((blk.site, p.id)) == "cyclic":
+                start = first.model.assets[p.id].extra["soc_initial_mwh"]
+                links.add(_pyomo(first.model.layer, start) == _pyomo(layer, end))
+
+
+def _solve_both(m: Any, options: SolveOptions | None) -> tuple[Solution, Solution]:
+    """Solve with moves, then warm-started with every move column fixed at 0."""
+    try:
+        lp = compile_model(m)
+        ws = WarmStart(options)
+        try:
+            sol = ws.solve(lp)
+        except InfeasibleError:
+            solve_model(m, options)  # explains the infeasibility in the sites' terms
+            raise
+        at = {id(v): j for j, v in enumerate(lp.columns)}
+        fixed = np.array([at[id(v)] for v in m.move.values() if id(v) in at], dtype=int)
+        ub = lp.col_ub.copy()
+        ub[fixed] = 0.0
+        static = ws.solve(dataclasses.replace(lp, col_ub=ub))
+    finally:
+        gc.unfreeze()  # objects frozen by build_site go back to the collector
+    return sol, static
+
+
+# ---- what the solution says -------------------------------------------------------
+def _emissions_tco2(blk: _Block, x: FloatArray, imported_mwh: float) -> float:
+    """Net emissions of one block [tCO2]; NaN when the site has no emissions data.
+
+    A grid site's come from its emissions program, a hosting offer's from its
+    emission factor.
+    """
+    if blk.hosting is not None:
+        rate = blk.hosting.co2_tco2_per_mwh
+        return math.nan if rate is None else rate * imported_mwh
+    for (kind, _), terms in zip(
+        blk.model.inputs.programs, blk.model.programs.values(), strict=True
+    ):
+        if kind == "emissions":
+            net = next(q.expr for q in terms.outputs if q.name == "net_tco2")
+            return float(net.value(x).sum())
+    return math.nan
+
+
+def _evaluate(
+    blocks: Sequence[_Block], sol: Solution, fleet_ids: Sequence[str]
+) -> pd.DataFrame:
+    """One row per block: profit [USD], grid import and fleet energy [MWh], tCO2."""
+    rows = []
+    for blk in blocks:
+        sm = blk.model
+        x = sol.layer_x(sm.layer)
+        dt = sm.inputs.timestep_h
+        imported = float((sm.site_terms.grid_import_mw.value(x) * dt).sum())
+        fleet = sum(
+            float((sm.assets[f].net_load_mw.value(x) * dt).sum())
+            for f in fleet_ids
+            if f in sm.assets
+        )
+        rows.append(
+            {
+                "site": blk.site,
+                "period": blk.period,
+                "profit_usd": float(sm.profit_usd.value(x).sum()),
+                "grid_import_mwh": imported,
+                "fleet_mwh": fleet,
+                "emissions_tco2": _emissions_tco2(blk, x, imported),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+SITE_COLUMNS = [
+    "site", "period", "start", "profit_usd", "grid_import_mwh", "fleet_mwh",
+    "emissions_tco2",
+]  # fmt: skip
+
+
+def _per_site_period(
+    blocks: pd.DataFrame, periods: Sequence[Period], order: Sequence[str]
+) -> pd.DataFrame:
+    """Blocks summed per site and period (an arrival window joins its period)."""
+    sums = blocks.groupby(["site", "period"], sort=False).sum(min_count=1)
+    table = {c: sums[c].to_dict() for c in SITE_COLUMNS[3:]}
+    rows = []
+    for s in order:
+        for p, period in enumerate(periods):
+            rows.append(
+                {
+                    "site": s,
+                    "period": period.name,
+                    "start": period.start,
+                    **{c: float(table[c][s, p]) for c in SITE_COLUMNS[3:]},
+                }
+            )
+    return pd.DataFrame(rows, columns=SITE_COLUMNS)
+
+
+def _totals(per_site: pd.DataFrame) -> dict[str, Any]:
+    """Per site and overall: profit [USD], energy [MWh], emissions [tCO2].
+
+    Profits are operating profits, before moving costs.
+    """
+
+    def pack(frame: pd.DataFrame) -> dict[str, float | None]:
+        out: dict[str, float | None] = {}
+        for c in SITE_COLUMNS[3:]:
+            v = frame[c].sum(min_count=1)
+            out[c] = None if pd.isna(v) else float(v)
+        return out
+
+    by_site = {str(s): pack(g) for s, g in per_site.groupby("site", sort=False)}
+    total: dict[str, Any] = pack(per_site)
+    # the total covers the sites with emissions data; name those that drew
+    # energy without any
+    total["emissions_unknown_sites"] = [
+        s
+        for s, t in by_site.items()
+        if t["emissions_tco2"] is None and (t["grid_import_mwh"] or 0.0) > 0
     ]
-    move_rows: list[dict[str, Any]] = []
-    for f in F:
-        for src, dst in arcs:
-            for p in P[1:]:
-                mw = _clean(pyo.value(m.move[f, src, dst, p]))
-                if mw > 0:
-                    move_rows.append(
-                        {
-                            "fleet": f,
-                            "from_site": src,
-                            "to_site": dst,
-                            "period": periods[p].name,
-                            "start": periods[p].start,
-                            "moved_mw": mw,
-                            "cost_usd": mw * moves.cost_usd_per_mw,
-                            "downtime_h": moves.downtime_h,
-                            "downtime_mwh": mw * moves.downtime_h,
-                        }
-                    )
-    site_rows = [
-        {
-            "site": s,
-            "period": periods[p].name,
-            "part": "arrival"
-            if part == 0 and p > 0 and moves.downtime_h > 0
-            else "run",
-            "start": index[a],
-            "profit_usd": float(pyo.value(m.op[k].profit_usd)),
-        }
-        for k, (s, p, part, a, _b) in enumerate(keys)
-    ]
-    move_cols = [
-        "fleet", "from_site", "to_site", "period", "start",
-        "moved_mw", "cost_usd", "downtime_h", "downtime_mwh",
-    ]  # fmt: skip
-    return (
-        sol.objective,
-        pd.DataFrame(alloc_rows),
-        pd.DataFrame(move_rows, columns=move_cols),
-        pd.DataFrame(site_rows),
-    )
+    return {"by_site": by_site, "total": total}
+
+
+def _allocation(
+    m: Any,
+    lp_x: Mapping[int, float],
+    fleets: Sequence[Fleet],
+    S: Sequence[str],
+    periods: Sequence[Period],
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "fleet": f.id,
+                "site": s,
+                "period": period.name,
+                "start": period.start,
+                "allocated_mw": _clean(lp_x[id(m.alloc[f.id, s, p])]),
+            }
+            for f in fleets
+            for s in S
+            for p, period in enumerate(periods)
+        ]
+    )  # fmt: skip
+
+
+MOVE_COLUMNS = [
+    "fleet", "from_site", "to_site", "period", "start",
+    "moved_mw", "cost_usd", "downtime_h", "downtime_mwh",
+]  # fmt: skip
+
+
+def _moves(
+    m: Any, lp_x: Mapping[int, float], periods: Sequence[Period], moves: Moves
+) -> pd.DataFrame:
+    rows = []
+    for (f, src, dst, p), v in m.move.items():
+        mw = _clean(lp_x[id(v)])
+        if mw > 0:
+            rows.append(
+                {
+                    "fleet": f,
+                    "from_site": src,
+                    "to_site": dst,
+                    "period": periods[p].name,
+                    "start": periods[p].start,
+                    "moved_mw": mw,
+                    "cost_usd": mw * moves.cost_usd_per_mw,
+                    "downtime_h": moves.downtime_h,
+                    "downtime_mwh": mw * moves.downtime_h,
+                }
+            )
+    return pd.DataFrame(rows, columns=MOVE_COLUMNS)
 
 
 def _clean(x: Any) -> float:
@@ -415,31 +724,57 @@ def run_portfolio(
     periods: Sequence[Period],
     moves: Moves = Moves(),
     events: Sequence[PolicyEvent] = (),
+    hosting: Sequence[HostingOffer] = (),
     *,
     options: SolveOptions | None = None,
     source: str = SOURCE,
 ) -> PortfolioResult:
-    """Solve the portfolio with moves and the static BAU; report both."""
-    obj, alloc, mv, per_site = solve_portfolio(
-        sites, fleets, periods, moves, events, options=options, source=source
-    )
-    sobj, salloc, _, _ = solve_portfolio(
-        sites,
-        fleets,
-        periods,
-        moves,
-        events,
-        static=True,
-        options=options,
-        source=source,
-    )
-    totals = per_site.groupby("site", sort=False)["profit_usd"].sum()
+    """Solve the portfolio with moves and the static allocation; report both.
+
+    One LP is built; the static allocation is the same LP with every move column
+    fixed at 0, re-solved from the first solve's basis.
+    """
+    check(sites, fleets, periods, events, hosting, source)
+    m, blocks = _build(sites, fleets, periods, moves, events, hosting)
+    sol, static = _solve_both(m, options)
+    S = [*(s.id for s in sites), *(h.id for h in hosting)]
+    fleet_ids = [f.id for f in fleets]
+    out: dict[str, Any] = {}
+    for name, s in (("optimal", sol), ("static", static)):
+        x = {id(v): float(s.x[j]) for j, v in enumerate(s.lp.columns)}
+        per_site = _per_site_period(_evaluate(blocks, s, fleet_ids), periods, S)
+        out[name] = (x, per_site)
+    x, per_site = out["optimal"]
+    mv = _moves(m, x, periods, moves)
+    sx, static_sites = out["static"]
+    notes = [
+        f"site {s.id}: thermal store(s) {', '.join(ids)} start and end every "
+        "period block at their initial fill (not carried across periods)"
+        for s in sites
+        if (ids := _stores(s.inputs))
+    ]
     summary = {
-        "objective_usd": obj,
-        "static_objective_usd": sobj,
-        "value_of_mobility_usd": obj - sobj,
-        "moving_cost_usd": float(mv["cost_usd"].sum()) if len(mv) else 0.0,
-        "moved_mw": float(mv["moved_mw"].sum()) if len(mv) else 0.0,
-        "profit_usd_by_site": {k: float(v) for k, v in totals.items()},
+        "objective_usd": sol.objective,
+        "static_objective_usd": static.objective,
+        "value_of_mobility_usd": sol.objective - static.objective,
+        "moving_cost_usd": float(mv["cost_usd"].sum()),
+        "moved_mw": float(mv["moved_mw"].sum()),
+        "downtime_mwh": float(mv["downtime_mwh"].sum()),
+        "profit_usd_by_site": {
+            str(k): float(v)
+            for k, v in per_site.groupby("site", sort=False)["profit_usd"].sum().items()
+        },
+        **_totals(per_site),
+        "static": _totals(static_sites),
+        "notes": notes,
     }
-    return PortfolioResult(obj, sobj, alloc, mv, per_site, salloc, summary)
+    return PortfolioResult(
+        sol.objective,
+        static.objective,
+        _allocation(m, x, fleets, S, periods),
+        mv,
+        per_site,
+        _allocation(m, sx, fleets, S, periods),
+        static_sites,
+        summary,
+    )

@@ -11,12 +11,17 @@ Example::
     periods:
       - {name: wet, start: "2018-01-01T00:00Z", end: "2018-05-01T00:00Z"}
       - {name: dry, start: "2018-05-01T00:00Z", end: "2019-01-01T00:00Z"}
+    hosting:                               # third-party sites, all-in price
+      - {id: host, price_usd_per_mwh: 60, capacity_mw: 10, min_term_months: 6}
     moves: {cost_usd_per_mw: 5000, downtime_days: 7, max_mw_per_period: 20}
     events:
       - {site: north, start: "2018-09-01T00:00Z", max_mw: 0}   # a ban
     exchange_rates: {usd_per_eur: 1.18}
 
 Scenario paths start from the spec's folder (or are bundled scenario names).
+Numbers are checked against real-site magnitudes (:data:`BOUNDS`, and the scenario
+bounds of :mod:`grid_flex.schema.magnitudes` by unit suffix) unless the spec sets
+``allow_extreme_values: true``.
 """
 
 from __future__ import annotations
@@ -29,7 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import Field, NonNegativeFloat, PositiveFloat, ValidationError
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    ValidationError,
+)
 
 from grid_flex import __version__
 from grid_flex.errors import ScenarioError
@@ -43,11 +54,13 @@ from grid_flex.io.results_folder import (
 from grid_flex.io.scenario import _read_yaml, load_scenario
 from grid_flex.io.seasonal_tariff import read_seasonal_tariff, tariff_series
 from grid_flex.schema.base import StrictModel
+from grid_flex.schema.magnitudes import magnitude_problems
 from grid_flex.schema.messages import validation_problems
 from grid_flex.schema.scenario import Scenario
 from grid_flex.solve import SolveOptions
 from grid_flex.studies.portfolio import (
     Fleet,
+    HostingOffer,
     Moves,
     Period,
     PolicyEvent,
@@ -97,6 +110,22 @@ class MovesSpec(StrictModel):
     max_mw_per_period: PositiveFloat | None = None
 
 
+class HostingSpec(StrictModel):
+    """A hosting offer: a third-party site at an all-in price, no grid model."""
+
+    id: str
+    price_usd_per_mwh: PositiveFloat = Field(
+        description="All-in price per MWh the fleet draws (power, cooling, margin)"
+    )
+    capacity_mw: PositiveFloat = Field(description="Most MW of all fleets hosted")
+    min_term_months: NonNegativeInt = Field(
+        default=0, description="MW that arrive stay at least this many months"
+    )
+    co2_tco2_per_mwh: NonNegativeFloat | None = Field(
+        default=None, description="The host's grid emission factor [tCO2/MWh]"
+    )
+
+
 class EventSpec(StrictModel):
     """A policy event: from ``start`` the site hosts at most ``max_mw`` (0 = ban)."""
 
@@ -118,9 +147,57 @@ class PortfolioSpec(StrictModel):
     sites: list[SiteSpec]
     fleets: list[FleetSpec]
     periods: list[PeriodSpec]
+    hosting: list[HostingSpec] = Field(default_factory=list)
     moves: MovesSpec = Field(default_factory=MovesSpec)
     events: list[EventSpec] = Field(default_factory=list)
     exchange_rates: ExchangeRates = Field(default_factory=ExchangeRates)
+    allow_extreme_values: bool = Field(
+        default=False, description="Skip the real-site magnitude checks"
+    )
+
+
+#: Field name → (largest value, unit, why): real-site magnitudes of portfolio numbers.
+BOUNDS: dict[str, tuple[float, str, str]] = {
+    "cost_usd_per_mw": (
+        1e6,
+        "USD/MW",
+        "more than a MW of new ASICs costs; trucking and re-racking is ~1e4-1e5",
+    ),
+    "downtime_days": (365.0, "days", "a move taking more than a year"),
+    "max_mw_per_period": (5e3, "MW", "more than the largest mining campus"),
+    "power_mw": (5e3, "MW", "more than the largest mining campus"),
+    "max_fleet_mw": (5e3, "MW", "more than the largest mining campus"),
+    "capacity_mw": (5e3, "MW", "more than the largest mining campus"),
+    "max_mw": (5e3, "MW", "more than the largest mining campus"),
+    "price_usd_per_mwh": (
+        1e3,
+        "USD/MWh",
+        "an all-in hosting rate; real offers are 40-120 USD/MWh",
+    ),
+    "min_term_months": (240.0, "months", "a twenty-year hosting term"),
+    "co2_tco2_per_mwh": (2.0, "tCO2/MWh", "dirtier than a lignite plant (~1.2)"),
+}
+
+
+def bound_problems(spec: PortfolioSpec) -> list[str]:
+    """Numbers no real portfolio has, one message per field path."""
+    out = magnitude_problems(spec)
+    sections: list[tuple[str, Any]] = [
+        *((f"sites[{i}]", x) for i, x in enumerate(spec.sites)),
+        *((f"fleets[{i}]", x) for i, x in enumerate(spec.fleets)),
+        *((f"hosting[{i}]", x) for i, x in enumerate(spec.hosting)),
+        *((f"events[{i}]", x) for i, x in enumerate(spec.events)),
+        ("moves", spec.moves),
+    ]
+    for where, part in sections:
+        for name, (bound, unit, why) in BOUNDS.items():
+            value = getattr(part, name, None)
+            if isinstance(value, int | float) and value > bound:
+                out.append(
+                    f"{where}.{name}: {value:g} is beyond {bound:g} {unit} ({why}); "
+                    "set allow_extreme_values: true if you mean it"
+                )
+    return sorted(set(out))
 
 
 def with_tariff(inputs: ModelInputs, table: Path, sc: Scenario) -> ModelInputs:
@@ -151,6 +228,7 @@ def load_portfolio(
     list[Period],
     Moves,
     list[PolicyEvent],
+    list[HostingOffer],
 ]:
     """Read and check a portfolio spec; prepare every site's inputs."""
     path = Path(path)
@@ -160,6 +238,8 @@ def load_portfolio(
         spec = PortfolioSpec.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(source, validation_problems(PortfolioSpec, exc)) from exc
+    if not spec.allow_extreme_values and (problems := bound_problems(spec)):
+        raise ScenarioError(source, problems)
     rate = spec.exchange_rates.usd_per_eur
     sites: list[PortfolioSite] = []
     for i, s in enumerate(spec.sites):
@@ -214,7 +294,17 @@ def load_portfolio(
         PolicyEvent(e.site, _utc(e.start, f"events[{i}].start", source), e.max_mw)
         for i, e in enumerate(spec.events)
     ]
-    return spec, sites, fleets, periods, moves, events
+    hosting = [
+        HostingOffer(
+            h.id,
+            h.price_usd_per_mwh,
+            h.capacity_mw,
+            h.min_term_months,
+            h.co2_tco2_per_mwh,
+        )
+        for h in spec.hosting
+    ]
+    return spec, sites, fleets, periods, moves, events, hosting
 
 
 def write_portfolio(result: PortfolioResult, out_dir: str | Path) -> Path:
@@ -230,6 +320,7 @@ def write_portfolio(result: PortfolioResult, out_dir: str | Path) -> Path:
         result.static_allocation.to_csv(tmp / "allocation_static.csv", index=False)
         result.moves.to_csv(tmp / "moves.csv", index=False)
         result.sites.to_csv(tmp / "sites.csv", index=False)
+        result.static_sites.to_csv(tmp / "sites_static.csv", index=False)
         body = {"grid_flex_version": __version__, "portfolio": result.summary}
         (tmp / "summary.json").write_text(json.dumps(body, indent=2), encoding="utf-8")
         finish_folder(tmp, target)
@@ -246,9 +337,16 @@ def run_portfolio_file(
     options: SolveOptions | None = None,
 ) -> PortfolioResult:
     """Load a portfolio spec, solve it with moves and static, optionally write it."""
-    spec, sites, fleets, periods, moves, events = load_portfolio(path)
+    spec, sites, fleets, periods, moves, events, hosting = load_portfolio(path)
     result = run_portfolio(
-        sites, fleets, periods, moves, events, options=options, source=str(path)
+        sites,
+        fleets,
+        periods,
+        moves,
+        events,
+        hosting,
+        options=options,
+        source=str(path),
     )
     result.summary["name"] = spec.name
     if out_dir is not None:

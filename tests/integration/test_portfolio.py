@@ -10,6 +10,7 @@ from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
 from grid_flex.studies.portfolio import (
     Fleet,
+    HostingOffer,
     Moves,
     Period,
     PolicyEvent,
@@ -40,8 +41,17 @@ def fleet_asset() -> dict[str, object]:
     }
 
 
-def site(sid: str, prices: list[float], **kw: float) -> PortfolioSite:
-    sc = small_scenario(prices, [fleet_asset()], hashprice_usd_per_ths_day=HP)
+def site(
+    sid: str,
+    prices: list[float],
+    extra: list[dict[str, object]] = (),  # type: ignore[assignment]
+    programs: list[dict[str, object]] | None = None,
+    **kw: float,
+) -> PortfolioSite:
+    patch = {} if programs is None else {"programs": programs}
+    sc = small_scenario(
+        prices, [fleet_asset(), *extra], hashprice_usd_per_ths_day=HP, **patch
+    )
     return PortfolioSite(sid, prepare_inputs(sc), **kw)
 
 
@@ -128,3 +138,145 @@ def test_bad_input_names_the_field():
         run_portfolio(s, [Fleet("fleet", 1.0)], gap)
     with pytest.raises(ScenarioError, match=r"sites\[1\] \(C\): horizon"):
         run_portfolio([s[0], site("C", [*A, 20.0])], [Fleet("fleet", 1.0)], PERIODS)
+
+
+# ---- hosting offers --------------------------------------------------------------
+# Own site A: 20 USD/MWh in the wet season, 110 in the dry one; hosting at 70 all-in.
+# Static: all at A = 2(V−20) + 2(V−110) = 216.2 beats all hosted = 4(V−70) = 196.2.
+# Moving A→host for the dry season: 2(V−20) + 2(V−70) − c − (V−70) (1 h downtime at
+# the host's margin); it beats static by (V−70) − 2(V−110) − c: c* = 30.95 USD/MW.
+HOST_C_STAR = (V - 70.0) - 2 * (V - 110.0)
+
+
+@pytest.mark.parametrize(("factor", "hosted"), [(0.99, True), (1.01, False)])
+def test_fleet_goes_to_hosting_exactly_when_its_margin_beats_own_site_net_of_moves(
+    factor, hosted
+):
+    c = factor * HOST_C_STAR
+    res = run_portfolio(
+        [site("A", A)],
+        [Fleet("fleet", 1.0)],
+        PERIODS,
+        Moves(cost_usd_per_mw=c, downtime_h=1.0),
+        hosting=[HostingOffer("host", 70.0, capacity_mw=1.0)],
+    )
+    assert res.static_objective_usd == pytest.approx(STATIC, rel=1e-9)
+    a = res.allocation.set_index(["site", "period"])["allocated_mw"]
+    assert a["A", "wet"] == pytest.approx(1.0)
+    if hosted:
+        assert a["host", "dry"] == pytest.approx(1.0)
+        assert res.objective_usd == pytest.approx(2 * (V - 20) + (V - 70) - c, rel=1e-9)
+        # the host bills 70 USD per MWh the fleet draws: 1 MWh after the downtime
+        sites = res.sites.set_index(["site", "period"])
+        assert sites.loc[("host", "dry"), "fleet_mwh"] == pytest.approx(1.0)
+        assert sites.loc[("host", "dry"), "profit_usd"] == pytest.approx(V - 70)
+    else:
+        assert a["A", "dry"] == pytest.approx(1.0)
+        assert res.objective_usd == pytest.approx(STATIC, rel=1e-9)
+
+
+def test_hosting_minimum_term_keeps_arrived_machines():
+    # A is dear in the wet season (110) and cheap in the dry one (20); the host is at
+    # 70. Free moves, no downtime: host then A = 2(V−70) + 2(V−20) = 296.2. With a
+    # one-month term the MW at the host in the wet season must stay for the dry one:
+    # host, host = 196.2 < A, A = 2(V−110) + 2(V−20) = 216.2, so the fleet stays home.
+    for term, expected, wet in ((0, 2 * (V - 70) + 2 * (V - 20), "host"),
+                                (1, 2 * (V - 110) + 2 * (V - 20), "A")):  # fmt: skip
+        res = run_portfolio(
+            [site("A", B)],
+            [Fleet("fleet", 1.0)],
+            PERIODS,
+            hosting=[HostingOffer("host", 70.0, 1.0, min_term_months=term)],
+        )
+        a = res.allocation.set_index(["site", "period"])["allocated_mw"]
+        assert a[wet, "wet"] == pytest.approx(1.0)
+        assert a["A", "dry"] == pytest.approx(1.0)
+        assert res.objective_usd == pytest.approx(expected, rel=1e-9)
+
+
+def test_hosting_capacity_caps_the_fleets_hosted():
+    # The host at 20 beats A at 60 throughout, but takes only 0.3 MW.
+    res = run_portfolio(
+        [site("A", [60.0] * 4)],
+        [Fleet("fleet", 1.0)],
+        PERIODS,
+        hosting=[HostingOffer("host", 20.0, 0.3)],
+    )
+    a = res.allocation.set_index(["site", "period"])["allocated_mw"]
+    for p in ("wet", "dry"):
+        assert a["host", p] == pytest.approx(0.3)
+        assert a["A", p] == pytest.approx(0.7)
+    assert res.objective_usd == pytest.approx(4 * (0.3 * (V - 20) + 0.7 * (V - 60)))
+
+
+# ---- energy and emissions per site ---------------------------------------------------
+def emissions(rate: float) -> dict[str, object]:
+    mer = {"format": "inline", "unit": "tco2_per_mwh", "values": [rate] * 4}
+    return {"type": "emissions", "marginal_co2": mer}
+
+
+def test_energy_and_emissions_per_site_period_and_total():
+    # The ban test's allocation: A (0.5 tCO2/MWh) in the wet season, B (no emissions
+    # data) in the dry one, and a host at 0.8 tCO2/MWh that is too dear to use.
+    res = run_portfolio(
+        [site("A", [20.0] * 4, programs=[emissions(0.5)]), site("B", [60.0] * 4)],
+        [Fleet("fleet", 1.0)],
+        PERIODS,
+        Moves(cost_usd_per_mw=1.0),
+        [PolicyEvent("A", T0 + 2 * H, 0.0)],
+        [HostingOffer("host", 500.0, 1.0, co2_tco2_per_mwh=0.8)],
+    )
+    t = res.sites.set_index(["site", "period"])
+    # 1 MW for 2 h at each site: 2 MWh; A's 2 MWh at 0.5 t/MWh = 1 tCO2
+    assert t.loc[("A", "wet"), "fleet_mwh"] == pytest.approx(2.0)
+    assert t.loc[("A", "wet"), "grid_import_mwh"] == pytest.approx(2.0)
+    assert t.loc[("A", "wet"), "emissions_tco2"] == pytest.approx(1.0)
+    assert t.loc[("A", "dry"), "emissions_tco2"] == pytest.approx(0.0)
+    assert t.loc[("B", "dry"), "fleet_mwh"] == pytest.approx(2.0)
+    assert pd.isna(t.loc[("B", "dry"), "emissions_tco2"])
+    assert t.loc[("host", "dry"), "emissions_tco2"] == pytest.approx(0.0)
+    assert t.loc[("B", "dry"), "profit_usd"] == pytest.approx(2 * (V - 60))
+    s = res.summary
+    assert s["by_site"]["A"]["emissions_tco2"] == pytest.approx(1.0)
+    assert s["by_site"]["B"]["emissions_tco2"] is None
+    assert s["total"]["fleet_mwh"] == pytest.approx(4.0)
+    assert s["total"]["emissions_tco2"] == pytest.approx(1.0)
+    assert s["total"]["emissions_unknown_sites"] == ["B"]
+    assert s["total"]["profit_usd"] == pytest.approx(res.objective_usd + 1.0)
+
+
+# ---- storage across periods ----------------------------------------------------------
+def battery(final_soc: object) -> dict[str, object]:
+    return {
+        "type": "battery",
+        "id": "bess",
+        "model": "battery/generic_lfp_4h_1mw",
+        "energy_mwh": 1.0,
+        "power_mw": 1.0,
+        "charge_eff_frac": 1.0,
+        "discharge_eff_frac": 1.0,
+        "soc_min_frac": 0.0,
+        "soc_max_frac": 1.0,
+        "self_discharge_frac_per_h": 0.0,
+        "degradation_usd_per_mwh": 0.0,
+        "initial_soc_frac": 0.0,
+        "final_soc": final_soc,
+    }
+
+
+@pytest.mark.parametrize("final_soc", ["free", "cyclic"])
+def test_battery_carries_its_charge_into_the_next_period(final_soc):
+    # Wet: 10 USD/MWh, the battery (empty, 1 MWh) charges 1 MWh for 10 USD and the
+    # fleet runs 2 h: 2(V−10). Dry: 200 > V, so the fleet only runs on the stored
+    # MWh: + V. Carried: 3V − 30 (cyclic ends empty too: the stored MWh is spent).
+    # If each period restarted empty, the dry season would earn nothing: 2(V − 10).
+    res = run_portfolio(
+        [site("A", [10.0, 10.0, 200.0, 200.0], extra=[battery(final_soc)])],
+        [Fleet("fleet", 1.0)],
+        PERIODS,
+        Moves(downtime_h=1.0),  # the dry season is split in two blocks too
+    )
+    assert res.objective_usd == pytest.approx(3 * V - 30, rel=1e-9)
+    t = res.sites.set_index(["site", "period"])
+    assert t.loc[("A", "dry"), "fleet_mwh"] == pytest.approx(1.0)
+    assert t.loc[("A", "dry"), "grid_import_mwh"] == pytest.approx(0.0)

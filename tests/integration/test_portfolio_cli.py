@@ -92,6 +92,30 @@ def test_portfolio_writes_allocation_and_moves(tmp_path):
     assert s["value_of_mobility_usd"] == pytest.approx(180.0 - 10.0 - (V - 20.0))
 
 
+def test_extreme_values_run_when_the_spec_says_so(tmp_path):
+    spec = write_spec(
+        tmp_path, moves={"cost_usd_per_mw": 5e6}, allow_extreme_values=True
+    )
+    r = CliRunner().invoke(main, ["portfolio", str(spec)])
+    assert r.exit_code == 0, r.output
+    assert "Value of mobility [USD]     0" in r.output
+
+
+def test_hosting_offer_in_a_spec(tmp_path):
+    # B's dry-season price (20) beats the host's 70, and A's wet price (20) too: the
+    # host is never used, and its row says so: 0 MW, 0 MWh.
+    out = tmp_path / "out"
+    host = {"id": "host", "price_usd_per_mwh": 70, "capacity_mw": 1,
+            "co2_tco2_per_mwh": 0.6}  # fmt: skip
+    spec = write_spec(tmp_path, hosting=[host])
+    r = CliRunner().invoke(main, ["portfolio", str(spec), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    sites = pd.read_csv(out / "sites.csv").set_index(["site", "period"])
+    assert sites.loc[("host", "dry"), "fleet_mwh"] == pytest.approx(0.0)
+    assert sites.loc[("A", "wet"), "fleet_mwh"] == pytest.approx(2.0)
+    assert (out / "sites_static.csv").is_file()
+
+
 @pytest.mark.parametrize(
     ("patch", "words"),
     [
@@ -107,6 +131,24 @@ def test_portfolio_writes_allocation_and_moves(tmp_path):
                     {"id": "E", "scenario": "e.yaml", "currency": "EUR"}]},
          "sites[1].currency"),
         ({"moves": {"cost_usd_per_mw": -1.0}}, "moves.cost_usd_per_mw"),
+        # real-site magnitudes
+        ({"moves": {"cost_usd_per_mw": 5e6}}, "moves.cost_usd_per_mw: 5e+06 is beyond"),
+        ({"moves": {"downtime_days": 400}}, "moves.downtime_days: 400 is beyond"),
+        ({"moves": {"max_mw_per_period": 1e4}}, "moves.max_mw_per_period: 10000"),
+        ({"fleets": [{"id": "fleet", "power_mw": 6e3}]}, "fleets[0].power_mw: 6000"),
+        ({"sites": [{"id": "A", "scenario": "a.yaml", "max_fleet_mw": 1e5},
+                    {"id": "B", "scenario": "b.yaml"}]},
+         "sites[0].max_fleet_mw: 100000 is beyond"),
+        ({"events": [{"site": "A", "start": "2024-06-03T02:00:00+00:00",
+                      "max_mw": 1e4}]}, "events[0].max_mw: 10000"),
+        ({"hosting": [{"id": "h", "price_usd_per_mwh": 5000, "capacity_mw": 1}]},
+         "hosting[0].price_usd_per_mwh: 5000 is beyond"),
+        ({"hosting": [{"id": "h", "price_usd_per_mwh": 60, "capacity_mw": 1e4}]},
+         "hosting[0].capacity_mw: 10000 is beyond"),
+        ({"hosting": [{"id": "h", "price_usd_per_mwh": 60, "capacity_mw": 1,
+                       "min_term_months": 600}]}, "hosting[0].min_term_months: 600"),
+        ({"hosting": [{"id": "A", "price_usd_per_mwh": 60, "capacity_mw": 1}]},
+         "duplicate ids"),
     ],
 )  # fmt: skip
 def test_bad_spec_exits_2_naming_the_field(tmp_path, patch, words):
