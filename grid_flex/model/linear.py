@@ -450,7 +450,7 @@ def attach_layer(block: Any) -> LinearLayer:
     """Create the :class:`LinearLayer` of ``block`` (one per site block).
 
     An empty layer a study attached beforehand (e.g. one that records arrays only,
-    :class:`grid_flex.studies.rolling_lp.ArrayLayer`) is used instead.
+    :class:`grid_flex.model.arrays.ArrayLayer`) is used instead.
     """
     existing = block.__dict__.get(LAYER_ATTR)
     if isinstance(existing, LinearLayer) and not existing.columns:

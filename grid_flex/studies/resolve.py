@@ -2,7 +2,7 @@
 
 A :class:`Resolver` keeps one HiGHS model per structure (the LP's shape and sense).
 Each scenario is prepared and built with the site's builders on an array-only layer
-(:class:`grid_flex.studies.rolling_lp.ArrayLayer`: the arrays, no Pyomo rows), its LP
+(:class:`grid_flex.model.arrays.ArrayLayer`: the arrays, no Pyomo rows), its LP
 compared with the kept one, and only the changed costs, bounds, right-hand sides and
 coefficients are passed to HiGHS, which re-solves from its last basis
 (:class:`grid_flex.solve.WarmStart`). Results are the same :class:`Results` that
@@ -21,11 +21,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
@@ -33,13 +31,12 @@ from grid_flex.api import run, solve_options
 from grid_flex.errors import InfeasibleError
 from grid_flex.inputs import prepare_inputs
 from grid_flex.io.catalog import Catalog
+from grid_flex.model.arrays import ArrayLayer, attach_array_layer, compile_arrays
 from grid_flex.model.build import SiteModel, build_site
-from grid_flex.model.handoff import CompiledLP, RowOwner
-from grid_flex.model.sparse import compress
+from grid_flex.model.handoff import CompiledLP
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
 from grid_flex.solve import SolveOptions, WarmStart
-from grid_flex.studies.rolling_lp import ArrayLayer, attach_array_layer
 
 #: Pyomo components an array-only build must not hold (they would be left out).
 _MODEL_COMPONENTS = (pyo.Var, pyo.Constraint, pyo.Objective, pyo.Expression)
@@ -126,76 +123,6 @@ def build_numbers(
     ):
         return None
     return site, compile_arrays(site.layer)
-
-
-@dataclass(frozen=True)
-class ArrayColumn:
-    """A column of an array-only build: its name, as a Pyomo variable would give."""
-
-    name: str
-
-
-class _ArrayColumns:
-    """Column names of an array-only layer, made on demand (only for messages)."""
-
-    def __init__(self, layer: ArrayLayer) -> None:
-        self._layer = layer
-
-    def __len__(self) -> int:
-        return self._layer.ncols
-
-    def __getitem__(self, j: int) -> ArrayColumn:
-        for fam in self._layer.variables:
-            if fam.offset <= j < fam.offset + fam.n:
-                return ArrayColumn(f"{fam.component.name}[{j - fam.offset}]")
-        raise IndexError(j)
-
-
-def compile_arrays(layer: ArrayLayer) -> CompiledLP:
-    """An array-only layer's LP, rows and columns in ``compile_model``'s order.
-
-    :func:`grid_flex.model.handoff.compile_model` gives the same LP for the site
-    built with Pyomo components (tested). Unlike
-    :func:`grid_flex.studies.rolling_lp.compile_layer` it records which family owns
-    each row, so that KPIs can read duals (shadow prices), and names the columns.
-    """
-    ncol = layer.ncols
-    owners: list[RowOwner] = []
-    rows, cols, vals = [], [], []
-    nrow = 0
-    for fam in layer.constraints:
-        e = fam.expr
-        rows.append(e.rows + nrow)
-        cols.append(e.cols)
-        vals.append(e.coefs)
-        owners.append(RowOwner(nrow, nrow + e.n, fam, np.arange(e.n)))
-        nrow += e.n
-    empty_i = np.empty(0, dtype=np.int64)
-    a = compress(
-        np.concatenate(rows) if rows else empty_i,
-        np.concatenate(cols) if cols else empty_i,
-        np.concatenate(vals) if vals else np.empty(0),
-        (nrow, ncol),
-        by="col",
-    )
-    c = np.zeros(ncol)
-    if layer.objective_c is not None:
-        c[: len(layer.objective_c)] = layer.objective_c
-    empty = np.empty(0)
-    return CompiledLP(
-        c=c,
-        c0=layer.objective_const,
-        sense=layer.objective_sense,
-        a=a,
-        row_lb=np.concatenate([f.lower for f in layer.constraints] or [empty]),
-        row_ub=np.concatenate([f.upper for f in layer.constraints] or [empty]),
-        col_lb=np.concatenate(layer.col_lb or [empty]),
-        col_ub=np.concatenate(layer.col_ub or [empty]),
-        columns=_ArrayColumns(layer),  # type: ignore[arg-type]
-        layer_offsets={id(layer): 0},
-        row_owners=owners,
-        objective=None,  # no Pyomo objective: extract's profit check does not apply
-    )
 
 
 class Resolver:

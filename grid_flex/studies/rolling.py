@@ -31,6 +31,7 @@ from __future__ import annotations
 import gc
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ from grid_flex.inputs import (
 from grid_flex.io.catalog import Catalog, load_catalog
 from grid_flex.io.scenario import load_scenario, scenario_from_dict
 from grid_flex.io.timeseries import format_stamp
+from grid_flex.model.arrays import ArrayLayer, attach_array_layer, compile_arrays
 from grid_flex.model.build import SiteModel, build_model, build_site
 from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import ResolveContext
@@ -58,14 +60,13 @@ from grid_flex.output import write_results
 from grid_flex.results import Results, extract
 from grid_flex.schema.rolling import Forecasts, Rolling
 from grid_flex.schema.scenario import Scenario, scenario_source
-from grid_flex.solve import Solution, SolveOptions, solve_compiled
+from grid_flex.solve import Solution, SolveOptions, WarmStart
 from grid_flex.studies import rolling_state as protocol
 from grid_flex.studies.rolling_forecast import (
     Forecast,
     hashprice_forecast,
     price_forecast,
 )
-from grid_flex.studies.rolling_lp import ArrayLayer, attach_array_layer, compile_layer
 from grid_flex.studies.rolling_report import foresight_table, rolling_summary
 
 
@@ -386,13 +387,64 @@ def _window_text(w: Window, index: pd.DatetimeIndex, states: Mapping[str, Any]) 
     )
 
 
+#: HiGHS models kept by one rolling pass (one per window structure).
+MAX_WINDOW_MODELS = 4
+
+
+class WindowSolver:
+    """HiGHS models kept between windows, updated in place and re-solved warm.
+
+    Consecutive windows of the same structure (the same rows and columns: equal
+    lengths, the same month boundaries and job windows inside) differ only in
+    numbers (prices, start states, budgets). Their LP is handed to the HiGHS model
+    kept for that structure (:class:`grid_flex.solve.WarmStart`): only the changed
+    costs, bounds, right-hand sides and coefficients are passed, and HiGHS starts
+    from the last window's basis. A new structure gets its own model (at most
+    :data:`MAX_WINDOW_MODELS`, least recently used dropped). ``modes`` counts the
+    solves by kind (``cold``, ``in_place``, ``basis``).
+    """
+
+    def __init__(self, options: SolveOptions, *, warm: bool = True) -> None:
+        self.options = options
+        self.warm = warm
+        self._models: OrderedDict[tuple[Any, ...], WarmStart] = OrderedDict()
+        self.modes: dict[str, int] = {"cold": 0, "in_place": 0, "basis": 0}
+        #: how the last window was solved (one of ``modes``; ``pyomo`` when rebuilt)
+        self.last_mode = ""
+
+    def solve(self, site: SiteModel) -> Solution:
+        """Solve an array-only window build (raise as :func:`grid_flex.api.solve`)."""
+        assert isinstance(site.layer, ArrayLayer)
+        lp = compile_arrays(site.layer)
+        key = (lp.shape, lp.sense, len(lp.a.data)) if self.warm else ()
+        model = self._models.pop(key, None) if self.warm else None
+        if model is None:
+            model = WarmStart(self.options)
+        self._models[key] = model
+        while len(self._models) > MAX_WINDOW_MODELS:
+            self._models.popitem(last=False)
+        before = dict(model.modes)
+        solution = model.solve(lp)
+        for mode, count in model.modes.items():
+            if count != before[mode]:
+                self.modes[mode] += count - before[mode]
+                self.last_mode = mode
+        return solution
+
+
 def solve_window(
-    inputs: ModelInputs, last: bool, options: SolveOptions, *, arrays: bool = True
+    inputs: ModelInputs,
+    last: bool,
+    options: SolveOptions,
+    *,
+    arrays: bool = True,
+    solver: WindowSolver | None = None,
 ) -> tuple[SiteModel, Solution]:
     """Build and solve one window: as arrays (fast), or as a Pyomo model.
 
-    A window that fails as arrays is built again with Pyomo, whose solve explains an
-    infeasible window in the scenario's terms.
+    Array builds are solved by ``solver`` (warm, from the previous window's basis;
+    a cold one-off solver when None). A window that fails as arrays is built again
+    with Pyomo, whose solve explains an infeasible window in the scenario's terms.
     """
     extra = None if last else _value_stored_energy
     if arrays:
@@ -409,9 +461,8 @@ def solve_window(
                 gc.enable()
         if extra is not None:
             extra(site)
-        assert isinstance(site.layer, ArrayLayer)
         try:
-            return site, solve_compiled(compile_layer(site.layer), options)
+            return site, (solver or WindowSolver(options, warm=False)).solve(site)
         except SolveError:
             pass  # explained below
     site = build_model(inputs, extra=extra)
@@ -427,10 +478,12 @@ def roll(
     actual: ModelInputs,
     options: SolveOptions,
     arrays: bool = True,
+    warm: bool = True,
 ) -> RollingRun:
     """One rolling pass: solve every window, carry the state, keep the commitments.
 
-    ``arrays=False`` builds every window as a Pyomo model (slower; the same optimum).
+    ``arrays=False`` builds every window as a Pyomo model (slower; the same optimum);
+    ``warm=False`` solves each array-built window from scratch (the same optimum).
     """
     decision = decision_scenario(scenario, spec.forecasts)
     price = price_forecast(scenario, base_dir, actual, spec.forecasts.price)
@@ -454,7 +507,8 @@ def roll(
     gc.collect()
     gc.freeze()
     try:
-        _roll_windows(plan, windows, states, run, index, options, arrays)
+        solver = WindowSolver(options, warm=warm) if arrays else None
+        _roll_windows(plan, windows, states, run, index, options, solver)
     finally:
         gc.unfreeze()
     return run
@@ -471,7 +525,7 @@ def _roll_windows(
     run: RollingRun,
     index: pd.DatetimeIndex,
     options: SolveOptions,
-    arrays: bool,
+    solver: WindowSolver | None,
 ) -> None:
     for w in plan:
         if w.number % COLLECT_EVERY == COLLECT_EVERY - 1:
@@ -479,7 +533,9 @@ def _roll_windows(
         t0 = time.perf_counter()
         try:
             inputs = windows.inputs(w, states)
-            site, solution = solve_window(inputs, w.last, options, arrays=arrays)
+            site, solution = solve_window(
+                inputs, w.last, options, arrays=solver is not None, solver=solver
+            )
         except ScenarioError as exc:
             raise ScenarioError(
                 exc.source,
@@ -500,11 +556,19 @@ def _roll_windows(
                 "intervals": w.stop - w.start,
                 "window_objective_usd": solution.objective,
                 "seconds": time.perf_counter() - t0,
+                "solve": _solve_kind(solver, site),
                 "state_in": json.dumps(protocol.as_json(states)),
                 "state_out": json.dumps(protocol.as_json(new)),
             }
         )
         states = new
+
+
+def _solve_kind(solver: WindowSolver | None, site: SiteModel) -> str:
+    """How a window was solved: ``in_place``/``basis``/``cold`` (arrays), ``pyomo``."""
+    if solver is None or not isinstance(site.layer, ArrayLayer):
+        return "pyomo"
+    return solver.last_mode
 
 
 # ---- settlement ---------------------------------------------------------------------

@@ -1,15 +1,18 @@
-"""Window models as arrays: the site's modules build their LP without Pyomo rows.
+"""Array-only builds: the site's modules write their LP without Pyomo rows.
 
-A rolling run solves hundreds of small windows. Building each as Pyomo components
-(one ``Var`` data object per column, one relational expression per row) costs about
-twice the solve. The asset and program modules already write every family as
-numpy arrays (:mod:`grid_flex.model.linear`); :class:`ArrayLayer` keeps only those
-arrays — variables, rows, totals, the objective — and :func:`compile_layer` hands
-them to HiGHS. The Pyomo block still holds the sets and sub-blocks the modules
-create, so names and index sets are those of a normal build.
+Rolling windows and re-solves build the same site hundreds of times. Building each
+as Pyomo components (one ``Var`` data object per column, one relational expression
+per row) costs about twice the solve. The asset and program modules already write
+every family as numpy arrays (:mod:`grid_flex.model.linear`); :class:`ArrayLayer`
+keeps only those arrays — variables, rows, totals, the objective — and
+:func:`compile_arrays` hands them to HiGHS as a :class:`CompiledLP` in the order
+:func:`grid_flex.model.handoff.compile_model` gives for the Pyomo build. The Pyomo
+block still holds the sets and sub-blocks the modules create, so names and index
+sets are those of a normal build.
 
 Tests check that a window built this way and the same window built with Pyomo give
-the same optimum (``tests/integration/test_rolling.py``).
+the same optimum (``tests/integration/test_rolling.py``), and that both compiles
+give the same LP (``tests/studies/``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from grid_flex.model.handoff import CompiledLP
+from grid_flex.model.handoff import CompiledLP, RowOwner
 from grid_flex.model.linear import (
     LAYER_ATTR,
     ConstraintArray,
@@ -163,41 +166,70 @@ def attach_array_layer(block: Any) -> ArrayLayer:
     return layer
 
 
-def compile_layer(layer: ArrayLayer) -> CompiledLP:
-    """The layer's LP as matrices, in the layer's own column order."""
-    ncols = layer.ncols
-    rows, cols, vals, lo, hi = [], [], [], [], []
-    start = 0
+@dataclass(frozen=True)
+class ArrayColumn:
+    """A column of an array-only build: its name, as a Pyomo variable would give."""
+
+    name: str
+
+
+class _ArrayColumns:
+    """Column names of an array-only layer, made on demand (only for messages)."""
+
+    def __init__(self, layer: ArrayLayer) -> None:
+        self._layer = layer
+
+    def __len__(self) -> int:
+        return self._layer.ncols
+
+    def __getitem__(self, j: int) -> ArrayColumn:
+        for fam in self._layer.variables:
+            if fam.offset <= j < fam.offset + fam.n:
+                return ArrayColumn(f"{fam.component.name}[{j - fam.offset}]")
+        raise IndexError(j)
+
+
+def compile_arrays(layer: ArrayLayer) -> CompiledLP:
+    """An array-only layer's LP, rows and columns in ``compile_model``'s order.
+
+    :func:`grid_flex.model.handoff.compile_model` gives the same LP for the site
+    built with Pyomo components (tested). It records which family owns each row, so
+    that KPIs can read duals (shadow prices), and names the columns (for messages).
+    """
+    ncol = layer.ncols
+    owners: list[RowOwner] = []
+    rows, cols, vals = [], [], []
+    nrow = 0
     for fam in layer.constraints:
         e = fam.expr
-        rows.append(e.rows + start)
+        rows.append(e.rows + nrow)
         cols.append(e.cols)
         vals.append(e.coefs)
-        lo.append(fam.lower)
-        hi.append(fam.upper)
-        start += e.n
+        owners.append(RowOwner(nrow, nrow + e.n, fam, np.arange(e.n)))
+        nrow += e.n
     empty_i = np.empty(0, dtype=np.int64)
     a = compress(
         np.concatenate(rows) if rows else empty_i,
         np.concatenate(cols) if cols else empty_i,
         np.concatenate(vals) if vals else np.empty(0),
-        (start, ncols),
+        (nrow, ncol),
         by="col",
     )
-    assert layer.objective_c is not None, "the window has an objective"
-    c = np.zeros(ncols)
-    c[: len(layer.objective_c)] = layer.objective_c
+    c = np.zeros(ncol)
+    if layer.objective_c is not None:
+        c[: len(layer.objective_c)] = layer.objective_c
+    empty = np.empty(0)
     return CompiledLP(
         c=c,
         c0=layer.objective_const,
         sense=layer.objective_sense,
         a=a,
-        row_lb=np.concatenate(lo) if lo else np.empty(0),
-        row_ub=np.concatenate(hi) if hi else np.empty(0),
-        col_lb=np.concatenate(layer.col_lb) if layer.col_lb else np.empty(0),
-        col_ub=np.concatenate(layer.col_ub) if layer.col_ub else np.empty(0),
-        columns=layer.columns,
+        row_lb=np.concatenate([f.lower for f in layer.constraints] or [empty]),
+        row_ub=np.concatenate([f.upper for f in layer.constraints] or [empty]),
+        col_lb=np.concatenate(layer.col_lb or [empty]),
+        col_ub=np.concatenate(layer.col_ub or [empty]),
+        columns=_ArrayColumns(layer),  # type: ignore[arg-type]
         layer_offsets={id(layer): 0},
-        row_owners=[],
-        objective=layer.objective,
+        row_owners=owners,
+        objective=None,  # no Pyomo objective: extract's profit check does not apply
     )
