@@ -244,6 +244,8 @@ def build_site(
                 block.T,
                 built=terms,
                 site=site_terms,
+                capacities=registry,
+                shared=frozenset(shared),
             )
             built_programs[params.id] = PROGRAMS[kind].build(ctx, params)
         programs = {p.id: built_programs[p.id] for _, p in inputs.programs}

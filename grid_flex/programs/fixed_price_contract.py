@@ -29,6 +29,14 @@ so there ``c = B`` is fixed and ``c ≤ import`` dropped: exact whenever the sit
 at least the block (it does at a negative price unless another limit stops it),
 conservative otherwise (the unused part is then charged the negative price).
 
+The block can be a decision (``size: {min_mw, max_mw}`` instead of ``block_mw``): a
+capacity ``contract_id.block_mw`` (:mod:`grid_flex.model.capacity`) that a feasibility
+or risk study shares across its operating blocks and scenarios, a hedge bought ahead.
+``B[t]`` is then ``on[t] · C`` (``on`` = 1 in the windows), both money terms stay
+linear in ``C``, and without sell-back ``c ≤ on · C`` (``c = on · C`` where ``p < 0``)
+become rows. The hedge has no capex; ``premium_usd_per_mw_yr`` is booked as its
+fixed O&M.
+
 KPIs: ``contracted_mwh`` (Σ B·Δt), ``used_mwh`` (Σ min(import, B)·Δt: contracted
 energy the site consumed), ``unused_mwh``, ``fixed_payments_usd`` (Σ F·B·Δt),
 ``power_credits_usd`` (with sell-back: Σ (p − F) · unused · Δt, what selling the
@@ -47,7 +55,8 @@ from typing import Any
 
 import numpy as np
 
-from grid_flex.model.linear import FloatArray, LinExpr
+from grid_flex.model.capacity import CapacitySpec
+from grid_flex.model.linear import FloatArray
 from grid_flex.model.terms import (
     BuildContext,
     Evaluation,
@@ -70,9 +79,24 @@ class ContractParams:
     """Resolved parameters of one fixed-price contract."""
 
     id: str
-    block_mw: FloatArray  # per interval, 0 outside the contract's windows
+    on_frac: FloatArray  # per interval: 1 inside the contract's windows, else 0
+    block: CapacitySpec  # the block [MW]: a number, or sized (a first-stage hedge)
     fixed_price_usd_per_mwh: float
     sell_back_unused: bool
+
+
+def block_spec(entry: FixedPriceContractEntry) -> CapacitySpec:
+    """The block as a capacity: ``block_mw``, or chosen within ``size``."""
+    if entry.size is None:
+        assert entry.block_mw is not None
+        return CapacitySpec.of(entry.block_mw, "mw")
+    return CapacitySpec(
+        unit="mw",
+        min=entry.size.min_mw,
+        max=entry.size.max_mw,
+        life_yr=1.0,
+        fixed_om_usd_per_unit_yr=entry.size.premium_usd_per_mw_yr,
+    )
 
 
 def resolve(entry: FixedPriceContractEntry, rctx: ResolveContext) -> ContractParams:
@@ -84,7 +108,8 @@ def resolve(entry: FixedPriceContractEntry, rctx: ResolveContext) -> ContractPar
         mask = window_mask(entry.windows, rctx, field=field_path(entry.id, "windows"))
     return ContractParams(
         id=entry.id,
-        block_mw=np.where(mask, entry.block_mw, 0.0),
+        on_frac=mask.astype(float),
+        block=block_spec(entry),
         fixed_price_usd_per_mwh=entry.fixed_price_usd_per_mwh,
         sell_back_unused=entry.sell_back_unused,
     )
@@ -97,23 +122,45 @@ def build(ctx: BuildContext, params: ContractParams) -> ProgramTerms:
     dt = ctx.dt_h
     who = f"fixed-price contract {params.id}"
     spot = ctx.inputs.price_usd_per_mwh
-    block = params.block_mw
+    on = params.on_frac
+    cap = ctx.capacity(
+        f"{params.id}.block_mw", params.block, doc=f"{who}: contracted block (size)"
+    )
+    block_expr = cap.rows(ctx.n, on)  # B[t] = on[t] · C  [MW]
     fixed = params.fixed_price_usd_per_mwh
-    cost = LinExpr.constant(fixed * block * dt)
-    outputs = [Quantity("block_mw", LinExpr.constant(block))]
+    cost = block_expr * (fixed * dt)
+    outputs = [Quantity("block_mw", block_expr)]
     if params.sell_back_unused:
-        covered = LinExpr.constant(block)
+        covered = block_expr
     else:
         negative = spot < 0
         var = ctx.var(
             "covered_mw",
-            lb=np.where(negative, block, 0.0),
-            ub=block,
+            lb=np.where(negative, cap.lb(on), 0.0),
+            ub=cap.ub(on),
             doc=f"{who}: imports covered by the contracted block, ≤ block_mw "
             "(the whole block where the spot price is negative) [MW]",
         )
         covered = var.expr
-        rows = np.flatnonzero(~negative & (block > 0))
+        cap.limit(
+            ctx,
+            "covered_within_block",
+            covered,
+            share=on,
+            doc=f"{who}: covered imports ≤ the contracted block [MW]",
+        )
+        neg = np.flatnonzero(negative & (on > 0))
+        if cap.is_variable and len(neg):
+            ctx.rows(
+                "covered_whole_block",
+                covered.take(neg) - cap.rows(len(neg), on[neg]),
+                ">=",
+                0.0,
+                doc=f"{who}: the whole block is covered where the spot price is "
+                "negative [MW]",
+                labels=list(ctx.inputs.index[neg]),
+            )
+        rows = np.flatnonzero(~negative & (on > 0))
         if len(rows):
             ctx.rows(
                 "covered_within_import",
@@ -127,11 +174,12 @@ def build(ctx: BuildContext, params: ContractParams) -> ProgramTerms:
             )
         outputs += [
             Quantity("covered_mw", covered),
-            Quantity("forfeited_mw", LinExpr.constant(block) - covered),
+            Quantity("forfeited_mw", block_expr - covered),
         ]
     revenue = covered * (spot * dt)
 
     def kpis(ev: Evaluation) -> dict[str, Any]:
+        block = on * ev.capacity(cap)
         imp = ev.values["grid_import_mw"]
         used = np.minimum(np.maximum(imp, 0.0), block)
         unused = block - used

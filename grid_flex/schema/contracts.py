@@ -2,6 +2,7 @@
 
 * :class:`FixedPriceContractEntry`: a block of energy bought at a fixed price, with
   the right to sell what the site does not use back at spot (domain.md §2.5).
+* :class:`HashrateForwardEntry`: hashrate sold forward at a fixed hashprice.
 * :class:`ImportCapEntry`: import caps that vary in time (non-firm service,
   curtail-on-instruction hours, seasonal limits; domain.md §7).
 * :class:`EnergyQuotaEntry`: grid energy allowed per day, week or month
@@ -14,7 +15,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -32,6 +33,30 @@ from grid_flex.schema.windows import WindowSet
 _POWER_UNITS = ("mw", "kw", "gw", "w")
 
 
+class BlockSize(StrictModel):
+    """The contracted block as a decision: bought ahead, shared by all scenarios.
+
+    A hedge costs nothing to build: its price is the contract's fixed price, paid
+    on every contracted MWh (``premium_usd_per_mw_yr`` adds a yearly fee per MW,
+    e.g. a broker's or a credit charge, booked like fixed O&M).
+    """
+
+    min_mw: NonNegativeFloat = Field(default=0.0, description="[MW]")
+    max_mw: Annotated[float, Field(gt=0.0, le=2000.0)] = Field(
+        description="Largest block the site could buy (a site's import, at most "
+        "2,000 MW) [MW]"
+    )
+    premium_usd_per_mw_yr: NonNegativeFloat = Field(
+        default=0.0, description="Yearly fee per MW of block [USD/MW/yr]"
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> BlockSize:
+        if self.min_mw > self.max_mw:
+            raise ValueError(f"min_mw {self.min_mw} is above max_mw {self.max_mw}")
+        return self
+
+
 class FixedPriceContractEntry(StrictModel):
     """A block of energy bought at a fixed price (a financially settled swap).
 
@@ -45,8 +70,15 @@ class FixedPriceContractEntry(StrictModel):
 
     type: Literal["fixed_price_contract"]
     id: SnakeId = "contract"
-    block_mw: PositiveFloat = Field(
-        description="Contracted power block, bought in every contract interval [MW]"
+    block_mw: PositiveFloat | None = Field(
+        default=None,
+        description="Contracted power block, bought in every contract interval "
+        "[MW]; give it or size",
+    )
+    size: BlockSize | None = Field(
+        default=None,
+        description="Choose the block (a first-stage hedge in a study) between "
+        "min_mw and max_mw instead of giving block_mw",
     )
     fixed_price_usd_per_mwh: float = Field(
         description="Fixed price paid for the contracted energy [USD/MWh]"
@@ -64,6 +96,8 @@ class FixedPriceContractEntry(StrictModel):
 
     @model_validator(mode="after")
     def _fixed_shape(self) -> FixedPriceContractEntry:
+        if (self.block_mw is None) == (self.size is None):
+            raise ValueError("give block_mw or size (to choose the block), not both")
         if (
             self.windows is not None
             and self.windows.price_above_usd_per_mwh is not None
@@ -201,3 +235,52 @@ class EmergencyCurtailmentEntry(StrictModel):
         "≤ 0; discharging is allowed), so the site's grid draw falls with the "
         "curtailed loads; false limits the named loads only",
     )
+
+
+class ForwardSize(StrictModel):
+    """The hashrate sold forward as a decision (a first-stage hedge in a study)."""
+
+    min_ths: NonNegativeFloat = Field(default=0.0, description="[TH/s]")
+    max_ths: Annotated[float, Field(gt=0.0, le=1e8)] = Field(
+        description="Most the site could sell forward (at most 100 EH/s) [TH/s]"
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> ForwardSize:
+        if self.min_ths > self.max_ths:
+            raise ValueError(f"min_ths {self.min_ths} is above max_ths {self.max_ths}")
+        return self
+
+
+class HashrateForwardEntry(StrictModel):
+    """Hashrate sold forward at a fixed hashprice (a financially settled swap).
+
+    The site keeps mining at spot and the forward pays ``forward_ths × (fixed −
+    spot hashprice)`` per day, so the forward volume earns the fixed hashprice and
+    the rest (actual − forward) the spot one. The fleets must deliver at least the
+    forward volume on average over the horizon, in every scenario.
+    """
+
+    type: Literal["hashrate_forward"]
+    id: SnakeId = "hashrate_forward"
+    fixed_hashprice_usd_per_ths_day: Annotated[float, Field(gt=0.0, le=5.0)] = Field(
+        description="Hashprice the forward volume is sold at (2021-2025: "
+        "0.03-0.45 USD per TH/s per day) [USD/TH/s/day]"
+    )
+    forward_ths: Annotated[float, Field(gt=0.0, le=1e8)] | None = Field(
+        default=None, description="Hashrate sold forward; give it or size [TH/s]"
+    )
+    size: ForwardSize | None = Field(
+        default=None,
+        description="Choose the forward volume between min_ths and max_ths",
+    )
+    fleets: list[SnakeId] | None = Field(
+        default=None,
+        description="ASIC fleets that deliver it (default: every fleet of the site)",
+    )
+
+    @model_validator(mode="after")
+    def _volume(self) -> HashrateForwardEntry:
+        if (self.forward_ths is None) == (self.size is None):
+            raise ValueError("give forward_ths or size (to choose it), not both")
+        return self

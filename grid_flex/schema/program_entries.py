@@ -10,6 +10,7 @@ from grid_flex.schema.contracts import (
     EmergencyCurtailmentEntry,
     EnergyQuotaEntry,
     FixedPriceContractEntry,
+    HashrateForwardEntry,
     ImportCapEntry,
     MiningBanEntry,
 )
@@ -22,6 +23,7 @@ ProgramEntry = Annotated[
     | DemandChargeEntry
     | FourCpEntry
     | FixedPriceContractEntry
+    | HashrateForwardEntry
     | ImportCapEntry
     | EnergyQuotaEntry
     | MiningBanEntry

@@ -50,33 +50,61 @@ class RiskStudyResult:
     notes: list[str] = field(default_factory=list)
 
 
-def mean_value_patch(scenarios: Sequence[RiskScenario]) -> dict[str, Any] | None:
-    """Probability-weighted mean of the patches' numbers (None if not all numeric).
+def mean_value_patch(
+    scenarios: Sequence[RiskScenario],
+) -> tuple[dict[str, Any], list[str]]:
+    """Probability-weighted mean of the patches, and the fields it leaves to the base.
 
-    Patches must have the same keys; numbers (also numbers by year) are averaged,
-    anything else must be equal in every scenario.
+    Numbers are averaged (also numbers by year, and lists of numbers of one length,
+    such as inline series, element by element); values equal in every scenario are
+    kept. A field that differs otherwise (a weather year drawn per scenario, a
+    model name) or that only some patches give is left out: the mean-value
+    scenario keeps the base's value there (for sampled weather years, all of the
+    base study's years, i.e. their mean). Returns the patch and those fields' paths.
     """
+    dropped: list[str] = []
 
-    def mean(values: list[Any], probs: list[float]) -> Any:
+    def numeric(v: Any) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool)
+
+    def mean(values: list[Any], probs: list[float], path: str) -> Any:
         first = values[0]
         if all(isinstance(v, Mapping) for v in values):
-            keys = set(first)
-            if any(set(v) != keys for v in values):
-                raise ValueError
-            return {k: mean([v[k] for v in values], probs) for k in first}
-        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            out = {}
+            for k in first:
+                if any(k not in v for v in values):
+                    dropped.append(f"{path}{k}")
+                    continue
+                m = mean([v[k] for v in values], probs, f"{path}{k}.")
+                if m is not _DROP:
+                    out[k] = m
+            dropped.extend(
+                f"{path}{k}" for k in {k for v in values for k in v} - set(first)
+            )
+            return out
+        if all(numeric(v) for v in values):
             return sum(p * float(v) for p, v in zip(probs, values, strict=True))
+        if (
+            all(isinstance(v, list) and len(v) == len(first) for v in values)
+            and all(numeric(x) for v in values for x in v)
+            and any(v != first for v in values)
+        ):
+            return [
+                sum(p * float(v[i]) for p, v in zip(probs, values, strict=True))
+                for i in range(len(first))
+            ]
         if all(v == first for v in values):
             return first
-        raise ValueError
+        dropped.append(path.rstrip("."))
+        return _DROP
 
-    try:
-        out = mean(
-            [dict(s.patch) for s in scenarios], [s.probability for s in scenarios]
-        )
-    except ValueError:
-        return None
-    return dict(out)
+    out = mean(
+        [dict(s.patch) for s in scenarios], [s.probability for s in scenarios], ""
+    )
+    return dict(out), sorted(dropped)
+
+
+_DROP = object()
 
 
 def _design_table(rm: RiskModel, a: RiskOutcome, b: RiskOutcome) -> pd.DataFrame:
@@ -150,28 +178,28 @@ def run_risk(
         "evpi_usd": ws - rp,
         "cost_of_risk_aversion_usd": neutral.risk["expected_usd"]
         - averse.risk["expected_usd"],
-        "eev_usd": None,
-        "vss_usd": None,
     }
-    mv = mean_value_patch(scenarios)
-    if mv is None:
-        notes.append("VSS not computed: the scenario patches are not all numeric")
-    else:
-        ev = build_risk(
-            base,
-            [RiskScenario("mean_value", 1.0, mv)],
-            bd,
-            alpha=alpha,
-            omega=0.0,
-            catalog=catalog,
+    mv, kept_base = mean_value_patch(scenarios)
+    if kept_base:
+        notes.append(
+            "VSS: the mean-value scenario averages the scenarios' numbers and keeps "
+            f"the base's {', '.join(kept_base)} (not averageable)"
         )
-        ev_design = outcome(ev, solve_model(ev.model, opts), alpha, 0.0).capacities
-        set_omega(rm, 0.0)
-        fix_capacities(rm, ev_design)
-        eev = outcome(rm, solve_model(rm.model, opts), alpha, 0.0).objective_usd
-        fix_capacities(rm, None)
-        values["eev_usd"] = eev
-        values["vss_usd"] = rp - eev
+    ev = build_risk(
+        base,
+        [RiskScenario("mean_value", 1.0, mv)],
+        bd,
+        alpha=alpha,
+        omega=0.0,
+        catalog=catalog,
+    )
+    ev_design = outcome(ev, solve_model(ev.model, opts), alpha, 0.0).capacities
+    set_omega(rm, 0.0)
+    fix_capacities(rm, ev_design)
+    eev = outcome(rm, solve_model(rm.model, opts), alpha, 0.0).objective_usd
+    fix_capacities(rm, None)
+    values["eev_usd"] = eev
+    values["vss_usd"] = rp - eev
     return (
         RiskStudyResult(neutral, averse, values, frontier, designs, first_block, notes),
         rm,

@@ -138,7 +138,8 @@ def test_written_scenarios_and_mean_value_design(tmp_path):
         ],
     )
     rs = load_risk_study(study)
-    mv = mean_value_patch(rs.scenarios)
+    mv, kept = mean_value_patch(rs.scenarios)
+    assert kept == []
     assert mv == {"study": {"bitcoin": {"btc_price_usd": pytest.approx(106000.0)}}}
     r, _ = run_risk(rs.base, rs.scenarios, rs.base_dir, alpha=0.6, omega=1.0)
     assert r.values["evpi_usd"] >= -1e-6

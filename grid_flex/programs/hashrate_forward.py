@@ -1,0 +1,151 @@
+"""Hashrate forward: hashrate sold ahead at a fixed hashprice (a settled swap).
+
+The site sells ``V`` TH/s forward at the fixed hashprice ``F`` [USD per TH/s per day].
+Its fleets keep mining at the spot hashprice ``h[t]``; the forward settles the
+difference on the forward volume, so the volume earns ``F`` and the rest (actual −
+forward) ``h``::
+
+    revenue[t] = V · (F − h[t]) · Δt[t] / 24        settlement, either sign   [USD]
+
+The settlement is on the gross hashprice (as hashprice indices quote it); the pool
+fee stays on the fleets' own revenue. The fleets must deliver the forward volume on
+average over the horizon, in every operating block and scenario::
+
+    Σ_t Σ_f hashrate_f[t] · Δt[t]  ≥  V · Σ_t Δt[t]                        [TH/s·h]
+
+``V`` is ``forward_ths``, or with ``size: {min_ths, max_ths}`` a capacity
+``<id>.forward_ths`` (:mod:`grid_flex.model.capacity`) that a feasibility or risk
+study shares across all its blocks and scenarios: a hedge chosen in the first stage.
+It costs nothing to build; its price is ``F``.
+
+KPIs: ``forward_ths``, ``fixed_hashprice_usd_per_ths_day``,
+``mean_spot_hashprice_usd_per_ths_day``, ``settlement_usd`` (what the forward paid the
+site net; negative when the spot hashprice was above ``F`` on average),
+``delivered_ths`` (the fleets' mean hashrate) and ``delivery_margin_ths`` (delivered −
+forward, ≥ 0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from grid_flex.errors import ScenarioError
+from grid_flex.model.capacity import CapacitySpec
+from grid_flex.model.linear import LinExpr
+from grid_flex.model.terms import (
+    BuildContext,
+    Evaluation,
+    ProgramTerms,
+    Quantity,
+    ResolveContext,
+)
+from grid_flex.programs._paths import field_path
+from grid_flex.schema.contracts import HashrateForwardEntry
+
+TYPE = "hashrate_forward"
+
+HOURS_PER_DAY = 24.0
+FLEET = "asic_fleet"
+
+
+@dataclass(frozen=True)
+class ForwardParams:
+    """Resolved parameters of one hashrate forward."""
+
+    id: str
+    volume: CapacitySpec  # forward volume [TH/s]: a number, or sized
+    fixed_hashprice_usd_per_ths_day: float
+    fleets: tuple[str, ...]
+
+
+def resolve(entry: HashrateForwardEntry, rctx: ResolveContext) -> ForwardParams:
+    """Scenario entry → :class:`ForwardParams` (the delivering fleets checked)."""
+    where = field_path(entry.id, "fleets")
+    kinds = rctx.asset_kinds
+    if entry.fleets is None:
+        fleets = tuple(a for a, k in kinds.items() if k == FLEET)
+        if kinds and not fleets:
+            raise ScenarioError(
+                where, [f"{where}: the site has no asic_fleet to deliver the forward"]
+            )
+    else:
+        bad = [a for a in entry.fleets if kinds and kinds.get(a) != FLEET]
+        if bad:
+            raise ScenarioError(
+                where,
+                [f"{where}: {a!r} is not an asic_fleet of this site" for a in bad],
+            )
+        fleets = tuple(entry.fleets)
+    if entry.size is None:
+        assert entry.forward_ths is not None
+        volume = CapacitySpec.of(entry.forward_ths, "ths")
+    else:
+        volume = CapacitySpec(
+            unit="ths", min=entry.size.min_ths, max=entry.size.max_ths
+        )
+    return ForwardParams(
+        id=entry.id,
+        volume=volume,
+        fixed_hashprice_usd_per_ths_day=entry.fixed_hashprice_usd_per_ths_day,
+        fleets=fleets,
+    )
+
+
+def _hashrate(ctx: BuildContext, params: ForwardParams) -> LinExpr:
+    """Σ of the delivering fleets' hashrate per interval [TH/s]."""
+    site = ctx.site
+    assert site is not None
+    total = LinExpr.zeros(ctx.n)
+    for aid in params.fleets:
+        q = {o.name: o.expr for o in site.assets[aid].outputs}
+        total = total + q["hashrate_ths"]
+    return total
+
+
+def build(ctx: BuildContext, params: ForwardParams) -> ProgramTerms:
+    """The settlement (money) and the delivery row."""
+    hp = ctx.inputs.hashprice_usd_per_ths_day
+    if hp is None:
+        raise ScenarioError("hashprice", [f"required by {TYPE} {params.id}"])
+    who = f"hashrate forward {params.id}"
+    dt = ctx.dt_h
+    fixed = params.fixed_hashprice_usd_per_ths_day
+    cap = ctx.capacity(
+        f"{params.id}.forward_ths", params.volume, doc=f"{who}: volume sold (size)"
+    )
+    volume = cap.rows(ctx.n)  # V on every row [TH/s]
+    settlement = volume * ((fixed - hp) * dt / HOURS_PER_DAY)
+    hashrate = _hashrate(ctx, params)
+    hours = float(dt.sum())
+    ctx.constraint(
+        "delivery",
+        (hashrate * dt).sum() - cap.expr * hours,
+        ">=",
+        0.0,
+        doc=f"{who}: the fleets' hashrate over the horizon ≥ the forward volume "
+        f"({', '.join(params.fleets)}) [TH/s·h]",
+    )
+
+    def kpis(ev: Evaluation) -> dict[str, Any]:
+        v = ev.capacity(cap)
+        h = ev.values["delivered_ths"]
+        delivered = float(h @ dt / hours)
+        return {
+            "forward_ths": v,
+            "fixed_hashprice_usd_per_ths_day": fixed,
+            "mean_spot_hashprice_usd_per_ths_day": float(hp @ dt / hours),
+            "settlement_usd": float(ev.values["revenue_usd"].sum()),
+            "delivered_ths": delivered,
+            "delivery_margin_ths": delivered - v,
+        }
+
+    return ProgramTerms(
+        cost_usd=LinExpr.zeros(ctx.n),
+        revenue_usd=settlement,
+        outputs=(
+            Quantity("forward_ths", volume),
+            Quantity("delivered_ths", hashrate),
+        ),
+        kpis=kpis,
+    )
