@@ -50,7 +50,7 @@ def highs_alone_s(sc: gf.Scenario, base: Path) -> float:
 def overhead(n: int) -> None:
     base = gf.load_scenario("west_texas_2020")[1]
     cases = btc_cases(n)
-    resolver = Resolver(ONE)
+    resolver = Resolver(ONE, freeze=True)  # as a sweep worker
     resolver.run(cases[0], base)  # the first case of a worker is cold
     wall, highs, build = [], [], []
     for sc in cases[1:]:
@@ -110,7 +110,7 @@ def rss_mb() -> float:
 
 def memory(n: int) -> None:
     base = gf.load_scenario("west_texas_2020")[1]
-    resolver = Resolver(ONE)
+    resolver = Resolver(ONE, freeze=True)  # as a sweep worker
     prices = np.linspace(8000, 14000, n)
     marks = []
     t0 = time.perf_counter()

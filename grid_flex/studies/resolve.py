@@ -113,10 +113,12 @@ def build_numbers(
             inputs = prepare_inputs(scenario, Path(base_dir), catalog)
     model = pyo.ConcreteModel(name=inputs.scenario.name)
     attach_array_layer(model)
+    froze = gc.isenabled()  # build_site freezes what it built only then
     try:
         site = build_site(model, inputs)
     finally:
-        gc.unfreeze()
+        if froze:
+            gc.unfreeze()
     if not isinstance(site.layer, ArrayLayer) or any(
         True
         for _ in site.model.component_data_objects(_MODEL_COMPONENTS, descend_into=True)
@@ -139,6 +141,19 @@ class Resolver:
     collect : bool
         Run :func:`gc.collect` after each solve so that a long-lived process holds
         flat memory.
+    freeze : bool
+        Before the first case, move every object the process holds to the
+        collector's permanent generation (:func:`gc.freeze`), so that the
+        collection after each case scans only what that case made (a full
+        collection of a process with Pyomo and pandas loaded costs more than a
+        warm re-solve). For a worker process that does nothing but solve cases
+        (``grid-flex sweep``); objects alive at the freeze that later become
+        cyclic garbage are never freed, so leave it off in an interactive session.
+
+    Notes
+    -----
+    Cases are built and solved with the cyclic collector paused; then one
+    collection frees the case's garbage (with ``collect``).
     """
 
     def __init__(
@@ -147,10 +162,13 @@ class Resolver:
         *,
         max_models: int = 2,
         collect: bool = True,
+        freeze: bool = False,
     ) -> None:
         self.options = options
         self.max_models = max_models
         self.collect = collect
+        self.freeze = freeze
+        self._frozen = False
         self._models: OrderedDict[tuple[Any, ...], WarmStart] = OrderedDict()
         self._series: SeriesCache = OrderedDict()
         self.modes: dict[str, int] = {"cold": 0, "in_place": 0, "basis": 0, "full": 0}
@@ -184,9 +202,19 @@ class Resolver:
         extra: Callable[[SiteModel], None] | None = None,
     ) -> Results:
         """Solve ``scenario``; see the module docstring for when it re-solves warm."""
+        if self.freeze and not self._frozen:
+            # Once (again after a full build, whose solve unfreezes everything).
+            # A flag, not gc.get_freeze_count(): that walks the frozen objects.
+            gc.collect()
+            gc.freeze()
+            self._frozen = True
+        enabled = gc.isenabled()
+        gc.disable()  # build_site then neither collects everything nor freezes
         try:
             return self._run(scenario, base_dir, catalog, extra)
         finally:
+            if enabled:
+                gc.enable()
             if self.collect:
                 gc.collect()
 
@@ -206,6 +234,7 @@ class Resolver:
         )
         if built is None:
             self.modes["full"] += 1
+            self._frozen = False  # solve_model unfreezes every object
             return run(
                 scenario,
                 base_dir=base_dir,
@@ -222,6 +251,7 @@ class Resolver:
         except InfeasibleError:
             # Explain it in the scenario's terms: the full build names every row.
             self.modes["full"] += 1
+            self._frozen = False
             return run(scenario, base_dir=base_dir, catalog=catalog, options=options)
         for mode, count in warm.modes.items():
             self.modes[mode] += count - before[mode]

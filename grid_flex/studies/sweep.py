@@ -76,7 +76,7 @@ def _resolver() -> Any:
     if _RESOLVER is None:
         from grid_flex.studies.resolve import Resolver
 
-        _RESOLVER = Resolver()
+        _RESOLVER = Resolver(freeze=True)
     return _RESOLVER
 
 
