@@ -127,6 +127,17 @@ def build_numbers(
     return site, compile_arrays(site.layer)
 
 
+def one_thread_options(scenario: Scenario) -> SolveOptions:
+    """The scenario's HiGHS settings, with one thread unless it names a count."""
+    base = solve_options(scenario)
+    return SolveOptions(
+        method=base.method,
+        time_limit_s=base.time_limit_s,
+        presolve=base.presolve,
+        threads=1 if base.threads is None else base.threads,
+    )
+
+
 class Resolver:
     """Solve scenario after scenario, reusing HiGHS models between them.
 
@@ -174,15 +185,7 @@ class Resolver:
         self.modes: dict[str, int] = {"cold": 0, "in_place": 0, "basis": 0, "full": 0}
 
     def _options(self, scenario: Scenario) -> SolveOptions:
-        if self.options is not None:
-            return self.options
-        base = solve_options(scenario)
-        return SolveOptions(
-            method=base.method,
-            time_limit_s=base.time_limit_s,
-            presolve=base.presolve,
-            threads=1 if base.threads is None else base.threads,
-        )
+        return self.options or one_thread_options(scenario)
 
     def _warm(self, key: tuple[Any, ...], options: SolveOptions) -> WarmStart:
         warm = self._models.pop(key, None)

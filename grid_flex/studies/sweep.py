@@ -16,6 +16,7 @@ Engines: ``workers=1`` runs in this process; ``workers=N`` uses a
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -25,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -36,10 +37,14 @@ from grid_flex.errors import (
     InputError,
     UnboundedError,
 )
+from grid_flex.schema.scenario import Scenario
 from grid_flex.studies import sweep_store as store
 from grid_flex.studies.progress import progress_bar
 from grid_flex.studies.sweep_analyses import write_analyses
 from grid_flex.studies.sweep_spec import Case, SweepSpec, axis_paths, expand, read_spec
+
+if TYPE_CHECKING:
+    from grid_flex.studies.feasibility import FeasibilityResult
 
 Task = dict[str, Any]
 Row = dict[str, Any]
@@ -104,16 +109,33 @@ def _kpis(summary: Mapping[str, Any]) -> Row:
     return out
 
 
-def run_case(task: Task) -> Row:
-    """Solve one case in this worker; return its row (never raises for a bad case)."""
-    from grid_flex.io.scenario import scenario_from_dict
+def study_kpis(result: FeasibilityResult) -> Row:
+    """A feasibility study's row: finance, sizes and the rounded design's KPIs.
 
-    t0 = time.perf_counter()
-    row: Row = {"key": task["key"], "worker_pid": os.getpid()}
+    The operating KPIs are those of the rounded design's first block (as in its
+    ``summary.json``); then every scalar of the ``finance`` section (``npv_usd``,
+    ``irr_frac``, ``mirr_frac``, paybacks, cost per BTC, ``npv_vs_bau_usd``, with
+    the reasons a figure is missing); then ``size.<key>`` (the rounded size, the
+    one bought) and ``size_optimal.<key>`` per sized capacity, the unit in the key.
+    """
+    from grid_flex.studies.feasibility import study_results
+
+    row = _kpis(study_results(result).summary)
+    row |= {
+        k: v
+        for k, v in result.finance.items()
+        if isinstance(v, int | float | str | bool) or v is None
+    }
+    for rec in result.sizes.to_dict(orient="records"):
+        row[f"size.{rec['key']}"] = rec["rounded"]
+        row[f"size_optimal.{rec['key']}"] = rec["optimal"]
+    return row
+
+
+def _solve_case(sc: Scenario, task: Task, row: Row) -> None:
     resolver = _resolver()
     before = dict(resolver.modes)
     try:
-        sc = scenario_from_dict(task["scenario"], source=f"sweep case {task['key']}")
         results = resolver.run(sc, task["base_dir"])
         row |= {"status": "ok", "error": None}
         row |= _kpis(results.summary)
@@ -121,10 +143,46 @@ def run_case(task: Task) -> Row:
         if task.get("timeseries"):
             store.write_timeseries(Path(task["out"]), task["key"], results.timeseries)
         del results
+    finally:
+        modes = [m for m, n in resolver.modes.items() if n > before.get(m, 0)]
+        row["resolve_mode"] = ",".join(modes)
+
+
+def _size_case(sc: Scenario, task: Task, row: Row) -> None:
+    from grid_flex.studies.feasibility import run_feasibility, study_results
+    from grid_flex.studies.resolve import one_thread_options
+
+    row["resolve_mode"] = "study"
+    try:
+        result = run_feasibility(sc, task["base_dir"], options=one_thread_options(sc))
+        row |= {"status": "ok", "error": None}
+        row |= study_kpis(result)
+        if task.get("timeseries"):
+            series = study_results(result).timeseries
+            store.write_timeseries(Path(task["out"]), task["key"], series)
+        del result
+    finally:
+        gc.collect()  # a study is a full Pyomo build: free it before the next case
+
+
+def run_case(task: Task) -> Row:
+    """Solve one case in this worker; return its row (never raises for a bad case).
+
+    ``task["run"]`` is ``"solve"`` (re-solved by the worker's Resolver) or
+    ``"size"`` (:func:`grid_flex.studies.feasibility.run_feasibility`).
+    """
+    from grid_flex.io.scenario import scenario_from_dict
+
+    t0 = time.perf_counter()
+    row: Row = {"key": task["key"], "worker_pid": os.getpid()}
+    try:
+        sc = scenario_from_dict(task["scenario"], source=f"sweep case {task['key']}")
+        if task.get("run", "solve") == "size":
+            _size_case(sc, task, row)
+        else:
+            _solve_case(sc, task, row)
     except (GridFlexError, ValueError, ArithmeticError) as exc:
         row |= {"status": _status(exc), "error": f"{type(exc).__name__}: {exc}"}
-    modes = [m for m, n in resolver.modes.items() if n > before.get(m, 0)]
-    row["resolve_mode"] = ",".join(modes)
     row["solve_s"] = time.perf_counter() - t0
     return row
 
@@ -219,6 +277,7 @@ def _task(case: Case, root: Path, timeseries: bool) -> Task:
         "base_dir": str(case.base_dir),
         "out": str(root),
         "timeseries": timeseries,
+        "run": case.run,
     }
 
 
@@ -232,6 +291,7 @@ def _manifest(spec: SweepSpec, cases: list[Case]) -> dict[str, Any]:
                 "key": c.key,
                 "group": c.group,
                 "param": c.param,
+                "run": c.run,
                 "set": c.axes,
             }
             for c in cases

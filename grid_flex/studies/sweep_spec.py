@@ -15,7 +15,11 @@ and how to vary it, over any ``key.path`` that ``--set`` reaches::
       {method: lhs, n: 20, seed: 7,
        params: [{path: site.import_limit_mw, low: 40, high: 80}]}
 
-or ``scenarios: FOLDER`` (every ``*.yaml`` in it is one case). Analyses are asked
+or ``scenarios: FOLDER`` (every ``*.yaml`` in it is one case). A base with ``size``
+blocks is a feasibility study (``grid-flex size``; bundled studies in
+``scenarios/studies/`` by name): each case then sizes the site over its life and
+records NPV, IRR/MIRR, paybacks and sizes (``run: auto``; ``run: solve`` or ``run:
+size`` choose). Analyses are asked
 for with ``two_way`` and ``hosting_capacity``; a tornado is made whenever
 ``one_at_a_time`` is given.
 
@@ -165,6 +169,14 @@ class SweepSpec(_Strict):
     two_way: TwoWay | None = None
     hosting_capacity: HostingCapacity | None = None
     timeseries: bool = Field(False, description="also store each case's time series")
+    run: Literal["auto", "solve", "size"] = Field(
+        "auto",
+        description=(
+            "what each case runs: 'solve' (operate the site), 'size' (the "
+            "feasibility study of grid-flex size) or 'auto' (size when the case "
+            "has size blocks)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _source(self) -> SweepSpec:
@@ -195,13 +207,61 @@ class Case:
     key: str
     group: str  # "grid", "base", "low", "high", "sample" or "file"
     param: str | None = None  # the one-at-a-time parameter (for low/high)
+    run: str = "solve"  # "solve" or "size"
 
 
-def case_key(scenario: Scenario, base_dir: Path, version: str = __version__) -> str:
-    """sha256 of the resolved scenario (absolute file paths) and the version."""
+def case_key(
+    scenario: Scenario, base_dir: Path, version: str = __version__, run: str = "solve"
+) -> str:
+    """sha256 of the resolved scenario (absolute file paths), version and run.
+
+    ``run`` enters the hash only for a study (``"size"``), so solve keys do not
+    depend on it.
+    """
     data = _absolute_files(scenario.model_dump(mode="json"), base_dir)
-    text = json.dumps({"scenario": data, "version": version}, sort_keys=True)
+    payload: dict[str, Any] = {"scenario": data, "version": version}
+    if run != "solve":
+        payload["run"] = run
+    text = json.dumps(payload, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def has_sizes(scenario: Scenario) -> bool:
+    """True when any capacity of the scenario is to be sized (a ``size`` block)."""
+
+    def walk(node: Any) -> bool:
+        if isinstance(node, dict):
+            return any(
+                (k == "size" and isinstance(v, dict)) or walk(v)
+                for k, v in node.items()
+            )
+        if isinstance(node, list):
+            return any(walk(v) for v in node)
+        return False
+
+    return walk(scenario.model_dump(mode="json", exclude_none=True))
+
+
+def run_of(spec_run: str, scenario: Scenario) -> str:
+    """What a case runs: ``spec_run``, or for ``auto`` size when it has sizes."""
+    if spec_run != "auto":
+        return spec_run
+    return "size" if has_sizes(scenario) else "solve"
+
+
+def base_path(spec_dir: Path, base: str) -> Path:
+    """The base file: relative to the spec, a file, a bundled scenario or study."""
+    from grid_flex.io.scenario import is_bundled_name
+    from grid_flex.resources import scenarios_dir
+
+    where = spec_dir / base
+    if where.is_file():
+        return where
+    study = scenarios_dir() / "studies" / f"{base}.yaml"
+    plain = scenarios_dir() / f"{base}.yaml"
+    if is_bundled_name(base) and not plain.is_file() and study.is_file():
+        return study
+    return resolve_scenario_path(base)
 
 
 def read_spec(path: str | Path) -> tuple[SweepSpec, Path]:
@@ -334,10 +394,9 @@ def axis_paths(spec: SweepSpec) -> list[str]:
 def expand(spec: SweepSpec, spec_dir: Path, source: str = "sweep") -> list[Case]:
     """Resolve and validate every case; all problems raised at once."""
     if spec.scenarios is not None:
-        return _folder_cases(spec_dir / spec.scenarios, source)
+        return _folder_cases(spec_dir / spec.scenarios, source, spec.run)
     assert spec.base is not None
-    where = spec_dir / spec.base
-    path = resolve_scenario_path(where if where.is_file() else spec.base)
+    path = base_path(spec_dir, spec.base)
     base_dir = path.parent.resolve()
     from grid_flex.io.scenario import _read_yaml
 
@@ -366,8 +425,9 @@ def expand(spec: SweepSpec, spec_dir: Path, source: str = "sweep") -> list[Case]
             problems += [f"case {len(cases)} ({shown}): {p}" for p in exc.problems]
             cases.append(None)  # type: ignore[arg-type]
             continue
-        key = case_key(sc, base_dir)
-        cases.append(Case(len(cases), values, sc, base_dir, key, group, param))
+        run = run_of(spec.run, sc)
+        key = case_key(sc, base_dir, run=run)
+        cases.append(Case(len(cases), values, sc, base_dir, key, group, param, run))
     if problems:
         raise ScenarioError(
             source,
@@ -388,7 +448,7 @@ def _resolved(base: Mapping[str, Any]) -> dict[str, Any]:
         return {}
 
 
-def _folder_cases(folder: Path, source: str) -> list[Case]:
+def _folder_cases(folder: Path, source: str, spec_run: str) -> list[Case]:
     from grid_flex.io.scenario import load_scenario
 
     if not folder.is_dir():
@@ -404,9 +464,9 @@ def _folder_cases(folder: Path, source: str) -> list[Case]:
         except ScenarioError as exc:
             problems += [f"{f.name}: {p}" for p in exc.problems]
             continue
-        cases.append(
-            Case(i, {"file": f.name}, sc, base_dir, case_key(sc, base_dir), "file")
-        )
+        run = run_of(spec_run, sc)
+        key = case_key(sc, base_dir, run=run)
+        cases.append(Case(i, {"file": f.name}, sc, base_dir, key, "file", run=run))
     if problems:
         raise ScenarioError(source, problems)
     return cases
