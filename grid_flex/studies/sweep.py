@@ -227,8 +227,10 @@ def _client(address: str) -> Any:
             n = 0
         if n < 1:
             raise DaskConnectionError(f"--dask {address}: expected local:N with N ≥ 1")
+        # ":0": the scheduler's HTTP server on a free port; without it the server
+        # takes 8787, and another Dask on the machine there makes it fall over.
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
         )
         return Client(cluster)  # type: ignore[no-untyped-call]
     try:
