@@ -48,6 +48,10 @@ Modelling choices:
   timezone. Windows longer than :data:`DIRECT_WINDOW_MAX` intervals are written as a
   running sum (one variable per window, bounded by E·flex·L, four entries per row)
   rather than rows of k entries.
+* A ``size`` block makes the nameplate IT power a decision ``C`` (whole nodes in the
+  rounded design, :mod:`grid_flex.model.capacity`): ``P = availability · C`` and
+  every bound above that scales with ``P`` becomes a row on ``C``. Inference
+  flexibility (events with ``flex_frac > 0``) is not offered on a sized cluster.
 * Unavailable nodes draw nothing; idle available nodes draw ``idle_power_frac`` of
   their power. All IT power leaves the servers as heat (``heat_mwth = IT``); the
   PUE overhead (fans, chillers, conversion) is not offered as recoverable heat.
@@ -87,7 +91,14 @@ import pyomo.core as pyo
 
 from grid_flex.conventions import month_keys, month_label
 from grid_flex.errors import ScenarioError
-from grid_flex.model.linear import ConstraintArray, FloatArray, IntArray, LinExpr
+from grid_flex.model.capacity import Capacity, CapacitySpec
+from grid_flex.model.linear import (
+    ConstraintArray,
+    FloatArray,
+    IntArray,
+    LinExpr,
+    Sense,
+)
 from grid_flex.model.terms import (
     AssetTerms,
     BuildContext,
@@ -97,6 +108,7 @@ from grid_flex.model.terms import (
     ResolveContext,
 )
 from grid_flex.schema.assets import GpuClusterEntry, InferenceLoad, TrainingJob
+from grid_flex.schema.catalog import GpuNodeSpec
 
 #: Relative tolerance of the pre-solve capacity checks [-].
 CHECK_RTOL = 1e-9
@@ -159,6 +171,8 @@ class InferenceParams:
     month_labels: tuple[str, ...]
     #: reduction energy already used in the first month (rolling windows) [MWh]
     used_first_month_mwh: float = 0.0
+    #: load as a share of the available IT power (a sized cluster's load) [-]
+    load_frac: float = 0.0
 
     @property
     def max_reduction_mw(self) -> float:
@@ -173,7 +187,11 @@ class InferenceParams:
 
 @dataclass(frozen=True)
 class ClusterParams:
-    """Resolved parameters of one GPU cluster."""
+    """Resolved parameters of one GPU cluster.
+
+    ``nameplate_it_power_mw`` and ``it_power_mw`` are the largest values when the
+    cluster is sized (``capacity`` then holds the decision's bounds and costs).
+    """
 
     id: str
     model_ref: str
@@ -186,6 +204,10 @@ class ClusterParams:
     jobs: tuple[JobParams, ...]
     inference: InferenceParams | None
     cooling: str
+    #: nameplate IT power, fixed or sized [MW]
+    capacity: CapacitySpec | None = None
+    availability_frac: float = 1.0
+    node_mw: float = 0.0
 
     @property
     def gpu_h_per_mwh(self) -> float:
@@ -218,17 +240,36 @@ def resolve(entry: GpuClusterEntry, rctx: ResolveContext) -> ClusterParams:
     spec = rctx.catalog.get_gpu(entry.model)
     kw_per_gpu = spec.power_max_kw / spec.gpu_count
     gpu_h_per_mwh = 1000.0 / kw_per_gpu
-    if entry.count is not None:
-        nameplate = entry.count * spec.power_max_kw / 1000.0
+    avail = entry.availability_frac
+    where = f"assets.{entry.id}"
+    if entry.size is not None:
+        capacity = cluster_size(entry, spec)
+        if entry.inference is not None and (
+            entry.inference.flex_frac > 0 and entry.inference.max_events_per_month > 0
+        ):
+            raise ScenarioError(
+                f"{where}.inference",
+                [
+                    f"{where}.inference.flex_frac: inference reductions (events) are "
+                    "not offered on a sized cluster; set flex_frac: 0 or give count "
+                    "instead of size"
+                ],
+            )
+    elif entry.count is not None:
+        capacity = CapacitySpec.of(entry.count * spec.power_max_kw / 1000.0, "mw")
     else:
         assert entry.it_power_mw is not None
-        nameplate = entry.it_power_mw
-    p_it = nameplate * entry.availability_frac
-    where = f"assets.{entry.id}"
+        capacity = CapacitySpec.of(entry.it_power_mw, "mw")
+    nameplate = capacity.upper
+    p_it = nameplate * avail
+    # Pre-solve checks at the largest size (work it could deliver) and the smallest
+    # (floors above the work); an unbounded cluster can deliver any work.
+    p_floor = capacity.lower * avail
+    p_check = p_it if math.isfinite(p_it) else None
     problems: list[str] = []
 
     inference = (
-        _resolve_inference(entry.inference, p_it, rctx)
+        _resolve_inference(entry.inference, p_it if p_check is not None else 0.0, rctx)
         if entry.inference is not None
         else None
     )
@@ -242,7 +283,7 @@ def resolve(entry: GpuClusterEntry, rctx: ResolveContext) -> ClusterParams:
             job_fields.append((field, job))
     if not problems:
         problems += _capacity_problems(
-            where, jobs, job_fields, p_it, gpu_h_per_mwh, inference, rctx
+            where, jobs, job_fields, p_check, p_floor, gpu_h_per_mwh, inference, rctx
         )
     if problems:
         raise ScenarioError(where, problems)
@@ -258,6 +299,53 @@ def resolve(entry: GpuClusterEntry, rctx: ResolveContext) -> ClusterParams:
         jobs=tuple(jobs),
         inference=inference,
         cooling=entry.cooling or spec.cooling,
+        capacity=capacity,
+        availability_frac=avail,
+        node_mw=spec.power_max_kw / 1000.0,
+    )
+
+
+def cluster_size(entry: GpuClusterEntry, spec: GpuNodeSpec) -> CapacitySpec:
+    """The cluster's nameplate IT power as a decision, in whole nodes [MW].
+
+    Costs per MW of node IT power: node price / node MW + facility build-out; the
+    node price, life and support cost default to the catalogue's dated price.
+    """
+    size = entry.size
+    assert size is not None
+    node_mw = spec.power_max_kw / 1000.0
+    where = f"assets.{entry.id}.size"
+    price = spec.price
+    if size.capex_usd_per_node is not None:
+        per_node = size.capex_usd_per_node
+    elif price is not None:
+        per_node = price.usd_per_node
+    else:
+        raise ScenarioError(
+            where,
+            [
+                f"{where}: catalogue entry {entry.model} has no price; give "
+                f"size.capex_usd_per_node and size.life_yr, or add a price to "
+                f"models/{entry.model}.yaml"
+            ],
+        )
+    life = size.life_yr if size.life_yr is not None else price and price.life_yr
+    if not life:
+        raise ScenarioError(
+            where, [f"{where}.life_yr: required (catalogue {entry.model} has none)"]
+        )
+    fom = size.fixed_om_usd_per_node_yr
+    if fom is None:
+        fom = price.fixed_om_usd_per_node_yr if price is not None else 0.0
+    return CapacitySpec(
+        unit="mw",
+        min=size.min_nodes * node_mw,
+        max=math.inf if size.max_nodes is None else size.max_nodes * node_mw,
+        existing=size.existing_nodes * node_mw,
+        capex_usd_per_unit=per_node / node_mw + size.infrastructure_usd_per_mw,
+        life_yr=float(life),
+        fixed_om_usd_per_unit_yr=fom / node_mw,
+        purchase_size=node_mw,
     )
 
 
@@ -342,6 +430,7 @@ def _resolve_inference(
     labels = tuple(month_label(k) for k in key[starts].tolist())
     return InferenceParams(
         load_mw=inf.load_frac * p_it,
+        load_frac=inf.load_frac,
         revenue_usd_per_gpu_h=inf.revenue_usd_per_gpu_h,
         flex_frac=inf.flex_frac,
         max_event_h=inf.max_event_h,
@@ -355,12 +444,28 @@ def _capacity_problems(
     where: str,
     jobs: list[JobParams],
     job_fields: list[tuple[str, TrainingJob]],
-    p_it: float,
+    p_check: float | None,
+    p_floor: float,
     gpu_h_per_mwh: float,
     inference: InferenceParams | None,
     rctx: ResolveContext,
 ) -> list[str]:
-    """Floors that cannot be met and work the cluster could never deliver."""
+    """Floors that cannot be met and work the cluster could never deliver.
+
+    ``p_check`` is the largest available IT power (``None``: unbounded, any work
+    fits), ``p_floor`` the smallest, at which floors must not exceed the work [MW].
+    """
+    if p_check is None:
+        return [
+            problem
+            for job, (field, _) in zip(jobs, job_fields, strict=True)
+            if (
+                problem := _floor_problem(
+                    job, field, p_floor, gpu_h_per_mwh, rctx.timestep_h
+                )
+            )
+        ]
+    p_it = p_check
     n = len(rctx.index)
     dt = rctx.timestep_h
     problems: list[str] = []
@@ -388,14 +493,8 @@ def _capacity_problems(
         cover = job.coverage(n)
         hours = float(cover @ dt)
         window = f"between release {job.release_text} and deadline {job.deadline_text}"
-        floor_gpu_h = float(floor @ dt) * gpu_h_per_mwh
-        if floor_gpu_h > job.work_gpu_h * (1 + CHECK_RTOL):
-            problems.append(
-                f"{field}.min_power_frac: running at its floor "
-                f"({job.min_power_frac:g} × {p_it:g} MW) for the {hours:g} h of its "
-                f"window in the horizon delivers {floor_gpu_h:.6g} GPU-h, more than "
-                f"its work of {job.work_gpu_h:.6g} GPU-h"
-            )
+        if problem := _floor_problem(job, field, p_floor, gpu_h_per_mwh, dt):
+            problems.append(problem)
         room = np.minimum(
             job.max_power_frac * p_it * cover,
             np.maximum(0.0, p_it - load_min - (floor_total - floor)),
@@ -425,6 +524,23 @@ def _capacity_problems(
     return problems
 
 
+def _floor_problem(
+    job: JobParams, field: str, p_it: float, gpu_h_per_mwh: float, dt: FloatArray
+) -> str | None:
+    """A floor that delivers more than the job's work at ``p_it`` MW available."""
+    cover = job.coverage(len(dt))
+    hours = float(cover @ dt)
+    floor_gpu_h = job.min_power_frac * p_it * hours * gpu_h_per_mwh
+    if floor_gpu_h <= job.work_gpu_h * (1 + CHECK_RTOL):
+        return None
+    return (
+        f"{field}.min_power_frac: running at its floor "
+        f"({job.min_power_frac:g} × {p_it:g} MW) for the {hours:g} h of its "
+        f"window in the horizon delivers {floor_gpu_h:.6g} GPU-h, more than "
+        f"its work of {job.work_gpu_h:.6g} GPU-h"
+    )
+
+
 def _fmt(stamp: pd.Timestamp, timezone: str = "UTC") -> str:
     """A time stamp for messages: UTC, preceded by local time outside UTC."""
     utc = stamp.tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
@@ -440,12 +556,19 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
     n, dt = ctx.n, ctx.dt_h
     p_it, g, pue = params.it_power_mw, params.gpu_h_per_mwh, params.pue
     idle = params.idle_power_frac
+    avail = params.availability_frac
     who = f"gpu cluster {params.id}"
+    cap = ctx.capacity(
+        f"{params.id}.it_power_mw",
+        params.capacity or CapacitySpec.of(params.nameplate_it_power_mw, "mw"),
+        doc=f"{who}: nameplate IT power, whole nodes (size)",
+    )
     busy = LinExpr.zeros(n)
     sheddable = LinExpr.zeros(n)
     # Most IT power the workloads could take per interval (jobs at their ceilings,
-    # the whole inference load, spot up to P): the cap on what may be added.
-    usable = np.zeros(n)
+    # the whole inference load, spot up to P), per MW of available IT power P: the
+    # cap on what may be added.
+    usable_frac = np.zeros(n)
     revenue = LinExpr.zeros(n)
     cost = LinExpr.zeros(n)
     outputs: list[Quantity] = []
@@ -466,16 +589,30 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
             ctx.block,
             f"job_{job.id}_it_power_mw",
             window,
-            lb=job.min_power_frac * p_it * cover_w,
-            ub=job.max_power_frac * p_it * cover_w,
+            lb=cap.lb(job.min_power_frac * avail * cover_w),
+            ub=cap.ub(job.max_power_frac * avail * cover_w),
             doc=(
                 f"{tag}: IT power, between min_power_frac and max_power_frac × "
                 f"{p_it:g} MW available IT power, in its window "
                 f"[{job.release_text}, {job.deadline_text}) [MW]"
             ),
         )
+        bounds: tuple[tuple[Sense, float], ...] = (
+            ("<=", job.max_power_frac),
+            (">=", job.min_power_frac),
+        )
+        for sense, frac in bounds:
+            if sense == "<=" or frac > 0:
+                cap.limit(
+                    ctx,
+                    f"job_{job.id}_{'ceiling' if sense == '<=' else 'floor'}",
+                    xw.expr,
+                    share=frac * avail * cover_w,
+                    sense=sense,
+                    doc=f"{tag}: IT power {sense} {frac:g} × available IT power [MW]",
+                )
         x = LinExpr(n, positions.astype(np.int64), xw.cols, np.ones(len(positions)))
-        floor = job.min_power_frac * p_it * job.coverage(n)
+        floor = cap.rows(n, job.min_power_frac * avail * job.coverage(n))
         u = ctx.var(
             f"job_{job.id}_undelivered_gpu_h",
             ub=job.work_gpu_h,
@@ -502,7 +639,7 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
         )
         busy = busy + x
         sheddable = sheddable + (x - floor)
-        usable = usable + job.max_power_frac * p_it * job.coverage(n)
+        usable_frac = usable_frac + job.max_power_frac * job.coverage(n)
         revenue = revenue + job_revenue
         cost = cost + penalty
         has_variable_load = True
@@ -517,11 +654,14 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
     event_rows: list[ConstraintArray] = []
     reduction = LinExpr.zeros(n)
     if inf is not None:
-        served, reduction, event_rows = _inference(ctx, inf, who)
+        if cap.is_variable:  # a sized cluster's load: no reductions (see resolve)
+            served = cap.rows(n, inf.load_frac * avail)
+        else:
+            served, reduction, event_rows = _inference(ctx, inf, who)
         inf_gpu_h = served * (dt * g)
         inf_revenue = inf_gpu_h * inf.revenue_usd_per_gpu_h
         busy = busy + served
-        usable = usable + inf.load_mw
+        usable_frac = usable_frac + inf.load_frac
         revenue = revenue + inf_revenue
         outputs += [
             Quantity("inference_it_power_mw", served),
@@ -536,16 +676,23 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
     if spot_rate is not None:
         y = ctx.var(
             "spot_it_power_mw",
-            ub=p_it,
+            ub=cap.ub(avail),
             doc=(
                 f"{who}: IT power rented out as spot GPU-hours at {spot_rate:g} "
                 "USD/GPU-h (spot_usd_per_gpu_h) [MW]"
             ),
         )
+        cap.limit(
+            ctx,
+            "spot_capacity",
+            y.expr,
+            share=avail,
+            doc=f"{who}: spot IT power ≤ available IT power [MW]",
+        )
         spot_gpu_h = y.expr * (dt * g)
         spot_revenue = spot_gpu_h * spot_rate
         busy = busy + y.expr
-        usable = usable + p_it
+        usable_frac = usable_frac + 1.0
         sheddable = sheddable + y.expr
         revenue = revenue + spot_revenue
         has_variable_load = True
@@ -558,12 +705,12 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
     if has_variable_load:
         ctx.constraint(
             "it_capacity",
-            busy,
+            busy - cap.rows(n, avail) if cap.is_variable else busy,
             "<=",
-            p_it,
+            0.0 if cap.is_variable else p_it,
             doc=(
-                f"{who}: training jobs + inference served + spot ≤ {p_it:g} MW "
-                "available IT power (count or it_power_mw × availability_frac) [MW]"
+                f"{who}: training jobs + inference served + spot ≤ available IT "
+                "power (count, it_power_mw or size × availability_frac) [MW]"
             ),
         )
     extra: dict[str, Any] = {}
@@ -579,11 +726,12 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
             event_rows,
             who,
         )
-    it_power = busy * (1.0 - idle) + idle * p_it
+    it_power = busy * (1.0 - idle) + cap.rows(n, idle * avail)
     power = it_power * pue
     # Load that can really be added: idle capacity less what no workload can take
-    # (= jobs' room + spot room + restorable inference reduction, capped at P − B).
-    addable = (p_it - busy) - np.maximum(0.0, p_it - usable)
+    # (= jobs' room + spot room + restorable inference reduction, capped at P − B):
+    # (P − B) − max(0, P − P·usable_frac) = P·min(1, usable_frac) − B.
+    addable = cap.rows(n, avail * np.minimum(1.0, usable_frac)) - busy
     ctx.expression("it_power_mw", it_power, doc=f"{who}: IT power drawn [MW]")
     ctx.expression(
         "power_mw", power, doc=f"{who}: facility power drawn, PUE × IT power [MW]"
@@ -602,8 +750,9 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
         cost_usd=cost,
         revenue_usd=revenue,
         outputs=tuple(outputs),
-        kpis=_kpi_function(params, dt),
+        kpis=_kpi_function(params, dt, cap),
         capacity_mw=params.facility_capacity_mw,
+        capacity_expr_mw=cap.expr * (avail * pue),
         heat_mwth=it_power,  # IT power leaves the servers as heat (not the PUE part)
         cooling=params.cooling,
         flex_down_mw=sheddable * ((1.0 - idle) * pue),
@@ -782,20 +931,23 @@ def _held_reduction_room(
     return room
 
 
-def _kpi_function(params: ClusterParams, dt: FloatArray) -> KpiFunction:
+def _kpi_function(params: ClusterParams, dt: FloatArray, cap: Capacity) -> KpiFunction:
     """The cluster's KPI function (closes over its parameters)."""
-    p_it = params.it_power_mw
     hours = float(dt.sum())
 
     def kpis(ev: Evaluation) -> dict[str, float]:
         v = ev.values
+        nameplate = ev.capacity(cap)
+        p_it = nameplate * params.availability_frac
         energy = float(v["power_mw"] @ dt)
         busy_mwh = float(v["busy_it_power_mw"] @ dt)
         revenue = float(v["revenue_usd"].sum())
         out: dict[str, float] = {
+            "nameplate_it_power_mw": nameplate,
+            "node_count": nameplate / params.node_mw if params.node_mw else 0.0,
             "available_it_power_mw": p_it,
-            "facility_capacity_mw": params.facility_capacity_mw,
-            "gpus_available_count": params.gpus_available_count,
+            "facility_capacity_mw": params.pue * p_it,
+            "gpus_available_count": p_it * params.gpu_h_per_mwh,
             "pue": params.pue,
             "energy_mwh": energy,
             "it_energy_mwh": float(v["it_power_mw"] @ dt),

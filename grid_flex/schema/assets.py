@@ -16,7 +16,13 @@ from grid_flex.schema.base import (
 )
 from grid_flex.schema.catalog import Cooling, CurvePoint
 from grid_flex.schema.series import SeriesSpec
-from grid_flex.schema.sizing import BatterySize, FleetSize, HeatPumpSize, StoreSize
+from grid_flex.schema.sizing import (
+    BatterySize,
+    FleetSize,
+    GpuClusterSize,
+    HeatPumpSize,
+    StoreSize,
+)
 
 
 class AsicFleetEntry(StrictModel):
@@ -298,11 +304,21 @@ class GpuClusterEntry(StrictModel):
     training_jobs: list[TrainingJob] = Field(default_factory=list)
     inference: InferenceLoad | None = None
     cooling: Cooling | None = Field(default=None, description="Default: catalogue")
+    size: GpuClusterSize | None = Field(
+        default=None, description="Let the LP choose the number of nodes"
+    )
 
     @model_validator(mode="after")
     def _size(self) -> GpuClusterEntry:
-        if (self.count is None) == (self.it_power_mw is None):
-            raise ValueError("give exactly one of count or it_power_mw")
+        given = (self.count is not None) + (self.it_power_mw is not None)
+        if self.size is not None:
+            if given:
+                raise ValueError(
+                    "with a size block give no count or it_power_mw "
+                    "(the installed part is size.existing_nodes)"
+                )
+        elif given != 1:
+            raise ValueError("give exactly one of count, it_power_mw or size")
         ids = [j.id for j in self.training_jobs]
         if len(set(ids)) != len(ids):
             raise ValueError("training job ids must be unique")

@@ -70,6 +70,37 @@ class FleetSize(StrictModel):
         return self
 
 
+class GpuClusterSize(StrictModel):
+    """Size a GPU cluster by whole nodes of its catalogue model."""
+
+    min_nodes: NonNegativeFloat = Field(default=0.0, description="[nodes]")
+    max_nodes: PositiveFloat | None = Field(
+        default=None, description="Largest cluster; empty means unbounded [nodes]"
+    )
+    existing_nodes: NonNegativeFloat = Field(
+        default=0.0, description="Already installed, costs nothing more [nodes]"
+    )
+    capex_usd_per_node: NonNegativeFloat | None = Field(
+        default=None, description="Node price; default: catalogue [USD/node]"
+    )
+    infrastructure_usd_per_mw: NonNegativeFloat = Field(
+        default=0.0,
+        description="Facility build-out per MW of node IT power (power, cooling, "
+        "network) [USD/MW]",
+    )
+    life_yr: PositiveFloat | None = Field(
+        default=None, description="Useful life; default: catalogue [yr]"
+    )
+    fixed_om_usd_per_node_yr: NonNegativeFloat | None = Field(
+        default=None, description="Support and maintenance; default: catalogue"
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> GpuClusterSize:
+        _order(self, "nodes")
+        return self
+
+
 class BatterySize(StrictModel):
     """Size a battery: energy, and power either at a fixed duration or on its own."""
 
