@@ -543,6 +543,32 @@ def energy_adders_usd_per_mwh(scenario: Scenario, rctx: ResolveContext) -> Float
     return total
 
 
+def non_firm_available_frac(
+    scenario: Scenario, rctx: ResolveContext
+) -> FloatArray | None:
+    """Share of the non-firm connection available in each interval [-].
+
+    ``site.non_firm.curtailed_available_frac`` inside its curtailed windows, 1
+    outside; ``None`` without a non-firm part.
+    """
+    from grid_flex.programs.windows import window_mask
+
+    nf = scenario.site.non_firm
+    if nf is None:
+        return None
+    mask = window_mask(nf.curtailed, rctx, field="site.non_firm.curtailed")
+    return np.where(mask, nf.curtailed_available_frac, 1.0)
+
+
+def _non_firm_mw(available_frac: FloatArray, scenario: Scenario) -> FloatArray:
+    """Most non-firm import per interval: available share × largest size [MW]."""
+    nf = scenario.site.non_firm
+    assert nf is not None
+    if nf.max_mw is None:  # unbounded where available at all (never 0 × inf)
+        return np.where(available_frac > 0, np.inf, 0.0)
+    return available_frac * nf.max_mw
+
+
 def prepare_inputs(
     scenario: Scenario, base_dir: str | Path = ".", catalog: Catalog | None = None
 ) -> ModelInputs:
@@ -583,6 +609,7 @@ def prepare_inputs(
                 limits=not scenario.allow_extreme_values,
             )
     n = len(index)
+    non_firm = non_firm_available_frac(scenario, rctx)
     return ModelInputs(
         index=index,
         timestep_h=dt_h,
@@ -595,7 +622,9 @@ def prepare_inputs(
             if scenario.hashprice is not None
             else ()
         ),
-        import_limit_mw=np.full(n, scenario.site.import_upper_mw),
+        import_limit_mw=np.full(n, scenario.site.import_upper_mw)
+        + (0.0 if non_firm is None else _non_firm_mw(non_firm, scenario)),
+        non_firm_available_frac=non_firm,
         export_limit_mw=np.full(n, scenario.site.export_limit_mw),
         assets=assets,
         scenario=scenario,

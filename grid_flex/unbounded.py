@@ -61,6 +61,11 @@ def explain_unbounded(
 def _unbounded_line(cap: Capacity) -> str:
     owner, name = cap.key.rsplit(".", 1)
     unit = cap.spec.unit
+    if cap.key == "site.non_firm_mw":
+        return (
+            "site.non_firm: the non-firm connection is worth more than its "
+            f"annualised cost at any size; give site.non_firm.max_{unit}"
+        )
     if owner == "site":
         return (
             f"site.size: the connection is worth more than its annualised cost at "

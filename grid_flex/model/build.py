@@ -16,7 +16,11 @@ Structure of a built site block ``s`` (all plain Pyomo components)::
 
 Capacities (:mod:`grid_flex.model.capacity`) are numbers, or with ``size`` blocks
 scalar columns ``capacity_<name>`` on the owning block (``s.capacity_import_mw`` for a
-sized connection). A study that shares capacities across several site blocks passes
+sized connection). With ``site.non_firm`` the import is limited by
+``s.import_capacity[t]: import ≤ F + a[t]·N``, ``F`` the firm connection,
+``N`` the non-firm part (``s.capacity_non_firm_mw``) and ``a[t]`` the share of it
+the utility leaves in interval ``t`` (its ``curtailed`` windows). A study that
+shares capacities across several site blocks passes
 ``capacities={"<asset_id>.<name>": var}``: each listed capacity becomes a column tied
 to the study's variable by ``s.capacity_link[key]``, and its cost is left to the study.
 
@@ -153,12 +157,34 @@ def build_site(
             unit="MW",
             side="upper",
         )
-        conn.limit(
-            site_ctx,
-            "import_capacity",
-            imp.expr,
-            doc="grid import ≤ connection size (site.size) [MW]",
-        )
+        non_firm = non_firm_spec(inputs)
+        # The import capacity as n rows when some part of it is a column, else None
+        # (then import_limit_mw, a bound, says it all).
+        import_cap: LinExpr | None = conn.rows(n) if conn.is_variable else None
+        if non_firm is None:
+            conn.limit(
+                site_ctx,
+                "import_capacity",
+                imp.expr,
+                doc="grid import ≤ connection size (site.size) [MW]",
+            )
+        else:
+            nf = site_ctx.capacity(
+                "site.non_firm_mw",
+                non_firm,
+                doc="site: non-firm part of the connection (site.non_firm)",
+            )
+            if conn.is_variable or nf.is_variable:
+                assert inputs.non_firm_available_frac is not None
+                import_cap = conn.rows(n) + nf.rows(n, inputs.non_firm_available_frac)
+                site_ctx.constraint(
+                    "import_capacity",
+                    imp.expr - import_cap,
+                    "<=",
+                    0.0,
+                    doc="grid import ≤ firm connection + available share × non-firm "
+                    "part (site.non_firm.curtailed) [MW]",
+                )
         exporting = bool((inputs.export_limit_mw > 0).any())
         net_grid = imp.expr
         energy_cost = imp.expr * (inputs.import_price_usd_per_mwh * dt)
@@ -253,7 +279,14 @@ def build_site(
             revenue = revenue + pterms.revenue_usd
             cost = cost + pterms.cost_usd
         _stack_flexibility(
-            layer, block, inputs, terms, site_terms.kinds, programs, net_grid, conn
+            layer,
+            block,
+            inputs,
+            terms,
+            site_terms.kinds,
+            programs,
+            net_grid,
+            import_cap,
         )
         flex_down = LinExpr.zeros(n)
         flex_up = LinExpr.zeros(n)
@@ -328,7 +361,7 @@ def connection_spec(inputs: ModelInputs) -> CapacitySpec:
     site = inputs.scenario.site
     size = site.size
     if size is None:
-        return CapacitySpec.of(float(inputs.import_limit_mw.max()), "mw")
+        return CapacitySpec.of(site.import_upper_mw, "mw")
     return CapacitySpec(
         unit="mw",
         min=size.min_mw,
@@ -337,6 +370,22 @@ def connection_spec(inputs: ModelInputs) -> CapacitySpec:
         capex_usd_per_unit=size.capex_usd_per_kw * 1e3,
         life_yr=size.life_yr,
         fixed_om_usd_per_unit_yr=size.fixed_om_usd_per_kw_yr * 1e3,
+    )
+
+
+def non_firm_spec(inputs: ModelInputs) -> CapacitySpec | None:
+    """The non-firm part of the connection (``site.non_firm``) [MW], if any."""
+    nf = inputs.scenario.site.non_firm
+    if nf is None:
+        return None
+    return CapacitySpec(
+        unit="mw",
+        min=nf.min_mw,
+        max=float("inf") if nf.max_mw is None else nf.max_mw,
+        existing=nf.existing_mw,
+        capex_usd_per_unit=nf.capex_usd_per_kw * 1e3,
+        life_yr=nf.life_yr,
+        fixed_om_usd_per_unit_yr=nf.fixed_om_usd_per_kw_yr * 1e3,
     )
 
 
@@ -399,7 +448,7 @@ def _stack_flexibility(
     kinds: Mapping[str, str],
     programs: dict[str, ProgramTerms],
     net_grid: LinExpr,
-    conn: Capacity,
+    import_cap: LinExpr | None,
 ) -> None:
     """Flexibility sold to all programs fits each asset and the grid connection.
 
@@ -470,7 +519,7 @@ def _stack_flexibility(
             continue
         holders = {a for (a, d) in uses if d == direction}
         if SKIP_IMPLIED_ROWS and _grid_row_implied(
-            direction, holders, assets, kinds, inputs, conn
+            direction, holders, assets, kinds, inputs, import_cap
         ):
             continue
         total = exprs[0]
@@ -481,8 +530,8 @@ def _stack_flexibility(
             what = "load reduction sold ≤ import − export + export limit"
         else:
             row, limit = total + net_grid, inputs.import_limit_mw
-            if conn.is_variable:
-                row, limit = row - conn.rows(row.n), np.zeros(row.n)
+            if import_cap is not None:
+                row, limit = row - import_cap, np.zeros(row.n)
             what = "load increase sold ≤ import limit − import + export"
         layer.add_constraint(
             block,
@@ -511,7 +560,7 @@ def _grid_row_implied(
     assets: dict[str, AssetTerms],
     kinds: Mapping[str, str],
     inputs: ModelInputs,
-    conn: Capacity,
+    import_cap: LinExpr | None,
 ) -> bool:
     """Whether the site's ``flex_{direction}_grid`` row follows from the asset rows.
 
@@ -526,7 +575,7 @@ def _grid_row_implied(
             soc_terms(t) is not None for t in assets.values()
         )
     caps = [t.capacity_mw for t in assets.values()]
-    if conn.is_variable or any(c is None for c in caps):
+    if import_cap is not None or any(c is None for c in caps):
         return False
     total = float(sum(c for c in caps if c is not None))
     return bool(

@@ -35,7 +35,8 @@ class ModelInputs:
     hashprice_usd_per_ths_day : ndarray or None
         Hashprice per interval [USD per TH/s per day].
     import_limit_mw, export_limit_mw : ndarray
-        Interconnection limits per interval [MW].
+        Most the site may import / export per interval (firm + available non-firm
+        part at their largest sizes) [MW].
     assets : tuple
         ``(type, params)`` per scenario asset, in scenario order.
     programs : tuple
@@ -59,6 +60,8 @@ class ModelInputs:
     scenario: Scenario
     programs: tuple[tuple[str, Any], ...] = ()
     assumptions: tuple[str, ...] = ()
+    #: share of the non-firm connection available per interval (``site.non_firm``)
+    non_firm_available_frac: FloatArray | None = None
 
     @property
     def labels(self) -> Sequence[Any]:

@@ -19,7 +19,7 @@ from grid_flex.schema.magnitudes import magnitude_problems, opt_out_hint
 from grid_flex.schema.program_entries import ProgramEntry
 from grid_flex.schema.rolling import Rolling
 from grid_flex.schema.series import SeriesSpec
-from grid_flex.schema.sizing import ConnectionSize
+from grid_flex.schema.sizing import ConnectionSize, NonFirmConnection
 from grid_flex.schema.study import Study
 from grid_flex.schema.windows import WindowSet
 
@@ -46,6 +46,11 @@ class Site(StrictModel):
     )
     size: ConnectionSize | None = Field(
         default=None, description="Let the LP choose the import connection [MW]"
+    )
+    non_firm: NonFirmConnection | None = Field(
+        default=None,
+        description="A non-firm part of the connection, curtailable in stated "
+        "intervals, beside the firm import_limit_mw or size [MW]",
     )
     export_limit_mw: NonNegativeFloat = Field(
         default=0.0, description="Export limit [MW]; 0 means the site cannot export"

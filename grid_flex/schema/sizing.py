@@ -14,7 +14,13 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from grid_flex.schema.base import NonNegativeFloat, PositiveFloat, StrictModel
+from grid_flex.schema.base import (
+    Fraction,
+    NonNegativeFloat,
+    PositiveFloat,
+    StrictModel,
+)
+from grid_flex.schema.windows import WindowSet
 
 
 def _order(block: Any, unit: str) -> None:
@@ -161,6 +167,25 @@ class ConnectionSize(StrictModel):
     def _checks(self) -> ConnectionSize:
         _order(self, "mw")
         return self
+
+
+class NonFirmConnection(ConnectionSize):
+    """A non-firm part of the connection: import the utility may curtail.
+
+    The offer utilities make to large flexible loads: more import MW, cheaper than
+    firm, but not available in stated intervals (``curtailed``: periods, recurring
+    local hours, or every interval above a price). Import is limited to
+    ``firm + a[t] · non_firm`` with ``a[t] = curtailed_available_frac`` inside the
+    curtailed intervals and 1 outside. Give ``min_mw = max_mw`` for a fixed offer.
+    """
+
+    curtailed: WindowSet = Field(
+        description="Intervals in which the non-firm part is curtailed"
+    )
+    curtailed_available_frac: Fraction = Field(
+        default=0.0,
+        description="Share of the non-firm MW still available when curtailed [-]",
+    )
 
 
 class HeatPumpSize(StrictModel):

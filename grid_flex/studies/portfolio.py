@@ -271,6 +271,9 @@ def window_inputs(
         export_price_usd_per_mwh=inputs.export_price_usd_per_mwh[a:b],
         hashprice_usd_per_ths_day=None if hp is None else hp[a:b],
         import_limit_mw=inputs.import_limit_mw[a:b],
+        non_firm_available_frac=None
+        if inputs.non_firm_available_frac is None
+        else inputs.non_firm_available_frac[a:b],
         export_limit_mw=inputs.export_limit_mw[a:b],
         assets=assets,
         programs=programs,

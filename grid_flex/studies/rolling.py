@@ -258,6 +258,9 @@ class _WindowInputs:
             if self.hashprice is None
             else self.hashprice.window(a, b),
             import_limit_mw=actual.import_limit_mw[a:b],
+            non_firm_available_frac=None
+            if actual.non_firm_available_frac is None
+            else actual.non_firm_available_frac[a:b],
             export_limit_mw=actual.export_limit_mw[a:b],
             assets=assets,
             scenario=sc,

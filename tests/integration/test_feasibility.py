@@ -231,6 +231,19 @@ def test_size_command_writes_the_study_files_and_npv_closes(tmp_path):
     assert sizes.loc[0, "unit_count"] == 1428  # 5 MW / 3.5 kW = 1428.6 → 1428 fit
 
 
+GPU = {
+    "type": "gpu_cluster",
+    "id": "gpu",
+    "model": "compute/nvidia_hgx_h100",
+    "spot_usd_per_gpu_h": 2.0,
+}
+NON_FIRM = {
+    "capex_usd_per_kw": 50.0,
+    "life_yr": 20,
+    "curtailed": {"recurring": [{"start_hour": 15, "end_hour": 19}]},
+}
+
+
 @pytest.mark.parametrize(
     ("patch", "words"),
     [
@@ -238,6 +251,22 @@ def test_size_command_writes_the_study_files_and_npv_closes(tmp_path):
         ({"assets": [fleet(life_yr=0)]}, ["life_yr"]),
         ({"assets": [fleet(min_mw=6.0)]}, ["min_mw", "max_mw"]),
         ({"assets": [fleet(capex_usd_per_th=-2.0)]}, ["capex_usd_per_th"]),
+        (
+            {"assets": [fleet(), GPU | {"size": {"min_nodes": 9, "max_nodes": 3}}]},
+            ["assets[1]", "min_nodes", "max_nodes"],
+        ),
+        (
+            {"assets": [fleet(), GPU | {"size": {"capex_usd_per_node": 1e12}}]},
+            ["capex_usd_per_node", "USD/node"],
+        ),
+        (
+            {"site": {"non_firm": NON_FIRM | {"life_yr": 0}}},
+            ["site.non_firm.life_yr"],
+        ),
+        (
+            {"site": {"non_firm": NON_FIRM | {"min_mw": 7.0, "max_mw": 2.0}}},
+            ["site.non_firm", "min_mw"],
+        ),
     ],
 )
 def test_size_command_bad_input_exits_2_naming_the_field(tmp_path, patch, words):
