@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from grid_flex.errors import DataError
-from grid_flex.io.timeseries import parse_timezone
+from grid_flex.io.timeseries import LineMap, parse_timezone
 
 HOURS_PER_YEAR: Final = 8760
 #: Day of a non-leap year (0-based) on which each month starts.
@@ -66,7 +66,9 @@ def place_hour_of_year(
     Returns
     -------
     pandas.Series
-        The profile's values on ``index``; ``attrs`` copied from ``profile``.
+        The profile's values on ``index``; ``attrs`` copied from ``profile``. A
+        profile read from a file (``attrs["hour_lines"]``) gives the placed series
+        a line map (``attrs["lines"]``), so later messages name the file line.
 
     Raises
     ------
@@ -99,5 +101,16 @@ def place_hour_of_year(
     out = pd.Series(
         values, index=index, name=name if name is not None else profile.name
     )
-    out.attrs = dict(profile.attrs)
+    out.attrs = {k: v for k, v in profile.attrs.items() if k != "hour_lines"}
+    hour_lines = profile.attrs.get("hour_lines")
+    step = index[1] - index[0] if len(index) > 1 else None
+    if (
+        hour_lines is not None
+        and step is not None
+        and (index[1:] - index[:-1] == step).all()
+    ):
+        # Each stamp's file line: the line of the hour it took its value from.
+        out.attrs["lines"] = LineMap(
+            index[0], step, np.asarray(hour_lines)[hour_of_year]
+        )
     return out

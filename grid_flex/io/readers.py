@@ -20,6 +20,8 @@ import pandas as pd
 
 from grid_flex.errors import DataError
 from grid_flex.io.timeseries import (
+    LineMap,
+    file_line,
     frame_from_table,
     load_table,
     localize_to_utc,
@@ -324,9 +326,13 @@ def read_caiso_ironmtn(path: str | Path, year: int) -> pd.Series:
             f"{file_name}: no column for year {year}; available years: {available}"
         )
 
-    def placed(column_year: int) -> pd.Series:
-        values = parse_numbers(
-            table[str(column_year)], source=f"{file_name}:{column_year}"
+    lines = np.asarray([file_line(r) for r in table.index], dtype=float)
+
+    def placed(column_year: int, what: np.ndarray | None = None) -> pd.Series:
+        values = (
+            parse_numbers(table[str(column_year)], source=f"{file_name}:{column_year}")
+            if what is None
+            else what
         )
         lag = IRONMTN_LAG_H.get(column_year, 0)
         start = pd.Timestamp(year=column_year, month=1, day=1, tz=_PST_TZ)
@@ -340,11 +346,22 @@ def read_caiso_ironmtn(path: str | Path, year: int) -> pd.Series:
         inclusive="left",
     ).tz_convert("UTC")
     series = placed(year).reindex(calendar)
+    # The file line of each hour: its row where the value is there (a blank cell
+    # keeps its row's line, so a missing value is named by it).
+    at = placed(year, lines).reindex(calendar)
     for neighbour in (year - 1, year + 1):
         if neighbour in years and series.isna().any():
-            series = series.fillna(placed(neighbour).reindex(calendar))
+            other = placed(neighbour).reindex(calendar)
+            take = series.isna().to_numpy() & other.notna().to_numpy()
+            series = series.where(~take, other)
+            at = at.where(~take, placed(neighbour, lines).reindex(calendar))
     series.name = "price_usd_per_mwh"
-    series.attrs = {"source": f"{file_name}:{year}"}
+    series.attrs = {
+        "source": f"{file_name}:{year}",
+        "lines": LineMap(
+            calendar[0], pd.Timedelta(hours=1), at.fillna(0).to_numpy(dtype=np.int64)
+        ),
+    }
     return series
 
 
@@ -436,22 +453,45 @@ def read_smard(
 
 # --- hour-of-year profiles -----------------------------------------------------------
 def _hour_of_year(raw: pd.Series, *, source: str) -> np.ndarray:
-    """Parse and check an hour-of-year column holding exactly 0..8759 in order."""
+    """Parse and check an hour-of-year column holding exactly 0..8759 in order.
+
+    A wrong hour is named with its file line.
+    """
     hours = parse_numbers(raw, source=source, missing_values=())
     expected = np.arange(HOURS_PER_YEAR)
     if hours.shape != expected.shape or not np.array_equal(hours, expected):
+        n = min(hours.size, HOURS_PER_YEAR)
+        wrong = np.flatnonzero(hours[:n] != expected[:n])
+        where = (
+            f"line {file_line(raw.index[int(wrong[0])])} holds hour "
+            f"{hours[int(wrong[0])]:g} where hour {int(wrong[0])} belongs; "
+            if wrong.size
+            else ""
+        )
         raise DataError(
-            f"{source}: expected hours 0..{HOURS_PER_YEAR - 1} in order, found "
-            f"{hours.size} values from {hours.min():g} to {hours.max():g}"
+            f"{source}: expected hours 0..{HOURS_PER_YEAR - 1} in order, one a line; "
+            f"{where}found {hours.size} values from {hours.min():g} to "
+            f"{hours.max():g}"
         )
     return hours.astype(np.int64)
 
 
-def _hour_of_year_series(values: np.ndarray, *, name: str, source: str) -> pd.Series:
+def _hour_of_year_series(
+    values: np.ndarray, *, name: str, source: str, rows: pd.Index
+) -> pd.Series:
+    """An hour-of-year profile; ``attrs["hour_lines"]`` keeps each hour's file line.
+
+    :func:`grid_flex.io.calendar.place_hour_of_year` turns the hour lines into the
+    placed series' line map, so that a missing or impossible value found later is
+    named with its file line as well as its time stamp.
+    """
     series = pd.Series(
         values, index=pd.RangeIndex(HOURS_PER_YEAR, name="hour_of_year"), name=name
     )
-    series.attrs = {"source": source}
+    series.attrs = {
+        "source": source,
+        "hour_lines": np.asarray([file_line(r) for r in rows], dtype=np.int64),
+    }
     return series
 
 
@@ -490,7 +530,9 @@ def read_avert(path: str | Path, region: str) -> pd.Series:
     values, quantity, unit = convert(
         parse_numbers(table[region], source=source), "lb_per_kwh"
     )
-    return _hour_of_year_series(values, name=f"{quantity}_{unit}", source=source)
+    return _hour_of_year_series(
+        values, name=f"{quantity}_{unit}", source=source, rows=table.index
+    )
 
 
 _DOE_SUFFIXES: Final = {
@@ -548,5 +590,5 @@ def read_doe_crb(path: str | Path, column: str) -> pd.Series:
     source = f"{file_name}:{column}"
     values, _, canonical = convert(parse_numbers(table[column], source=source), unit)
     return _hour_of_year_series(
-        values, name=f"{stem}_{label}_{canonical}", source=source
+        values, name=f"{stem}_{label}_{canonical}", source=source, rows=table.index
     )

@@ -135,6 +135,10 @@ def _line(position: int) -> int:
     return int(position) + _FIRST_DATA_LINE
 
 
+#: File line of the data row at a 0-based position (public name for the readers).
+file_line = _line
+
+
 class LineMap:
     """File line of each stamp of a regular series (0 where the file has no row).
 
