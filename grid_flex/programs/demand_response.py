@@ -65,7 +65,7 @@ of a reserve service marked ``exclusive``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -133,6 +133,17 @@ class DemandResponseParams:
     payment_usd_per_mw_per_event: float
     penalty_usd_per_mwh: float
     capacity: CapacityParams | None
+    #: Rolling windows (:func:`window_params`): each event's hours, its baseline
+    #: window's hours and that window's intervals before the window start
+    #: (positions relative to it, negative), all from the whole horizon; the draw
+    #: in those earlier intervals [MWh] (:func:`resume`); the window's start.
+    event_hours_h: FloatArray | None = None
+    baseline_hours_h: FloatArray | None = None
+    baseline_past: tuple[IntArray, ...] = ()
+    baseline_past_mwh: FloatArray | None = None
+    offset: int = 0
+    #: Intervals of committed draw a later window's baseline may reach back to.
+    reach: int = 0
 
     def field(self, name: str) -> str:
         """Dotted scenario path of a field of this entry."""
@@ -250,8 +261,12 @@ def build(ctx: BuildContext, params: DemandResponseParams) -> ProgramTerms:
     delivered = LinExpr.constant(committed) - shortfall
     # Per event: π_ev × the MW delivered on average over the event, i.e. each
     # interval's delivery weighted by its share Δt / H_e of the event's hours.
-    hours = np.bincount(
-        params.event_of[events], weights=dt[events], minlength=params.n_events
+    hours = (
+        params.event_hours_h
+        if params.event_hours_h is not None
+        else np.bincount(
+            params.event_of[events], weights=dt[events], minlength=params.n_events
+        )
     )
     share = np.zeros(ctx.n)
     share[events] = dt[events] / hours[params.event_of[events]]
@@ -301,22 +316,31 @@ def _baseline(
     if params.n_events == 0:
         return LinExpr.zeros(ctx.n)
     # pre_event_mean: one row per event, the Δt-weighted mean draw over its window,
-    # aggregated in one step, then repeated over the event's intervals.
+    # aggregated in one step, then repeated over the event's intervals. In a
+    # rolling window, the part of an event's baseline window that lies before the
+    # window start is a constant: the committed draw there (baseline_past_mwh).
     dt = ctx.dt_h
-    positions = np.concatenate(params.baseline_windows)
+    positions = np.concatenate(params.baseline_windows).astype(np.int64)
     group = np.repeat(
         np.arange(params.n_events), [len(w) for w in params.baseline_windows]
     )
-    hours = np.bincount(group, weights=dt[positions], minlength=params.n_events)
+    hours = (
+        params.baseline_hours_h
+        if params.baseline_hours_h is not None
+        else np.bincount(group, weights=dt[positions], minlength=params.n_events)
+    )
     taken = draw.take(positions) * (dt[positions] / hours[group])
+    const = np.asarray(
+        np.bincount(group, weights=taken.const, minlength=params.n_events), dtype=float
+    )
+    if params.baseline_past_mwh is not None:
+        const = const + params.baseline_past_mwh / hours
     per_event = LinExpr(
         params.n_events,
         group[taken.rows],
         taken.cols,
         taken.coefs,
-        np.bincount(group, weights=taken.const, minlength=params.n_events).astype(
-            float
-        ),
+        const.astype(float),
     )
     return per_event.take(np.maximum(params.event_of, 0))
 
@@ -501,16 +525,88 @@ def _kpis(params: DemandResponseParams, dt: FloatArray) -> KpiFunction:
 
 
 # ---- rolling operation ------------------------------------------------------------
+#: Settled at actual values after rolling windows (not fixed at the windows'): the
+#: shortfall follows from the delivered curtailment against the actual baseline.
+SETTLED_VARIABLES = ("shortfall_mw",)
+
+
+def window_params(
+    params: DemandResponseParams, start: int, stop: int, timestep_h: FloatArray
+) -> DemandResponseParams:
+    """The program on horizon positions ``start ≤ t < stop`` (resolved on the horizon).
+
+    Events are resolved once on the whole horizon (the operator knows an event once
+    it is called), so an event that straddles the window start or end keeps its
+    whole length for the per-event payment (``π_ev · Δt / H_e`` per interval), and a
+    pre-event baseline keeps its whole window: the intervals inside this window
+    stay decisions, those before it are carried as the committed draw
+    (:func:`resume`).
+    """
+    mask = params.event_mask
+    dt = np.asarray(timestep_h, dtype=float)
+    inside = params.event_of[start:stop]
+    ids = np.unique(inside[inside >= 0])
+    first = int(ids[0]) if len(ids) else 0
+    all_events = np.flatnonzero(mask)
+    event_hours = np.bincount(
+        params.event_of[all_events], weights=dt[all_events], minlength=params.n_events
+    )
+    windows: list[IntArray] = []
+    past: list[IntArray] = []
+    baseline_hours = None
+    reach = 0
+    if params.baseline_windows:
+        # From an event's last interval back to its baseline window's first.
+        last = np.flatnonzero(mask & ~np.concatenate((mask[1:], [False])))
+        reach = int(
+            max(
+                int(e) - int(w.min())
+                for e, w in zip(last, params.baseline_windows, strict=True)
+            )
+        )
+        kept = [params.baseline_windows[int(k)] for k in ids]
+        windows = [w[(w >= start) & (w < stop)] - start for w in kept]
+        past = [w[w < start] - start for w in kept]
+        baseline_hours = np.array([dt[w].sum() for w in kept], dtype=float)
+    capacity = params.capacity
+    if capacity is not None:
+        capacity = replace(capacity, available_mask=capacity.available_mask[start:stop])
+    return replace(
+        params,
+        event_mask=mask[start:stop],
+        event_of=np.where(inside >= 0, inside - first, -1).astype(np.int64),
+        n_events=len(ids),
+        baseline_windows=tuple(windows),
+        capacity=capacity,
+        event_hours_h=np.asarray(event_hours[ids.astype(np.int64)], dtype=float),
+        baseline_hours_h=baseline_hours,
+        baseline_past=tuple(past),
+        baseline_past_mwh=None,
+        offset=start,
+        reach=reach,
+    )
+
+
 @dataclass(frozen=True)
 class DemandResponseState:
-    """Demand-response events called so far.
+    """Demand-response events called so far, and the recent committed draw.
 
     ``events_called`` counts events that started in committed intervals;
-    ``in_event`` says whether the last committed interval is inside an event.
+    ``in_event`` says whether the last committed interval is inside an event;
+    ``draw_mwh`` is the site's net draw × Δt [MWh] in the last committed intervals
+    a later pre-event baseline can reach back to, the first of them at horizon
+    position ``draw_from``.
     """
 
     events_called: int
     in_event: bool
+    draw_from: int = 0
+    draw_mwh: tuple[float, ...] = ()
+
+
+def _reach(params: DemandResponseParams) -> int:
+    """Intervals before a window start that a baseline of this window reaches."""
+    return max((-int(p.min()) for p in params.baseline_past if len(p)), default=0)
 
 
 def final_state(
@@ -518,21 +614,32 @@ def final_state(
     previous: DemandResponseState | None,
     values: Mapping[str, FloatArray],
 ) -> DemandResponseState:
-    """Count the events that started in the committed intervals.
+    """Count the events that started in the committed intervals; keep the draw.
 
     An event that was already running when the window started (``in_event``) is not
     counted again.
     """
-    c = len(values["timestep_h"])
+    dt = values["timestep_h"]
+    c = len(dt)
     mask = params.event_mask[:c]
     starts = mask & ~np.concatenate(([False], mask[:-1]))
     called = int(starts.sum())
     before = 0
+    draw = values["grid_import_mw"] - values.get("grid_export_mw", 0.0)
+    history: tuple[float, ...] = ()
     if previous is not None:
         before = previous.events_called
         if previous.in_event and c and mask[0]:
             called -= 1  # the event began in an earlier window
-    return DemandResponseState(before + called, bool(c and mask[-1]))
+        history = previous.draw_mwh
+    kept = history + tuple(float(v) for v in draw * dt)
+    kept = kept[-params.reach :] if params.reach else ()
+    return DemandResponseState(
+        before + called,
+        bool(c and mask[-1]),
+        draw_from=params.offset + c - len(kept),
+        draw_mwh=kept,
+    )
 
 
 def resume(
@@ -542,9 +649,24 @@ def resume(
     window_h: float,
     left_h: float,
 ) -> DemandResponseParams:
-    """The window's parameters, unchanged.
+    """The window's parameters, with the committed draw of earlier baseline hours.
 
-    Events are paid and penalised interval by interval, so the events already called
-    change no later decision.
+    A pre-event baseline whose window begins before this window's start takes the
+    draw committed there as a constant. Events are paid and penalised interval by
+    interval, so the events already called change no later decision.
     """
-    return params
+    if not any(len(p) for p in params.baseline_past):
+        return params
+    if state is None or state.draw_from > params.offset - _reach(params):
+        raise ScenarioError(
+            params.field("baseline_window_h"),
+            [
+                f"{params.field('baseline_window_h')}: the baseline window reaches "
+                f"{_reach(params)} intervals before the window start, but the "
+                "committed draw there is not known"
+            ],
+        )
+    drawn = np.asarray(state.draw_mwh, dtype=float)
+    at = [params.offset + p - state.draw_from for p in params.baseline_past]
+    past = np.array([drawn[i].sum() for i in at], dtype=float)
+    return replace(params, baseline_past_mwh=past)

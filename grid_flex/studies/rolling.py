@@ -574,6 +574,25 @@ def _solve_kind(solver: WindowSolver | None, site: SiteModel) -> str:
     return solver.last_mode
 
 
+def _settled_families(inputs: ModelInputs) -> set[str]:
+    """Variable families settled at actual values, not fixed at the windows' values.
+
+    A module lists them in ``SETTLED_VARIABLES`` (accounts that follow from the
+    decisions, such as a demand-response shortfall against a baseline the windows
+    could only forecast).
+    """
+    out: set[str] = set()
+    for entries, program, block in (
+        (inputs.assets, False, "asset"),
+        (inputs.programs, True, "program"),
+    ):
+        for kind, params in entries:
+            module = protocol.module(kind, program=program)
+            for name in getattr(module, "SETTLED_VARIABLES", ()):
+                out.add(f"{block}[{params.id}].{name}")
+    return out
+
+
 # ---- settlement ---------------------------------------------------------------------
 def settle(
     actual: ModelInputs, run: RollingRun, options: SolveOptions
@@ -585,6 +604,7 @@ def settle(
     """
     site = build_model(actual)
     n = len(actual.index)
+    settled = _settled_families(actual)
     families = {_family_name(va.component): va for va in site.layer.variables}
     columns = site.layer.columns
     T = site.block.T
@@ -596,12 +616,15 @@ def settle(
         name = _family_name(comp)
         index = comp.index_set()
         timed = list(index.subsets())[-1] is T or _positional(index)
-        if timed and name not in run.committed and name not in run.positional:
+        decided = name in run.committed or name in run.positional
+        if timed and not decided and name not in settled:
             undecided.append(name)
     for name, pieces in run.committed.items():
         family = families.get(name)
-        if family is None:
-            continue  # a variable of the decision model only (e.g. a forecast form)
+        if family is None or name in settled:
+            # a variable of the decision model only (e.g. a forecast form), or an
+            # account the settlement works out at actual values (a shortfall)
+            continue
         for start, values in pieces:
             rows, c = values.shape
             if family.n != rows * n:

@@ -21,6 +21,12 @@ An asset or program module may expose, next to ``resolve`` and ``build``:
     window's objective instead of a forced end state.
 ``rolling_problems(params) -> list[str]``
     Why the module cannot run in windows (each message names the field).
+``window_params(params, start, stop, timestep_h) -> params``
+    The parameters resolved once on the whole horizon, cut to a window (for
+    parameters a window cannot work out on its own: whole months, whole events).
+``SETTLED_VARIABLES: tuple[str, ...]``
+    Variable families (local names) the settlement works out at actual values
+    instead of fixing them at the windows' values (accounts, not decisions).
 
 The runner (:mod:`grid_flex.studies.rolling`) calls these by name and knows no kind.
 """

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from grid_flex.assets import battery, compute
 from grid_flex.assets import heat as heat_module
 from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import SolveError
-from grid_flex.programs import demand_charge, emissions, energy_quota
+from grid_flex.programs import demand_charge, demand_response, emissions, energy_quota
 from grid_flex.studies.rolling import run_rolling
 from grid_flex.testing import small_scenario
 
@@ -309,6 +310,84 @@ def test_demand_response_events_called_are_counted_once() -> None:
     assert '"events_called": 2, "in_event": true' in log["state_out"].iloc[0]
     assert '"events_called": 2, "in_event": false' in log["state_out"].iloc[1]
     assert res.summary["programs"]["dr"]["events"] == 2
+
+
+def _hours(first: int, last: int) -> dict[str, str]:
+    """Hours ``first`` to ``last`` (inclusive) from 2024-06-03 00:00 UTC."""
+    t0 = pd.Timestamp("2024-06-03T00:00:00+00:00")
+    return {
+        "start": (t0 + pd.Timedelta(hours=first)).isoformat(),
+        "end": (t0 + pd.Timedelta(hours=last + 1)).isoformat(),
+    }
+
+
+def test_event_straddling_a_window_start_keeps_its_whole_length(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Price 0 for 48 h: mining earns V per MWh, 3.5 MW. One 4 h event, hours 22-25,
+    # straddles the start of the second 24 h window. Per-event payment 350 USD per
+    # MW delivered on average over the event: curtailing one MW for one hour is
+    # worth 350 / 4 = 87.5 < V = 116.67, so the perfect-foresight site keeps mining
+    # and is paid nothing: 48 × 3.5 × V = 19,600 USD.
+    dr = {
+        "type": "demand_response",
+        "id": "dr",
+        "events": {"periods": [_hours(22, 25)]},
+        "committed_mw": 3.5,
+        "baseline_mw": 3.5,
+        "payment_usd_per_mw_per_event": 350.0,
+    }
+    sc = _fleet_site([0.0] * 48, [dr])
+    res = run_rolling(sc, lookahead_h=24, commit_h=24)
+    assert res.summary["profit_usd"] == pytest.approx(48 * CAP_MW * V, rel=1e-9)
+    assert res.summary["rolling"]["value_of_perfect_foresight_usd"] == pytest.approx(
+        0.0, abs=1e-6
+    )
+    # Each window resolved on its own horizon sees half the event (2 h): curtailing
+    # looks worth 350 / 2 = 175 > V, so all 4 event hours are curtailed; settled on
+    # the whole event: 44 h mined + 350 × 3.5 paid = 17,966.67 + 1,225.
+    monkeypatch.delattr(demand_response, "window_params")
+    broken = run_rolling(sc, lookahead_h=24, commit_h=24, foresight=False)
+    expected = 44 * CAP_MW * V + 350.0 * 3.5
+    assert broken.summary["profit_usd"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_pre_event_baseline_before_the_window_is_carried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Event hours 26-28; baseline = mean net draw over the 4 h before (hours 22-25),
+    # paid 200 USD per MWh delivered up to the 2 MW commitment (no penalty). Prices:
+    # 0 except hours 24-28 at V + 100 (mining there loses 100 USD/MWh). Windows of
+    # 24 h: hours 22-23 (price 0, fleet at 3.5 MW) lie in window 1, before window 2.
+    # Baseline b = (3.5 + 3.5 + g24 + g25) / 4; in the event the fleet is off and
+    # delivers min(2, b) each hour: one more MWh in hours 24-25 pays 3 × 200 / 4 =
+    # 150 > 100 until b = 2, i.e. 1 MWh. Profit: 43 h × 3.5 × V − 100 + 3 × 2 × 200.
+    prices = [0.0] * 48
+    for h in range(24, 29):
+        prices[h] = V + 100.0
+    dr = {
+        "type": "demand_response",
+        "id": "dr",
+        "events": {"periods": [_hours(26, 28)]},
+        "committed_mw": 2.0,
+        "baseline": "pre_event_mean",
+        "baseline_window_h": 4.0,
+        "payment_usd_per_mwh": 200.0,
+    }
+    sc = _fleet_site(prices, [dr])
+    mined = 43 * CAP_MW * V
+    res = run_rolling(sc, lookahead_h=24, commit_h=24)
+    assert res.summary["profit_usd"] == pytest.approx(mined - 100 + 1200, rel=1e-9)
+    assert res.summary["rolling"]["value_of_perfect_foresight_usd"] == pytest.approx(
+        0.0, abs=1e-6
+    )
+    log = res.tables["rolling_windows.csv"]
+    assert '"draw_mwh": [3.5, 3.5' in log["state_out"].iloc[0]
+    # Not carried: window 2 sees b = (g24 + g25) / 4 and draws all 7 MWh it can
+    # (b = 1.75 < 2); settled, b = 3.5 and 6 of those MWh earned nothing.
+    monkeypatch.setattr(demand_response, "resume", lambda params, state, **span: params)
+    broken = run_rolling(sc, lookahead_h=24, commit_h=24, foresight=False)
+    assert broken.summary["profit_usd"] == pytest.approx(mined - 700 + 1200, rel=1e-9)
 
 
 def test_inference_reduction_used_this_month_carried(
