@@ -244,7 +244,9 @@ def _check_closure(
     if (
         own is not None
         and lp.objective is own
-        and own.expr is site.layer.objective_expr
+        # an array-only build names its objective (a total of its own), a Pyomo
+        # build holds the Objective, whose expression a study may have replaced
+        and (isinstance(own, str) or own.expr is site.layer.objective_expr)
     ):
         profit = float(table["site.profit_usd"].sum()) - capacity_cost_usd
         scale = max(1.0, abs(solution.objective))

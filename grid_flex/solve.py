@@ -121,6 +121,48 @@ def solve_compiled(lp: CompiledLP, options: SolveOptions | None = None) -> Solut
     )
 
 
+def try_solve_compiled(
+    lp: CompiledLP, options: SolveOptions | None = None
+) -> Solution | None:
+    """Solve an LP in matrix form; None if it is infeasible or unbounded.
+
+    Nothing is explained here: the caller builds the Pyomo model, whose solve
+    (:func:`solve_model`) names the limits in the scenario's words. Any other failure
+    (time limit, numerical trouble) raises :class:`SolverFailure` as usual.
+    """
+    opts = options or SolveOptions()
+    t0 = time.perf_counter()
+    h = _highs(lp, opts)
+    t1 = time.perf_counter()
+    _run(h, opts)
+    t2 = time.perf_counter()
+    status = h.getModelStatus()
+    if status in _EXPLAINED:
+        return None
+    if status != highspy.HighsModelStatus.kOptimal:
+        _raise_for_status(h, status, lp)
+    sol = h.getSolution()
+    del h  # HiGHS's copy of the LP and its factors: freed before the results
+    x = np.asarray(sol.col_value, dtype=float)
+    return Solution(
+        objective=float(lp.c @ x + lp.c0),
+        x=x,
+        row_duals=np.asarray(sol.row_dual, dtype=float),
+        lp=lp,
+        timings_s={"handoff_s": t1 - t0, "highs_s": t2 - t1},
+    )
+
+
+#: Outcomes that :func:`solve_model` explains in the scenario's words.
+_EXPLAINED = frozenset(
+    {
+        highspy.HighsModelStatus.kInfeasible,
+        highspy.HighsModelStatus.kUnbounded,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    }
+)
+
+
 def _solve(model: Any, opts: SolveOptions) -> Solution:
     t0 = time.perf_counter()
     lp = compile_model(model)
@@ -224,7 +266,7 @@ def _highs(lp: CompiledLP, opts: SolveOptions) -> highspy.Highs:
     hl.a_matrix_.num_row_ = nrow
     hl.a_matrix_.start_ = lp.a.indptr.astype(np.int32)
     hl.a_matrix_.index_ = lp.a.indices.astype(np.int32)
-    hl.a_matrix_.value_ = lp.a.data.astype(float)
+    hl.a_matrix_.value_ = lp.a.data.astype(float, copy=False)
     h.passModel(hl)
     return h
 
