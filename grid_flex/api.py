@@ -64,9 +64,9 @@ def solve_arrays(
     (:class:`grid_flex.studies.rolling_lp.ArrayLayer`): no Pyomo variable, row or
     expression objects, the same LP as :func:`build_model` compiles (tested), and
     nothing to load the optimum back into (the default year at 15 minutes peaks at
-    456 MiB instead of 639 MiB, whole process). Returns None when a module put Pyomo components of its
-    own on the model, or when the LP is infeasible or unbounded (the Pyomo build's
-    solve explains that in the scenario's words).
+    456 MiB instead of 639 MiB, whole process). Returns None when a module put
+    Pyomo components of its own on the model, or when the LP is infeasible or
+    unbounded (the Pyomo build's solve explains that in the scenario's words).
     """
     import pyomo.core as pyo
 

@@ -529,25 +529,7 @@ def catalog(ref: str | None, path: Path | None) -> None:
 
     cat = load_catalog(path)
     if ref is None:
-        frame = cat.to_frame()
-        cols = [
-            c
-            for c in (
-                "ref",
-                "vendor",
-                "model",
-                "hashrate_ths",
-                "power_w",
-                "efficiency_j_per_th",
-                "energy_mwh",
-                "power_mw",
-                "power_max_kw",
-            )
-            if c in frame.columns
-        ]
-        click.echo(
-            frame[cols].to_string(index=False, na_rep="", float_format="{:g}".format)
-        )
+        click.echo(cat.listing())
     else:
         entry = cat.get(ref)
         click.echo(yaml.safe_dump(entry.model_dump(mode="json"), sort_keys=False))

@@ -14,11 +14,12 @@ Units
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import numpy as np
-import pandas as pd
-from numpy.typing import NDArray
+if TYPE_CHECKING:  # imported where used: the schema reads constants from here
+    import numpy as np
+    import pandas as pd
+    from numpy.typing import NDArray
 
 UNIT_SUFFIXES: Final[dict[str, str]] = {
     "_mw": "electric power, mean over the interval [MW]",
@@ -55,6 +56,8 @@ def index_step(index: pd.Index) -> pd.Timedelta:
     freq = getattr(index, "freq", None)
     if freq is None:
         raise ValueError("the time index has no regular step (freq is None)")
+    import pandas as pd
+
     return pd.Timedelta(freq)
 
 
@@ -64,6 +67,8 @@ def to_utc(t: Any, timezone: str) -> pd.Timestamp:
     Raises ``ValueError`` (from pandas) for a local time skipped or repeated by a
     daylight-saving change; callers turn it into a message naming their field.
     """
+    import pandas as pd
+
     stamp = pd.Timestamp(t)
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize(timezone, ambiguous="raise", nonexistent="raise")
@@ -74,12 +79,16 @@ def interval_bounds_ns(
     index: pd.DatetimeIndex, timestep_h: NDArray[np.float64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Start and end of every interval [ns since the epoch, UTC]."""
+    import numpy as np
+
     starts = np.asarray(index.as_unit("ns").asi8, dtype=np.int64)
     return starts, starts + np.round(timestep_h * 3.6e12).astype(np.int64)
 
 
 def month_keys(index: pd.DatetimeIndex, timezone: str) -> NDArray[np.int64]:
     """``year · 12 + month − 1`` of each stamp's local time in ``timezone``."""
+    import numpy as np
+
     local = index.tz_convert(timezone)
     return np.asarray(local.year * 12 + (local.month - 1), dtype=np.int64)
 
@@ -94,6 +103,8 @@ def timestep_h(index: pd.DatetimeIndex, freq: pd.Timedelta | None = None) -> pd.
 
     The last interval takes the index's regular step, ``freq`` when given.
     """
+    import pandas as pd
+
     if len(index) == 0:
         return pd.Series([], index=index, dtype=float, name="timestep_h")
     step = freq if freq is not None else index_step(index)

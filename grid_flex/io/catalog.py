@@ -16,9 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-import pandas as pd
 import yaml
 from pydantic import ValidationError
 
@@ -27,6 +26,9 @@ from grid_flex.resources import models_dir
 from grid_flex.schema.catalog import AsicSpec, BatterySpec, CatalogEntry, GpuNodeSpec
 from grid_flex.schema.messages import error_line as _error_line
 from grid_flex.schema.messages import yaml_message as _yaml_message
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Catalogue sub-folder → spec class of the files it holds.
 KIND_FOLDERS: Final[Mapping[str, type[CatalogEntry]]] = MappingProxyType(
@@ -64,6 +66,18 @@ _FLOAT_COLUMNS: Final[tuple[str, ...]] = (
     "round_trip_eff_frac",
     "power_max_kw",
     "power_typical_kw",
+)
+#: Columns of :meth:`Catalog.listing` (``grid-flex catalog``).
+LISTING_COLUMNS: Final[tuple[str, ...]] = (
+    "ref",
+    "vendor",
+    "model",
+    "hashrate_ths",
+    "power_w",
+    "efficiency_j_per_th",
+    "energy_mwh",
+    "power_mw",
+    "power_max_kw",
 )
 #: Relative tolerance of the hashrate-curve concavity check.
 _CURVE_RTOL: Final = 1e-9
@@ -140,6 +154,8 @@ class Catalog:
         Columns are :data:`FRAME_COLUMNS`; figures that do not apply to an entry's
         kind are missing (NaN / None).
         """
+        import pandas as pd
+
         rows = [_frame_row(ref, entry) for ref, entry in self.by_ref.items()]
         frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
         for column in _FLOAT_COLUMNS:
@@ -147,6 +163,28 @@ class Catalog:
         frame["gpu_count"] = frame["gpu_count"].astype("Int64")
         frame["unverified"] = frame["unverified"].astype(bool)
         return frame
+
+    def listing(self, columns: tuple[str, ...] = LISTING_COLUMNS) -> str:
+        """The entries as a text table, one line each (``grid-flex catalog``).
+
+        Columns are right-aligned; figures print in ``{:g}`` style, a figure that does
+        not apply to an entry's kind as blanks. The text equals pandas'
+        ``to_frame()[columns].to_string(index=False, na_rep="", float_format=...)``
+        (tested) without importing pandas, so that the command starts fast.
+        """
+        cells = [list(columns)]
+        for ref, entry in self.by_ref.items():
+            row = _frame_row(ref, entry)
+            cells.append([_cell(row.get(column)) for column in columns])
+        for i, column in enumerate(columns):
+            if column in _FLOAT_COLUMNS:  # pandas keeps a sign's place in figures
+                for line in cells:
+                    line[i] = " " + line[i]
+        widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+        return "\n".join(
+            " ".join(text.rjust(w) for text, w in zip(line, widths, strict=True))
+            for line in cells
+        )
 
     def _get_as(self, ref: str, cls: type[_SpecT], folder: str) -> _SpecT:
         entry = self.get(ref)
@@ -365,3 +403,12 @@ def _frame_row(ref: str, entry: CatalogEntry) -> dict[str, object]:
             "power_typical_kw": entry.power_typical_kw,
         }
     return row
+
+
+def _cell(value: object) -> str:
+    """One figure of :meth:`Catalog.listing`: blank if missing, ``{:g}`` if a number."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "" if math.isnan(value) else f"{float(value):g}"
+    return str(value)

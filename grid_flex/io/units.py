@@ -37,13 +37,14 @@ quantities and are never converted into each other.
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple, TypeVar
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Final, NamedTuple, TypeVar
 
 from grid_flex.conventions import T_PER_LB
 from grid_flex.errors import DataError
+
+if TYPE_CHECKING:  # the schema reads units before any table exists: no pandas here
+    import numpy as np
+    import pandas as pd
 
 
 class UnitSpec(NamedTuple):
@@ -93,7 +94,7 @@ UNITS: Final[dict[str, UnitSpec]] = {
     "degc": UnitSpec("temperature", "degc", 1.0),
 }
 
-ValuesT = TypeVar("ValuesT", pd.Series, np.ndarray)
+ValuesT = TypeVar("ValuesT", "pd.Series", "np.ndarray")
 
 
 def normalise_unit(unit: str) -> str:

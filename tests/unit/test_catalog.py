@@ -366,3 +366,16 @@ def test_cache_keyed_on_resolved_path_and_refreshed_on_edit(tmp_path: Path) -> N
     data["model"] = "X1 (rev. B)"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     assert load_catalog(root).get_asic("asic/x").power_w == 2500.0
+
+
+def test_listing_is_pandas_table_text_without_pandas() -> None:
+    """`grid-flex catalog` prints what pandas would, built from plain strings."""
+    from grid_flex.io.catalog import LISTING_COLUMNS
+
+    cat = load_catalog()
+    kinds = {entry.kind for entry in cat.entries().values()}
+    assert kinds == {"asic", "battery", "gpu"}  # blanks for figures of other kinds
+    frame = cat.to_frame()[list(LISTING_COLUMNS)]
+    expected = frame.to_string(index=False, na_rep="", float_format="{:g}".format)
+    assert cat.listing() == expected
+    assert len(cat.listing().splitlines()) == len(cat) + 1

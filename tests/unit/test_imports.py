@@ -68,6 +68,50 @@ def test_version_command_imports_nothing_heavy():
     assert "grid_flex.cli" in imported
 
 
+def imported_by_command(*argv: str) -> set[str]:
+    """Every module a fresh ``grid-flex ARGV`` imported (``-X importtime``)."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-c",
+            "from grid_flex.cli import main; main()",
+            *argv,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines()}
+
+
+#: Table, array and solver libraries: 0.2-0.5 s CPU each to import on this machine.
+TABLES_AND_SOLVER = ("pandas", "numpy", "pyarrow", "pyomo", "highspy")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("catalog",), ("catalog", "asic/antminer_s21"), ("scenarios",)],
+    ids=" ".join,
+)
+def test_light_commands_import_no_table_or_solver_library(argv: tuple[str, ...]):
+    imported = imported_by_command(*argv)
+    top = {m.split(".")[0] for m in imported}
+    assert top.isdisjoint(TABLES_AND_SOLVER), sorted(top & set(TABLES_AND_SOLVER))
+
+
+def test_the_scenario_schema_imports_no_table_library():
+    loaded = loaded_after("import grid_flex.schema.scenario, grid_flex.io.scenario")
+    assert loaded.isdisjoint(TABLES_AND_SOLVER), sorted(loaded & set(TABLES_AND_SOLVER))
+
+
+def test_validate_without_data_never_loads_the_solver():
+    imported = imported_by_command("validate", "west_texas_2020", "--no-data")
+    assert "grid_flex.inputs" in imported
+    assert not {"highspy", "grid_flex.solve", "grid_flex.model.build"} & imported
+
+
 @pytest.mark.parametrize("name", grid_flex.__all__)
 def test_every_public_name_is_its_defining_modules_object(name: str):
     value = getattr(grid_flex, name)
