@@ -20,6 +20,7 @@ from grid_flex.errors import UnboundedError
 from grid_flex.inputs import ModelInputs, prepare_inputs
 from grid_flex.io.catalog import Catalog
 from grid_flex.io.scenario import apply_to_scenario, load_scenario
+from grid_flex.model.arrays import attach_array_layer, compile_arrays
 from grid_flex.model.build import SiteModel, build_model, build_site
 from grid_flex.output import NOT_REPRODUCIBLE, write_results
 from grid_flex.results import Results, extract
@@ -61,7 +62,7 @@ def solve_arrays(
     """Build the site's LP as arrays only and solve it; None if Pyomo is needed.
 
     The asset and program modules build on an array-only layer
-    (:class:`grid_flex.studies.rolling_lp.ArrayLayer`): no Pyomo variable, row or
+    (:class:`grid_flex.model.arrays.ArrayLayer`): no Pyomo variable, row or
     expression objects, the same LP as :func:`build_model` compiles (tested), and
     nothing to load the optimum back into (the default year at 15 minutes peaks at
     456 MiB instead of 639 MiB, whole process). Returns None when a module put
@@ -69,9 +70,6 @@ def solve_arrays(
     unbounded (the Pyomo build's solve explains that in the scenario's words).
     """
     import pyomo.core as pyo
-
-    from grid_flex.studies.resolve import compile_arrays
-    from grid_flex.studies.rolling_lp import attach_array_layer
 
     model = pyo.ConcreteModel(name=inputs.scenario.name)
     layer = attach_array_layer(model)

@@ -45,6 +45,17 @@ class Family:
     local_name: str
     index: Any
     doc: str
+    #: False once a module replaced the family (Pyomo's ``deactivate``): its rows
+    #: are left out of the LP.
+    active: bool = True
+
+    def deactivate(self) -> None:
+        """Leave the family out of the LP, as a deactivated Pyomo component is."""
+        self.active = False
+
+    def parent_block(self) -> Any:
+        """The block the family was declared on."""
+        return self.block
 
     @property
     def name(self) -> str:
@@ -159,6 +170,11 @@ class ArrayLayer(LinearLayer):
         return None
 
 
+def active_families(layer: ArrayLayer) -> list[ConstraintArray]:
+    """The layer's row families that no module deactivated, in build order."""
+    return [f for f in layer.constraints if getattr(f.component, "active", True)]
+
+
 def attach_array_layer(block: Any) -> ArrayLayer:
     """Give ``block`` an empty :class:`ArrayLayer`; the site build then uses it."""
     layer = ArrayLayer(block)
@@ -200,7 +216,8 @@ def compile_arrays(layer: ArrayLayer) -> CompiledLP:
     owners: list[RowOwner] = []
     rows, cols, vals = [], [], []
     nrow = 0
-    for fam in layer.constraints:
+    families = active_families(layer)
+    for fam in families:
         e = fam.expr
         rows.append(e.rows + nrow)
         cols.append(e.cols)
@@ -224,8 +241,8 @@ def compile_arrays(layer: ArrayLayer) -> CompiledLP:
         c0=layer.objective_const,
         sense=layer.objective_sense,
         a=a,
-        row_lb=np.concatenate([f.lower for f in layer.constraints] or [empty]),
-        row_ub=np.concatenate([f.upper for f in layer.constraints] or [empty]),
+        row_lb=np.concatenate([f.lower for f in families] or [empty]),
+        row_ub=np.concatenate([f.upper for f in families] or [empty]),
         col_lb=np.concatenate(layer.col_lb or [empty]),
         col_ub=np.concatenate(layer.col_ub or [empty]),
         columns=_ArrayColumns(layer),  # type: ignore[arg-type]

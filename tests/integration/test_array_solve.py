@@ -82,6 +82,40 @@ def test_array_build_gives_the_pyomo_build_results(name: str) -> None:
             assert a[key] == value, key
 
 
+def test_rows_a_module_replaces_are_left_out_of_the_array_lp() -> None:
+    """Modules deactivate rows they rewrite; the array build must drop them too.
+
+    Held reserves on a GPU cluster rewrite its inference event limits, a deployed
+    reserve on a battery its state-of-charge balance.
+    """
+    sc, base = gpu_august()
+    data = sc.model_dump(mode="json")
+    data["programs"].append(
+        {
+            "type": "ancillary_services",
+            "id": "reserves",
+            "gpu_clusters_allowed": ["gpu_cluster"],
+            "services": [
+                {
+                    "name": "reg_up",
+                    "direction": "up",
+                    "capacity_price_usd_per_mw_per_h": 600.0,
+                    "deployment_frac": 0.2,
+                    "min_duration_h": 1.0,
+                    "eligible_assets": ["gpu_cluster", "battery"],
+                }
+            ],
+        }
+    )
+    sc = scenario_from_dict(data, source="gpu_august_reserves")
+    arrays = gf.run(sc, base_dir=base)
+    pyomo = gf.run(sc, base_dir=base, full_model=True)
+    for aid in ("gpu_cluster", "battery"):  # the rewritten rows are in play
+        assert arrays.timeseries[f"reserves.reg_up.{aid}.offer_mw"].max() > 0.0, aid
+    assert arrays.objective_usd == pytest.approx(pyomo.objective_usd, rel=1e-12)
+    pd.testing.assert_frame_equal(arrays.timeseries, pyomo.timeseries, rtol=1e-9)
+
+
 def test_run_builds_no_pyomo_model_unless_asked(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
