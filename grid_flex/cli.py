@@ -589,6 +589,19 @@ def describe(scenario: str | None) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the curve to this CSV file.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Solve the points on this many local worker processes (1: this process).",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS|local:N",
+    help="Solve the points on a Dask scheduler, or a local Dask cluster of N workers.",
+)
 @_scenario_options
 @_handle_errors
 def tradeoff(
@@ -598,14 +611,22 @@ def tradeoff(
     max_carbon_price_usd_per_tco2: float,
     program_id: str | None,
     out_file: Path | None,
+    workers: int,
+    dask_address: str | None,
     overrides: tuple[Path, ...],
     assignments: tuple[str, ...],
 ) -> None:
-    """Profit versus emissions of SCENARIO (needs an emissions program)."""
+    """Profit versus emissions of SCENARIO (needs an emissions program).
+
+    The points are solved on the sweep engine: re-solved in place in this process,
+    or on local worker processes (--workers) or Dask (--dask).
+    """
     from grid_flex.io.results_folder import check_output_file
     from grid_flex.io.scenario import load_scenario
     from grid_flex.tradeoff import tradeoff_curve
 
+    if dask_address is not None and workers != 1:
+        raise click.UsageError("give --workers or --dask, not both")
     if out_file is not None:
         check_output_file(out_file)
     sc, base = load_scenario(
@@ -618,6 +639,8 @@ def tradeoff(
         by=by,  # type: ignore[arg-type]  # click.Choice guarantees the literal
         max_carbon_price_usd_per_tco2=max_carbon_price_usd_per_tco2,
         program_id=program_id,
+        workers=workers,
+        dask=dask_address,
     )
     if out_file is not None:
         out_file.parent.mkdir(parents=True, exist_ok=True)

@@ -19,9 +19,12 @@ program patched (the scenario mapping is dumped, edited and validated again):
     The cap is removed and the carbon price set to N values evenly spaced from 0 to
     ``max_carbon_price_usd_per_tco2``.
 
-Points are solved by a :class:`~grid_flex.studies.resolve.Resolver`, the sweep
-engine's re-solver: between points only costs and right-hand sides change, so HiGHS
-re-solves each from the previous basis instead of a rebuilt model.
+Points are solved by the sweep engine: in this process by a
+:class:`~grid_flex.studies.resolve.Resolver`, the sweep's re-solver (between points
+only costs and right-hand sides change, so HiGHS re-solves each from the previous
+basis instead of a rebuilt model), or with ``workers``/``dask`` on its local worker
+processes or Dask cluster (:func:`grid_flex.studies.sweep.solve_many`; the two
+``by="cap"`` end points are solved here first).
 
 Operating profit is the site profit before the carbon cost (``profit_usd +
 carbon_cost_usd``). Along either curve both it and the net emissions are
@@ -138,6 +141,32 @@ def _point(
     }
 
 
+def _row_point(
+    row: dict[str, Any], program_id: str, point: int, by: By, cap_tco2: float | None
+) -> dict[str, Any]:
+    """:func:`_point` from a sweep row (KPIs flattened as ``programs.<id>.<kpi>``)."""
+    from grid_flex.studies.sweep import raise_for_row
+
+    raise_for_row(row)
+    k = f"programs.{program_id}."
+    carbon_cost = float(row[k + "carbon_cost_usd"])
+    return {
+        "point": point,
+        "by": by,
+        "carbon_price_usd_per_tco2": float(row[k + "carbon_price_usd_per_tco2"]),
+        "cap_tco2": float("nan") if cap_tco2 is None else cap_tco2,
+        "net_tco2": float(row[k + "net_tco2"]),
+        "grid_tco2": float(row[k + "grid_tco2"]),
+        "energy_bought_mwh": float(row["energy_bought_mwh"]),
+        "operating_profit_usd": float(row["profit_usd"]) + carbon_cost,
+        "carbon_cost_usd": carbon_cost,
+        "profit_usd": float(row["profit_usd"]),
+        "cap_shadow_price_usd_per_tco2": float(
+            row[k + "cap_shadow_price_usd_per_tco2"]
+        ),
+    }
+
+
 def tradeoff_curve(
     scenario: Scenario,
     base_dir: str | Path = ".",
@@ -147,6 +176,8 @@ def tradeoff_curve(
     max_carbon_price_usd_per_tco2: float = 500.0,
     program_id: str | None = None,
     options: SolveOptions | None = None,
+    workers: int = 1,
+    dask: str | None = None,
 ) -> pd.DataFrame:
     """Operating profit versus net emissions over ``points`` solves.
 
@@ -166,7 +197,12 @@ def tradeoff_curve(
     program_id : str, optional
         Emissions program to vary (default: the first one).
     options : SolveOptions, optional
-        HiGHS settings (default: the scenario's).
+        HiGHS settings (default: the scenario's, one thread). Applies to the
+        points solved in this process; workers use the scenario's, one thread.
+    workers : int
+        Local worker processes for the points (1: this process).
+    dask : str, optional
+        ``local:N`` or a Dask scheduler address for the points.
 
     Returns
     -------
@@ -188,6 +224,8 @@ def tradeoff_curve(
             "max_carbon_price_usd_per_tco2: must be above 0 "
             f"(got {max_carbon_price_usd_per_tco2})"
         )
+    if workers < 1:
+        problems.append(f"workers: need at least 1 (got {workers})")
     if problems:
         raise ScenarioError("trade-off", problems)
 
@@ -196,15 +234,36 @@ def tradeoff_curve(
     def solve(sc: Scenario, **kw: Any) -> Results:
         return resolver.run(sc, base_dir, **kw)
 
-    rows = []
+    def curve(cases: list[tuple[Scenario, float | None]]) -> pd.DataFrame:
+        if workers == 1 and dask is None:
+            rows = [
+                _point(solve(sc), pid, i, by, cap) for i, (sc, cap) in enumerate(cases)
+            ]
+        else:
+            from grid_flex.studies.sweep import solve_many
+
+            found = solve_many(
+                [sc for sc, _ in cases], base_dir, workers=workers, dask=dask
+            )
+            rows = [
+                _row_point(row, pid, i, by, cap)
+                for i, (row, (_, cap)) in enumerate(zip(found, cases, strict=True))
+            ]
+        return pd.DataFrame(rows, columns=list(COLUMNS))
+
     if by == "carbon_price":
         prices = np.linspace(0.0, max_carbon_price_usd_per_tco2, points)
-        for i, price in enumerate(prices.tolist()):
-            sc = _patched(
-                scenario, index, cap_tco2=None, carbon_price_usd_per_tco2=price
-            )
-            rows.append(_point(solve(sc), pid, i, by, None))
-        return pd.DataFrame(rows, columns=list(COLUMNS))
+        return curve(
+            [
+                (
+                    _patched(
+                        scenario, index, cap_tco2=None, carbon_price_usd_per_tco2=p
+                    ),
+                    None,
+                )
+                for p in prices.tolist()
+            ]
+        )
 
     free = _patched(scenario, index, cap_tco2=None, carbon_price_usd_per_tco2=0.0)
     e_max = float(solve(free).summary["programs"][pid]["net_tco2"])
@@ -212,7 +271,12 @@ def tradeoff_curve(
     e_min = float(least.summary["programs"][pid]["net_tco2"])
     margin = CAP_MARGIN_RTOL * max(1.0, abs(e_max), abs(e_min))
     top, bottom = e_max + margin, min(e_min + margin, e_max)
-    for i, cap in enumerate(np.linspace(top, bottom, points).tolist()):
-        sc = _patched(scenario, index, cap_tco2=cap, carbon_price_usd_per_tco2=0.0)
-        rows.append(_point(solve(sc), pid, i, by, cap))
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    return curve(
+        [
+            (
+                _patched(scenario, index, cap_tco2=cap, carbon_price_usd_per_tco2=0.0),
+                cap,
+            )
+            for cap in np.linspace(top, bottom, points).tolist()
+        ]
+    )

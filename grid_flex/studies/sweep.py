@@ -41,7 +41,14 @@ from grid_flex.schema.scenario import Scenario
 from grid_flex.studies import sweep_store as store
 from grid_flex.studies.progress import progress_bar
 from grid_flex.studies.sweep_analyses import write_analyses
-from grid_flex.studies.sweep_spec import Case, SweepSpec, axis_paths, expand, read_spec
+from grid_flex.studies.sweep_spec import (
+    Case,
+    SweepSpec,
+    axis_paths,
+    case_key,
+    expand,
+    read_spec,
+)
 
 if TYPE_CHECKING:
     from grid_flex.studies.feasibility import FeasibilityResult
@@ -260,6 +267,66 @@ def _dask(tasks: list[Task], client: Any) -> Iterator[Row]:
         fut.release()
 
 
+def _close(client: Any) -> None:
+    if client is not None:
+        cluster = getattr(client, "cluster", None)
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+_ERRORS: dict[str, type[GridFlexError]] = {
+    "infeasible": InfeasibleError,
+    "unbounded": UnboundedError,
+    "bad_input": InputError,
+}
+
+
+def solve_many(
+    scenarios: list[Scenario],
+    base_dir: str | Path,
+    *,
+    workers: int = 1,
+    dask: str | None = None,
+) -> list[Row]:
+    """Solve scenarios on the sweep's engines; their rows, in the given order.
+
+    The rows are :func:`run_case`'s (status, error, every scalar KPI). Nothing is
+    stored: for callers that solve a handful of related cases (the trade-off
+    curve) on local worker processes or Dask; a lost case comes back as
+    ``failed``. ``workers=1`` without ``dask`` solves in this process.
+    """
+    base = Path(base_dir).resolve()
+    tasks = [
+        {
+            "key": f"{i}-{case_key(sc, base)}",
+            "scenario": sc.model_dump(mode="json"),
+            "base_dir": str(base),
+            "out": "",
+            "timeseries": False,
+            "run": "solve",
+        }
+        for i, sc in enumerate(scenarios)
+    ]
+    client = _client(dask) if dask is not None else None
+    try:
+        rows = list(
+            _dask(tasks, client) if client is not None else _local(tasks, workers)
+        )
+    finally:
+        _close(client)
+    by_key = {r["key"]: r for r in rows}
+    lost = {"status": "failed", "error": "the worker solving it was lost"}
+    return [by_key.get(t["key"], {"key": t["key"], **lost}) for t in tasks]
+
+
+def raise_for_row(row: Row) -> None:
+    """Raise the error a failed row of :func:`solve_many` records (as its class)."""
+    status = row.get("status")
+    if status != "ok":
+        raise _ERRORS.get(str(status), GridFlexError)(str(row.get("error")))
+
+
 # ---- the sweep ----------------------------------------------------------------------
 def _require(*modules: str) -> None:
     import importlib.util
@@ -353,11 +420,7 @@ def run_sweep(
                     on_row(row)
                 advance()
     finally:
-        if client is not None:
-            cluster = getattr(client, "cluster", None)
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        _close(client)
     summary = write_summary(root, spec, cases)
     write_analyses(root, spec, summary)
     return SweepOutcome(

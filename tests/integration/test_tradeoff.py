@@ -152,6 +152,35 @@ def test_cli_tradeoff_prints_and_writes_the_curve(tmp_path: Path):
     assert table["carbon_price_usd_per_tco2"].tolist() == [0.0, 500.0]
 
 
+def test_points_on_worker_processes_equal_the_in_process_curve(
+    week: tuple[Scenario, Path], by_cap: pd.DataFrame
+):
+    # The sweep engine's worker processes: each starts cold, the in-process curve is
+    # re-solved warm point after point; the same optima either way.
+    parallel = tradeoff_curve(week[0], week[1], points=4, by="cap", workers=2)
+    assert list(parallel.columns) == list(by_cap.columns)
+    for col in COLUMNS:
+        if col != "by":
+            np.testing.assert_allclose(
+                parallel[col], by_cap[col], rtol=1e-6, atol=1e-6, err_msg=col
+            )
+
+
+def test_cli_tradeoff_on_dask_writes_the_curve(tmp_path: Path):
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "curve.csv"
+    args = ["tradeoff", "west_texas_2020", "--points", "2", "--by", "carbon_price"]
+    result = CliRunner().invoke(
+        main,
+        [*args, "--set", END, "--set", PROGRAM, "-o", str(out), "--dask", "local:1"],
+    )
+    assert result.exit_code == 0, (result.output, result.exception)
+    table = pd.read_csv(out)
+    assert table["carbon_price_usd_per_tco2"].tolist() == [0.0, 500.0]
+    # A carbon price never raises emissions.
+    assert table["net_tco2"].iloc[1] <= table["net_tco2"].iloc[0] + 1e-6
+
+
 def test_cli_tradeoff_without_emissions_program_is_bad_input():
     args = ["tradeoff", "west_texas_2020", "--points", "2", "--set", END]
     result = CliRunner().invoke(main, args)
