@@ -29,6 +29,7 @@ from grid_flex.io import readers
 from grid_flex.io.calendar import place_hour_of_year
 from grid_flex.io.catalog import Catalog, load_catalog, with_entries
 from grid_flex.io.checks import check_values, warn_unit
+from grid_flex.io.seasonal_tariff import seasonal_tariff_series
 from grid_flex.io.timeseries import fill_missing, format_stamp, read_csv_series
 from grid_flex.io.units import convert
 from grid_flex.model.data import ModelInputs as ModelInputs
@@ -124,6 +125,8 @@ def read_series(spec: Any, base_dir: Path, index: pd.DatetimeIndex) -> pd.Series
         case ss.DoeCrbSeries():
             profile = readers.read_doe_crb(path, spec.column)
             return place_hour_of_year(profile, index, timezone=spec.timezone)
+        case ss.SeasonalTariffSeries():
+            return seasonal_tariff_series(path, index, spec.timezone)
         case ss.CsvSeries():
             return read_csv_series(
                 path,

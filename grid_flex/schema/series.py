@@ -82,6 +82,20 @@ class DoeCrbSeries(_FileSeries):
     timezone: str = Field(default="America/Chicago")
 
 
+class SeasonalTariffSeries(_FileSeries):
+    """A season × time-of-day price table (hydro contracts) [USD/MWh or EUR/MWh].
+
+    CSV columns ``season, months, hour_from, hour_to`` and one price column,
+    ``price_usd_per_mwh`` or ``price_eur_per_mwh``; see
+    :mod:`grid_flex.io.seasonal_tariff`.
+    """
+
+    format: Literal["seasonal_tariff"]
+    timezone: str = Field(
+        description="IANA zone the table's months and hours are written in"
+    )
+
+
 class CsvSeries(_FileSeries):
     """A user's own CSV: one time column and one value column."""
 
@@ -119,6 +133,7 @@ SeriesSpec = Annotated[
     | SmardSeries
     | AvertSeries
     | DoeCrbSeries
+    | SeasonalTariffSeries
     | CsvSeries,
     Field(discriminator="format"),
 ]

@@ -26,7 +26,6 @@ bounds of :mod:`grid_flex.schema.magnitudes` by unit suffix) unless the spec set
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import math
@@ -44,7 +43,7 @@ from pydantic import (
 
 from grid_flex import __version__
 from grid_flex.errors import ScenarioError
-from grid_flex.inputs import ModelInputs, prepare_inputs
+from grid_flex.inputs import prepare_inputs
 from grid_flex.io.results_folder import (
     check_output_dir,
     discard,
@@ -52,11 +51,9 @@ from grid_flex.io.results_folder import (
     start_folder,
 )
 from grid_flex.io.scenario import _read_yaml, load_scenario
-from grid_flex.io.seasonal_tariff import read_seasonal_tariff, tariff_series
 from grid_flex.schema.base import StrictModel
 from grid_flex.schema.magnitudes import magnitude_problems
 from grid_flex.schema.messages import validation_problems
-from grid_flex.schema.scenario import Scenario
 from grid_flex.solve import SolveOptions
 from grid_flex.studies.portfolio import (
     Fleet,
@@ -78,11 +75,6 @@ class SiteSpec(StrictModel):
     currency: str = Field(default="USD", description="Currency of its price series")
     max_fleet_mw: PositiveFloat | None = Field(
         default=None, description="Most MW of each fleet the site hosts [MW]"
-    )
-    tariff: str | None = Field(
-        default=None,
-        description="Seasonal tariff CSV (season × hour, USD/MWh) replacing the "
-        "site's energy price",
     )
 
 
@@ -200,19 +192,6 @@ def bound_problems(spec: PortfolioSpec) -> list[str]:
     return sorted(set(out))
 
 
-def with_tariff(inputs: ModelInputs, table: Path, sc: Scenario) -> ModelInputs:
-    """``inputs`` priced by a seasonal tariff table (adders kept) [USD/MWh]."""
-    grid = read_seasonal_tariff(table)
-    price = tariff_series(grid, inputs.index, sc.site.timezone)
-    adders = inputs.import_price_usd_per_mwh - inputs.price_usd_per_mwh
-    return dataclasses.replace(
-        inputs,
-        price_usd_per_mwh=price,
-        import_price_usd_per_mwh=price + adders,
-        export_price_usd_per_mwh=price * sc.energy.export_price_frac,
-    )
-
-
 def _utc(t: dt.datetime, field: str, source: str) -> pd.Timestamp:
     if t.tzinfo is None:
         raise ScenarioError(source, [f"{field}: {t} needs a UTC offset (e.g. +00:00)"])
@@ -269,8 +248,6 @@ def load_portfolio(
                 )
         cap = math.inf if s.max_fleet_mw is None else s.max_fleet_mw
         inputs = prepare_inputs(sc, base)
-        if s.tariff is not None:
-            inputs = with_tariff(inputs, path.parent / s.tariff, sc)
         sites.append(PortfolioSite(s.id, inputs, cap))
     fleets = [
         Fleet(f.id, f.power_mw, None if f.sites is None else tuple(f.sites))
