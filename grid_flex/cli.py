@@ -761,25 +761,37 @@ def sweep(
 )
 @_handle_errors
 def portfolio(spec: Path, out_dir: Path | None) -> None:
-    """Allocate fleets across the sites of portfolio SPEC, period by period."""
+    """Allocate fleets across the sites of portfolio SPEC, period by period.
+
+    SPEC is a file or a bundled portfolio name (e.g. nordic_2018).
+    """
     from grid_flex.io.results_folder import check_output_dir
+    from grid_flex.resources import scenarios_dir
     from grid_flex.studies.portfolio_spec import run_portfolio_file
 
+    bundled = scenarios_dir() / "portfolios" / f"{spec}.yaml"
+    if not spec.exists() and spec.parent == Path() and bundled.is_file():
+        spec = bundled  # a bundled portfolio (scenarios/portfolios/) by name
     if out_dir is not None:
         check_output_dir(out_dir)
     res = run_portfolio_file(spec, out_dir)
     s = res.summary
     click.echo(f"Portfolio {s.get('name', '')}")
     click.echo(f"  Profit with moves [USD]     {res.objective_usd:,.0f}")
-    click.echo(f"  Profit, static [USD]        {res.static_objective_usd:,.0f}")
-    click.echo(f"  Value of mobility [USD]     {res.value_of_mobility_usd:,.0f}")
+    static, value = res.static_objective_usd, res.value_of_mobility_usd
+    if static is None or value is None:
+        click.echo("  Profit, static [USD]        infeasible (machines must move)")
+    else:
+        click.echo(f"  Profit, static [USD]        {static:,.0f}")
+        click.echo(f"  Value of mobility [USD]     {value:,.0f}")
     click.echo(f"  Moved [MW]                  {s['moved_mw']:,.3g}")
     shown = res.allocation[res.allocation["allocated_mw"] > 0]
     click.echo(
         shown[["fleet", "site", "period", "allocated_mw"]].to_string(index=False)
     )
     click.echo(
-        "\n  Per site (with moves): profit [USD], energy [MWh], emissions [tCO2]"
+        "\n  Per site (with moves): operating profit [USD], grid energy [MWh], "
+        "emissions [tCO2]"
     )
     for site_id, t in {**s["by_site"], "total": s["total"]}.items():
         co2 = t["emissions_tco2"]

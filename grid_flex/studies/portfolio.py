@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyomo.core as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from grid_flex.errors import InfeasibleError, ScenarioError
 from grid_flex.inputs import ModelInputs
@@ -111,6 +112,9 @@ class Fleet:
     id: str
     power_mw: float
     sites: tuple[str, ...] | None = None  # allowed sites (None: all)
+    #: Where the machines are in the first period [MW by site] (None: the study
+    #: chooses); they may move from the second period on.
+    initial: Mapping[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,7 @@ class PortfolioResult:
     """Optimal and static (no moves) allocations and what they earn."""
 
     objective_usd: float
-    static_objective_usd: float
+    static_objective_usd: float | None  # None: no never-moving allocation is feasible
     allocation: pd.DataFrame
     moves: pd.DataFrame
     sites: pd.DataFrame
@@ -136,8 +140,10 @@ class PortfolioResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def value_of_mobility_usd(self) -> float:
-        """Optimal − static objective [USD]."""
+    def value_of_mobility_usd(self) -> float | None:
+        """Optimal − static objective [USD] (None without a feasible static one)."""
+        if self.static_objective_usd is None:
+            return None
         return self.objective_usd - self.static_objective_usd
 
 
@@ -149,6 +155,7 @@ def check(
     events: Sequence[PolicyEvent] = (),
     hosting: Sequence[HostingOffer] = (),
     source: str = SOURCE,
+    moves: Moves | None = None,
 ) -> None:
     """Raise :class:`ScenarioError` naming the field for inconsistent studies."""
     problems: list[str] = []
@@ -181,11 +188,39 @@ def check(
                 problems.append(
                     f"fleets[{i}].id: site {s.id!r} has no asset {f.id!r} to host it"
                 )
+        for name, mw in (f.initial or {}).items():
+            if name not in ids:
+                problems.append(
+                    f"fleets[{i}].initial: site {name!r} does not exist (sites: {ids})"
+                )
+            elif f.sites is not None and name not in f.sites:
+                problems.append(
+                    f"fleets[{i}].initial: site {name!r} is not among the fleet's sites"
+                )
+            if mw < 0:
+                problems.append(f"fleets[{i}].initial.{name}: {mw} MW is negative")
+        if f.initial is not None and not math.isclose(
+            sum(f.initial.values()), f.power_mw, rel_tol=1e-9, abs_tol=1e-9
+        ):
+            problems.append(
+                f"fleets[{i}].initial: {sum(f.initial.values()):g} MW placed, but the "
+                f"fleet has power_mw {f.power_mw:g}"
+            )
         if sites and _fleet_entry(sites, f.id) is None:
             problems.append(
                 f"fleets[{i}].id: no site scenario has an asset {f.id!r} (a hosting "
                 "offer takes the fleet's machines from a site scenario)"
             )
+    if moves is not None and moves.downtime_h > 0:
+        for i, p in enumerate(periods[1:], start=1):
+            hours = (p.end - p.start) / pd.Timedelta(hours=1)
+            if moves.downtime_h >= hours:
+                problems.append(
+                    f"moves.downtime_days: {moves.downtime_h / 24:g} days is not "
+                    f"shorter than periods[{i}] ({p.name}, {hours / 24:g} days): "
+                    "machines in transit must arrive within the period they move in"
+                )
+                break
     for i, e in enumerate(events):
         if e.site not in own:
             problems.append(
@@ -219,28 +254,47 @@ def _tiling_problems(index: pd.DatetimeIndex, periods: Sequence[Period]) -> list
 
 
 # ---- cutting a site's inputs to a window -----------------------------------------
+def _slice(obj: Any, a: int, b: int, n: int) -> Any:
+    """``obj`` with every per-interval array (leading length ``n``) cut to ``[a, b)``.
+
+    Walks dataclasses (their init fields), tuples and lists, so arrays nested in a
+    module's parameters (a heat customer's demand) are cut too; anything else is
+    returned as is (the same object when nothing inside changed).
+    """
+    if isinstance(obj, np.ndarray):
+        return obj[a:b] if obj.ndim >= 1 and obj.shape[0] == n else obj
+    if isinstance(obj, tuple | list):
+        items = [_slice(x, a, b, n) for x in obj]
+        if all(x is y for x, y in zip(items, obj, strict=True)):
+            return obj
+        return type(obj)(*items) if hasattr(obj, "_fields") else type(obj)(items)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        changes = {}
+        for f in dataclasses.fields(obj):
+            if f.init:
+                old = getattr(obj, f.name)
+                new = _slice(old, a, b, n)
+                if new is not old:
+                    changes[f.name] = new
+        return dataclasses.replace(obj, **changes) if changes else obj
+    return obj
+
+
 def _cut_params(
     entry: tuple[str, Any], a: int, b: int, n: int, dt: Any, program: bool
 ) -> tuple[str, Any]:
     """One module entry on intervals ``[a, b)``.
 
     Modules with whole-horizon parameters cut themselves (``window_params``, as in
-    rolling studies); otherwise every per-interval array field is sliced.
+    rolling studies); otherwise every per-interval array in the parameters, nested
+    ones included, is sliced.
     """
     kind, params = entry
     module = protocol.module(kind, program=program)
     cut = getattr(module, "window_params", None)
     if cut is not None:
         return kind, cut(params, a, b, dt)
-    if not dataclasses.is_dataclass(params) or isinstance(params, type):
-        return kind, params
-    changes = {
-        f.name: getattr(params, f.name)[a:b]
-        for f in dataclasses.fields(params)
-        if isinstance(getattr(params, f.name), np.ndarray)
-        and getattr(params, f.name).shape[:1] == (n,)
-    }
-    return kind, dataclasses.replace(params, **changes) if changes else params
+    return kind, _slice(params, a, b, n)
 
 
 def window_inputs(
@@ -307,6 +361,11 @@ def hosting_site(
     ref = found[0][0].inputs if found else sites[0].inputs
     n = len(ref.index)
     price = np.full(n, offer.price_usd_per_mwh)
+    # The offer's capacity is in MW of machines (the allocation's row); the grid
+    # limit only has to let them draw with their facility overhead, with room to
+    # spare: two limits that bind together make the LP degenerate and slow.
+    pue = max((float(getattr(e[1], "pue", 1.0)) for _, e in found), default=1.0)
+    draw_mw = 2.0 * offer.capacity_mw * max(pue, 1.0)
     scenario = ref.scenario
     if scenario.site.size is not None:  # the offer's capacity is fixed
         site = scenario.site.model_copy(update={"size": None})
@@ -316,7 +375,7 @@ def hosting_site(
         price_usd_per_mwh=price,
         import_price_usd_per_mwh=price,
         export_price_usd_per_mwh=np.zeros(n),
-        import_limit_mw=np.full(n, offer.capacity_mw),
+        import_limit_mw=np.full(n, draw_mw),
         export_limit_mw=np.zeros(n),
         assets=tuple(entry for _, entry in found),
         programs=(),
@@ -421,6 +480,9 @@ def _build(
             for p in P:
                 ub = min(limit[s, p], pmw[f]) if allowed[f, s] else 0.0
                 m.alloc[f, s, p].setub(ub)
+    for fl in fleets:
+        for s, mw in (fl.initial or {}).items():
+            m.alloc[fl.id, s, 0].setlb(mw)  # with Σ = power_mw: exactly there
     m.fleet_total = pyo.Constraint(
         F, P, rule=lambda _m, f, p: sum(_m.alloc[f, s, p] for s in S) == pmw[f]
     )
@@ -490,22 +552,26 @@ def _build(
     m.op = pyo.Block(range(len(spans)))
     place_of = {s.id: s for s in places}
     blocks: list[_Block] = []
-    for k, (s, p, part, a, b) in enumerate(spans):
-        fids = [f for f in F if allowed[f, s]]
-        inp = window_inputs(place_of[s].inputs, a, b, {f: pmw[f] for f in fids})
-        first = k == 0 or spans[k - 1][0] != s
-        last = k == len(spans) - 1 or spans[k + 1][0] != s
-        inp = dataclasses.replace(
-            inp, assets=tuple(_chain_storage(e, first, last) for e in inp.assets)
-        )
-        caps: dict[str, Any] = {}
-        for f in fids:
-            expr = m.alloc[f, s, p]
-            if part == 0 and p > 0:
-                expr = expr - inflow(m, f, s, p)
-            caps[f"{f}.power_mw"] = expr
-        sm = build_site(m.op[k], inp, objective=False, capacities=caps)
-        blocks.append(_Block(s, p, part, a, b, sm, offer_of.get(s)))
+    with PauseGC():  # one collector pause for all blocks (build_site's is per call)
+        for k, (s, p, part, a, b) in enumerate(spans):
+            fids = [f for f in F if allowed[f, s]]
+            inp = window_inputs(place_of[s].inputs, a, b, {f: pmw[f] for f in fids})
+            first = k == 0 or spans[k - 1][0] != s
+            last = k == len(spans) - 1 or spans[k + 1][0] != s
+            inp = dataclasses.replace(
+                inp, assets=tuple(_chain_storage(e, first, last) for e in inp.assets)
+            )
+            caps: dict[str, Any] = {}
+            for f in fids:
+                expr = m.alloc[f, s, p]
+                if part == 0 and p > 0:
+                    expr = expr - inflow(m, f, s, p)
+                caps[f"{f}.power_mw"] = expr
+            sm = build_site(m.op[k], inp, objective=False, capacities=caps)
+            blocks.append(_Block(s, p, part, a, b, sm, offer_of.get(s)))
+        # as build_site does for one site: keep the collector from sweeping the
+        # model's objects when it resumes (_solve_both hands them back)
+        gc.freeze()
     m.storage_link = pyo.ConstraintList()
     finals = {
         (s.id, p.id): p.final_soc
@@ -546,8 +612,14 @@ def _link_storage(
                 links.add(_pyomo(first.model.layer, start) == _pyomo(layer, end))
 
 
-def _solve_both(m: Any, options: SolveOptions | None) -> tuple[Solution, Solution]:
-    """Solve with moves, then warm-started with every move column fixed at 0."""
+def _solve_both(
+    m: Any, options: SolveOptions | None
+) -> tuple[Solution, Solution | None]:
+    """Solve with moves, then warm-started with every move column fixed at 0.
+
+    The static solution is None when no allocation that never moves is feasible
+    (a ban on a site where the machines start).
+    """
     try:
         lp = compile_model(m)
         ws = WarmStart(options)
@@ -560,7 +632,10 @@ def _solve_both(m: Any, options: SolveOptions | None) -> tuple[Solution, Solutio
         fixed = np.array([at[id(v)] for v in m.move.values() if id(v) in at], dtype=int)
         ub = lp.col_ub.copy()
         ub[fixed] = 0.0
-        static = ws.solve(dataclasses.replace(lp, col_ub=ub))
+        try:
+            static: Solution | None = ws.solve(dataclasses.replace(lp, col_ub=ub))
+        except InfeasibleError:
+            static = None
     finally:
         gc.unfreeze()  # objects frozen by build_site go back to the collector
     return sol, static
@@ -664,6 +739,9 @@ def _totals(per_site: pd.DataFrame) -> dict[str, Any]:
     return {"by_site": by_site, "total": total}
 
 
+ALLOCATION_COLUMNS = ["fleet", "site", "period", "start", "allocated_mw"]
+
+
 def _allocation(
     m: Any,
     lp_x: Mapping[int, float],
@@ -737,29 +815,37 @@ def run_portfolio(
     One LP is built; the static allocation is the same LP with every move column
     fixed at 0, re-solved from the first solve's basis.
     """
-    check(sites, fleets, periods, events, hosting, source)
+    check(sites, fleets, periods, events, hosting, source, moves)
     m, blocks = _build(sites, fleets, periods, moves, events, hosting)
     sol, static = _solve_both(m, options)
     S = [*(s.id for s in sites), *(h.id for h in hosting)]
     fleet_ids = [f.id for f in fleets]
-    out: dict[str, Any] = {}
-    for name, s in (("optimal", sol), ("static", static)):
-        x = {id(v): float(s.x[j]) for j, v in enumerate(s.lp.columns)}
-        per_site = _per_site_period(_evaluate(blocks, s, fleet_ids), periods, S)
-        out[name] = (x, per_site)
-    x, per_site = out["optimal"]
+    x, per_site = _tables(blocks, sol, fleet_ids, periods, S)
     mv = _moves(m, x, periods, moves)
-    sx, static_sites = out["static"]
     notes = [
         f"site {s.id}: thermal store(s) {', '.join(ids)} start and end every "
         "period block at their initial fill (not carried across periods)"
         for s in sites
         if (ids := _stores(s.inputs))
     ]
+    if static is None:
+        notes.append(
+            "static: no allocation that never moves is feasible (a policy event "
+            "forces machines out of where they start); value of mobility undefined"
+        )
+        static_alloc = pd.DataFrame(columns=ALLOCATION_COLUMNS)
+        static_sites = pd.DataFrame(columns=SITE_COLUMNS)
+        static_objective = None
+    else:
+        sx, static_sites = _tables(blocks, static, fleet_ids, periods, S)
+        static_alloc = _allocation(m, sx, fleets, S, periods)
+        static_objective = static.objective
     summary = {
         "objective_usd": sol.objective,
-        "static_objective_usd": static.objective,
-        "value_of_mobility_usd": sol.objective - static.objective,
+        "static_objective_usd": static_objective,
+        "value_of_mobility_usd": None
+        if static_objective is None
+        else sol.objective - static_objective,
         "moving_cost_usd": float(mv["cost_usd"].sum()),
         "moved_mw": float(mv["moved_mw"].sum()),
         "downtime_mwh": float(mv["downtime_mwh"].sum()),
@@ -768,16 +854,28 @@ def run_portfolio(
             for k, v in per_site.groupby("site", sort=False)["profit_usd"].sum().items()
         },
         **_totals(per_site),
-        "static": _totals(static_sites),
+        "static": None if static is None else _totals(static_sites),
         "notes": notes,
     }
     return PortfolioResult(
         sol.objective,
-        static.objective,
+        static_objective,
         _allocation(m, x, fleets, S, periods),
         mv,
         per_site,
-        _allocation(m, sx, fleets, S, periods),
+        static_alloc,
         static_sites,
         summary,
     )
+
+
+def _tables(
+    blocks: Sequence[_Block],
+    sol: Solution,
+    fleet_ids: Sequence[str],
+    periods: Sequence[Period],
+    order: Sequence[str],
+) -> tuple[dict[int, float], pd.DataFrame]:
+    """Column values by Pyomo variable id, and the per-site-period table."""
+    x = {id(v): float(sol.x[j]) for j, v in enumerate(sol.lp.columns)}
+    return x, _per_site_period(_evaluate(blocks, sol, fleet_ids), periods, order)

@@ -84,6 +84,11 @@ class FleetSpec(StrictModel):
     id: str = Field(description="The fleet's asset id in every site scenario")
     power_mw: PositiveFloat
     sites: list[str] | None = Field(default=None, description="Allowed sites")
+    initial: dict[str, NonNegativeFloat] | None = Field(
+        default=None,
+        description="MW by site in the first period (the machines are there); "
+        "default: the study chooses",
+    )
 
 
 class PeriodSpec(StrictModel):
@@ -250,7 +255,7 @@ def load_portfolio(
         inputs = prepare_inputs(sc, base)
         sites.append(PortfolioSite(s.id, inputs, cap))
     fleets = [
-        Fleet(f.id, f.power_mw, None if f.sites is None else tuple(f.sites))
+        Fleet(f.id, f.power_mw, None if f.sites is None else tuple(f.sites), f.initial)
         for f in spec.fleets
     ]
     periods = [

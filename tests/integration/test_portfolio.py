@@ -280,3 +280,53 @@ def test_battery_carries_its_charge_into_the_next_period(final_soc):
     t = res.sites.set_index(["site", "period"])
     assert t.loc[("A", "dry"), "fleet_mwh"] == pytest.approx(1.0)
     assert t.loc[("A", "dry"), "grid_import_mwh"] == pytest.approx(0.0)
+
+
+# ---- where the machines start, and a ban that forces them out ------------------------
+def test_ban_on_the_starting_site_forces_the_move_and_static_is_infeasible():
+    # The machines start at A (20 USD/MWh), banned from the dry season; B costs 60.
+    # They must move A→B: 2(V−20) + 2(V−60) − c − (V−60) with 1 h downtime at B, and
+    # no allocation that never moves is feasible.
+    c = 5.0
+    res = run_portfolio(
+        [site("A", [20.0] * 4), site("B", [60.0] * 4)],
+        [Fleet("fleet", 1.0, initial={"A": 1.0})],
+        PERIODS,
+        Moves(cost_usd_per_mw=c, downtime_h=1.0),
+        [PolicyEvent("A", T0 + 2 * H, 0.0)],
+    )
+    assert res.objective_usd == pytest.approx(
+        2 * (V - 20) + 2 * (V - 60) - c - (V - 60), rel=1e-9
+    )
+    assert res.static_objective_usd is None
+    assert res.value_of_mobility_usd is None
+    assert res.summary["static"] is None
+    assert res.static_allocation.empty
+    assert "no allocation that never moves" in res.summary["notes"][-1]
+
+
+def test_initial_allocation_binds_the_first_period():
+    # B is cheaper throughout, but the machines start at A. Moving for the dry season
+    # (no downtime) gains 2(V−20) − 2(V−60) = 80 USD less 10 USD/MW: it moves, and
+    # earns 2(V−60) + 2(V−20) − 10; never moving, they stay at A: 4(V−60).
+    res = run_portfolio(
+        [site("A", [60.0] * 4), site("B", [20.0] * 4)],
+        [Fleet("fleet", 1.0, initial={"A": 1.0})],
+        PERIODS,
+        Moves(cost_usd_per_mw=10.0),
+    )
+    a = res.allocation.set_index(["site", "period"])["allocated_mw"]
+    assert a["A", "wet"] == pytest.approx(1.0)
+    assert a["B", "dry"] == pytest.approx(1.0)
+    assert res.objective_usd == pytest.approx(2 * (V - 60) + 2 * (V - 20) - 10.0)
+    assert res.static_objective_usd == pytest.approx(4 * (V - 60))
+
+
+def test_initial_allocation_and_downtime_are_checked():
+    s = [site("A", A), site("B", B)]
+    with pytest.raises(ScenarioError, match=r"fleets\[0\]\.initial: 0\.5 MW placed"):
+        run_portfolio(s, [Fleet("fleet", 1.0, initial={"A": 0.5})], PERIODS)
+    with pytest.raises(ScenarioError, match=r"fleets\[0\]\.initial: site 'C'"):
+        run_portfolio(s, [Fleet("fleet", 1.0, initial={"C": 1.0})], PERIODS)
+    with pytest.raises(ScenarioError, match=r"moves\.downtime_days: .* periods\[1\]"):
+        run_portfolio(s, [Fleet("fleet", 1.0)], PERIODS, Moves(downtime_h=2.0))
