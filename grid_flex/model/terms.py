@@ -19,6 +19,7 @@ asset or program kind.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -231,6 +232,49 @@ class ProgramTerms:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: Capacity units as written in messages.
+UNIT_TEXT = {"mw": "MW", "mwh": "MWh", "mwth": "MWth", "mwhth": "MWhth", "ths": "TH/s"}
+
+
+def size_max_field(scenario: Any, key: str, unit: str) -> str:
+    """Scenario path of the largest size of capacity ``key`` (``<owner>.<name>``).
+
+    The size block's ``max_*`` field the user set (``max_count`` or ``max_nodes``
+    where given instead of MW); ``max_<unit>`` otherwise.
+    """
+    owner, name = key.split(".", 1)
+    size: Any = None
+    if owner == "site":
+        site = scenario.site
+        part = getattr(site, "non_firm", None) if name.startswith("non_firm") else None
+        base = "site.non_firm" if part is not None else "site.size"
+        size = part if part is not None else getattr(site, "size", None)
+    else:
+        base = f"assets.{owner}.size"
+        entry = next((e for e in scenario.assets if e.id == owner), None)
+        if entry is None:
+            base = f"programs.{owner}.size"
+            entry = next((e for e in scenario.programs if e.id == owner), None)
+        if entry is not None and name.startswith("heat_pump"):
+            base = f"assets.{owner}.heat_pump.size"
+            entry = getattr(entry, "heat_pump", None)
+        elif entry is not None and name.startswith("storage"):
+            base = f"assets.{owner}.storage.size"
+            entry = getattr(entry, "storage", None)
+        size = getattr(entry, "size", None)
+    given = (
+        [
+            f
+            for f in type(size).model_fields
+            if f.startswith("max_") and getattr(size, f) is not None
+        ]
+        if size is not None
+        else []
+    )
+    own = f"max_{unit}"
+    return f"{base}.{own if own in given or not given else given[0]}"
+
+
 @dataclass(frozen=True)
 class BuildContext:
     """What a builder gets: its block, the shared layer and the prepared inputs.
@@ -267,6 +311,16 @@ class BuildContext:
                 scalar=True,
             )
             cap = Capacity(key, spec, var)
+            if spec.sized and math.isfinite(spec.max):
+                # The largest size the user allows: a limit an infeasible site may
+                # have to relax (explain.py names it).
+                self.declare_limit(
+                    var,
+                    field=size_max_field(self.inputs.scenario, key, spec.unit),
+                    what=f"largest size of {key}",
+                    unit=UNIT_TEXT.get(spec.unit, spec.unit),
+                    side="upper",
+                )
         else:
             cap = Capacity(key, spec)
         self.capacities[key] = cap

@@ -453,7 +453,7 @@ def _capacity(
         outputs.append(Quantity(f"{aid}.held_mw", held))
     rows = np.flatnonzero(hold)
     if len(rows):
-        ctx.rows(
+        held_rows = ctx.rows(
             "capacity_held",
             total.take(rows),
             "==",
@@ -461,6 +461,14 @@ def _capacity(
             doc=f"{who}: reduction held on capacity.assets = committed_mw "
             f"({params.committed_mw:g} MW) between events [MW]",
             labels=ctx.inputs.index[rows].tolist(),
+        )
+        ctx.declare_limit(
+            held_rows,
+            field=params.field("committed_mw"),
+            what=f"demand response '{params.id}' reduction held on "
+            f"{', '.join(cap.assets)}",
+            unit="MW",
+            side="lower",
         )
     outputs.append(Quantity("held_mw", total))
     money = cap.price_usd_per_mw_per_h * params.committed_mw * ctx.dt_h

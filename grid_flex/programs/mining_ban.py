@@ -164,6 +164,13 @@ def build(ctx: BuildContext, params: MiningBanParams) -> ProgramTerms:
                 f"(programs.{params.id}.windows) [MW]",
                 labels=labels,
             )
+            ctx.declare_limit(
+                families[aid],
+                field=field_path(params.id, "windows"),
+                what=f"mining ban '{params.id}' on fleet {aid}",
+                unit="MW",
+                side="upper",
+            )
     total_capacity = sum(capacity.values())
     allowed = np.where(params.in_window, 0.0, total_capacity)
     outside = ~params.in_window

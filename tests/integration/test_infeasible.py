@@ -142,3 +142,77 @@ def test_cli_exits_1_with_the_cause_and_writes_nothing(tmp_path: Path):
     assert "site.import_limit_mw" in result.output
     assert "must rise by up to 0.2 MW in 6 intervals" in result.output
     assert not out.exists()
+
+
+# ---- limits declared for issue 14's remainder: bans, demand response, size maxima --
+FLEET = {
+    "type": "asic_fleet",
+    "id": "fleet",
+    "model": "asic/antminer_s21",
+    "count": 1000,  # 3.5 MW
+    "availability_frac": 1.0,
+    "pue": 1.0,
+}
+
+
+def test_largest_connection_size_below_a_must_serve_load_is_named():
+    # A connection sized by the LP up to 1.0 MW under a 1.2 MW must-serve load:
+    # raising the largest size once by 0.2 MW restores feasibility (cheaper than
+    # raising anything in each of the 6 intervals).
+    sc = small_scenario(
+        [30.0] * 6,
+        [GPUS],
+        hashprice_usd_per_ths_day=None,
+        site={
+            "import_limit_mw": None,
+            "size": {"max_mw": 1.0, "capex_usd_per_kw": 100.0, "life_yr": 20.0},
+        },
+    )
+    text = explain(sc)
+    assert "largest size of site.import_mw (site.size.max_mw) must rise by 0.2 MW" in (
+        text
+    ), text
+
+
+def test_mining_ban_against_held_demand_response_names_one_of_them():
+    # 1 MW of demand response capacity held on the only fleet in every hour outside
+    # events; a mining ban in hours 1-2 puts the fleet at 0, so it cannot hold a
+    # reduction there. Either limit restores feasibility at the same price: the ban
+    # must rise by 1 MW, or the held reduction fall by 1 MW, in those 2 intervals.
+    dr = {
+        "type": "demand_response",
+        "id": "dr",
+        "events": {
+            "periods": [
+                {
+                    "start": "2024-06-03T05:00:00+00:00",
+                    "end": "2024-06-03T06:00:00+00:00",
+                }
+            ]
+        },
+        "committed_mw": 1.0,
+        "baseline_mw": 3.5,
+        "capacity": {"assets": ["fleet"], "price_usd_per_mw_per_h": 5.0},
+    }
+    ban = {
+        "type": "mining_ban",
+        "id": "ban",
+        "windows": {
+            "periods": [
+                {
+                    "start": "2024-06-03T01:00:00+00:00",
+                    "end": "2024-06-03T03:00:00+00:00",
+                }
+            ]
+        },
+    }
+    sc = small_scenario([30.0] * 6, [FLEET], programs=[dr, ban])
+    text = explain(sc)
+    named = [
+        "mining ban 'ban' on fleet fleet (programs.ban.windows) must rise by up to "
+        "1 MW in 2 intervals",
+        "demand response 'dr' reduction held on fleet (programs.dr.committed_mw) must "
+        "fall by up to 1 MW in 2 intervals",
+    ]
+    assert any(n in text for n in named), text
+    assert "(first 2024-06-03 01:00 UTC)" in text
