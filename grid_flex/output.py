@@ -191,7 +191,10 @@ def write_results(
         }
         (tmp / MARKER).write_text(json.dumps(summary, indent=2), encoding="utf-8")
         for name, frame in results.tables.items():
-            frame.to_csv(tmp / name, index=False)
+            if name.endswith(".jsonl"):  # one JSON record per line
+                frame.to_json(tmp / name, orient="records", lines=True)
+            else:
+                frame.to_csv(tmp / name, index=False)
         bids = bid_curves(results)
         if not bids.empty:
             bids.to_csv(tmp / "bid_curves.csv", index=False)

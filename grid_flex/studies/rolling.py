@@ -42,7 +42,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from grid_flex.api import solve, solve_options
-from grid_flex.errors import InputError, ScenarioError, SolveError
+from grid_flex.errors import DataError, InputError, ScenarioError, SolveError
 from grid_flex.inputs import (
     ModelInputs,
     horizon_index,
@@ -97,6 +97,9 @@ class RollingRun:
     )
     log: list[dict[str, Any]] = field(default_factory=list)
     forecast_methods: dict[str, Any] = field(default_factory=dict)
+    #: One record per window: its times and every state piece carried in and out
+    #: (JSON-able; written as ``rolling_states.jsonl``, read by :func:`read_states`).
+    states: list[dict[str, Any]] = field(default_factory=list)
 
 
 def plan_windows(
@@ -482,11 +485,15 @@ def roll(
     options: SolveOptions,
     arrays: bool = True,
     warm: bool = True,
+    resume: tuple[int, Mapping[str, Any]] | None = None,
 ) -> RollingRun:
     """One rolling pass: solve every window, carry the state, keep the commitments.
 
     ``arrays=False`` builds every window as a Pyomo model (slower; the same optimum);
     ``warm=False`` solves each array-built window from scratch (the same optimum).
+    ``resume=(k, states)`` starts at window ``k`` from ``states`` (the ``state_in``
+    of window ``k`` in ``rolling_states.jsonl``, see :func:`read_states`); the
+    windows before it are not solved, so only windows ``k`` and later are committed.
     """
     decision = decision_scenario(scenario, spec.forecasts)
     price = price_forecast(scenario, base_dir, actual, spec.forecasts.price)
@@ -503,6 +510,14 @@ def roll(
         }
     )
     states: dict[str, Any] = {}
+    if resume is not None:
+        first, given = resume
+        if not 0 <= first < len(plan):
+            raise ScenarioError(
+                "rolling",
+                [f"resume: window {first} does not exist (0 to {len(plan) - 1})"],
+            )
+        plan, states = plan[first:], dict(given)
     index = actual.index
     # Memory stays flat: what exists now (data, the libraries) is frozen out of the
     # collector, so collecting each few windows' garbage (cyclic Pyomo blocks) only
@@ -564,6 +579,16 @@ def _roll_windows(
                 "state_out": json.dumps(protocol.as_json(new)),
             }
         )
+        run.states.append(
+            {
+                "window": w.number,
+                "start_utc": format_stamp(index[w.start]),
+                "commit_end_utc": format_stamp(run.log[-1]["commit_end_utc"]),
+                "end_utc": format_stamp(run.log[-1]["end_utc"]),
+                "state_in": protocol.as_json(states),
+                "state_out": protocol.as_json(new),
+            }
+        )
         states = new
 
 
@@ -590,6 +615,34 @@ def _settled_families(inputs: ModelInputs) -> set[str]:
             module = protocol.module(kind, program=program)
             for name in getattr(module, "SETTLED_VARIABLES", ()):
                 out.add(f"{block}[{params.id}].{name}")
+    return out
+
+
+def read_states(path: str | Path) -> list[dict[str, Any]]:
+    """The windows of a ``rolling_states.jsonl``, states as the modules' objects.
+
+    Each record has ``window``, ``start_utc``, ``commit_end_utc``, ``end_utc`` and
+    ``state_in`` / ``state_out`` (module id → state); pass a window's ``state_in`` to
+    :func:`roll` (``resume=(window, state_in)``) to start again from it.
+
+    Raises
+    ------
+    DataError
+        Naming the file and line of a record that is not valid JSON or whose state
+        no module knows.
+    """
+    out = []
+    text = Path(path).read_text(encoding="utf-8")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            record["state_in"] = protocol.from_json(record["state_in"])
+            record["state_out"] = protocol.from_json(record["state_out"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DataError(f"{Path(path).name}: line {number}: {exc}") from exc
+        out.append(record)
     return out
 
 
@@ -772,6 +825,7 @@ def run_rolling(
     if comparisons:
         results.tables["foresight.csv"] = foresight_table(results, comparisons)
     results.tables["rolling_windows.csv"] = pd.DataFrame(run.log)
+    results.tables["rolling_states.jsonl"] = pd.DataFrame(run.states)
     results.timings_s = {
         "inputs_s": t1 - t0,
         "windows_s": t2 - t1,

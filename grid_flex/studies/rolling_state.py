@@ -62,6 +62,47 @@ def as_json(states: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def state_classes() -> dict[str, type]:
+    """Every module's state class by name (the ``type`` written by :func:`as_json`)."""
+    out: dict[str, type] = {}
+    for registry in (ASSETS, PROGRAMS):
+        for mod in registry.values():
+            for value in vars(mod).values():
+                if (
+                    isinstance(value, type)
+                    and dataclasses.is_dataclass(value)
+                    and value.__name__.endswith("State")
+                    and value.__module__ == getattr(mod, "__name__", None)
+                ):
+                    out[value.__name__] = value
+    return out
+
+
+def from_json(data: Mapping[str, Any]) -> States:
+    """States back from :func:`as_json` (lists read back as tuples).
+
+    Raises
+    ------
+    ValueError
+        For a state type no module defines (naming the module id and the type).
+    """
+    classes = state_classes()
+    states: States = {}
+    for key, entry in data.items():
+        fields = dict(entry)
+        kind = fields.pop("type", None)
+        cls = classes.get(str(kind))
+        if cls is None:
+            raise ValueError(
+                f"state of {key!r}: unknown type {kind!r} "
+                f"(known: {', '.join(sorted(classes))})"
+            )
+        states[key] = cls(
+            **{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+        )
+    return states
+
+
 def rolling_problems(
     entries: tuple[tuple[str, Any], ...], *, program: bool
 ) -> list[str]:
