@@ -5,7 +5,9 @@ name (the part after the owner: ``power_mw`` in ``s19xp_fleet.power_mw``) or by 
 pattern for names made from ids (``job_<id>_gpu_h``). :func:`column_dictionary`
 raises :class:`UndeclaredColumnError` on any other name, so a new output cannot
 reach a user's folder without a meaning. Units follow from the name's suffix
-(:data:`UNITS`); per-interval money and energy are amounts *in that interval*.
+(:data:`UNITS`); per-interval money and energy are amounts *in that interval*. The
+other tables of results, study, risk, rolling, sweep and portfolio folders are
+declared in :mod:`grid_flex.columns_tables`; every command writes ``columns.csv``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from grid_flex.columns_tables import TABLES, describe_kpi
 from grid_flex.errors import GridFlexError
 
 COLUMNS_FILE = "columns.csv"
@@ -165,7 +168,14 @@ TABLE_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "unit": ("", "unit of the value"),
         "basis": ("", "how the value was obtained, or why it is missing"),
     },
+    **TABLES,
 }
+#: Time-series files: the run's, and each operating block's of a study.
+TIMESERIES_NAME = re.compile(r"timeseries(_[A-Za-z0-9_]+)?\.(csv|parquet)")
+#: Capacity columns of frontier.csv: ``<asset or site>.<quantity>``.
+CAPACITY_NAME = re.compile(r"(?P<owner>[^.]+)\.(?P<quantity>[a-z_]+)")
+#: Tables with one column per swept scenario field and per KPI (a sweep's).
+SWEEP_TABLES = ("summary.csv", "summary.parquet", "failures.csv")
 #: The time columns of the time series.
 TIME_COLUMNS = {
     "interval_start_utc": ("UTC", "start of the interval, ISO 8601 in UTC (index)"),
@@ -220,40 +230,107 @@ def describe(column: str, owners: Mapping[str, str]) -> tuple[str, str]:
     return unit_of(quantity), meaning + suffix
 
 
+def describe_table_column(
+    file: str,
+    column: str,
+    owners: Mapping[str, str] | None = None,
+    parameters: Iterable[str] = (),
+) -> tuple[str, str]:
+    """(unit, meaning) of ``column`` of the table ``file`` of a results folder.
+
+    Parameters
+    ----------
+    file : str
+        The table's file name (``timeseries.csv``, ``sizes.csv``, ...).
+    column : str
+        The column's name.
+    owners : mapping, optional
+        Owner id -> description, for time-series columns.
+    parameters : iterable of str
+        Scenario fields a sweep varies (its ``summary.csv`` has a column for each).
+
+    Raises
+    ------
+    UndeclaredColumnError
+        The column has no entry.
+    """
+    if TIMESERIES_NAME.fullmatch(file):
+        return describe(column, {"site": "the site", **(owners or {})})
+    declared = TABLE_COLUMNS.get(file)
+    if declared is None:
+        raise UndeclaredColumnError(
+            f"{file}: table not declared in grid_flex/columns_tables.py"
+        )
+    if column in declared:
+        return declared[column]
+    if file in SWEEP_TABLES:
+        if column in set(parameters):
+            return unit_of(column), f"value of the swept scenario field {column}"
+        kpi = describe_kpi(column)
+        if kpi is not None:
+            return kpi[0], f"{kpi[1]}; from the case's summary.json"
+    if file == "frontier.csv":
+        match = CAPACITY_NAME.fullmatch(column)
+        if match and unit_of(match["quantity"]):
+            return (
+                unit_of(match["quantity"]),
+                f"capacity {match['quantity']} of {match['owner']} chosen at this ω",
+            )
+    raise UndeclaredColumnError(
+        f"{file}: column {column!r} is not declared in grid_flex/columns.py or "
+        "grid_flex/columns_tables.py"
+    )
+
+
 def column_dictionary(
-    tables: Mapping[str, Iterable[str]], owners: Mapping[str, str] | None = None
+    tables: Mapping[str, Iterable[str]],
+    owners: Mapping[str, str] | None = None,
+    parameters: Iterable[str] = (),
 ) -> pd.DataFrame:
     """One row per column of each table: ``file, column, unit, meaning``.
 
     Parameters
     ----------
     tables : mapping
-        File name -> its columns. ``timeseries.*`` columns are read as
-        ``<owner>.<quantity>``; other files must be in :data:`TABLE_COLUMNS`.
+        File name -> its columns (:func:`table_columns`).
     owners : mapping, optional
         Owner id -> description (e.g. ``"s19xp_fleet" -> "asset s19xp_fleet
         (asic_fleet)"``).
+    parameters : iterable of str
+        The scenario fields a sweep varies.
+
+    Raises
+    ------
+    UndeclaredColumnError
+        A table or column has no entry.
     """
-    owners = dict(owners or {})
-    owners.setdefault("site", "the site")
-    rows = []
-    for file, columns in tables.items():
-        declared = TABLE_COLUMNS.get(file)
-        if declared is None and not file.startswith("timeseries."):
-            continue  # tables of studies and sweeps are documented by their writers
-        for column in columns:
-            if file.startswith("timeseries."):
-                unit, meaning = describe(column, owners)
-            elif declared is not None and column in declared:
-                unit, meaning = declared[column]
-            else:
-                raise UndeclaredColumnError(
-                    f"{file}: column {column!r} is not declared in grid_flex/columns.py"
-                )
-            rows.append(
-                {"file": file, "column": column, "unit": unit, "meaning": meaning}
+    params = list(parameters)
+    rows = [
+        {"file": file, "column": column}
+        | dict(
+            zip(
+                ("unit", "meaning"),
+                describe_table_column(file, column, owners, params),
+                strict=True,
             )
+        )
+        for file, columns in tables.items()
+        for column in columns
+    ]
     return pd.DataFrame(rows, columns=["file", "column", "unit", "meaning"])
+
+
+def write_column_dictionary(
+    folder: Path,
+    owners: Mapping[str, str] | None = None,
+    parameters: Iterable[str] = (),
+) -> Path:
+    """Write ``columns.csv`` for every table in ``folder``; return its path."""
+    path = folder / COLUMNS_FILE
+    column_dictionary(table_columns(folder), owners, parameters).to_csv(
+        path, index=False
+    )
+    return path
 
 
 def table_columns(folder: Path) -> dict[str, list[str]]:

@@ -141,16 +141,14 @@ def bid_curves(results: Results) -> pd.DataFrame:
 
 def _write_column_dictionary(folder: Path, results: Results) -> None:
     """``columns.csv``: unit and meaning of every column of the folder's tables."""
-    from grid_flex.columns import COLUMNS_FILE, column_dictionary, table_columns
+    from grid_flex.columns import write_column_dictionary
 
     owners = {
         oid: f"{group[:-1]} {oid}, {kpis.get('type', '')}"
         for group in ("assets", "programs")
         for oid, kpis in results.summary.get(group, {}).items()
     }
-    column_dictionary(table_columns(folder), owners).to_csv(
-        folder / COLUMNS_FILE, index=False
-    )
+    write_column_dictionary(folder, owners)
 
 
 def write_results(

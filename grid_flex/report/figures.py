@@ -853,14 +853,14 @@ def profit_distribution(table: pd.DataFrame, risk: dict[str, Any] | None) -> Cha
                 "yanchor": "bottom",
             }
         )
-    title = "Profit across scenarios"
+    title = "NPV across scenarios"
     if alpha is not None:
         title += f" (VaR and CVaR at α = {alpha:g})"
     layout = _layout(
         title,
         shapes=shapes,
         annotations=notes,
-        xaxis={"title": {"text": "profit [USD]"}},
+        xaxis={"title": {"text": "pre-tax NPV [USD]"}},
         yaxis={
             "title": {"text": "probability" if "probability" in table else "scenarios"}
         },
@@ -872,8 +872,9 @@ def profit_distribution(table: pd.DataFrame, risk: dict[str, Any] | None) -> Cha
         "profit-distribution",
         "Profit distribution",
         {"data": data, "layout": layout},
-        "Operating profit of each scenario (scenario_results.csv); the expectation, "
-        "the value at risk and the conditional value at risk marked.",
+        "Pre-tax NPV of the risk-averse design in each scenario "
+        "(scenario_results.csv); the expectation, the value at risk and the "
+        "conditional value at risk marked.",
     )
 
 

@@ -19,8 +19,15 @@ What is read, where present:
     a feasibility study's sizes and pro formas.
 ``summary.csv`` / ``summary.parquet``, ``tornado.csv``, ``two_way.csv``
     a sweep's cases and analyses.
-``scenario_results.csv``, ``frontier.csv``
-    a risk study's scenarios and its risk-return frontier.
+``scenario_results.csv``, ``designs.csv``, ``frontier.csv``
+    a risk study's scenarios, its two designs and its risk-return frontier.
+``foresight.csv``, ``rolling_windows.csv``
+    rolling operation: the value of foresight by stream, and each window.
+``allocation.csv``, ``allocation_static.csv``, ``moves.csv``, ``sites.csv``
+    a portfolio: where each fleet sits in each period, the moves, each site's profit.
+
+Every file the folder's manifest (``.grid-flex-files``) lists must be there: a
+missing one means the folder was half-written or tampered with.
 """
 
 from __future__ import annotations
@@ -48,9 +55,42 @@ TABLES: dict[str, tuple[str, ...]] = {
     "tornado.csv": ("parameter", "kpi", "kpi_low", "kpi_high", "kpi_base"),
     "two_way.csv": ("x_name", "x_value", "y_name", "y_value", "kpi_name", "kpi_value"),
     "scenario_results.csv": ("profit_usd",),
+    "designs.csv": ("key", "risk_neutral", "risk_averse"),
     "frontier.csv": (),
-    "foresight.csv": (),
+    "foresight.csv": ("stream", "perfect_foresight_usd", "realised_usd"),
+    "rolling_windows.csv": ("window", "window_objective_usd"),
+    "allocation.csv": ("fleet", "site", "period", "allocated_mw"),
+    "allocation_static.csv": ("fleet", "site", "period", "allocated_mw"),
+    "moves.csv": ("fleet", "from_site", "to_site", "period", "moved_mw"),
+    "sites.csv": ("site", "period", "profit_usd"),
 }
+#: Required columns that hold names, not numbers; every other one must be numeric.
+TEXT_COLUMNS = frozenset(
+    {
+        "asset_id",
+        "indicator",
+        "value",
+        "unit",
+        "parameter",
+        "kpi",
+        "x_name",
+        "x_value",
+        "y_name",
+        "y_value",
+        "kpi_name",
+        "key",
+        "stream",
+        "fleet",
+        "site",
+        "period",
+        "from_site",
+        "to_site",
+    }
+)
+#: What a sweep folder holds besides its summary.
+SWEEP_MANIFEST = "sweep.json"
+#: Manifest entries that are the report's own output (may be gone: not checked).
+REPORT_OUTPUTS = (".html", "/")
 SWEEP_SUMMARY_FILES = ("summary.parquet", "summary.csv")
 #: Time-series columns every results folder has.
 REQUIRED_COLUMNS = (
@@ -120,6 +160,19 @@ def _read_table(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise ResultsFolderError(path, f"missing column(s) {', '.join(missing)}")
+    for column in required:
+        if column in TEXT_COLUMNS or pd.api.types.is_numeric_dtype(frame[column]):
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() & frame[column].notna()
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise ResultsFolderError(
+                path,
+                f"column {column!r} row {row + 2} is not a number "
+                f"({frame[column].iloc[row]!r})",
+            )
+        frame[column] = values
     return frame
 
 
@@ -157,6 +210,26 @@ def _read_timeseries(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _check_manifest(root: Path) -> None:
+    """Every file the folder's manifest lists is there (reports excepted)."""
+    from grid_flex.io.results_folder import MANIFEST
+
+    path = root / MANIFEST
+    if not path.is_file():
+        return
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResultsFolderError(path, f"cannot be read ({exc})") from exc
+    for name in (line.strip() for line in text.splitlines()):
+        if name and not name.endswith(REPORT_OUTPUTS) and not (root / name).exists():
+            raise ResultsFolderError(
+                root / name,
+                f"is missing (listed in {MANIFEST}: the folder is half-written or "
+                "was tampered with)",
+            )
+
+
 def read_folder(folder: str | Path) -> ResultsFolder:
     """Read and check a results, study or sweep folder.
 
@@ -169,6 +242,7 @@ def read_folder(folder: str | Path) -> ResultsFolder:
     root = Path(folder)
     if not root.is_dir():
         raise ResultsFolderError(root, "is not a folder")
+    _check_manifest(root)
     out = ResultsFolder(path=root)
     summary_path = root / SUMMARY_FILE
     sweep = next((root / n for n in SWEEP_SUMMARY_FILES if (root / n).is_file()), None)
@@ -178,6 +252,12 @@ def read_folder(folder: str | Path) -> ResultsFolder:
         if not isinstance(summary, dict):
             raise ResultsFolderError(summary_path, "'summary' is not an object")
         out.summary = summary
+    elif sweep is None and (root / SWEEP_MANIFEST).is_file():
+        raise ResultsFolderError(
+            root / SWEEP_SUMMARY_FILES[1],
+            f"is missing ({SWEEP_MANIFEST} names a sweep; run the sweep again to "
+            "finish it)",
+        )
     elif sweep is None:
         raise ResultsFolderError(
             root,

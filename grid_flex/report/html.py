@@ -18,6 +18,7 @@ from grid_flex import __version__
 from grid_flex.headline import headline
 from grid_flex.numfmt import format_number
 from grid_flex.report import figures as fig
+from grid_flex.report import figures_operations as ops
 from grid_flex.report.folder import ResultsFolder
 
 #: Finance figures shown for a feasibility study: (key, label, unit).
@@ -30,6 +31,20 @@ FINANCE_ROWS = (
     ("discounted_payback_yr", "Discounted payback", "years"),
     ("cost_per_btc_usd", "Cost per bitcoin mined", "USD"),
     ("breakeven_btc_price_usd", "Breakeven bitcoin price", "USD"),
+)
+#: Labels of a risk study's figures (summary.json "risk"); others show their key.
+RISK_ROWS = (
+    ("expected_usd", "Expected NPV, risk-averse design [USD]"),
+    ("var_usd", "VaR at α [USD]"),
+    ("cvar_usd", "CVaR at α [USD]"),
+    ("alpha", "α (confidence level)"),
+    ("omega", "ω (weight of CVaR)"),
+    ("rp_usd", "Expected NPV, risk-neutral design (RP) [USD]"),
+    ("ws_usd", "Wait-and-see NPV (WS) [USD]"),
+    ("evpi_usd", "Expected value of perfect information (EVPI) [USD]"),
+    ("eev_usd", "Expected NPV of the mean-value design (EEV) [USD]"),
+    ("vss_usd", "Value of the stochastic solution (VSS) [USD]"),
+    ("cost_of_risk_aversion_usd", "Cost of risk aversion [USD]"),
 )
 #: Site quantities shown beside the headline: (summary key, label).
 KEY_FIGURES = (
@@ -197,10 +212,86 @@ def report_charts(
     _study_sections(page, folder)
     _sweep_sections(page, folder)
     _risk_sections(page, folder)
-    foresight = folder.tables.get("foresight.csv")
-    if foresight is not None:
-        page.section("foresight", "Rolling operation", _frame_table(foresight))
+    _rolling_sections(page, folder)
+    _portfolio_sections(page, folder)
     return page.sections, page.charts
+
+
+#: Portfolio figures shown in its headline: (summary key, label).
+PORTFOLIO_ROWS = (
+    ("objective_usd", "Profit with moves [USD]"),
+    ("static_objective_usd", "Profit, best allocation that never moves [USD]"),
+    ("value_of_mobility_usd", "Value of mobility [USD]"),
+    ("moving_cost_usd", "Moving cost [USD]"),
+    ("moved_mw", "Fleet power moved [MW]"),
+)
+#: Columns of rolling_windows.csv shown in the report (state JSON left out).
+WINDOW_COLUMNS = (
+    "window",
+    "start_utc",
+    "commit_end_utc",
+    "end_utc",
+    "intervals",
+    "window_objective_usd",
+    "seconds",
+)
+
+
+def _rolling_sections(page: _Page, folder: ResultsFolder) -> None:
+    foresight = folder.tables.get("foresight.csv")
+    windows = folder.tables.get("rolling_windows.csv")
+    if foresight is None and windows is None:
+        return
+    parts = []
+    if foresight is not None and len(foresight):
+        parts += [page.chart(c) for c in ops.foresight(foresight)]
+        parts += ["<h3>Value of foresight (foresight.csv)</h3>"]
+        parts.append(_frame_table(foresight))
+    if windows is not None and len(windows):
+        parts.append(page.chart(ops.window_objectives(windows)))
+        shown = [c for c in WINDOW_COLUMNS if c in windows.columns]
+        parts += [f"<h3>Windows ({len(windows)})</h3>", _frame_table(windows[shown])]
+    page.section("rolling", "Rolling operation", "".join(parts))
+
+
+def _portfolio_sections(page: _Page, folder: ResultsFolder) -> None:
+    alloc = folder.tables.get("allocation.csv")
+    if alloc is None:
+        return
+    summary = folder.section("portfolio") or {}
+    rows: list[list[Any]] = [
+        [label, summary[key]] for key, label in PORTFOLIO_ROWS if key in summary
+    ]
+    by_site = summary.get("profit_usd_by_site")
+    if isinstance(by_site, dict):
+        rows += [[f"Profit at {site} [USD]", v] for site, v in by_site.items()]
+    parts = [_table(rows, ["Portfolio", ""])] if rows else []
+    parts.append(
+        page.chart(ops.allocation(alloc, "Allocation", "allocation", "allocation.csv"))
+    )
+    static = folder.tables.get("allocation_static.csv")
+    if static is not None and len(static):
+        parts.append(
+            page.chart(
+                ops.allocation(
+                    static,
+                    "Allocation that never moves",
+                    "allocation-static",
+                    "allocation_static.csv",
+                )
+            )
+        )
+    moves = folder.tables.get("moves.csv")
+    if moves is not None:
+        chart = ops.moves(moves)
+        if chart is None:
+            parts.append('<p class="caption">No machines moved.</p>')
+        else:
+            parts += [page.chart(chart), "<h3>Moves</h3>", _frame_table(moves)]
+    sites = folder.tables.get("sites.csv")
+    if sites is not None and len(sites):
+        parts.append(page.chart(ops.site_profit(sites)))
+    page.section("portfolio", "Portfolio", "".join(parts))
 
 
 def _finance_table(finance: dict[str, Any]) -> str:
@@ -288,12 +379,21 @@ def _risk_sections(page: _Page, folder: ResultsFolder) -> None:
         return
     parts = []
     if risk:
+        labels = dict(RISK_ROWS)
         parts.append(
             _table(
-                [[k, v] for k, v in risk.items() if not isinstance(v, dict | list)],
+                [
+                    [labels.get(k, k), v]
+                    for k, v in risk.items()
+                    if not isinstance(v, dict | list)
+                ],
                 ["Risk", ""],
             )
         )
+    designs = folder.tables.get("designs.csv")
+    if designs is not None and len(designs):
+        parts += ["<h3>Designs: risk-neutral and risk-averse</h3>"]
+        parts.append(_frame_table(designs))
     if results is not None and len(results):
         parts.append(page.chart(fig.profit_distribution(results, risk)))
     if frontier is not None and len(frontier) and len(frontier.columns) >= 2:
@@ -331,13 +431,16 @@ def render_html(
     """The report page as one HTML string, and its charts (for static export)."""
     sections, charts = report_charts(folder, weeks)
     s = folder.summary
-    name = str(s.get("scenario") or folder.path.name)
+    portfolio = folder.section("portfolio") or {}
+    name = str(s.get("scenario") or portfolio.get("name") or folder.path.name)
     if s.get("start_utc"):
         span = (
             f"{pd.Timestamp(s['start_utc']):%Y-%m-%d %H:%M} to "
             f"{pd.Timestamp(s['end_utc']):%Y-%m-%d %H:%M} UTC, "
             f"{format_number(s.get('intervals'))} intervals"
         )
+    elif portfolio:
+        span = "portfolio"
     else:
         span = "study"
     made_by = folder.meta.get("grid_flex_version", "?")

@@ -42,6 +42,7 @@ from pydantic import (
 )
 
 from grid_flex import __version__
+from grid_flex.columns import write_column_dictionary
 from grid_flex.errors import ScenarioError
 from grid_flex.inputs import prepare_inputs
 from grid_flex.io.results_folder import (
@@ -305,6 +306,7 @@ def write_portfolio(result: PortfolioResult, out_dir: str | Path) -> Path:
         result.static_sites.to_csv(tmp / "sites_static.csv", index=False)
         body = {"grid_flex_version": __version__, "portfolio": result.summary}
         (tmp / "summary.json").write_text(json.dumps(body, indent=2), encoding="utf-8")
+        write_column_dictionary(tmp)
         finish_folder(tmp, target)
     except BaseException:
         discard(tmp)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from grid_flex import __version__
+from grid_flex.columns import COLUMNS_FILE, column_dictionary, table_columns
 from grid_flex.errors import (
     GridFlexError,
     InfeasibleError,
@@ -423,6 +424,12 @@ def run_sweep(
         _close(client)
     summary = write_summary(root, spec, cases)
     write_analyses(root, spec, summary)
+    store.atomic_write(
+        root / COLUMNS_FILE,
+        lambda p: column_dictionary(
+            table_columns(root), parameters=axis_paths(spec)
+        ).to_csv(p, index=False),
+    )
     return SweepOutcome(
         root=root,
         cases=len(cases),

@@ -65,3 +65,141 @@ def bundled_run(
         return cache[name]
 
     return get
+
+
+# ---- folders written by the study commands ----------------------------------------
+#: Bundled feasibility studies, shortened: one week of each weather year.
+STUDY_SETS: dict[str, list[str]] = {
+    "west_texas_greenfield_2025": ["horizon.end=2020-01-08T00:00:00"],
+    "houston_hospital_heat_sizing_2020": ["horizon.end=2020-01-08T00:00:00"],
+}
+#: Rolling operation (``solve --rolling``), shortened where the scenario allows (the
+#: 4CP summer needs its four published peaks inside the horizon).
+ROLLING: dict[str, list[str]] = {
+    "ercot_uri_feb2021_rolling": ["--set", "horizon.end=2021-02-08T00:00:00"],
+    "ercot_summer_2019_4cp_rolling": [],
+}
+SWEEP_SPEC = """\
+base: west_texas_2020
+set: {horizon.end: 2020-01-04T00:00:00}
+grid:
+  - {path: hashprice.derive.btc_price_usd, values: [8000, 12000]}
+  - {path: energy.adders_usd_per_mwh, values: [0, 30]}
+one_at_a_time:
+  - {path: site.import_limit_mw, low: 30, high: 70}
+two_way: {x: hashprice.derive.btc_price_usd, y: energy.adders_usd_per_mwh}
+"""
+
+
+def _cli(*args: str | Path) -> None:
+    from click.testing import CliRunner
+
+    from grid_flex.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+
+
+def _risk_file(path: Path, bundled: Path) -> Path:
+    """A bundled risk study with 3 paths and a 2-point frontier (same scenario)."""
+    import yaml
+
+    spec = yaml.safe_load(bundled.read_text(encoding="utf-8"))
+    spec["scenario"] = str((bundled.parent / spec["scenario"]).resolve())
+    for generator in (spec.get("generate") or {}).values():
+        generator["paths"] = 3
+    spec["alpha"] = 0.6  # with 3 equiprobable paths, VaR and CVaR sit on the worst
+    spec["frontier_omegas"] = [0.0, 1.0]
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return path
+
+
+def _portfolio_file(folder: Path) -> Path:
+    """One fleet, two West-Texas sites (four days); the cheap one bans mining halfway.
+
+    ``north`` has the lower adders, so the fleet starts there; from the second period
+    ``north`` hosts nothing (a policy event), so the fleet moves south. The static
+    allocation (never moves) must respect the ban in every period: all south.
+    """
+    import yaml
+
+    base = yaml.safe_load(
+        (scenarios_dir() / "west_texas_2020.yaml").read_text(encoding="utf-8")
+    )
+    base["horizon"]["end"] = "2020-01-05T00:00:00"
+    for name, adders in (("north", 4.0), ("south", 60.0)):
+        site = dict(base, name=name)
+        site["energy"] = dict(base["energy"], adders_usd_per_mwh=adders)
+        (folder / f"{name}.yaml").write_text(yaml.safe_dump(site), encoding="utf-8")
+    half, end = "2020-01-03T06:00:00Z", "2020-01-05T06:00:00Z"
+    spec = {
+        "name": "two West-Texas sites",
+        "sites": [
+            {"id": "north", "scenario": "north.yaml"},
+            {"id": "south", "scenario": "south.yaml"},
+        ],
+        "fleets": [{"id": "s19xp_fleet", "power_mw": 40.0}],
+        "periods": [
+            {"name": "first", "start": "2020-01-01T06:00:00Z", "end": half},
+            {"name": "second", "start": half, "end": end},
+        ],
+        "moves": {"cost_usd_per_mw": 100.0, "downtime_days": 0.125},
+        "events": [{"site": "north", "start": half, "max_mw": 0}],
+    }
+    path = folder / "portfolio.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return path
+
+
+def _write_command_folder(kind: str, name: str, root: Path) -> Path:
+    out = root / kind / name
+    if kind == "size":
+        _cli("size", name, "-o", out, "-q", *_sets(STUDY_SETS[name]))
+    elif kind == "risk":
+        spec = _risk_file(
+            root / f"{name}.yaml", scenarios_dir() / "risk" / f"{name}.yaml"
+        )
+        _cli("risk", spec, "-o", out, "-q", "--set", "horizon.end=2020-01-05T00:00:00")
+    elif kind == "rolling":
+        _cli("solve", name, "--rolling", "24:24", "-o", out, "-q", *ROLLING[name])
+    elif kind == "sweep":
+        spec = root / "sweep.yaml"
+        spec.write_text(SWEEP_SPEC, encoding="utf-8")
+        _cli("sweep", spec, "-o", out, "-q")
+    elif kind == "portfolio":
+        spec_dir = root / "portfolio_spec"
+        spec_dir.mkdir(exist_ok=True)
+        _cli("portfolio", _portfolio_file(spec_dir), "-o", out)
+    else:  # pragma: no cover - a typo in a test
+        raise ValueError(kind)
+    return out
+
+
+def _sets(assignments: list[str]) -> list[str]:
+    return [arg for a in assignments for arg in ("--set", a)]
+
+
+#: Every folder kind the commands write: (kind, name).
+COMMAND_FOLDERS = [
+    *(("size", p.stem) for p in sorted((scenarios_dir() / "studies").glob("*.yaml"))),
+    *(("risk", p.stem) for p in sorted((scenarios_dir() / "risk").glob("*.yaml"))),
+    *(("rolling", name) for name in ROLLING),
+    ("sweep", "west_texas_2020"),
+    ("portfolio", "two_sites"),
+]
+
+
+@pytest.fixture(scope="session")
+def command_folder(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str, str], Path]:
+    """The folder ``grid-flex <kind>`` writes for ``name`` (once a session)."""
+    cache: dict[tuple[str, str], Path] = {}
+    root = tmp_path_factory.mktemp("commands")
+
+    def get(kind: str, name: str) -> Path:
+        if (kind, name) not in cache:
+            cache[kind, name] = _write_command_folder(kind, name, root)
+        return cache[kind, name]
+
+    return get

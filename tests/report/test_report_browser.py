@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import COMMAND_FOLDERS
 
 from grid_flex.report import render_report
 from grid_flex.resources import scenarios_dir
@@ -110,23 +111,37 @@ def test_bundled_scenario_report_draws_in_chromium(
     assert {"fig-price-duration", "fig-heatmap-price", "fig-monthly-money"} <= ids
 
 
-def test_study_sweep_and_risk_reports_draw_in_chromium(bundled_run, browser, tmp_path):
-    from test_report_html import (
-        write_risk_folder,
-        write_study_folder,
-        write_sweep_folder,
-    )
+#: Charts and sections each study command's report must show.
+COMMAND_CHARTS = {
+    "size": {"fig-cumulative-cash", "fig-npv-waterfall", "fig-price-duration"},
+    "risk": {"fig-profit-distribution", "fig-frontier"},
+    "rolling": {"fig-foresight-profit", "fig-foresight-value", "fig-rolling-windows"},
+    "sweep": {"fig-tornado", "fig-two-way"},
+    "portfolio": {
+        "fig-allocation",
+        "fig-allocation-static",
+        "fig-moves",
+        "fig-site-profit",
+    },
+}
+COMMAND_SECTIONS = {
+    "size": ("Sizes", "Pro forma", "Pro forma, business as usual"),
+    "risk": ("Designs: risk-neutral and risk-averse", "VaR", "CVaR"),
+    "rolling": ("Value of foresight", "Windows"),
+    "sweep": ("Cases",),
+    "portfolio": ("Value of mobility", "Moves"),
+}
 
-    _, run_folder = bundled_run("west_texas_2020")
-    write_study_folder(tmp_path / "study", run_folder)
-    write_sweep_folder(tmp_path / "sweep")
-    write_risk_folder(tmp_path / "risk", run_folder)
-    expected = {
-        "study": {"fig-cumulative-cash", "fig-npv-waterfall"},
-        "sweep": {"fig-tornado", "fig-two-way"},
-        "risk": {"fig-profit-distribution", "fig-frontier"},
-    }
-    for kind, ids in expected.items():
-        html = render_report(tmp_path / kind, tmp_path / f"{kind}.html")
-        drawn = open_and_check(browser, html, f"synthetic_{kind}")
-        assert ids <= {d["id"] for d in drawn}
+
+@pytest.mark.parametrize(
+    ("kind", "name"), COMMAND_FOLDERS, ids=[f"{k}-{n}" for k, n in COMMAND_FOLDERS]
+)
+def test_study_command_reports_draw_in_chromium(
+    kind, name, command_folder, browser, tmp_path
+):
+    html = render_report(command_folder(kind, name), tmp_path / f"{name}.html")
+    drawn = open_and_check(browser, html, f"{kind}_{name}")
+    assert COMMAND_CHARTS[kind] <= {d["id"] for d in drawn}
+    text = browser[0].inner_text("main")
+    for heading in COMMAND_SECTIONS[kind]:
+        assert heading in text, heading

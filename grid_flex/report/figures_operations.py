@@ -1,0 +1,215 @@
+"""Charts of a portfolio (fleets across sites) and of rolling operation (foresight).
+
+Plain plotly.js figure dicts, like :mod:`grid_flex.report.figures`, drawn from the
+folder's tables: ``allocation.csv``, ``allocation_static.csv``, ``moves.csv`` and
+``sites.csv`` of ``grid-flex portfolio``; ``foresight.csv`` and
+``rolling_windows.csv`` of ``grid-flex solve --rolling``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from grid_flex.report.figures import Chart, _layout, values
+
+#: Profit columns of foresight.csv, in the order they are drawn: (column, label).
+FORESIGHT_PROFITS = (
+    ("perfect_foresight_usd", "perfect foresight"),
+    ("rolling_perfect_forecast_usd", "rolling, perfect forecasts"),
+    ("realised_usd", "rolling on the forecasts (realised)"),
+)
+#: Value-of-information columns of foresight.csv: (column, label).
+FORESIGHT_VALUES = (
+    ("value_of_perfect_foresight_usd", "value of perfect foresight"),
+    ("value_of_better_forecast_usd", "value of a perfect forecast"),
+)
+
+
+def _periods(table: pd.DataFrame) -> list[str]:
+    """Period names in the table's order (first appearance)."""
+    return [str(p) for p in dict.fromkeys(table["period"])]
+
+
+def allocation(table: pd.DataFrame, title: str, key: str, file: str) -> Chart:
+    """Fleet power at each site in each period, stacked by site [MW]."""
+    periods = _periods(table)
+    data = []
+    by_site = table.groupby(["site", "period"], sort=False)["allocated_mw"].sum()
+    for site in dict.fromkeys(table["site"]):
+        mw = [float(by_site.get((site, p), 0.0)) for p in periods]
+        data.append(
+            {"type": "bar", "name": str(site), "x": periods, "y": values(mw, 3)}
+        )
+    layout = _layout(
+        title,
+        barmode="stack",
+        xaxis={"title": {"text": "period"}, "type": "category"},
+        yaxis={"title": {"text": "fleet power [MW]"}},
+        height=380,
+    )
+    return Chart(
+        key,
+        title,
+        {"data": data, "layout": layout},
+        f"MW of the fleets at each site in each period ({file}).",
+    )
+
+
+def moves(table: pd.DataFrame) -> Chart | None:
+    """MW moved into each period, one bar per route; None without moves."""
+    moved = table[table["moved_mw"].astype(float) > 0]
+    if moved.empty:
+        return None
+    periods = _periods(moved)
+    routes = moved.groupby(["from_site", "to_site", "period"], sort=False)[
+        "moved_mw"
+    ].sum()
+    data = []
+    for src, dst in dict.fromkeys(
+        zip(moved["from_site"], moved["to_site"], strict=True)
+    ):
+        mw = [float(routes.get((src, dst, p), 0.0)) for p in periods]
+        data.append(
+            {"type": "bar", "name": f"{src} → {dst}", "x": periods, "y": values(mw, 3)}
+        )
+    layout = _layout(
+        "Machines moved",
+        barmode="stack",
+        xaxis={"title": {"text": "period they arrive in"}, "type": "category"},
+        yaxis={"title": {"text": "moved [MW]"}},
+        height=340,
+    )
+    return Chart(
+        "moves",
+        "Machines moved",
+        {"data": data, "layout": layout},
+        "Fleet power moved between sites at the start of each period (moves.csv); "
+        "moved machines are off for the move's downtime at their destination.",
+    )
+
+
+def site_profit(table: pd.DataFrame) -> Chart:
+    """Operating profit of each site in each period, stacked by site [USD]."""
+    periods = _periods(table)
+    by_site = table.groupby(["site", "period"], sort=False)["profit_usd"].sum()
+    data = [
+        {
+            "type": "bar",
+            "name": str(site),
+            "x": periods,
+            "y": values([float(by_site.get((site, p), 0.0)) for p in periods], 2),
+        }
+        for site in dict.fromkeys(table["site"])
+    ]
+    layout = _layout(
+        "Operating profit by site",
+        barmode="relative",
+        xaxis={"title": {"text": "period"}, "type": "category"},
+        yaxis={"title": {"text": "profit [USD]"}},
+        height=360,
+    )
+    return Chart(
+        "site-profit",
+        "Operating profit by site",
+        {"data": data, "layout": layout},
+        "Each site's operating profit in each period, arrival days included "
+        "(sites.csv).",
+    )
+
+
+def foresight(table: pd.DataFrame) -> list[Chart]:
+    """Profit by stream under three information sets, and the value of foresight."""
+    streams = [str(s) for s in table["stream"]]
+    present = [(c, label) for c, label in FORESIGHT_PROFITS if c in table]
+    data: list[dict[str, Any]] = [
+        {
+            "type": "bar",
+            "name": label,
+            "x": streams,
+            "y": values(table[c].astype(float), 2),
+        }
+        for c, label in present
+    ]
+    profit = Chart(
+        "foresight-profit",
+        "Profit by stream and foresight",
+        {
+            "data": data,
+            "layout": _layout(
+                "Profit by stream: perfect foresight, perfect forecasts, realised",
+                barmode="group",
+                xaxis={"type": "category"},
+                yaxis={"title": {"text": "USD"}},
+                height=380,
+            ),
+        },
+        "Each stream's value (the energy bill negative) solved at once with perfect "
+        "foresight, in rolling windows on perfect forecasts, and in rolling windows "
+        "on the forecasts settled at actual prices (foresight.csv).",
+    )
+    gains = [(c, label) for c, label in FORESIGHT_VALUES if c in table]
+    out = [profit]
+    if gains:
+        out.append(
+            Chart(
+                "foresight-value",
+                "Value of foresight",
+                {
+                    "data": [
+                        {
+                            "type": "bar",
+                            "name": label,
+                            "x": streams,
+                            "y": values(table[c].astype(float), 2),
+                        }
+                        for c, label in gains
+                    ],
+                    "layout": _layout(
+                        "Value of foresight by stream",
+                        barmode="group",
+                        xaxis={"type": "category"},
+                        yaxis={"title": {"text": "USD"}},
+                        height=360,
+                    ),
+                },
+                "What perfect foresight, and a perfect forecast inside the same "
+                "windows, would add to the realised value of each stream "
+                "(foresight.csv; the total row is the profit).",
+            )
+        )
+    return out
+
+
+def window_objectives(table: pd.DataFrame) -> Chart:
+    """Each rolling window's objective on its forecasts [USD]."""
+    x = (
+        [str(v) for v in table["start_utc"]]
+        if "start_utc" in table
+        else [str(v) for v in table["window"]]
+    )
+    data = [
+        {
+            "type": "bar",
+            "name": "window objective",
+            "x": x,
+            "y": values(table["window_objective_usd"].astype(float), 2),
+        }
+    ]
+    return Chart(
+        "rolling-windows",
+        "Rolling windows",
+        {
+            "data": data,
+            "layout": _layout(
+                "Objective of each rolling window (on its forecasts)",
+                xaxis={"title": {"text": "window start (UTC)"}},
+                yaxis={"title": {"text": "USD"}},
+                showlegend=False,
+                height=320,
+            ),
+        },
+        "The objective each window's LP found on the forecasts it saw, look-ahead "
+        "included (rolling_windows.csv).",
+    )
