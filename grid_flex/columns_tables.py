@@ -384,6 +384,7 @@ TABLES: dict[str, dict[str, Entry]] = {
         "intervals": ("", "intervals in the window"),
         "window_objective_usd": ("USD", "objective of the window's LP (forecasts)"),
         "seconds": ("s", "time to build and solve the window"),
+        "solve": ("", "how the window was solved: in_place, basis, cold or pyomo"),
         "state_in": ("", "state carried into the window (JSON)"),
         "state_out": ("", "state carried out at the commit end (JSON)"),
     },
@@ -426,11 +427,13 @@ TABLES: dict[str, dict[str, Entry]] = {
         "downtime_mwh": ("MWh", "mining energy lost to the move"),
     },
     "sites.csv": {
-        "site": ("", "site"),
+        "site": ("", "site or hosting offer"),
         "period": ("", "period"),
-        "part": ("", "run, or arrival: the first days after machines moved in"),
-        "start": ("UTC", "start of the block"),
-        "profit_usd": ("USD", "operating profit of the block"),
+        "start": ("UTC", "start of the period"),
+        "profit_usd": ("USD", "operating profit, before moving costs"),
+        "grid_import_mwh": ("MWh", "energy imported by the site"),
+        "fleet_mwh": ("MWh", "energy drawn by the portfolio's fleets at the site"),
+        "emissions_tco2": ("tCO2", "emissions of the site (empty: no emissions data)"),
     },
 }
 TABLES["tradeoff.csv"] = {
@@ -450,4 +453,5 @@ TABLES["tradeoff.csv"] = {
     ),
 }
 TABLES["allocation_static.csv"] = TABLES["allocation.csv"]
+TABLES["sites_static.csv"] = TABLES["sites.csv"]
 TABLES["summary.parquet"] = TABLES["summary.csv"]

@@ -114,8 +114,7 @@ def site_profit(table: pd.DataFrame) -> Chart:
         "site-profit",
         "Operating profit by site",
         {"data": data, "layout": layout},
-        "Each site's operating profit in each period, arrival days included "
-        "(sites.csv).",
+        "Each site's operating profit in each period, before moving costs (sites.csv).",
     )
 
 

@@ -291,6 +291,7 @@ def _portfolio_sections(page: _Page, folder: ResultsFolder) -> None:
     sites = folder.tables.get("sites.csv")
     if sites is not None and len(sites):
         parts.append(page.chart(ops.site_profit(sites)))
+        parts += ["<h3>Sites: profit, energy and emissions</h3>", _frame_table(sites)]
     page.section("portfolio", "Portfolio", "".join(parts))
 
 
