@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from grid_flex.columns_tables import TABLES, describe_kpi
+from grid_flex.columns_tables import SWEEP_SIZES, TABLES, describe_kpi
 from grid_flex.errors import GridFlexError
 
 COLUMNS_FILE = "columns.csv"
@@ -46,6 +46,7 @@ UNITS = (
     ("_frac", "share (0 to 1)"),
     ("_ths", "TH/s"),
     ("_mw", "MW"),
+    ("_yr", "yr"),
     ("_h", "h"),
 )
 
@@ -269,6 +270,10 @@ def describe_table_column(
         kpi = describe_kpi(column)
         if kpi is not None:
             return kpi[0], f"{kpi[1]}; from the case's summary.json"
+        for pattern, meaning in SWEEP_SIZES:
+            match = pattern.fullmatch(column)
+            if match:
+                return unit_of(match["key"]), meaning.format(key=match["key"])
     if file == "frontier.csv":
         match = CAPACITY_NAME.fullmatch(column)
         if match and unit_of(match["quantity"]):

@@ -191,6 +191,43 @@ KPIS: dict[str, Entry] = {
     "peaks_per_year": ("", "coincident peaks counted per year"),
     "peak_months_in_horizon": ("", "peak months inside the horizon"),
     "form": ("", "known intervals or expected (probability-weighted) peaks"),
+    "usd_per_kw_month": ("USD/kW/month", "demand-charge rate"),
+    "months_billed": ("", "months with a demand charge"),
+    "max_monthly_peak_mw": ("MW", "highest billed monthly peak"),
+    "full_load_peak_mw": ("MW", "highest monthly peak at full load"),
+    # limits: import caps, quotas, mining bans, emergency curtailment
+    "capped_intervals": ("", "intervals with an import cap"),
+    "capped_h": ("h", "hours with an import cap"),
+    "lowest_cap_mw": ("MW", "lowest cap in force"),
+    "binding_intervals": ("", "intervals where the limit binds (shadow price > 0)"),
+    "binding_h": ("h", "hours where the limit binds"),
+    "withheld_mwh": ("MWh", "energy the limit kept the site from drawing, at most"),
+    "profit_lost_at_most_usd": ("USD", "upper bound of the profit the limit cost"),
+    "cap_value_usd_per_mw": ("USD/MW", "profit per MW more of cap, summed over time"),
+    "period": ("", "quota period (month, week, year, ...)"),
+    "periods": ("", "number of quota periods"),
+    "binding_periods": ("", "periods where the quota binds"),
+    "quota_mwh": ("MWh", "energy quota"),
+    "fleets": ("", "fleets the ban applies to"),
+    "banned_intervals": ("", "intervals of the ban"),
+    "banned_h": ("h", "hours of the ban"),
+    "max_power_in_window_mw": ("MW", "highest fleet power during the ban"),
+    "energy_outside_window_mwh": ("MWh", "fleet energy outside the ban"),
+    "assets": ("", "assets the program applies to"),
+    "capacity_mw": ("MW", "load the program can curtail"),
+    "min_curtail_frac": ("share (0 to 1)", "least share curtailed in an event"),
+    "event_intervals": ("", "intervals of events"),
+    "event_h": ("h", "hours of events"),
+    "curtailed_in_events_mwh": ("MWh", "load curtailed during the events"),
+    "max_load_in_events_mw": ("MW", "highest load during the events"),
+    "storage_held": ("", "stores held back for the events"),
+    "storage_binding_intervals": ("", "intervals where holding storage binds"),
+    # hashrate forwards
+    "forward_ths": ("TH/s", "hashrate sold forward"),
+    "fixed_hashprice_usd_per_ths_day": ("USD/(TH/s)/day", "forward hashprice"),
+    "mean_spot_hashprice_usd_per_ths_day": ("USD/(TH/s)/day", "mean spot hashprice"),
+    "delivered_ths": ("TH/s", "mean hashrate delivered"),
+    "delivery_margin_ths": ("TH/s", "delivered less sold forward"),
     # contracts
     "block_mw": ("MW", "contracted block"),
     "fixed_price_usd_per_mwh": ("USD/MWh", "contract price"),
@@ -225,6 +262,33 @@ KPIS: dict[str, Entry] = {
     "offered_mw_max": ("MW", "largest offer"),
     "offered_mw_mean": ("MW", "mean offer"),
     "offered_mwh": ("MWh", "offers summed over time"),
+    # feasibility studies (a sweep of studies: the finance section)
+    "design": ("", "the design the figures are for (rounded: whole units)"),
+    "npv_usd": ("USD", "net present value after tax"),
+    "bau_npv_usd": ("USD", "NPV of business as usual (existing capacities only)"),
+    "npv_vs_bau_usd": ("USD", "NPV less business as usual's"),
+    "irr_frac": (
+        "share (0 to 1)",
+        "internal rate of return per yr (empty: see irr_reason)",
+    ),
+    "irr_reason": ("", "why there is no unique IRR"),
+    "mirr_frac": ("share (0 to 1)", "modified IRR per yr"),
+    "mirr_reason": ("", "why there is no MIRR"),
+    "return_basis": ("", "irr or mirr: the return reported"),
+    "payback_yr": ("yr", "simple payback"),
+    "payback_reason": ("", "why the payback is missing, or how it was read"),
+    "discounted_payback_yr": ("yr", "discounted payback"),
+    "discounted_payback_reason": (
+        "",
+        "why the discounted payback is missing, or how it was read",
+    ),
+    "cost_per_btc_usd": ("USD", "levelised all-in cost per bitcoin mined"),
+    "energy_cost_per_btc_usd": ("USD", "energy cost per bitcoin mined"),
+    "cash_cost_per_btc_usd": ("USD", "cash operating cost per bitcoin mined"),
+    "cost_per_btc_reason": ("", "why the cost per bitcoin is missing"),
+    "breakeven_btc_price_usd": ("USD", "bitcoin price at which the NPV is 0"),
+    "breakeven_reason": ("", "why there is no breakeven bitcoin price"),
+    "lp_objective_pretax_npv_usd": ("USD", "the sizing LP's objective: pre-tax NPV"),
     # rolling operation
     "lookahead_h": ("h", "length of each rolling window"),
     "commit_h": ("h", "hours committed from each window"),
@@ -316,6 +380,11 @@ SWEEP: dict[str, Entry] = {
     "solve_s": ("s", "time to build and solve the case"),
     "run_id": ("", "sweep run that solved the case"),
 }
+#: Sweep columns of a study's sizes: (pattern, meaning with the capacity key).
+SWEEP_SIZES = (
+    (re.compile(r"size\.(?P<key>.+)"), "size bought (rounded) of {key}"),
+    (re.compile(r"size_optimal\.(?P<key>.+)"), "optimal size of {key}"),
+)
 
 #: Fixed columns of every table other than the time series, by file name.
 TABLES: dict[str, dict[str, Entry]] = {
@@ -451,6 +520,14 @@ TABLES["tradeoff.csv"] = {
         "USD/tCO2",
         "profit lost per tonne the cap is tightened",
     ),
+}
+TABLES["hosting_capacity.csv"] = {
+    "curtailment_limit_frac": ("share (0 to 1)", "allowed curtailment share"),
+    "hosting_capacity_mw": ("MW", "largest fleet load within the limit"),
+    "curtailment_frac": ("share (0 to 1)", "curtailment share of that case"),
+    "case": ("", "the case"),
+    "key": ("", "its case key"),
+    "at_sweep_max": ("", "true: the largest load swept qualifies (may be higher)"),
 }
 TABLES["allocation_static.csv"] = TABLES["allocation.csv"]
 TABLES["sites_static.csv"] = TABLES["sites.csv"]

@@ -1,9 +1,10 @@
-"""Charts of a portfolio (fleets across sites) and of rolling operation (foresight).
+"""Charts of a portfolio, of rolling operation (foresight) and of a sweep's cases.
 
 Plain plotly.js figure dicts, like :mod:`grid_flex.report.figures`, drawn from the
 folder's tables: ``allocation.csv``, ``allocation_static.csv``, ``moves.csv`` and
 ``sites.csv`` of ``grid-flex portfolio``; ``foresight.csv`` and
-``rolling_windows.csv`` of ``grid-flex solve --rolling``.
+``rolling_windows.csv`` of ``grid-flex solve --rolling``; ``summary.csv`` of
+``grid-flex sweep``.
 """
 
 from __future__ import annotations
@@ -211,4 +212,48 @@ def window_objectives(table: pd.DataFrame) -> Chart:
         },
         "The objective each window's LP found on the forecasts it saw, look-ahead "
         "included (rolling_windows.csv).",
+    )
+
+
+#: KPIs a sweep's case chart shows, the first found: a study's NPV, else the profit.
+CASE_KPIS = ("npv_usd", "profit_usd")
+
+
+def sweep_cases(cases: pd.DataFrame) -> Chart | None:
+    """The KPI of every solved case, labelled by its swept values; None if none."""
+    kpi = next((k for k in CASE_KPIS if k in cases.columns), None)
+    if kpi is None or "status" not in cases.columns:
+        return None
+    ok = cases[cases["status"] == "ok"]
+    if ok.empty:
+        return None
+    columns = list(cases.columns)
+    first = columns.index("param") + 1 if "param" in columns else 0
+    axes = [c for c in columns[first : columns.index("status")] if c != "file"]
+    labels = [
+        ", ".join(f"{a.rsplit('.', 1)[-1]}={row[a]}" for a in axes) or str(row["case"])
+        for _, row in ok.iterrows()
+    ]
+    data = [
+        {
+            "type": "bar",
+            "name": kpi,
+            "x": [f"{c}: {label}" for c, label in zip(ok["case"], labels, strict=True)],
+            "y": values(ok[kpi].astype(float), 2),
+        }
+    ]
+    return Chart(
+        "sweep-cases",
+        "Cases",
+        {
+            "data": data,
+            "layout": _layout(
+                f"{kpi} of each case",
+                xaxis={"type": "category", "title": {"text": "case: swept values"}},
+                yaxis={"title": {"text": kpi}},
+                showlegend=False,
+                height=380,
+            ),
+        },
+        f"{kpi} of every case solved (summary.csv), labelled by its swept values.",
     )

@@ -368,6 +368,9 @@ def _sweep_sections(page: _Page, folder: ResultsFolder) -> None:
     if two_way is not None and len(two_way):
         parts.append(page.chart(fig.two_way(two_way)))
     if cases is not None:
+        chart = ops.sweep_cases(cases)
+        if chart is not None:
+            parts.append(page.chart(chart))
         parts += [f"<h3>Cases ({len(cases)})</h3>", _frame_table(cases)]
     page.section("sweep", "Sweep", "".join(parts))
 

@@ -79,7 +79,9 @@ ROLLING: dict[str, list[str]] = {
     "ercot_uri_feb2021_rolling": ["--set", "horizon.end=2021-02-08T00:00:00"],
     "ercot_summer_2019_4cp_rolling": [],
 }
-SWEEP_SPEC = """\
+#: Sweeps: of an operating scenario (tornado, two-way) and of a feasibility study.
+SWEEP_SPECS = {
+    "west_texas_2020": """\
 base: west_texas_2020
 set: {horizon.end: 2020-01-04T00:00:00}
 grid:
@@ -88,7 +90,14 @@ grid:
 one_at_a_time:
   - {path: site.import_limit_mw, low: 30, high: 70}
 two_way: {x: hashprice.derive.btc_price_usd, y: energy.adders_usd_per_mwh}
-"""
+""",
+    "west_texas_greenfield_2025": """\
+base: west_texas_greenfield_2025
+set: {horizon.end: 2020-01-04T00:00:00}
+grid:
+  - {path: study.discount_frac_per_yr, values: [0.08, 0.12]}
+""",
+}
 
 
 def _cli(*args: str | Path) -> None:
@@ -163,8 +172,8 @@ def _write_command_folder(kind: str, name: str, root: Path) -> Path:
     elif kind == "rolling":
         _cli("solve", name, "--rolling", "24:24", "-o", out, "-q", *ROLLING[name])
     elif kind == "sweep":
-        spec = root / "sweep.yaml"
-        spec.write_text(SWEEP_SPEC, encoding="utf-8")
+        spec = root / f"sweep_{name}.yaml"
+        spec.write_text(SWEEP_SPECS[name], encoding="utf-8")
         _cli("sweep", spec, "-o", out, "-q")
     elif kind == "portfolio":
         spec_dir = root / "portfolio_spec"
@@ -184,7 +193,7 @@ COMMAND_FOLDERS = [
     *(("size", p.stem) for p in sorted((scenarios_dir() / "studies").glob("*.yaml"))),
     *(("risk", p.stem) for p in sorted((scenarios_dir() / "risk").glob("*.yaml"))),
     *(("rolling", name) for name in ROLLING),
-    ("sweep", "west_texas_2020"),
+    *(("sweep", name) for name in SWEEP_SPECS),
     ("portfolio", "two_sites"),
 ]
 

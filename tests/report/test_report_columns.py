@@ -14,6 +14,7 @@ from grid_flex.columns import (
     describe,
     unit_of,
 )
+from grid_flex.columns_tables import describe_kpi
 from grid_flex.resources import scenarios_dir
 
 pytestmark = pytest.mark.solver
@@ -95,3 +96,52 @@ def test_names_made_of_ids_and_services_are_described():
 )
 def test_units_follow_the_name(name, unit):
     assert unit_of(name) == unit
+
+
+#: KPI keys that hold lists or dicts (not sweep columns), and the keys inside them.
+NESTED_KPIS = {
+    "bid_curve",
+    "by_period",
+    "monthly_peak_mw",
+    "start",
+    "binding",
+    "shadow_price_usd_per_mwh",
+}
+
+
+def test_every_kpi_an_asset_or_program_reports_is_declared():
+    """Read each module's ``kpis`` function: every key it returns has a meaning.
+
+    Sweeps write one column per KPI, for programs no bundled scenario uses too.
+    """
+    import ast
+    from pathlib import Path
+
+    import grid_flex
+
+    root = Path(grid_flex.__file__).parent
+    found, undeclared = 0, []
+    for path in sorted([*root.glob("assets/*.py"), *root.glob("programs/*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.FunctionDef) and node.name == "kpis"):
+                continue
+            for sub in ast.walk(node):
+                if not isinstance(sub, ast.Dict):
+                    continue
+                for key in sub.keys:
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        found += 1
+                        if key.value not in NESTED_KPIS and not describe_kpi(key.value):
+                            undeclared.append(f"{path.name}: {key.value}")
+    assert found > 100
+    assert undeclared == []
+
+
+def test_kpis_of_owners_and_services_are_described():
+    assert describe_kpi("programs.reg.reg_up.deployed_mwh") == (
+        "MWh",
+        "expected energy deployed (reg, reg_up)",
+    )
+    assert describe_kpi("assets.gpu.job_llm_a_delivered_frac")[0] == "share (0 to 1)"
+    assert describe_kpi("assets.fleet.mystery_kpi") is None
