@@ -120,6 +120,8 @@ KPIS: dict[str, Entry] = {
     ),
     # GPU clusters
     "available_it_power_mw": ("MW", "IT power of the available GPU nodes"),
+    "nameplate_it_power_mw": ("MW", "nameplate IT power of the GPU nodes"),
+    "node_count": ("", "GPU nodes (sized clusters: may be fractional before rounding)"),
     "facility_capacity_mw": ("MW", "facility power of the cluster (IT × PUE)"),
     "gpus_available_count": ("", "GPUs available"),
     "it_energy_mwh": ("MWh", "IT energy drawn"),
