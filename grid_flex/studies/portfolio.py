@@ -211,6 +211,8 @@ def check(
                 f"fleets[{i}].id: no site scenario has an asset {f.id!r} (a hosting "
                 "offer takes the fleet's machines from a site scenario)"
             )
+    for i, s in enumerate(sites):
+        problems += [f"sites[{i}] ({s.id}): {p}" for p in _unsplittable(s.inputs)]
     if moves is not None and moves.downtime_h > 0:
         for i, p in enumerate(periods[1:], start=1):
             hours = (p.end - p.start) / pd.Timedelta(hours=1)
@@ -228,6 +230,29 @@ def check(
             )
     if problems:
         raise ScenarioError(source, problems)
+
+
+def _unsplittable(inputs: ModelInputs) -> list[str]:
+    """Programs whose budgets span the horizon, which per-period blocks would split.
+
+    Each block would get the whole budget (an emissions cap, a day/week/month energy
+    quota cut at a block's edge), so they are refused rather than loosened.
+    """
+    out = []
+    for kind, p in inputs.programs:
+        if kind == "emissions" and getattr(p, "cap_tco2", None) is not None:
+            out.append(
+                f"programs.{p.id}.cap_tco2: a cap over the horizon cannot be split "
+                "among a portfolio's period blocks yet; remove it (emissions are "
+                "still reported) or study the site alone"
+            )
+        elif kind == "energy_quota":
+            out.append(
+                f"programs.{p.id}: an energy quota per calendar period cannot be "
+                "split among a portfolio's period blocks yet; use a power limit "
+                "(an import_cap program, or a policy event's max_mw) instead"
+            )
+    return out
 
 
 def _span(index: pd.DatetimeIndex) -> str:
@@ -460,6 +485,7 @@ def _build(
     moves: Moves,
     events: Sequence[PolicyEvent],
     hosting: Sequence[HostingOffer],
+    source: str = SOURCE,
 ) -> tuple[Any, list[_Block]]:
     """The portfolio model (not solved) and its operating blocks."""
     index = sites[0].inputs.index
@@ -568,6 +594,20 @@ def _build(
                     expr = expr - inflow(m, f, s, p)
                 caps[f"{f}.power_mw"] = expr
             sm = build_site(m.op[k], inp, objective=False, capacities=caps)
+            sized = [
+                key
+                for key, c in sm.capacities.items()
+                if c.is_variable and key not in caps
+            ]
+            if sized:
+                raise ScenarioError(
+                    source,
+                    [
+                        f"site {s!r}: {', '.join(sized)} sized by a size block: a "
+                        "portfolio operates sites as built; size the site first "
+                        "(grid-flex size) and give the chosen size"
+                    ],
+                )
             blocks.append(_Block(s, p, part, a, b, sm, offer_of.get(s)))
         # as build_site does for one site: keep the collector from sweeping the
         # model's objects when it resumes (_solve_both hands them back)
@@ -816,7 +856,7 @@ def run_portfolio(
     fixed at 0, re-solved from the first solve's basis.
     """
     check(sites, fleets, periods, events, hosting, source, moves)
-    m, blocks = _build(sites, fleets, periods, moves, events, hosting)
+    m, blocks = _build(sites, fleets, periods, moves, events, hosting, source)
     sol, static = _solve_both(m, options)
     S = [*(s.id for s in sites), *(h.id for h in hosting)]
     fleet_ids = [f.id for f in fleets]

@@ -330,3 +330,26 @@ def test_initial_allocation_and_downtime_are_checked():
         run_portfolio(s, [Fleet("fleet", 1.0, initial={"C": 1.0})], PERIODS)
     with pytest.raises(ScenarioError, match=r"moves\.downtime_days: .* periods\[1\]"):
         run_portfolio(s, [Fleet("fleet", 1.0)], PERIODS, Moves(downtime_h=2.0))
+
+
+def test_budgets_and_sizes_a_portfolio_would_split_are_refused():
+    # Each period block would get the whole horizon's cap or quota, and a size
+    # chosen block by block would cost nothing: refused, naming the field.
+    capped = {**emissions(0.5), "cap_tco2": 1.0}
+    quota = {"type": "energy_quota", "quota_mwh": 10.0, "period": "day"}
+    for programs, words in (
+        ([capped], r"sites\[0\] \(A\): programs\.emissions\.cap_tco2"),
+        ([quota], r"sites\[0\] \(A\): programs\.energy_quota: an energy quota"),
+    ):
+        with pytest.raises(ScenarioError, match=words):
+            run_portfolio(
+                [site("A", A, programs=programs), site("B", B)],
+                [Fleet("fleet", 1.0)],
+                PERIODS,
+            )
+    sized = {**battery("free"), "size": {"max_mwh": 4.0, "duration_h": 1.0}}
+    del sized["energy_mwh"], sized["power_mw"]
+    with pytest.raises(
+        ScenarioError, match=r"site 'A': bess\.energy_mwh.* sized by a size block"
+    ):
+        run_portfolio([site("A", A, extra=[sized])], [Fleet("fleet", 1.0)], PERIODS)
