@@ -196,8 +196,10 @@ def fix_capacities(rm: RiskModel, values: Mapping[str, float] | None) -> None:
         for v in targets:
             if values is None:
                 v.unfix()
-            else:
-                v.fix(values[k])
+            else:  # a solver's value may sit a rounding error outside the bounds
+                lo = -math.inf if v.lb is None else v.lb
+                hi = math.inf if v.ub is None else v.ub
+                v.fix(min(max(values[k], lo), hi))
 
 
 @dataclass
@@ -251,18 +253,45 @@ def solve_outcome(
     if omega == 0.0:
         return outcome(rm, sol, alpha, omega), sol
     caps = {k: float(pyo.value(rm.model.capacity[k])) for k in rm.capacities}
-    fix_capacities(rm, caps)
-    set_omega(rm, 0.0)
     try:
-        sol = solve_model(rm.model, options)
+        out, sol = _evaluate(rm, caps, options, alpha)
     finally:
-        fix_capacities(rm, None)
         set_omega(rm, omega)
-    out = outcome(rm, sol, alpha, omega)
+    out.omega = omega
+    out.risk["omega"] = omega
     out.objective_usd = (1.0 - omega) * out.risk["expected_usd"] + omega * out.risk[
         "cvar_usd"
     ]
     return out, sol
+
+
+def evaluate_design(
+    rm: RiskModel,
+    capacities: Mapping[str, float],
+    options: SolveOptions,
+    alpha: float,
+) -> RiskOutcome:
+    """A design fixed on every scenario of ``rm``, operation optimised per scenario.
+
+    Returns its NPV distribution; ``objective_usd`` is its expected NPV (the LP is
+    left with the risk-neutral objective).
+    """
+    return _evaluate(rm, capacities, options, alpha)[0]
+
+
+def _evaluate(
+    rm: RiskModel,
+    capacities: Mapping[str, float],
+    options: SolveOptions,
+    alpha: float,
+) -> tuple[RiskOutcome, Solution]:
+    set_omega(rm, 0.0)
+    fix_capacities(rm, capacities)
+    try:
+        sol = solve_model(rm.model, options)
+    finally:
+        fix_capacities(rm, None)
+    return outcome(rm, sol, alpha, 0.0), sol
 
 
 def solve_risk(

@@ -3,6 +3,7 @@
 A risk study file (YAML)::
 
     scenario: west_texas_greenfield      # base scenario (file or bundled name)
+    patch: {programs: [...]}             # optional: an override of the base
     alpha: 0.95                          # CVaR confidence level, in (0, 1)
     omega: 0.5                           # weight on CVaR, in [0, 1] (0 = risk-neutral)
     frontier_omegas: [0, 0.25, 0.5, 0.75, 1]   # optional: frontier.csv
@@ -18,6 +19,8 @@ A risk study file (YAML)::
         drift_frac_per_yr: 0.0           # μ of the log-price process + σ²/2
         volatility_frac_per_yr: 0.6      # σ (finance.md §1.8: 50–70 % base)
         difficulty_tie_frac: 0.0         # β: 0 untied, 1 difficulty follows price
+        weather: sample                  # all (default) | sample | each
+    reduce_to: 6                         # optional: keep 6 scenarios (risk_reduce)
 
 GBM (geometric Brownian motion): the BTC price of calendar year ``y0 + t`` is
 ``P_t = P_0 · exp((μ − σ²/2) t + σ W_t)`` with yearly independent normal steps of
@@ -25,6 +28,15 @@ GBM (geometric Brownian motion): the BTC price of calendar year ``y0 + t`` is
 (a constant, or its start-year entry) and ``y0`` the study's start year. Tying: each
 year's difficulty growth becomes ``(1 + g) · (P_t / P_{t−1})^β − 1`` (miners follow
 price with elasticity β). Paths are equiprobable.
+
+Weather years (the base study's ``study.weather_years``): ``weather: all`` runs every
+path over all of them, as the base does; ``sample`` draws one per path, uniformly,
+from a second stream of the same seed (``default_rng([seed, 1])``: the price paths do
+not change), and the path runs that year's prices in every operating year
+(``years_in_lp: one``); ``each`` crosses every path with every weather year
+(probability 1 / (paths · years) each). The drawn year is written first in the
+path's ``weather_years`` (the others stay, in order, so a ``complete_from`` still
+finds its year).
 """
 
 from __future__ import annotations
@@ -47,17 +59,28 @@ from grid_flex.io.scenario import (
 )
 from grid_flex.schema.scenario import Scenario
 from grid_flex.studies.feasibility_years import start_year
-from grid_flex.studies.risk import RiskScenario, check_scenario_set
+from grid_flex.studies.risk import RiskScenario, check_scenario_set, patched
 from grid_flex.studies.risk_cvar import check_risk_parameters
 
-STUDY_KEYS = {"scenario", "alpha", "omega", "frontier_omegas", "scenarios", "generate"}
+STUDY_KEYS = {
+    "scenario",
+    "alpha",
+    "omega",
+    "frontier_omegas",
+    "scenarios",
+    "generate",
+    "reduce_to",
+    "patch",
+}
 GBM_KEYS = {
     "paths",
     "seed",
     "drift_frac_per_yr",
     "volatility_frac_per_yr",
     "difficulty_tie_frac",
+    "weather",
 }
+WEATHER_MODES = ("all", "sample", "each")
 
 
 @dataclass
@@ -142,6 +165,7 @@ def gbm_scenarios(
     prices = float(p0) * np.exp(log_p)
     g = float(btc.difficulty_growth_frac_per_yr)
     width = len(str(paths))
+    weather = _weather_choices(base, spec.get("weather", "all"), seed, paths, source)
     out = []
     for i in range(paths):
         bitcoin: dict[str, Any] = {
@@ -153,11 +177,54 @@ def gbm_scenarios(
             bitcoin["difficulty_growth_frac_per_yr"] = {
                 y0 + t: float((1 + g) * ratio[t] ** beta - 1) for t in range(n)
             }
-        out.append(
-            RiskScenario(
-                f"gbm_{i + 1:0{width}d}", 1.0 / paths, {"study": {"bitcoin": bitcoin}}
+        name = f"gbm_{i + 1:0{width}d}"
+        for suffix, share, study in weather[i]:
+            out.append(
+                RiskScenario(
+                    name + suffix,
+                    share / paths,
+                    {"study": {"bitcoin": bitcoin} | study},
+                )
             )
+    return out
+
+
+def _weather_choices(
+    base: Scenario, mode: Any, seed: int, paths: int, source: str
+) -> list[list[tuple[str, float, dict[str, Any]]]]:
+    """Per path: (name suffix, share of the path's probability, study patch)."""
+    field = "generate.btc_gbm.weather"
+    if mode not in WEATHER_MODES:
+        raise ScenarioError(
+            source, [f"{field}: {mode!r} is not one of {', '.join(WEATHER_MODES)}"]
         )
+    if mode == "all":
+        return [[("", 1.0, {})] for _ in range(paths)]
+    years = base.study.weather_years or []
+    if not years:
+        raise ScenarioError(
+            source,
+            [f"{field}: {mode} needs study.weather_years in the base scenario"],
+        )
+    dumped = [w.model_dump(mode="json", exclude_unset=True) for w in years]
+
+    def first(j: int) -> tuple[str, dict[str, Any]]:
+        return f"_w{years[j].year}", {
+            "weather_years": dumped[j:] + dumped[:j],
+            "years_in_lp": "one",
+        }
+
+    if mode == "each":
+        share = 1.0 / len(years)
+        return [
+            [(suffix, share, study) for suffix, study in map(first, range(len(years)))]
+            for _ in range(paths)
+        ]
+    draws = np.random.default_rng([seed, 1]).integers(len(years), size=paths)
+    out = []
+    for j in draws:
+        suffix, study = first(int(j))
+        out.append([(suffix, 1.0, study)])
     return out
 
 
@@ -209,6 +276,13 @@ def load_risk_study(
     base, base_dir = load_scenario(
         ref if ref.is_file() else name, assignments=assignments
     )
+    extra = data.get("patch")
+    if extra is not None:
+        if not isinstance(extra, dict):
+            raise ScenarioError(
+                source, ["patch: expected a mapping (an override of the base scenario)"]
+            )
+        base = patched(base, RiskScenario("base", 1.0, extra))
     alpha = _number(data.get("alpha", 0.95), "alpha", source)
     omega = _number(data.get("omega", 0.0), "omega", source)
     check_risk_parameters(alpha, omega, source)
@@ -234,6 +308,10 @@ def load_risk_study(
             raise ScenarioError(source, ["generate: expected one entry, btc_gbm"])
         scenarios = gbm_scenarios(base, gen["btc_gbm"] or {}, source)
     check_scenario_set(scenarios, source)
+    if data.get("reduce_to") is not None:
+        from grid_flex.studies.risk_reduce import reduce_scenarios
+
+        scenarios = reduce_scenarios(scenarios, data["reduce_to"], source)
     return RiskStudy(source, base, base_dir, scenarios, alpha, omega, omegas)
 
 

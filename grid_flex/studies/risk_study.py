@@ -30,9 +30,8 @@ from grid_flex.studies.risk import (
     RiskOutcome,
     RiskScenario,
     build_risk,
-    fix_capacities,
+    evaluate_design,
     outcome,
-    set_omega,
     solve_outcome,
 )
 
@@ -101,6 +100,15 @@ def mean_value_patch(
     out = mean(
         [dict(s.patch) for s in scenarios], [s.probability for s in scenarios], ""
     )
+    study = out.get("study")
+    # weather years drawn per scenario: the mean-value scenario runs all of the
+    # base's weather years, as the base study does
+    if (
+        "study.weather_years" in dropped
+        and isinstance(study, dict)
+        and study.pop("years_in_lp", None) is not None
+    ):
+        dropped.append("study.years_in_lp")
     return dict(out), sorted(dropped)
 
 
@@ -194,10 +202,7 @@ def run_risk(
         catalog=catalog,
     )
     ev_design = outcome(ev, solve_model(ev.model, opts), alpha, 0.0).capacities
-    set_omega(rm, 0.0)
-    fix_capacities(rm, ev_design)
-    eev = outcome(rm, solve_model(rm.model, opts), alpha, 0.0).objective_usd
-    fix_capacities(rm, None)
+    eev = evaluate_design(rm, ev_design, opts, alpha).objective_usd
     values["eev_usd"] = eev
     values["vss_usd"] = rp - eev
     return (

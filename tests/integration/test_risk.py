@@ -193,16 +193,21 @@ def test_bad_risk_study_exits_2_naming_the_field(tmp_path, study, words):
 
 
 def test_bundled_risk_study_on_three_paths_and_one_day(tmp_path):
-    # the bundled set is 20 paths × 3 ERCOT weather years over 2025-2030; here its first
-    # three paths (renormalised) on one day of each weather year, so it runs in seconds
+    # the bundled set is 20 paths × 3 ERCOT weather years over 2025-2030 reduced to 6
+    # (two per weather year); here three of them (renormalised) on one day, so it
+    # runs in seconds
     from dataclasses import replace
 
     from grid_flex.resources import scenarios_dir
 
     study = scenarios_dir() / "risk" / "west_texas_greenfield_2025_risk.yaml"
     rs = load_risk_study(study, assignments=("horizon.end=2020-01-02T00:00:00",))
-    assert len(rs.scenarios) == 20
+    assert len(rs.scenarios) == 6
+    assert sum(s.probability for s in rs.scenarios) == pytest.approx(1.0)
+    years = [s.patch["study"]["weather_years"][0]["year"] for s in rs.scenarios]
+    assert sorted(years) == [2019, 2019, 2020, 2020, 2021, 2021]
     assert (rs.alpha, rs.omega) == (0.95, 0.5)
+    assert rs.base.programs[0].size is not None  # the fixed-price block is sized
     three = [replace(s, probability=1 / 3) for s in rs.scenarios[:3]]
     r, _ = run_risk(rs.base, three, rs.base_dir, alpha=0.6, omega=0.5)
     v = r.values
