@@ -5,13 +5,14 @@ Usage::
     python benchmarks/bench_risk.py growth DAYS        # rows/cols/time, 1,2,4,8 scen.
     python benchmarks/bench_risk.py methods DAYS N     # simplex vs IPM ± crossover
     python benchmarks/bench_risk.py reduce DAYS N K    # N paths reduced to K: cost
-    python benchmarks/bench_risk.py solve DAYS N       # build + solve N scenarios once
+    python benchmarks/bench_risk.py solve DAYS N [IPM] # build + solve N scenarios once
 
 Every case is the bundled West-Texas risk study (fleets, battery, the fixed-price
 block as a first-stage hedge; one weather year drawn per path) on its first ``DAYS``
 days (365: the whole year, hourly), with its first ``N`` paths (renormalised).
 ``solve`` is the whole-process case to time with ``/usr/bin/time -v`` (peak RSS);
-``solve DAYS 1`` is the deterministic solve it is compared with.
+``solve DAYS 1`` is the deterministic solve it is compared with (the base study's
+own BTC path, weather year 2019); ``IPM`` 0 solves by dual simplex.
 """
 
 from __future__ import annotations
@@ -117,11 +118,17 @@ def reduce(days: int, n: int, k: int) -> None:
         )
 
 
-def solve(days: int, n: int) -> None:
+def solve(days: int, n: int, ipm: int = 1) -> None:
     rs = study(days)
     t0 = time.perf_counter()
-    rm = build_risk(rs.base, paths(rs, n), rs.base_dir, alpha=0.95, omega=0.0)
-    sol = solve_model(rm.model, SolveOptions(method="ipm"))
+    # n = 1: the deterministic study (the base's own BTC path, weather year 2019)
+    sc = (
+        paths(rs, n)
+        if n > 1
+        else [RiskScenario("base", 1.0, {"study": {"years_in_lp": "one"}})]
+    )
+    rm = build_risk(rs.base, sc, rs.base_dir, alpha=0.95, omega=0.0)
+    sol = solve_model(rm.model, SolveOptions(method="ipm" if ipm else "simplex"))
     out = outcome(rm, sol, 0.95, 0.0)
     print(
         f"{n} scenarios × {days} d: shape={sol.lp.shape} "
