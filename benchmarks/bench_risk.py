@@ -66,7 +66,8 @@ def growth(days: int) -> None:
         h.run()
         t3 = time.perf_counter()
         rows, cols = lp.shape
-        print(f"{n} {rows} {cols} {len(lp.a.data)} {t1 - t0:.2f} {t2 - t1:.2f} {t3 - t2:.2f}")
+        nnz = len(lp.a.data)
+        print(f"{n} {rows} {cols} {nnz} {t1 - t0:.2f} {t2 - t1:.2f} {t3 - t2:.2f}")
 
 
 def methods(days: int, n: int) -> None:
