@@ -423,8 +423,9 @@ def hashprice_notes(hp: Hashprice, index: pd.DatetimeIndex) -> tuple[str, ...]:
 def site_notes(scenario: Scenario) -> tuple[str, ...]:
     """Simplifications a scenario makes by leaving fields out, in words."""
     return tuple(
-        f"ASIC fleet {a.id}: no cooling or auxiliary load (pue not given, so 1.0; "
-        "real sites draw 1.05-1.5x the miners' power: set pue, or pue: cooling)"
+        f"ASIC fleet {a.id}: pue not given, so the default of its cooling (air "
+        "1.2, immersion and hydro 1.05; domain.md §4.1): cooling and auxiliaries "
+        "drawn in proportion to the miners' power; set pue to override"
         for a in scenario.assets
         if a.type == "asic_fleet" and a.pue is None
     )

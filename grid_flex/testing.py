@@ -28,7 +28,10 @@ def small_scenario(
 ) -> Scenario:
     """A scenario with inline prices on a UTC horizon of ``len(prices)`` intervals.
 
-    ``patch`` is deep-merged into the scenario mapping (e.g. ``site={...}``).
+    ``patch`` is deep-merged into the scenario mapping (e.g. ``site={...}``). An ASIC
+    fleet that does not state its ``pue`` gets ``pue: 1.0`` (miners alone): the
+    hand-computed test sites count the miners' power only unless they say otherwise
+    (a scenario file's fleet takes its cooling default instead).
     """
     n = len(prices_usd_per_mwh)
     import pandas as pd
@@ -51,7 +54,10 @@ def small_scenario(
                 "values": [float(p) for p in prices_usd_per_mwh],
             }
         },
-        "assets": copy.deepcopy(assets),
+        "assets": [
+            {"pue": 1.0, **a} if a.get("type") == "asic_fleet" else a
+            for a in copy.deepcopy(assets)
+        ],
     }
     if hashprice_usd_per_ths_day is not None:
         data["hashprice"] = {"usd_per_ths_day": hashprice_usd_per_ths_day}

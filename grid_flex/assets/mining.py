@@ -59,10 +59,13 @@ DEFAULT_PUE: dict[str, float] = {"air": 1.2, "immersion": 1.05, "hydro": 1.05}
 
 
 def fleet_pue(given: float | str | None, cooling: str) -> float:
-    """The fleet's PUE: as given, the cooling default (``"cooling"``), or 1 [-]."""
-    if given is None:
-        return 1.0
-    if given == "cooling":
+    """The fleet's PUE: as given, else the default of its cooling [-].
+
+    Not given (None) and ``"cooling"`` both take :data:`DEFAULT_PUE` of the fleet's
+    cooling: every real site draws power besides its miners. ``pue: 1.0`` models
+    miners alone.
+    """
+    if given is None or given == "cooling":
         return DEFAULT_PUE[cooling]
     return float(given)
 

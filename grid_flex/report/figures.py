@@ -196,6 +196,9 @@ def dispatch(
             area(f"{aid} discharge", -win[f"{aid}.discharge_mw"], "supply")
         elif f"{aid}.power_mw" in win.columns:
             area(f"{aid} ({kind})", win[f"{aid}.power_mw"], "load")
+            aux = f"{aid}.auxiliary_mw"  # cooling and auxiliaries (PUE above 1)
+            if aux in win.columns and win[aux].abs().max() > 0:
+                area(f"{aid} cooling and auxiliaries", win[aux], "load")
         elif (
             f"{aid}.net_load_mw" in win.columns
             and win[f"{aid}.net_load_mw"].abs().max() > 0

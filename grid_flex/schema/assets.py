@@ -64,7 +64,8 @@ class AsicFleetEntry(StrictModel):
             "Site power per MW of miner power [-]: cooling and auxiliaries drawn in "
             "proportion to hashing power. 'cooling' takes the default of the "
             "fleet's cooling (air 1.2, immersion and hydro 1.05; domain.md §4.1); "
-            "not given: 1.0 (miners only), stated in the summary's assumptions"
+            "not given: the cooling default too, stated in the summary's "
+            "assumptions; 1.0 models the miners alone"
         ),
     )
     ambient_temperature: SeriesSpec | None = Field(

@@ -242,5 +242,7 @@ def test_uri_fleet_runs_below_the_value_of_hashing(uri):
     cheap = price < 0.5 * k["breakeven_marginal_usd_per_mwh"]
     assert cheap.sum() > 1000
     # Where energy is well below the value of hashing the fleet is on (the battery
-    # may take up to 5 MW of the 30 MW connection: at least 25 MW is left).
-    assert power[cheap].min() > 0.85 * k["available_power_mw"]
+    # may take up to 5 MW of the 30 MW connection: at least 25 MW is left, 25 / PUE
+    # of it for the miners).
+    room = min(k["available_power_mw"], 25.0 / k["pue"])
+    assert power[cheap].min() > 0.85 * room

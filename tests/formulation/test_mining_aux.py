@@ -66,8 +66,14 @@ def test_pue_from_cooling_and_unstated_pue_is_an_assumption(solve_small):
         small_scenario([10.0], [fleet(pue="cooling")], hashprice_usd_per_ths_day=HP)
     )
     assert air.summary["assets"]["fleet"]["pue"] == pytest.approx(1.2)
-    plain = solve_small(small_scenario([10.0], [fleet()], hashprice_usd_per_ths_day=HP))
-    assert "fleet fleet: no cooling or auxiliary load" in plain.summary["assumptions"]
+    # Not given (small_scenario states pue 1.0 unless the entry names it): the
+    # cooling default too, said in the assumptions.
+    plain = solve_small(
+        small_scenario([10.0], [fleet(pue=None)], hashprice_usd_per_ths_day=HP)
+    )
+    assert plain.summary["assets"]["fleet"]["pue"] == pytest.approx(1.2)
+    notes = plain.summary["assumptions"]
+    assert "fleet fleet: pue not given, so the default of its cooling" in notes
 
 
 def test_hot_hours_derate_the_available_power(solve_small):

@@ -93,6 +93,7 @@ FLEET = {
             "hashrate_curve": "linear",
             "availability_frac": 1.0,
             "pool_fee_frac": 0.0,
+            "pue": 1.0,  # miners alone (the hand figures below)
         }
     ],
 }

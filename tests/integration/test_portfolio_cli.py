@@ -39,6 +39,7 @@ def site_yaml(prices: list[float], unit: str = "usd_per_mwh") -> dict[str, Any]:
                 "availability_frac": 1.0,
                 "pool_fee_frac": 0.0,
                 "hashrate_curve": "linear",
+                "pue": 1.0,  # miners alone (hand figures)
             }
         ],
     }

@@ -33,7 +33,7 @@ energy:
 hashprice: {usd_per_ths_day: 0.05}
 assets:
   - {type: asic_fleet, id: fleet, model: asic/antminer_s21, count: 1000,
-     availability_frac: 1.0, pool_fee_frac: 0.0}
+     availability_frac: 1.0, pool_fee_frac: 0.0, pue: 1.0}
 programs:
   - type: import_cap
     cap_series: {format: inline, unit: mw, values: [7.0, 7.0, 7.0, 3.5]}
