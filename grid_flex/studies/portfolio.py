@@ -235,18 +235,13 @@ def check(
 def _unsplittable(inputs: ModelInputs) -> list[str]:
     """Programs whose budgets span the horizon, which per-period blocks would split.
 
-    Each block would get the whole budget (an emissions cap, a day/week/month energy
-    quota cut at a block's edge), so they are refused rather than loosened.
+    Each block would get the whole budget (a day/week/month energy quota cut at a
+    block's edge), so they are refused rather than loosened. (Emissions caps are
+    held at the portfolio level instead: :func:`_cap_emissions`.)
     """
     out = []
     for kind, p in inputs.programs:
-        if kind == "emissions" and getattr(p, "cap_tco2", None) is not None:
-            out.append(
-                f"programs.{p.id}.cap_tco2: a cap over the horizon cannot be split "
-                "among a portfolio's period blocks yet; remove it (emissions are "
-                "still reported) or study the site alone"
-            )
-        elif kind == "energy_quota":
+        if kind == "energy_quota":
             out.append(
                 f"programs.{p.id}: an energy quota per calendar period cannot be "
                 "split among a portfolio's period blocks yet; use a power limit "
@@ -585,7 +580,9 @@ def _build(
             first = k == 0 or spans[k - 1][0] != s
             last = k == len(spans) - 1 or spans[k + 1][0] != s
             inp = dataclasses.replace(
-                inp, assets=tuple(_chain_storage(e, first, last) for e in inp.assets)
+                inp,
+                assets=tuple(_chain_storage(e, first, last) for e in inp.assets),
+                programs=tuple(_uncapped(e) for e in inp.programs),
             )
             caps: dict[str, Any] = {}
             for f in fids:
@@ -612,6 +609,8 @@ def _build(
         # as build_site does for one site: keep the collector from sweeping the
         # model's objects when it resumes (_solve_both hands them back)
         gc.freeze()
+    m.emissions_cap = pyo.ConstraintList()
+    _cap_emissions(m.emissions_cap, blocks, places)
     m.storage_link = pyo.ConstraintList()
     finals = {
         (s.id, p.id): p.final_soc
@@ -626,6 +625,32 @@ def _build(
     profit = sum(m.op[k].profit_usd for k in range(len(blocks)))
     m.objective = pyo.Objective(expr=profit - cost, sense=pyo.maximize)
     return m, blocks
+
+
+def _uncapped(entry: tuple[str, Any]) -> tuple[str, Any]:
+    """An emissions program without its cap (the study holds it over all blocks)."""
+    kind, p = entry
+    if kind == "emissions" and getattr(p, "cap_tco2", None) is not None:
+        return kind, dataclasses.replace(p, cap_tco2=None)
+    return entry
+
+
+def _cap_emissions(
+    rows: Any, blocks: Sequence[_Block], places: Sequence[PortfolioSite]
+) -> None:
+    """A site's emissions cap over the horizon: Σ of its blocks' net tCO2 ≤ cap."""
+    for site in places:
+        for kind, p in site.inputs.programs:
+            cap = getattr(p, "cap_tco2", None)
+            if kind != "emissions" or cap is None:
+                continue
+            total: Any = 0.0
+            for blk in blocks:
+                if blk.site == site.id:
+                    terms = blk.model.programs[p.id]
+                    net = next(q.expr for q in terms.outputs if q.name == "net_tco2")
+                    total = total + _pyomo(blk.model.layer, net.sum())
+            rows.add(total <= cap)
 
 
 def _link_storage(

@@ -332,13 +332,24 @@ def test_initial_allocation_and_downtime_are_checked():
         run_portfolio(s, [Fleet("fleet", 1.0)], PERIODS, Moves(downtime_h=2.0))
 
 
+def test_emissions_cap_holds_over_the_whole_horizon_not_per_period():
+    # One site at 20 USD/MWh and 0.5 tCO2/MWh, capped at 1.5 tCO2 over the 4 h: the
+    # 1 MW fleet may draw 3 MWh in all, 3(V−20). Were each period given the whole
+    # cap, it would run all 4 h: 4(V−20).
+    capped = {**emissions(0.5), "cap_tco2": 1.5}
+    res = run_portfolio(
+        [site("A", [20.0] * 4, programs=[capped])], [Fleet("fleet", 1.0)], PERIODS
+    )
+    assert res.objective_usd == pytest.approx(3 * (V - 20), rel=1e-9)
+    assert res.summary["total"]["emissions_tco2"] == pytest.approx(1.5)
+    assert res.summary["total"]["fleet_mwh"] == pytest.approx(3.0)
+
+
 def test_budgets_and_sizes_a_portfolio_would_split_are_refused():
-    # Each period block would get the whole horizon's cap or quota, and a size
+    # Each period block would get the whole horizon's quota, and a size
     # chosen block by block would cost nothing: refused, naming the field.
-    capped = {**emissions(0.5), "cap_tco2": 1.0}
     quota = {"type": "energy_quota", "quota_mwh": 10.0, "period": "day"}
     for programs, words in (
-        ([capped], r"sites\[0\] \(A\): programs\.emissions\.cap_tco2"),
         ([quota], r"sites\[0\] \(A\): programs\.energy_quota: an energy quota"),
     ):
         with pytest.raises(ScenarioError, match=words):
