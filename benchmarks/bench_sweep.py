@@ -1,6 +1,6 @@
 """Sweep and re-solve benchmarks (figures in benchmarks/README.md).
 
-    python benchmarks/bench_sweep.py overhead [--cases 8]    # per-case cost vs HiGHS
+    python benchmarks/bench_sweep.py overhead [--cases 21] [--path P --low L --high H]
     python benchmarks/bench_sweep.py tradeoff [--points 8]   # warm vs cold re-solves
     python benchmarks/bench_sweep.py memory [--cases 300]    # RSS of one worker
     python benchmarks/bench_sweep.py spec N FILE [--days D]  # write an N-case spec
@@ -28,14 +28,17 @@ ONE = SolveOptions(threads=1)
 
 
 def btc_cases(n: int, days: int | None = None) -> list[gf.Scenario]:
+    return axis_cases("hashprice.derive.btc_price_usd", 8000, 14000, n, days)
+
+
+def axis_cases(
+    path: str, low: float, high: float, n: int, days: int | None = None
+) -> list[gf.Scenario]:
+    """The default scenario at n values of ``path`` from low to high."""
     extra = [] if days is None else [f"horizon.end=2020-01-{1 + days:02d}T00:00:00"]
-    prices = np.linspace(8000, 14000, n)
     return [
-        gf.load_scenario(
-            "west_texas_2020",
-            assignments=[f"hashprice.derive.btc_price_usd={p:.2f}", *extra],
-        )[0]
-        for p in prices
+        gf.load_scenario("west_texas_2020", assignments=[f"{path}={v:.4f}", *extra])[0]
+        for v in np.linspace(low, high, n)
     ]
 
 
@@ -47,34 +50,51 @@ def highs_alone_s(sc: gf.Scenario, base: Path) -> float:
     return warm.solve(lp).timings_s["highs_s"]
 
 
-def overhead(n: int) -> None:
+def overhead(n: int, path: str, low: float, high: float) -> None:
+    """Per-case wall of a sweep worker (run_case) against HiGHS's own time."""
+    from grid_flex.studies import sweep as sw
+
     base = gf.load_scenario("west_texas_2020")[1]
-    cases = btc_cases(n)
-    resolver = Resolver(ONE, freeze=True)  # as a sweep worker
-    resolver.run(cases[0], base)  # the first case of a worker is cold
-    wall, highs, build = [], [], []
-    for sc in cases[1:]:
+    cases = axis_cases(path, low, high, n)
+    sw._RESOLVER = Resolver(ONE, freeze=True)  # as a sweep worker
+    tasks = [
+        {"key": str(i), "scenario": sc.model_dump(mode="json"), "base_dir": str(base),
+         "out": "", "timeseries": False, "run": "solve"}
+        for i, sc in enumerate(cases)
+    ]  # fmt: skip
+    sw.run_case(tasks[0])  # the first case of a worker is cold
+    stages: dict[str, list[float]] = {}
+    original = Resolver._run
+
+    def timed(self: Resolver, *args: object) -> object:
+        res = original(self, *args)  # type: ignore[arg-type]
+        for k, v in res.timings_s.items():
+            stages.setdefault(k, []).append(v)
+        return res
+
+    Resolver._run = timed  # type: ignore[method-assign]
+    wall = []
+    for task in tasks[1:]:
         t = time.perf_counter()
-        res = resolver.run(sc, base)
+        row = sw.run_case(task)
         wall.append(time.perf_counter() - t)
-        highs.append(res.timings_s["highs_s"])
-        build.append(res.timings_s["build_s"])
-    cold = [highs_alone_s(sc, base) for sc in cases[1:4]]
-    t = time.perf_counter()
-    for sc in cases[1:4]:
-        gf.run(sc, base_dir=base, options=ONE)
-        gc.collect()
-    run_s = (time.perf_counter() - t) / 3
-    m_wall, m_highs = statistics.median(wall), statistics.median(highs)
-    print(f"warm cases: {len(wall)}, modes {resolver.modes}")
-    print(f"per case wall (median)        {m_wall:.3f} s")
-    print(f"  of which HiGHS (warm)       {m_highs:.3f} s")
-    print(f"  prepare + numbers-only build {statistics.median(build):.3f} s")
-    print(f"HiGHS alone, cold, same LPs   {statistics.median(cold):.3f} s")
-    print(f"gf.run per case (cold, full)  {run_s:.3f} s")
-    print(f"overhead beyond warm HiGHS    {(m_wall - m_highs) / m_highs:.0%}")
-    print(f"per case vs HiGHS-alone cold  {m_wall / statistics.median(cold):.2f}x")
-    print(f"speed-up vs gf.run per case   {run_s / m_wall:.2f}x")
+        assert row["status"] == "ok", row
+    Resolver._run = original  # type: ignore[method-assign]
+    cold = [highs_alone_s(sc, base) for sc in cases[1:3]]
+    med = {k: statistics.median(v) for k, v in stages.items()}
+    m_wall, m_highs = statistics.median(wall), med["highs_s"]
+    print(f"{path} from {low} to {high}: {len(wall)} warm cases, "
+          f"modes {sw._RESOLVER.modes}")  # fmt: skip
+    print(f"per case wall (median)         {m_wall * 1e3:7.1f} ms")
+    print(f"  HiGHS run (warm)             {m_highs * 1e3:7.1f} ms")
+    print(f"  prepare + array build        {med['build_s'] * 1e3:7.1f} ms")
+    print(f"  LP update (handoff)          {med['handoff_s'] * 1e3:7.1f} ms")
+    print(f"  solution read (load)         {med['load_s'] * 1e3:7.1f} ms")
+    print(f"  results extraction           {med['extract_s'] * 1e3:7.1f} ms")
+    print(f"HiGHS alone, cold, same LP     {statistics.median(cold) * 1e3:7.1f} ms")
+    print(f"per case wall / warm HiGHS     {m_wall / m_highs:7.2f}x "
+          f"(overhead {(m_wall - m_highs) / m_highs:.0%})")  # fmt: skip
+    print(f"per case wall / cold HiGHS     {m_wall / statistics.median(cold):7.2f}x")
 
 
 def tradeoff(points: int) -> None:
@@ -155,7 +175,11 @@ def spec(n: int, out: Path, days: int | None) -> None:
 def main() -> None:
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="what", required=True)
-    sub.add_parser("overhead").add_argument("--cases", type=int, default=8)
+    o = sub.add_parser("overhead")
+    o.add_argument("--cases", type=int, default=21)
+    o.add_argument("--path", default="hashprice.derive.btc_price_usd")
+    o.add_argument("--low", type=float, default=8000)
+    o.add_argument("--high", type=float, default=14000)
     sub.add_parser("tradeoff").add_argument("--points", type=int, default=8)
     sub.add_parser("memory").add_argument("--cases", type=int, default=300)
     s = sub.add_parser("spec")
@@ -164,7 +188,7 @@ def main() -> None:
     s.add_argument("--days", type=int)
     args = p.parse_args()
     if args.what == "overhead":
-        overhead(args.cases)
+        overhead(args.cases, args.path, args.low, args.high)
     elif args.what == "tradeoff":
         tradeoff(args.points)
     elif args.what == "memory":
