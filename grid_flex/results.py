@@ -93,7 +93,11 @@ def extract(site: SiteModel, solution: Solution) -> Results:
         cols["site.flexible_down_mw"],
         np.maximum(0.0, net_grid + inputs.export_limit_mw),
     )
-    import_limit = np.minimum(inputs.import_limit_mw, capacities["site.import_mw"])
+    connection_mw = capacities["site.import_mw"]
+    share = inputs.non_firm_available_frac
+    if share is not None and "site.non_firm_mw" in capacities:
+        connection_mw = connection_mw + share * capacities["site.non_firm_mw"]
+    import_limit = np.minimum(inputs.import_limit_mw, connection_mw)
     cols["site.flexible_up_mw"] = np.minimum(
         cols["site.flexible_up_mw"], np.maximum(0.0, import_limit - net_grid)
     )

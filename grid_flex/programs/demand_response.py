@@ -291,6 +291,8 @@ def build(ctx: BuildContext, params: DemandResponseParams) -> ProgramTerms:
         revenue = revenue + cap_revenue
         outputs.append(Quantity("capacity_payment_usd", cap_revenue))
     check_deliverable(ctx, params)  # after the capacity assets' own, sharper check
+    if params.baseline == "import_limit":
+        refuse_sized_baseline(ctx, params)
     return ProgramTerms(
         cost_usd=penalty,
         revenue_usd=revenue,
@@ -359,6 +361,39 @@ def load_draw_mw(site: SiteTerms, import_limit_mw: FloatArray) -> FloatArray:
         return limit
     total = float(sum(t.capacity_mw or 0.0 for t in loads.values()))
     return np.asarray(np.minimum(limit, total), dtype=float)
+
+
+def refuse_sized_baseline(ctx: BuildContext, params: DemandResponseParams) -> None:
+    """Refuse ``baseline: import_limit`` when the LP chooses what the site can draw.
+
+    That baseline is a number fixed before the solve (the connection capped at the
+    loads' capacities). With a sized connection, a sized non-firm part or a sized
+    load, it would be read at the largest size allowed, and the site would be paid
+    for curtailing MW it may never build: an error naming the field instead.
+    """
+    scenario = ctx.inputs.scenario
+    sized: list[str] = []
+    if scenario.site.size is not None:
+        sized.append("site.size")
+    nf = scenario.site.non_firm
+    if nf is not None and nf.max_mw != nf.min_mw:
+        sized.append("site.non_firm (min_mw < max_mw)")
+    for i, asset in enumerate(scenario.assets):
+        if ctx.site is not None and ctx.site.kinds.get(asset.id) == STORAGE_KIND:
+            continue
+        if getattr(asset, "size", None) is not None:
+            sized.append(f"assets[{i}] ({asset.id}).size")
+    if sized:
+        raise ScenarioError(
+            params.field("baseline"),
+            [
+                f"{params.field('baseline')}: import_limit is the most the site can "
+                f"draw, but the LP chooses it here ({', '.join(sized)}): it would be "
+                "read at the largest size allowed and pay for curtailing load that "
+                "may never be built; use baseline: declared (the contract's MW) or "
+                "pre_event_mean"
+            ],
+        )
 
 
 def check_deliverable(ctx: BuildContext, params: DemandResponseParams) -> None:

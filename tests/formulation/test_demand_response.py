@@ -605,3 +605,45 @@ def test_a_commitment_the_site_cannot_deliver_exits_2_and_writes_nothing(tmp_pat
     assert result.exit_code == 2, result.output
     assert "programs.dr.committed_mw" in result.output
     assert not out.exists()
+
+
+_CONNECTION = {"max_mw": 10.0, "capex_usd_per_kw": 50.0, "life_yr": 20}
+_NON_FIRM = _CONNECTION | {
+    "curtailed": {"recurring": [{"start_hour": 15, "end_hour": 19}]}
+}
+
+
+@pytest.mark.parametrize(
+    ("site", "assets", "named"),
+    [
+        ({"import_limit_mw": None, "size": _CONNECTION}, [fleet()], "site.size"),
+        (
+            {"import_limit_mw": 1.0, "non_firm": _NON_FIRM},
+            [fleet()],
+            "site.non_firm",
+        ),
+        (
+            {"import_limit_mw": 10.0},
+            [fleet(power_mw=None, size={"max_mw": 10.0, "life_yr": 3})],
+            "assets[0] (fleet).size",
+        ),
+    ],
+    ids=["connection", "non_firm", "fleet"],
+)
+def test_import_limit_baseline_refused_when_the_lp_sizes_the_draw(
+    solve_small, site, assets, named
+):
+    # The review case: non-firm sized 0-10 MW, the LP builds none and imports 1 MW
+    # flat, yet an import_limit baseline read at 1 + 10 MW paid 4,000 USD for a
+    # "curtailment" that never happened. The baseline must not read a size's maximum.
+    sc = small_scenario(
+        [30.0, 30.0],
+        assets,
+        site=site,
+        programs=[dr(baseline="import_limit", baseline_mw=None, committed_mw=1.0)],
+    )
+    with pytest.raises(ScenarioError) as err:
+        solve_small(sc)
+    text = str(err.value)
+    assert "programs.dr.baseline" in text
+    assert named in text
