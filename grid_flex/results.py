@@ -93,7 +93,7 @@ def extract(site: SiteModel, solution: Solution) -> Results:
         cols["site.flexible_down_mw"],
         np.maximum(0.0, net_grid + inputs.export_limit_mw),
     )
-    connection_mw = capacities["site.import_mw"]
+    connection_mw: float | FloatArray = capacities["site.import_mw"]
     share = inputs.non_firm_available_frac
     if share is not None and "site.non_firm_mw" in capacities:
         connection_mw = connection_mw + share * capacities["site.non_firm_mw"]
