@@ -337,15 +337,19 @@ def cluster_size(entry: GpuClusterEntry, spec: GpuNodeSpec) -> CapacitySpec:
     fom = size.fixed_om_usd_per_node_yr
     if fom is None:
         fom = price.fixed_om_usd_per_node_yr if price is not None else 0.0
+    apart = size.infrastructure_life_yr is not None
+    infra = size.infrastructure_usd_per_mw
     return CapacitySpec(
         unit="mw",
         min=size.min_nodes * node_mw,
         max=math.inf if size.max_nodes is None else size.max_nodes * node_mw,
         existing=size.existing_nodes * node_mw,
-        capex_usd_per_unit=per_node / node_mw + size.infrastructure_usd_per_mw,
+        capex_usd_per_unit=per_node / node_mw + (0.0 if apart else infra),
         life_yr=float(life),
         fixed_om_usd_per_unit_yr=fom / node_mw,
         purchase_size=node_mw,
+        build_out_usd_per_unit=infra if apart else 0.0,
+        build_out_life_yr=size.infrastructure_life_yr or float(life),
     )
 
 

@@ -234,15 +234,19 @@ def fleet_size(entry: AsicFleetEntry, spec: AsicSpec) -> CapacitySpec:
     if fom is None:
         fom = price.fixed_om_usd_per_mw_yr if price is not None else 0.0
     hi = mw("max")
+    # build-out with a life of its own is a second cost part; else bought with them
+    apart = size.infrastructure_life_yr is not None
     return CapacitySpec(
         unit="mw",
         min=mw("min") or 0.0,
         max=np.inf if hi is None else hi,
         existing=mw("existing") or 0.0,
-        capex_usd_per_unit=miners + size.infrastructure_usd_per_mw,
+        capex_usd_per_unit=miners + (0.0 if apart else size.infrastructure_usd_per_mw),
         life_yr=life,
         fixed_om_usd_per_unit_yr=fom,
         purchase_size=unit_mw,
+        build_out_usd_per_unit=size.infrastructure_usd_per_mw if apart else 0.0,
+        build_out_life_yr=size.infrastructure_life_yr or life,
     )
 
 

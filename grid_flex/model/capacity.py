@@ -52,6 +52,11 @@ class CapacitySpec:
     purchase_size : float or None
         Size of one purchasable unit (a miner's MW, a battery unit's MWh), for the
         whole unit counts reported with a sized capacity [unit].
+    build_out_usd_per_unit : float
+        A second cost part with its own life, e.g. the site build-out (containers,
+        transformers, a data hall) that outlives the hardware it houses [USD/unit].
+    build_out_life_yr : float
+        Life of that part [yr].
     """
 
     unit: str
@@ -63,6 +68,8 @@ class CapacitySpec:
     life_yr: float = 1.0
     fixed_om_usd_per_unit_yr: float = 0.0
     purchase_size: float | None = None
+    build_out_usd_per_unit: float = 0.0
+    build_out_life_yr: float = 1.0
 
     @classmethod
     def of(cls, value: float, unit: str) -> CapacitySpec:
@@ -99,6 +106,8 @@ class CapacitySpec:
             purchase_size=None
             if self.purchase_size is None
             else self.purchase_size * f,
+            build_out_usd_per_unit=self.build_out_usd_per_unit / f,
+            build_out_life_yr=self.build_out_life_yr,
         )
 
 
@@ -106,6 +115,8 @@ def annual_cost_usd_per_unit_yr(
     spec: CapacitySpec, discount_frac_per_yr: float
 ) -> float:
     """Annualised cost of one unit of new capacity: ``crf · capex + fixed O&M``.
+
+    A build-out part adds ``crf(r, its life) · its capex``.
 
     Parameters
     ----------
@@ -119,8 +130,14 @@ def annual_cost_usd_per_unit_yr(
     float
         [USD per unit per yr].
     """
+    build_out = (
+        crf(discount_frac_per_yr, spec.build_out_life_yr) * spec.build_out_usd_per_unit
+        if spec.build_out_usd_per_unit
+        else 0.0
+    )
     return (
         crf(discount_frac_per_yr, spec.life_yr) * spec.capex_usd_per_unit
+        + build_out
         + spec.fixed_om_usd_per_unit_yr
     )
 

@@ -55,6 +55,10 @@ class FleetSize(StrictModel):
         description="Site build-out per MW of miners (containers, transformers) "
         "[USD/MW]",
     )
+    infrastructure_life_yr: PositiveFloat | None = Field(
+        default=None,
+        description="Life of the build-out; empty: replaced with the miners [yr]",
+    )
     life_yr: PositiveFloat | None = Field(
         default=None, description="Useful life; default: catalogue [yr]"
     )
@@ -93,6 +97,10 @@ class GpuClusterSize(StrictModel):
         default=0.0,
         description="Facility build-out per MW of node IT power (power, cooling, "
         "network) [USD/MW]",
+    )
+    infrastructure_life_yr: PositiveFloat | None = Field(
+        default=None,
+        description="Life of the build-out; empty: replaced with the nodes [yr]",
     )
     life_yr: PositiveFloat | None = Field(
         default=None, description="Useful life; default: catalogue [yr]"

@@ -65,6 +65,8 @@ SIZE_COLUMNS = (
     "unit_count",
     "capex_usd_per_unit",
     "life_yr",
+    "build_out_usd_per_unit",
+    "build_out_life_yr",
     "fixed_om_usd_per_unit_yr",
     "present_cost_usd_per_unit",
 )
@@ -132,10 +134,6 @@ def unit_present_cost_usd(cap: Capacity, scenario: Scenario) -> float:
     return capex_pw + spec.fixed_om_usd_per_unit_yr * float(esc @ df)
 
 
-def _life_whole_yr(cap: Capacity) -> int:
-    return max(1, math.ceil(cap.spec.life_yr - 1e-9))
-
-
 def _capex_table(
     new_units: dict[str, float], caps: dict[str, Capacity], scenario: Scenario
 ) -> pd.DataFrame:
@@ -144,14 +142,22 @@ def _capex_table(
     rows = [
         {
             "year": 0,
-            "amount_usd": caps[k].spec.capex_usd_per_unit * max(units, 0.0),
-            "life_yr": _life_whole_yr(caps[k]),
+            "amount_usd": amount * max(units, 0.0),
+            "life_yr": max(1, math.ceil(life - 1e-9)),
             "macrs": study.macrs,
             "bonus_frac": study.bonus_frac,
-            "name": k,
+            "name": name,
         }
         for k, units in new_units.items()
-        if caps[k].spec.capex_usd_per_unit * units > 0
+        for name, amount, life in (
+            (k, caps[k].spec.capex_usd_per_unit, caps[k].spec.life_yr),
+            (
+                f"{k} build-out",
+                caps[k].spec.build_out_usd_per_unit,
+                caps[k].spec.build_out_life_yr,
+            ),
+        )
+        if amount * units > 0
     ]
     if not rows:
         return pd.DataFrame(columns=["year", "amount_usd", "life_yr"])
@@ -481,6 +487,8 @@ def sizes_table(study: StudyModel, optimal: Design, rounded: Design) -> pd.DataF
                 "unit_count": round(rounded.capacities[k] / size) if size else None,
                 "capex_usd_per_unit": c.spec.capex_usd_per_unit,
                 "life_yr": c.spec.life_yr,
+                "build_out_usd_per_unit": c.spec.build_out_usd_per_unit,
+                "build_out_life_yr": c.spec.build_out_life_yr,
                 "fixed_om_usd_per_unit_yr": c.spec.fixed_om_usd_per_unit_yr,
                 "present_cost_usd_per_unit": study.present_cost_usd_per_unit[k],
             }

@@ -98,6 +98,85 @@ def test_every_year_has_its_hashprice_through_the_2028_halving():
     assert r.finance["cost_per_btc_usd"] is not None
 
 
+def test_build_out_with_its_own_life_is_bought_once_and_salvaged():
+    # Miners live 2 years, their build-out 6: in a 3-year study the miners are bought
+    # in year 0 and again in year 2, the build-out once; at the end half the miners'
+    # value and (6 − 3)/6 of the build-out's are left (linear salvage).
+    sc = small_scenario(
+        PRICES,
+        [fleet(infrastructure_usd_per_mw=100000.0, infrastructure_life_yr=6)],
+        hashprice_usd_per_ths_day=0.1,
+        study=study(),
+    )
+    r = run_feasibility(sc)
+    assert r.optimal.capacities["fleet.power_mw"] == pytest.approx(5.0)
+    pf = r.optimal.proforma
+    miners = 17.5 * 200 / 0.0035 * 5.0  # 5,000,000 USD
+    build_out = 100000.0 * 5.0
+    assert pf["capex_usd"].tolist() == pytest.approx(
+        [-(miners + build_out), 0.0, -miners, 0.0]
+    )
+    assert pf["salvage_usd"].iloc[-1] == pytest.approx(miners / 2 + build_out / 2)
+    # the LP prices the build-out the same way: objective = pre-tax pro forma NPV
+    assert r.optimal.metrics["npv_usd"] == pytest.approx(
+        r.optimal.objective_usd, rel=1e-9
+    )
+
+
+def test_breakeven_btc_price_gives_zero_npv_when_re_run_at_that_price():
+    # A fleet worth building at 100,000 USD/BTC (mean of the path); the study finds
+    # the scale k of the whole BTC path at which the rounded design's after-tax NPV
+    # equals BAU's (nothing here). Re-running the study at path × k with the sizes
+    # fixed there must give NPV ≈ 0: hashprice is proportional to the BTC price, so
+    # this is an independent check of the search.
+    path = {2027: 90000.0, 2028: 100000.0, 2029: 110000.0}
+    bitcoin = BITCOIN | {"btc_price_usd": path}
+    sc = small_scenario(
+        PRICES,
+        [fleet(capex_usd_per_th=3.0)],
+        study=study(
+            start_year=2027,
+            bitcoin=bitcoin,
+            federal_tax_frac=0.21,
+            breakeven_btc_price=True,
+        ),
+    )
+    r = run_feasibility(sc)
+    size = r.rounded.capacities["fleet.power_mw"]
+    assert size > 0
+    assert r.finance["npv_usd"] > 0
+    b = r.finance["breakeven_btc_price_usd"]
+    k = b / 100000.0
+    assert 0 < k < 1
+    fixed = fleet(capex_usd_per_th=3.0, min_mw=size, max_mw=size)
+    again = small_scenario(
+        PRICES,
+        [fixed],
+        study=study(
+            start_year=2027,
+            bitcoin=bitcoin | {"btc_price_usd": {y: p * k for y, p in path.items()}},
+            federal_tax_frac=0.21,
+        ),
+    )
+    r2 = run_feasibility(again)
+    assert r2.rounded.capacities["fleet.power_mw"] == pytest.approx(size)
+    capex = 3.0 * 200 / 0.0035 * size
+    assert abs(r2.finance["npv_usd"]) < 1e-3 * capex
+    # and a little above / below that price the NPV has the expected sign
+    for f, sign in ((1.02, 1), (0.98, -1)):
+        up = small_scenario(
+            PRICES,
+            [fixed],
+            study=study(
+                start_year=2027,
+                bitcoin=bitcoin
+                | {"btc_price_usd": {y: p * k * f for y, p in path.items()}},
+                federal_tax_frac=0.21,
+            ),
+        )
+        assert np.sign(run_feasibility(up).finance["npv_usd"]) == sign
+
+
 def _plans(sc: Any) -> list[Any]:
     from grid_flex.studies.feasibility_years import plan_years
 
@@ -306,3 +385,39 @@ def test_bundled_study_runs_on_a_short_horizon(tmp_path, name):
     sizes = pd.read_csv(out / "sizes.csv")
     assert (sizes["rounded"] <= sizes["max"] + 1e-9).all()
     assert (sizes["rounded"] >= sizes["min"] - 1e-9).all()
+
+
+def test_the_40_mw_site_splits_its_connection_between_gpus_and_asics():
+    # Two days of the bundled study, the GPU contract scaled to them: the cluster is
+    # sized to the contract (a GPU-hour earns 2.0 USD against ≈1.45 USD of node and
+    # hall cost — 310 kUSD over 5 yr and 9.3 MUSD/MW over 15 yr at 12 % — and ≈0.05
+    # USD of energy) and the miners take what is left of the 40 MW.
+    from grid_flex.io.scenario import scenario_from_dict
+
+    root = Path(__file__).resolve().parents[2]
+    path = root / "scenarios" / "studies" / "west_texas_40mw_gpu_asic_2025.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    hours = 48.0
+    data["horizon"]["end"] = "2020-01-03T00:00:00"
+    gpu = next(a for a in data["assets"] if a["type"] == "gpu_cluster")
+    job = gpu["training_jobs"][0]
+    job["deadline"] = data["horizon"]["end"]
+    job["work_gpu_h"] = job["work_gpu_h"] * hours / 8784.0
+    sc = scenario_from_dict(data, source=str(path))
+    r = run_feasibility(sc, root)
+    caps = r.rounded.capacities
+    node_mw = 10.2 / 1000
+    nodes = caps["h100.it_power_mw"] / node_mw
+    # the contract needs work / (hours · 8 GPUs · availability) nodes at full power
+    need = job["work_gpu_h"] / (hours * 8 * gpu["availability_frac"])
+    assert need - 1 <= nodes <= need + 1
+    facility = caps["h100.it_power_mw"] * gpu["availability_frac"] * gpu["pue"]
+    fleet_mw = caps["s21_xp.power_mw"] * 0.97
+    assert fleet_mw > 20.0
+    assert facility + fleet_mw <= 40.0 + 1e-6
+    assert r.finance["bau_npv_usd"] == pytest.approx(0.0, abs=1e-6)
+    pf = r.rounded.proforma
+    rate = sc.study.discount_frac_per_yr
+    assert npv(pf["net_cash_flow_usd"].to_numpy(), rate) == pytest.approx(
+        r.finance["npv_usd"], rel=1e-9
+    )
