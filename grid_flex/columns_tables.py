@@ -403,6 +403,11 @@ TABLES: dict[str, dict[str, Entry]] = {
         "unit_count": ("", "whole units of the rounded size"),
         "capex_usd_per_unit": ("USD per row's unit", "capital cost"),
         "life_yr": ("yr", "life of the equipment"),
+        "build_out_usd_per_unit": (
+            "USD per row's unit",
+            "capital cost of the build-out bought once (infrastructure_life_yr)",
+        ),
+        "build_out_life_yr": ("yr", "life of that build-out"),
         "fixed_om_usd_per_unit_yr": ("USD per row's unit per yr", "fixed O&M"),
         "present_cost_usd_per_unit": (
             "USD per row's unit",

@@ -72,6 +72,13 @@ def bundled_run(
 STUDY_SETS: dict[str, list[str]] = {
     "west_texas_greenfield_2025": ["horizon.end=2020-01-08T00:00:00"],
     "houston_hospital_heat_sizing_2020": ["horizon.end=2020-01-08T00:00:00"],
+    # a week: the GPU offtake scaled to it (60 M GPU-h × 168 / 8784 h)
+    "west_texas_40mw_gpu_asic_2025": [
+        "horizon.end=2020-01-08T00:00:00",
+        "assets.h100.training_jobs=[{id: reserved_contract, "
+        "release: '2020-01-01T00:00:00', deadline: '2020-01-08T00:00:00', "
+        "work_gpu_h: 1147541, revenue_usd_per_gpu_h: 2.0}]",
+    ],
 }
 #: Rolling operation (``solve --rolling``), shortened where the scenario allows (the
 #: 4CP summer needs its four published peaks inside the horizon).
