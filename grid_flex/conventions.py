@@ -61,6 +61,19 @@ def index_step(index: pd.Index) -> pd.Timedelta:
     return pd.Timedelta(freq)
 
 
+#: How every file grid-flex writes spells a UTC instant (ISO 8601, to the second).
+UTC_TEXT: Final = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def utc_text(stamp: Any) -> str:
+    """One instant as UTC text, ``2020-01-01T06:00:00Z`` (a naive stamp is UTC)."""
+    import pandas as pd
+
+    t = pd.Timestamp(stamp)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    return t.strftime(UTC_TEXT)
+
+
 def to_utc(t: Any, timezone: str) -> pd.Timestamp:
     """A date-time as a UTC timestamp; a naive one is local to ``timezone``.
 

@@ -35,7 +35,11 @@ from grid_flex.io.results_folder import (
 from grid_flex.numfmt import clean_float, without_noise
 from grid_flex.results import Results
 from grid_flex.schema.scenario import Scenario
-from grid_flex.tables import write_timeseries_csv, write_timeseries_parquet
+from grid_flex.tables import (
+    with_text_stamps,
+    write_timeseries_csv,
+    write_timeseries_parquet,
+)
 
 MARKER = "summary.json"
 
@@ -190,9 +194,18 @@ def write_results(
         (tmp / MARKER).write_text(json.dumps(summary, indent=2), encoding="utf-8")
         for name, frame in results.tables.items():
             if name.endswith(".jsonl"):  # one JSON record per line
-                frame.to_json(tmp / name, orient="records", lines=True)
+                with_text_stamps(frame).to_json(
+                    tmp / name, orient="records", lines=True
+                )
+            elif name.startswith("timeseries_") and "interval_start_utc" in frame:
+                # a study's operating block: the same file as timeseries.csv
+                write_timeseries_csv(
+                    without_noise(frame.set_index("interval_start_utc")),
+                    tmp / name,
+                    scenario.site.timezone,
+                )
             else:
-                frame.to_csv(tmp / name, index=False)
+                with_text_stamps(frame).to_csv(tmp / name, index=False)
         bids = bid_curves(results)
         if not bids.empty:
             bids.to_csv(tmp / "bid_curves.csv", index=False)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from grid_flex.conventions import index_step
+from grid_flex.conventions import index_step, utc_text
 from grid_flex.errors import SolveError
 from grid_flex.inputs import site_notes
 from grid_flex.model.build import SiteModel
@@ -172,8 +172,8 @@ def extract(site: SiteModel, solution: Solution) -> Results:
     hours = float(dt.sum())
     summary: dict[str, Any] = {
         "scenario": inputs.scenario.name,
-        "start_utc": str(inputs.index[0]),
-        "end_utc": str(inputs.index[-1] + index_step(inputs.index)),
+        "start_utc": utc_text(inputs.index[0]),
+        "end_utc": utc_text(inputs.index[-1] + index_step(inputs.index)),
         "intervals": len(inputs.index),
         "horizon_h": hours,
         "profit_usd": float(table["site.profit_usd"].sum()),

@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S%z"
+from grid_flex.conventions import UTC_TEXT
+
+UTC_FORMAT = UTC_TEXT
 SECONDS_PER_DAY = 86_400
 
 
@@ -48,20 +49,37 @@ def utc_stamps(index: pd.DatetimeIndex) -> pa.Array:
 
 
 def local_stamps(index: pd.DatetimeIndex, timezone: str) -> pa.Array:
-    """The index as local wall time with its UTC offset, ``2020-01-01 00:00:00-0600``.
+    """The index as local wall time with its UTC offset, ``2020-01-01T00:00:00-06:00``.
 
-    Same text as ``index.tz_convert(timezone).strftime(LOCAL_FORMAT)``.
+    ISO 8601, like the UTC column: the same text as ``Timestamp.isoformat()`` of each
+    stamp in ``timezone`` (whole seconds).
     """
     utc_s = index.tz_convert("UTC").tz_localize(None).as_unit("s").asi8
     local_s = index.tz_convert(timezone).tz_localize(None).as_unit("s").asi8
     offsets, offset_pos = np.unique(local_s - utc_s, return_inverse=True)
     offset_text = pa.array(
         [
-            f"{'+' if o >= 0 else '-'}{abs(o) // 3600:02d}{abs(o) % 3600 // 60:02d}"
+            f"{'+' if o >= 0 else '-'}{abs(o) // 3600:02d}:{abs(o) % 3600 // 60:02d}"
             for o in offsets.tolist()
         ]
     )
-    return _stamps(local_s, " ", offset_text.take(pa.array(offset_pos)))
+    return _stamps(local_s, "T", offset_text.take(pa.array(offset_pos)))
+
+
+def with_text_stamps(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each tz-aware date-time column as UTC text (:data:`UTC_FORMAT`).
+
+    For tables other than the time series (rolling windows, portfolio periods), so
+    every file spells time the same way.
+    """
+    out = frame
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.DatetimeTZDtype):
+            if out is frame:
+                out = frame.copy()
+            out[name] = column.dt.tz_convert("UTC").dt.strftime(UTC_FORMAT)
+    return out
 
 
 def _column(values: pd.Series) -> pa.Array:
@@ -75,7 +93,8 @@ def write_timeseries_csv(table: pd.DataFrame, path: str | Path, timezone: str) -
     """Write ``table`` (a tz-aware UTC index) as CSV with UTC and local time columns.
 
     Columns: the index (named as it is, UTC, :data:`UTC_FORMAT`),
-    ``interval_start_local`` (:data:`LOCAL_FORMAT` in ``timezone``), then the table's.
+    ``interval_start_local`` (ISO 8601 with the offset in ``timezone``), then the
+    table's.
     """
     import pyarrow.csv as pacsv
 

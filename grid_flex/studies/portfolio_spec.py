@@ -66,6 +66,7 @@ from grid_flex.studies.portfolio import (
     PortfolioSite,
     run_portfolio,
 )
+from grid_flex.tables import with_text_stamps
 
 
 class SiteSpec(StrictModel):
@@ -299,11 +300,14 @@ def write_portfolio(result: PortfolioResult, out_dir: str | Path) -> Path:
     target = check_output_dir(out_dir)
     tmp = start_folder(target)
     try:
-        result.allocation.to_csv(tmp / "allocation.csv", index=False)
-        result.static_allocation.to_csv(tmp / "allocation_static.csv", index=False)
-        result.moves.to_csv(tmp / "moves.csv", index=False)
-        result.sites.to_csv(tmp / "sites.csv", index=False)
-        result.static_sites.to_csv(tmp / "sites_static.csv", index=False)
+        for name, table in (
+            ("allocation.csv", result.allocation),
+            ("allocation_static.csv", result.static_allocation),
+            ("moves.csv", result.moves),
+            ("sites.csv", result.sites),
+            ("sites_static.csv", result.static_sites),
+        ):
+            with_text_stamps(table).to_csv(tmp / name, index=False)
         body = {"grid_flex_version": __version__, "portfolio": result.summary}
         (tmp / "summary.json").write_text(json.dumps(body, indent=2), encoding="utf-8")
         write_column_dictionary(tmp)

@@ -42,6 +42,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from grid_flex.api import solve, solve_options
+from grid_flex.conventions import utc_text
 from grid_flex.errors import DataError, InputError, ScenarioError, SolveError
 from grid_flex.inputs import (
     ModelInputs,
@@ -582,9 +583,9 @@ def _roll_windows(
         run.states.append(
             {
                 "window": w.number,
-                "start_utc": format_stamp(index[w.start]),
-                "commit_end_utc": format_stamp(run.log[-1]["commit_end_utc"]),
-                "end_utc": format_stamp(run.log[-1]["end_utc"]),
+                "start_utc": utc_text(index[w.start]),
+                "commit_end_utc": utc_text(run.log[-1]["commit_end_utc"]),
+                "end_utc": utc_text(run.log[-1]["end_utc"]),
                 "state_in": protocol.as_json(states),
                 "state_out": protocol.as_json(new),
             }
