@@ -255,10 +255,12 @@ def solve(
     extra_text = ""
     with quiet_stdout(quiet):  # HiGHS writes its banner to the C-level stdout
         if sc.rolling is not None:
+            from grid_flex.studies.progress import progress_bar
             from grid_flex.studies.rolling import run_rolling
             from grid_flex.studies.rolling_report import rolling_text
 
-            results = run_rolling(sc, base_dir=base, options=opts)
+            with progress_bar(None, "rolling windows", quiet=quiet):
+                results = run_rolling(sc, base_dir=base, options=opts)
             extra_text = rolling_text(results)
         else:
             results = run(sc, base_dir=base, options=opts)
@@ -388,6 +390,7 @@ def risk(
     from grid_flex.api import solve_options
     from grid_flex.io.results_folder import check_output_dir
     from grid_flex.resources import scenarios_dir
+    from grid_flex.studies.progress import progress_bar
     from grid_flex.studies.risk_set import load_risk_study
     from grid_flex.studies.risk_study import risk_text, run_risk, write_risk
 
@@ -400,15 +403,16 @@ def risk(
     opts = solve_options(rs.base)
     if time_limit_s is not None:
         opts = replace(opts, time_limit_s=time_limit_s)
-    result, _ = run_risk(
-        rs.base,
-        rs.scenarios,
-        rs.base_dir,
-        alpha=rs.alpha,
-        omega=rs.omega,
-        frontier_omegas=rs.frontier_omegas,
-        options=opts,
-    )
+    with progress_bar(None, "risk study", quiet=quiet):
+        result, _ = run_risk(
+            rs.base,
+            rs.scenarios,
+            rs.base_dir,
+            alpha=rs.alpha,
+            omega=rs.omega,
+            frontier_omegas=rs.frontier_omegas,
+            options=opts,
+        )
     if out_dir is not None:
         write_risk(result, rs.scenarios, rs.base, out_dir, base_dir=rs.base_dir)
     if not quiet:
@@ -455,6 +459,7 @@ def size(
         run_feasibility,
         write_feasibility,
     )
+    from grid_flex.studies.progress import progress_bar
 
     if out_dir is not None:
         check_output_dir(out_dir)
@@ -471,7 +476,8 @@ def size(
     opts = solve_options(sc)
     if time_limit_s is not None:
         opts = replace(opts, time_limit_s=time_limit_s)
-    result = run_feasibility(sc, base, options=opts)
+    with progress_bar(None, "feasibility study", quiet=quiet):
+        result = run_feasibility(sc, base, options=opts)
     if out_dir is not None:
         write_feasibility(result, out_dir, base_dir=base)
     if not quiet:
@@ -603,6 +609,7 @@ def describe(scenario: str | None) -> None:
     help="Solve the points on a Dask scheduler, or a local Dask cluster of N workers.",
 )
 @_scenario_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_handle_errors
 def tradeoff(
     scenario: str,
@@ -615,6 +622,7 @@ def tradeoff(
     dask_address: str | None,
     overrides: tuple[Path, ...],
     assignments: tuple[str, ...],
+    quiet: bool,
 ) -> None:
     """Profit versus emissions of SCENARIO (needs an emissions program).
 
@@ -623,6 +631,7 @@ def tradeoff(
     """
     from grid_flex.io.results_folder import check_output_file
     from grid_flex.io.scenario import load_scenario
+    from grid_flex.studies.progress import progress_bar
     from grid_flex.tradeoff import tradeoff_curve
 
     if dask_address is not None and workers != 1:
@@ -632,16 +641,17 @@ def tradeoff(
     sc, base = load_scenario(
         scenario, override_files=overrides, assignments=assignments
     )
-    table = tradeoff_curve(
-        sc,
-        base,
-        points=points,
-        by=by,  # type: ignore[arg-type]  # click.Choice guarantees the literal
-        max_carbon_price_usd_per_tco2=max_carbon_price_usd_per_tco2,
-        program_id=program_id,
-        workers=workers,
-        dask=dask_address,
-    )
+    with progress_bar(None, "trade-off curve", quiet=quiet):
+        table = tradeoff_curve(
+            sc,
+            base,
+            points=points,
+            by=by,  # type: ignore[arg-type]  # click.Choice guarantees the literal
+            max_carbon_price_usd_per_tco2=max_carbon_price_usd_per_tco2,
+            program_id=program_id,
+            workers=workers,
+            dask=dask_address,
+        )
     if out_file is not None:
         out_file.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(out_file, index=False)
@@ -759,8 +769,9 @@ def sweep(
     type=click.Path(file_okay=False, path_type=Path),
     help="Write allocation.csv, moves.csv, sites.csv and summary.json here.",
 )
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_handle_errors
-def portfolio(spec: Path, out_dir: Path | None) -> None:
+def portfolio(spec: Path, out_dir: Path | None, quiet: bool) -> None:
     """Allocate fleets across the sites of portfolio SPEC, period by period.
 
     SPEC is a file or a bundled portfolio name (e.g. nordic_2018).
@@ -768,13 +779,15 @@ def portfolio(spec: Path, out_dir: Path | None) -> None:
     from grid_flex.io.results_folder import check_output_dir
     from grid_flex.resources import scenarios_dir
     from grid_flex.studies.portfolio_spec import run_portfolio_file
+    from grid_flex.studies.progress import progress_bar
 
     bundled = scenarios_dir() / "portfolios" / f"{spec}.yaml"
     if not spec.exists() and spec.parent == Path() and bundled.is_file():
         spec = bundled  # a bundled portfolio (scenarios/portfolios/) by name
     if out_dir is not None:
         check_output_dir(out_dir)
-    res = run_portfolio_file(spec, out_dir)
+    with progress_bar(None, "portfolio", quiet=quiet):
+        res = run_portfolio_file(spec, out_dir)
     s = res.summary
     click.echo(f"Portfolio {s.get('name', '')}")
     click.echo(f"  Profit with moves [USD]     {res.objective_usd:,.0f}")

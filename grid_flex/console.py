@@ -1,8 +1,7 @@
-"""Console helpers: silence C-level output, a progress bar, the scenario list.
+"""Console helpers: silence C-level output, the scenario list.
 
-Light to import (the CLI imports it at start-up). :func:`track` is the progress bar
-for commands that solve many times (sweeps, sizing, trade-off curves):
-``for case in track(cases, "Solving"): ...``.
+Light to import (the CLI imports it at start-up). The progress bar of commands that
+solve many times is :func:`grid_flex.studies.progress.progress_bar`.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -43,52 +42,6 @@ def quiet_stdout(enabled: bool = True) -> Iterator[None]:
                 os.dup2(saved, 1)
     finally:
         os.close(saved)
-
-
-def track(
-    items: Iterable[T],
-    description: str = "Working",
-    *,
-    total: int | None = None,
-    enabled: bool = True,
-) -> Iterator[T]:
-    """Iterate over ``items`` with a progress bar and ETA on stderr (rich).
-
-    Parameters
-    ----------
-    items : iterable
-        The work units; ``len(items)`` gives the total unless ``total`` is given.
-    description : str
-        Text left of the bar.
-    total : int, optional
-        Number of items, when ``items`` has no length.
-    enabled : bool
-        False (e.g. ``--quiet``) or a stderr that is not a terminal shows nothing.
-    """
-    if not enabled:
-        yield from items
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    console = Console(stderr=True)
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        yield from bar.track(items, total=total, description=description)
 
 
 def scenario_lines() -> list[str]:

@@ -46,6 +46,7 @@ from grid_flex.model.build import SiteModel
 from grid_flex.results import Results
 from grid_flex.schema.scenario import Scenario, scenario_source
 from grid_flex.solve import SolveOptions
+from grid_flex.studies import progress
 from grid_flex.studies.resolve import Resolver
 
 By = Literal["cap", "carbon_price"]
@@ -231,8 +232,12 @@ def tradeoff_curve(
 
     resolver = Resolver(options)
 
+    progress.expect(points if by == "carbon_price" else points + 2)
+
     def solve(sc: Scenario, **kw: Any) -> Results:
-        return resolver.run(sc, base_dir, **kw)
+        out = resolver.run(sc, base_dir, **kw)
+        progress.step()
+        return out
 
     def curve(cases: list[tuple[Scenario, float | None]]) -> pd.DataFrame:
         if workers == 1 and dask is None:
@@ -245,6 +250,7 @@ def tradeoff_curve(
             found = solve_many(
                 [sc for sc, _ in cases], base_dir, workers=workers, dask=dask
             )
+            progress.step(len(found))
             rows = [
                 _row_point(row, pid, i, by, cap)
                 for i, (row, (_, cap)) in enumerate(zip(found, cases, strict=True))

@@ -48,6 +48,7 @@ from grid_flex.model.capacity import Capacity
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
 from grid_flex.solve import Solution, SolveOptions, solve_model
+from grid_flex.studies import progress
 from grid_flex.studies.feasibility_years import YearPlan, plan_years
 from grid_flex.unbounded import explain_unbounded
 
@@ -451,14 +452,18 @@ def run_feasibility(
     base = Path(base_dir)
     opts = options or solve_options(scenario)
     study, notes = build_study(scenario, base, catalog)
+    progress.expect(3)  # optimal, rounded, business as usual
     sol = _solve(study, opts)
+    progress.step()
     optimal = _design("optimal", study, scenario, sol)
     rounded_values = _rounded(study, optimal.capacities)
     _fix(study, rounded_values)
     rounded = _design("rounded", study, scenario, solve_model(study.model, opts))
+    progress.step()
     existing = {k: c.spec.existing for k, c in study.capacities.items()}
     _fix(study, existing)
     bau = _design("bau", study, scenario, solve_model(study.model, opts), bau=True)
+    progress.step()
     _fix(study, None)
     sizes = sizes_table(study, optimal, rounded)
     finance = finance_summary(scenario, rounded, bau, notes)

@@ -52,6 +52,7 @@ from grid_flex.model.capacity import CapacitySpec
 from grid_flex.model.handoff import compile_model
 from grid_flex.model.linear import FloatArray, LinearLayer, LinExpr
 from grid_flex.solve import Solution, SolveOptions, WarmStart, solve_model
+from grid_flex.studies import progress
 from grid_flex.studies import rolling_state as protocol
 
 SOURCE = "portfolio"
@@ -688,8 +689,10 @@ def _solve_both(
     try:
         lp = compile_model(m)
         ws = WarmStart(options)
+        progress.expect(2)  # with moves, and the static allocation
         try:
             sol = ws.solve(lp)
+            progress.step()
         except InfeasibleError:
             solve_model(m, options)  # explains the infeasibility in the sites' terms
             raise
@@ -699,6 +702,7 @@ def _solve_both(
         ub[fixed] = 0.0
         try:
             static: Solution | None = ws.solve(dataclasses.replace(lp, col_ub=ub))
+            progress.step()
         except InfeasibleError:
             static = None
     finally:

@@ -25,6 +25,7 @@ from grid_flex.io.catalog import Catalog
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
 from grid_flex.solve import SolveOptions, solve_model
+from grid_flex.studies import progress
 from grid_flex.studies.risk import (
     RiskModel,
     RiskOutcome,
@@ -146,14 +147,19 @@ def run_risk(
     opts = options or solve_options(base)
     bd = Path(base_dir)
     rm = build_risk(base, scenarios, bd, alpha=alpha, omega=0.0, catalog=catalog)
+    # neutral, averse, the frontier, each scenario alone, mean value and its design
+    progress.expect(2 + len(frontier_omegas) + len(scenarios) + 2)
     neutral = outcome(rm, solve_model(rm.model, opts), alpha, 0.0)
+    progress.step()
     averse, sol = solve_outcome(rm, opts, alpha, omega)
+    progress.step()
     first_sites = next(iter(rm.sites.values()))
     first_block = extract(next(iter(first_sites.values())), sol)
     designs = _design_table(rm, neutral, averse)
     rows = []
     for w in frontier_omegas:
         o = solve_outcome(rm, opts, alpha, w)[0]
+        progress.step()
         rows.append(
             {
                 "omega": w,
@@ -178,6 +184,7 @@ def run_risk(
             s.probability
             * outcome(one, solve_model(one.model, opts), alpha, 0.0).objective_usd
         )
+        progress.step()
     rp = neutral.objective_usd
     notes = list(rm.notes)
     values: dict[str, float | None] = {
@@ -202,7 +209,9 @@ def run_risk(
         catalog=catalog,
     )
     ev_design = outcome(ev, solve_model(ev.model, opts), alpha, 0.0).capacities
+    progress.step()
     eev = evaluate_design(rm, ev_design, opts, alpha).objective_usd
+    progress.step()
     values["eev_usd"] = eev
     values["vss_usd"] = rp - eev
     return (

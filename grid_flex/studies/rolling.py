@@ -62,6 +62,7 @@ from grid_flex.results import Results, extract
 from grid_flex.schema.rolling import Forecasts, Rolling
 from grid_flex.schema.scenario import Scenario, scenario_source
 from grid_flex.solve import Solution, SolveOptions, WarmStart
+from grid_flex.studies import progress
 from grid_flex.studies import rolling_state as protocol
 from grid_flex.studies.rolling_forecast import (
     Forecast,
@@ -502,6 +503,7 @@ def roll(
     windows = _WindowInputs(decision, base_dir, catalog, actual, price, hashprice)
     step_h = float(actual.timestep_h[0])
     plan = plan_windows(len(actual.index), step_h, spec.lookahead_h, spec.commit_h)
+    progress.expect(len(plan))
     run = RollingRun(
         forecast_methods={
             "price": price.method,
@@ -591,6 +593,7 @@ def _roll_windows(
             }
         )
         states = new
+        progress.step()
 
 
 def _solve_kind(solver: WindowSolver | None, site: SiteModel) -> str:
@@ -808,9 +811,11 @@ def run_rolling(
     if spec.foresight:
         from grid_flex.api import run as run_once
 
+        progress.expect(1)
         comparisons["perfect_foresight"] = run_once(
             sc, base_dir=base, catalog=cat, options=opts
         )
+        progress.step()
         perfect = Rolling.model_validate(
             {**spec.model_dump(), "forecasts": {}, "foresight": False}
         )

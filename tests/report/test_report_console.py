@@ -112,13 +112,3 @@ def test_scenarios_lists_every_bundled_scenario_on_one_line():
     lines = result.output.splitlines()
     assert [line.split()[0] for line in lines] == BUNDLED
     assert all(len(line) <= 118 for line in lines)
-
-
-def test_track_yields_every_item_with_or_without_the_bar(capsys):
-    from grid_flex.console import track
-
-    assert list(track(range(5), "Solving")) == [0, 1, 2, 3, 4]
-    assert list(track(iter("abc"), "x", total=3, enabled=False)) == ["a", "b", "c"]
-    err = capsys.readouterr().err
-    assert "Solving" in err
-    assert "5/5" in err
