@@ -92,9 +92,12 @@ def tail_stats(
 ) -> dict[str, float]:
     """Expected value, VaR and CVaR of a discrete NPV distribution [USD].
 
-    ``var_usd`` is the NPV at the ``1 − α`` quantile from below (the best of the worst
-    ``1 − α`` share); ``cvar_usd`` the probability-weighted mean of the worst
-    ``1 − α`` share, splitting the scenario at the boundary.
+    ``var_usd`` is ``−VaR_α(L)`` in the Rockafellar–Uryasev convention of this module:
+    the smallest loss ζ with ``P(L ≤ ζ) ≥ α`` (the lower α-quantile of the loss), i.e.
+    the highest NPV ``x`` with ``P(NPV < x) ≤ 1 − α``. At tied probabilities this is
+    the first NPV past the worst ``1 − α`` share (60 equiprobable scenarios at
+    α = 0.95: the 4th-worst). ``cvar_usd`` is the probability-weighted mean of the
+    worst ``1 − α`` share, splitting the scenario at the boundary.
     """
     v = np.asarray(npv_usd, dtype=float)
     p = np.asarray(probability, dtype=float)
@@ -103,7 +106,9 @@ def tail_stats(
     tail = 1.0 - alpha
     taken = np.minimum(p, np.maximum(tail - (np.cumsum(p) - p), 0.0))
     cvar = float(taken @ v / tail)
-    k = int(np.searchsorted(np.cumsum(p), tail - 1e-12))
+    # first sorted scenario whose cumulative probability exceeds the tail (1e-12
+    # absorbs the rounding of Σ p, e.g. 3 · (1/60) against 1 − 0.95)
+    k = int(np.searchsorted(np.cumsum(p), tail + 1e-12, side="right"))
     return {
         "expected_usd": float(p @ v),
         "var_usd": float(v[min(k, len(v) - 1)]),

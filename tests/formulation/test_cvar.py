@@ -164,3 +164,21 @@ def test_reported_cvar_is_the_mean_of_the_worst_scenarios_recomputed():
 def test_bad_risk_input_names_the_field(kw, scen, words):
     with pytest.raises(ScenarioError, match=words):
         solve_risk(base(), scen or two(), **kw)
+
+
+def test_var_at_tied_probabilities_is_the_lower_quantile_of_the_loss():
+    # Rockafellar–Uryasev VaR_α(L) = min{ζ : P(L ≤ ζ) ≥ α}, L = −NPV.
+    # 60 equiprobable NPVs 1..60 at α = 0.95: losses sorted up are −60, …, −1 and
+    # P(L ≤ −k) = (60 − k + 1)/60 ≥ 0.95 ⇔ 61 − k ≥ 57 ⇔ k ≤ 4, so the smallest ζ is
+    # −4: VaR in NPV terms is 4, the 4th-worst NPV (the worst 3 = 3/60 = 5 % exactly
+    # fill the tail; the 3rd-worst, 3, has P(L ≤ −3) = 58/60 too, but −4 < −3).
+    npv = [float(k) for k in range(60, 0, -1)]
+    s = tail_stats(npv, [1.0 / 60] * 60, 0.95)
+    assert s["var_usd"] == 4.0
+    # CVaR is the mean of the worst 5 % = the worst three: (1 + 2 + 3)/3 = 2
+    assert s["cvar_usd"] == pytest.approx(2.0)
+    # the reviewer's small case: NPVs 1..4 at α = 0.5; P(L ≤ −3) = P(NPV ≥ 3) = 0.5
+    # ≥ 0.5 and P(L ≤ −4) = 0.25 < 0.5, so VaR = 3 (not 2, the best of the worst half)
+    assert tail_stats([1.0, 2.0, 3.0, 4.0], [0.25] * 4, 0.5)["var_usd"] == 3.0
+    # untied: NPVs 1..4 at α = 0.7: P(NPV ≥ 2) = 0.75 ≥ 0.7, P(NPV ≥ 3) = 0.5 → 2
+    assert tail_stats([1.0, 2.0, 3.0, 4.0], [0.25] * 4, 0.7)["var_usd"] == 2.0
