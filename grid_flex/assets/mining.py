@@ -425,7 +425,21 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
         cooling=params.cooling,
         flex_down_mw=site_power,
         flex_up_mw=cap.rows(n, float(shares.sum()) * pue * derate) - site_power,
+        extra={"max_hashrate_ths": _max_hashrate_ths(params, derate)},
     )
+
+
+def _max_hashrate_ths(params: FleetParams, derate: FloatArray) -> FloatArray:
+    """Most hashrate per interval: nameplate (largest size) × availability × derate.
+
+    For pre-solve checks (a hashrate forward's volume) [TH/s]; ``inf`` for a sized
+    fleet without a largest size.
+    """
+    top = params.power.upper
+    if not np.isfinite(top):
+        return np.full(len(derate), np.inf)
+    per_mw = float(params.segment_share @ params.segment_ths_per_mw)
+    return np.asarray(per_mw * top * derate, dtype=float)
 
 
 def _at(params: FleetParams, nameplate_mw: float) -> FleetParams:

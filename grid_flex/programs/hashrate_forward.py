@@ -11,7 +11,14 @@ The settlement is on the gross hashprice (as hashprice indices quote it); the po
 fee stays on the fleets' own revenue. The fleets must deliver the forward volume on
 average over the horizon, in every operating block and scenario::
 
-    Σ_t Σ_f hashrate_f[t] · Δt[t]  ≥  V · Σ_t Δt[t]                        [TH/s·h]
+    Σ_t Σ_f hashrate_f[t] · Δt[t] / Σ_t Δt[t]  ≥  V                           [TH/s]
+
+A volume above the most the fleets can deliver (nameplate hashrate × availability ×
+temperature derate, averaged over the horizon, at their largest size) is refused
+before the solve (:func:`check_deliverable`) naming ``forward_ths`` (or
+``size.min_ths``); the delivery row is also a declared limit
+(:mod:`grid_flex.model.limits`), so a site infeasible for other reasons (an import
+limit, a ban) is explained by how far the forward volume must fall.
 
 ``V`` is ``forward_ths``, or with ``size: {min_ths, max_ths}`` a capacity
 ``<id>.forward_ths`` (:mod:`grid_flex.model.capacity`) that a feasibility or risk
@@ -42,6 +49,7 @@ from grid_flex.model.terms import (
 )
 from grid_flex.programs._paths import field_path
 from grid_flex.schema.contracts import HashrateForwardEntry
+from grid_flex.schema.scenario import scenario_source
 
 TYPE = "hashrate_forward"
 
@@ -57,6 +65,12 @@ class ForwardParams:
     volume: CapacitySpec  # forward volume [TH/s]: a number, or sized
     fixed_hashprice_usd_per_ths_day: float
     fleets: tuple[str, ...]
+
+    @property
+    def volume_field(self) -> str:
+        """Scenario path of the least volume: ``forward_ths`` or ``size.min_ths``."""
+        name = "size.min_ths" if self.volume.sized else "forward_ths"
+        return field_path(self.id, name)
 
 
 def resolve(entry: HashrateForwardEntry, rctx: ResolveContext) -> ForwardParams:
@@ -118,13 +132,21 @@ def build(ctx: BuildContext, params: ForwardParams) -> ProgramTerms:
     settlement = volume * ((fixed - hp) * dt / HOURS_PER_DAY)
     hashrate = _hashrate(ctx, params)
     hours = float(dt.sum())
-    ctx.constraint(
+    check_deliverable(ctx, params)
+    family = ctx.constraint(
         "delivery",
-        (hashrate * dt).sum() - cap.expr * hours,
+        (hashrate * (dt / hours)).sum() - cap.expr,
         ">=",
         0.0,
-        doc=f"{who}: the fleets' hashrate over the horizon ≥ the forward volume "
-        f"({', '.join(params.fleets)}) [TH/s·h]",
+        doc=f"{who}: the fleets' mean hashrate over the horizon ≥ the forward volume "
+        f"({', '.join(params.fleets)}) [TH/s]",
+    )
+    ctx.declare_limit(
+        family,
+        field=params.volume_field,
+        what=f"forward volume of hashrate forward '{params.id}'",
+        unit="TH/s",
+        side="lower",
     )
 
     def kpis(ev: Evaluation) -> dict[str, Any]:
@@ -148,4 +170,39 @@ def build(ctx: BuildContext, params: ForwardParams) -> ProgramTerms:
             Quantity("delivered_ths", hashrate),
         ),
         kpis=kpis,
+    )
+
+
+def check_deliverable(ctx: BuildContext, params: ForwardParams) -> None:
+    """Refuse a forward volume the delivering fleets could never deliver.
+
+    The most the fleets deliver on average over the horizon is their nameplate
+    hashrate (at the largest size of a sized fleet) × availability × temperature
+    derate, time-weighted; a fixed volume, or the least of a sized one, above that
+    makes the delivery row infeasible: an error naming the field with the numbers.
+    """
+    site = ctx.site
+    assert site is not None
+    dt = ctx.dt_h
+    hours = float(dt.sum())
+    parts = {}
+    for aid in params.fleets:
+        top = site.assets[aid].extra.get("max_hashrate_ths")
+        if top is None:  # pragma: no cover - every asic_fleet sets it
+            return
+        parts[aid] = float(top @ dt) / hours
+    most = sum(parts.values())
+    need = params.volume.lower
+    if need <= most * (1 + 1e-9):
+        return
+    each = ", ".join(f"{a} {v:,.0f}" for a, v in parts.items())
+    raise ScenarioError(
+        scenario_source(ctx.inputs.scenario),
+        [
+            f"{params.volume_field}: {need:,.0f} TH/s is more than the delivering "
+            f"fleets can hash on average over the horizon: at most {most:,.0f} TH/s "
+            f"({each}; nameplate hashrate × availability × temperature derate, at "
+            "the largest size of a sized fleet); lower the forward volume or add "
+            "fleets"
+        ],
     )
