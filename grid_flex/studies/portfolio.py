@@ -21,8 +21,10 @@ fixed at 0, the best allocation that never moves) is the business as usual; the
 value of mobility is optimal − static.
 
 Hosting offers are places without a grid model: the fleet pays an all-in price per
-MWh it draws; their capacity caps all fleets together and MW that arrive stay at
-least ``min_term_months``. One LP is solved with moves, then again (from its basis)
+MWh its machines draw (cooling included: the hosted machines take PUE 1.0); their
+capacity caps all fleets together and MW that arrive stay at least
+``min_term_months`` (no arrival whose term would outlast the horizon, unless the
+offer allows it). One LP is solved with moves, then again (from its basis)
 with every move column fixed at 0 for the static allocation.
 
 Batteries carry their state of charge from each block of a site to the next (a
@@ -96,7 +98,10 @@ class HostingOffer:
     cooling, the host's margin) and earns its hashes. ``capacity_mw`` caps all fleets
     hosted together; MW that arrive in a period stay at least ``min_term_months``
     counted from that period's start (MW there in the first period from the horizon's
-    start). ``co2_tco2_per_mwh`` is the host's grid emission factor, if known.
+    start); MW may not arrive when that term would end after the horizon (the study
+    could not hold them to it) unless ``term_past_horizon``, or a fleet's
+    ``initial`` places them there. ``co2_tco2_per_mwh`` is the host's grid emission
+    factor, if known.
     """
 
     id: str
@@ -104,6 +109,9 @@ class HostingOffer:
     capacity_mw: float
     min_term_months: int = 0
     co2_tco2_per_mwh: float | None = None
+    #: Let MW arrive when their term would end after the horizon (the study then
+    #: holds them only to the horizon's end); by default such arrivals are refused.
+    term_past_horizon: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,8 +220,12 @@ def check(
                 f"fleets[{i}].id: no site scenario has an asset {f.id!r} (a hosting "
                 "offer takes the fleet's machines from a site scenario)"
             )
-    for i, s in enumerate(sites):
-        problems += [f"sites[{i}] ({s.id}): {p}" for p in _unsplittable(s.inputs)]
+    if sites and not _tiling_problems(sites[0].inputs.index, periods):
+        edges = _block_edges(sites[0].inputs, periods, moves or Moves())
+        for i, s in enumerate(sites):
+            problems += [
+                f"sites[{i}] ({s.id}): {p}" for p in _unsplittable(s.inputs, edges)
+            ]
     if moves is not None and moves.downtime_h > 0:
         for i, p in enumerate(periods[1:], start=1):
             hours = (p.end - p.start) / pd.Timedelta(hours=1)
@@ -233,14 +245,18 @@ def check(
         raise ScenarioError(source, problems)
 
 
-def _unsplittable(inputs: ModelInputs) -> list[str]:
-    """Programs whose budgets span the horizon, which per-period blocks would split.
+def _unsplittable(inputs: ModelInputs, edges: Sequence[int] = ()) -> list[str]:
+    """Programs whose budgets or charges span block edges, which blocks would split.
 
     Each block would get the whole budget (a day/week/month energy quota cut at a
-    block's edge), so they are refused rather than loosened. (Emissions caps are
-    held at the portfolio level instead: :func:`_cap_emissions`.)
+    block's edge), bill its own monthly peak (a demand charge whose billing month a
+    block edge cuts) or lose the part of a pre-event baseline before its start, so
+    they are refused rather than loosened. ``edges`` are the horizon positions
+    where a block starts (besides 0). (Emissions caps are held at the portfolio
+    level instead: :func:`_cap_emissions`.)
     """
     out = []
+    index = inputs.index
     for kind, p in inputs.programs:
         if kind == "energy_quota":
             out.append(
@@ -248,6 +264,82 @@ def _unsplittable(inputs: ModelInputs) -> list[str]:
                 "split among a portfolio's period blocks yet; use a power limit "
                 "(an import_cap program, or a policy event's max_mw) instead"
             )
+        elif kind == "demand_charge":
+            cut = [e for e in edges if p.month_pos[e - 1] == p.month_pos[e]]
+            if cut:
+                out.append(
+                    f"programs.{p.id}.usd_per_kw_month: a block of the portfolio "
+                    f"starts at {index[cut[0]]}, inside billing month "
+                    f"{p.months[p.month_pos[cut[0]]]}, so the month's peak would be "
+                    "billed once per block; give periods that are whole billing "
+                    "months and moves.downtime_days 0, or leave the demand charge out"
+                )
+        elif kind == "demand_response" and p.baseline == "pre_event_mean":
+            event = _baseline_cut(p, edges)
+            if event is not None:
+                out.append(
+                    f"programs.{p.id}.baseline_window_h: the pre-event baseline "
+                    f"of the event at {index[event[1]]} begins at "
+                    f"{index[event[0]]}, before the portfolio block that holds "
+                    "the event, so that block would not see the whole baseline; "
+                    "use periods (and moves.downtime_days) whose edges fall "
+                    "outside events and their baseline windows, or "
+                    "a declared baseline"
+                )
+    return out
+
+
+def _baseline_cut(p: Any, edges: Sequence[int]) -> tuple[int, int] | None:
+    """The first event whose pre-event baseline a block edge cuts, or None.
+
+    Returns (baseline start, event start) horizon positions; an edge cuts when it
+    lies after the baseline's start and no later than the event's last interval.
+    """
+    if not edges or not p.n_events:
+        return None
+    at = np.asarray(sorted(edges), dtype=np.int64)
+    for k, window in enumerate(p.baseline_windows):
+        event = np.flatnonzero(p.event_of == k)
+        if not len(event):
+            continue
+        lo = int(min(window.min(), event[0])) if len(window) else int(event[0])
+        hi = int(event[-1])
+        if ((at > lo) & (at <= hi)).any():
+            return lo, int(event[0])
+    return None
+
+
+def _block_edges(
+    inputs: ModelInputs, periods: Sequence[Period], moves: Moves
+) -> list[int]:
+    """Horizon positions where an operating block starts, besides 0.
+
+    Every period starts one; from the second period on, with ``moves.downtime_h``,
+    the arrival window (its first ``downtime_h``) is a block of its own.
+    """
+    spans = _period_spans(inputs, periods, moves)
+    return sorted({e for _, a, split, b in spans for e in (a, split) if 0 < e < b})
+
+
+def _period_spans(
+    inputs: ModelInputs, periods: Sequence[Period], moves: Moves
+) -> list[tuple[int, int, int, int]]:
+    """Per period: (period, start, split, end) horizon positions.
+
+    ``[start, split)`` is the arrival window (empty for the first period or without
+    downtime).
+    """
+    index, dt = inputs.index, inputs.timestep_h
+    pos = [int(index.searchsorted(p.start)) for p in periods] + [len(index)]
+    out = []
+    for p in range(len(periods)):
+        a, b = pos[p], pos[p + 1]
+        split = a
+        if p > 0 and moves.downtime_h > 0:
+            hours = np.cumsum(dt[a:b])
+            split = a + int(np.searchsorted(hours, moves.downtime_h - 1e-9) + 1)
+            split = min(split, b)
+        out.append((p, a, split, b))
     return out
 
 
@@ -375,7 +467,9 @@ def hosting_site(
     Its inputs are those of the first site holding each fleet (the fleet's machines,
     hashprice and horizon), with the all-in price as the import price, no export, no
     other assets and no programs: the fleet pays ``price_usd_per_mwh`` for every MWh
-    it draws and earns its hashes [USD].
+    it draws and earns its hashes [USD]. The price is all-in (cooling included), so
+    the hosted machines take PUE 1.0 and none of their home site's temperature
+    derating.
     """
     hosted = [f for f in fleets if f.sites is None or offer.id in f.sites]
     found = [e for e in (_fleet_entry(sites, f.id) for f in hosted) if e is not None]
@@ -385,8 +479,7 @@ def hosting_site(
     # The offer's capacity is in MW of machines (the allocation's row); the grid
     # limit only has to let them draw with their facility overhead, with room to
     # spare: two limits that bind together make the LP degenerate and slow.
-    pue = max((float(getattr(e[1], "pue", 1.0)) for _, e in found), default=1.0)
-    draw_mw = 2.0 * offer.capacity_mw * max(pue, 1.0)
+    draw_mw = 2.0 * offer.capacity_mw
     scenario = ref.scenario
     if scenario.site.size is not None:  # the offer's capacity is fixed
         site = scenario.site.model_copy(update={"size": None})
@@ -398,11 +491,23 @@ def hosting_site(
         export_price_usd_per_mwh=np.zeros(n),
         import_limit_mw=np.full(n, draw_mw),
         export_limit_mw=np.zeros(n),
-        assets=tuple(entry for _, entry in found),
+        assets=tuple(_hosted(entry) for _, entry in found),
         programs=(),
         scenario=scenario,
     )
     return PortfolioSite(offer.id, inputs)
+
+
+def _hosted(entry: tuple[str, Any]) -> tuple[str, Any]:
+    """A fleet's asset entry at a host: PUE 1.0, no ambient derating."""
+    kind, p = entry
+    names = {f.name for f in dataclasses.fields(p)}
+    changes: dict[str, Any] = {}
+    if "pue" in names:
+        changes["pue"] = 1.0
+    if "derate_frac" in names:
+        changes["derate_frac"] = None
+    return kind, dataclasses.replace(p, **changes) if changes else p
 
 
 # ---- storage carried across periods -------------------------------------------------
@@ -484,8 +589,6 @@ def _build(
     source: str = SOURCE,
 ) -> tuple[Any, list[_Block]]:
     """The portfolio model (not solved) and its operating blocks."""
-    index = sites[0].inputs.index
-    pos = [int(index.searchsorted(p.start)) for p in periods] + [len(index)]
     places = [*sites, *(hosting_site(h, sites, fleets) for h in hosting)]
     offer_of = {h.id: h for h in hosting}
     F = [f.id for f in fleets]
@@ -541,9 +644,22 @@ def _build(
         return _m.alloc[f, h, 0] if p == 0 else inflow(_m, f, h, p)
 
     m.hosting_term = pyo.ConstraintList()
+    horizon_end = periods[-1].end
     for h, offer in offer_of.items():
-        if offer.min_term_months <= 0:
+        if offer.min_term_months <= 0 or offer.term_past_horizon:
             continue
+        # no arrival whose term would outlast the horizon (the study could not hold
+        # it to the term): MW that start there (a fleet's `initial`) are kept
+        for p in P:
+            if _term_end(periods[p], offer.min_term_months) <= horizon_end:
+                continue
+            for fl in fleets:
+                if p > 0:
+                    for o in S:
+                        if o != h:
+                            m.move[fl.id, o, h, p].setub(0.0)
+                elif fl.initial is None:
+                    m.alloc[fl.id, h, 0].setub(0.0)
         for f in F:
             for q in P[1:]:
                 bound = [
@@ -556,15 +672,8 @@ def _build(
                         m.alloc[f, h, q] >= sum(arrived(m, f, h, p) for p in bound)
                     )
     # operating blocks: (site, period, part) with part 0 = arrival window
-    dt = sites[0].inputs.timestep_h
     spans: list[tuple[str, int, int, int, int]] = []
-    for p in P:
-        a, b = pos[p], pos[p + 1]
-        split = a
-        if p > 0 and moves.downtime_h > 0:
-            hours = np.cumsum(dt[a:b])
-            split = a + int(np.searchsorted(hours, moves.downtime_h - 1e-9) + 1)
-            split = min(split, b)
+    for p, a, split, b in _period_spans(sites[0].inputs, periods, moves):
         for s in S:
             if split > a:
                 spans.append((s, p, 0, a, split))
@@ -896,6 +1005,13 @@ def run_portfolio(
         "period block at their initial fill (not carried across periods)"
         for s in sites
         if (ids := _stores(s.inputs))
+    ]
+    notes += [
+        f"hosting {h.id}: term_past_horizon, so MW that arrive less than "
+        f"{h.min_term_months} months before the horizon's end are held to the term "
+        "only until the horizon's end"
+        for h in hosting
+        if h.term_past_horizon and h.min_term_months > 0
     ]
     if static is None:
         notes.append(

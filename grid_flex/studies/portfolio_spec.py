@@ -123,6 +123,11 @@ class HostingSpec(StrictModel):
     co2_tco2_per_mwh: NonNegativeFloat | None = Field(
         default=None, description="The host's grid emission factor [tCO2/MWh]"
     )
+    term_past_horizon: bool = Field(
+        default=False,
+        description="Let MW arrive whose min_term_months would end after the "
+        "horizon (held to it only until the horizon's end)",
+    )
 
 
 class EventSpec(StrictModel):
@@ -285,6 +290,7 @@ def load_portfolio(
             h.capacity_mw,
             h.min_term_months,
             h.co2_tco2_per_mwh,
+            h.term_past_horizon,
         )
         for h in spec.hosting
     ]

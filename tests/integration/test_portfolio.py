@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from grid_flex.api import prepare_inputs
+from grid_flex.api import prepare_inputs, run
 from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
 from grid_flex.studies.portfolio import (
@@ -364,3 +364,100 @@ def test_budgets_and_sizes_a_portfolio_would_split_are_refused():
         ScenarioError, match=r"site 'A': bess\.energy_mwh.* sized by a size block"
     ):
         run_portfolio([site("A", A, extra=[sized])], [Fleet("fleet", 1.0)], PERIODS)
+
+
+DEMAND_CHARGE = {"type": "demand_charge", "id": "dc", "usd_per_kw_month": 0.01}
+
+
+def test_monthly_demand_charge_billed_once_per_month_or_refused():
+    # A 1 MW fleet at 30 USD/MWh for 4 h earns 4(V − 30); the charge is 10 USD per
+    # MW of the month's peak (1 MW). Two periods inside June (or a downtime split)
+    # would bill June's peak once per block: refused, naming the field.
+    sc = small_scenario([30.0] * 4, [fleet_asset()], programs=[DEMAND_CHARGE])
+    for downtime in (0.0, 1.0):
+        with pytest.raises(
+            ScenarioError,
+            match=r"programs\.dc\.usd_per_kw_month: .* inside billing month 2024-06",
+        ):
+            run_portfolio(
+                [PortfolioSite("A", prepare_inputs(sc))],
+                [Fleet("fleet", 1.0)],
+                PERIODS,
+                Moves(downtime_h=downtime),
+            )
+    # Periods that are whole billing months: June's and July's peaks once each,
+    # 4(V − 30) − 2 × 10, as the site alone.
+    t0 = pd.Timestamp("2024-06-30T22:00:00+00:00")
+    sc = small_scenario(
+        [30.0] * 4, [fleet_asset()], programs=[DEMAND_CHARGE], start=t0.isoformat()
+    )
+    months = [Period("jun", t0, t0 + 2 * H), Period("jul", t0 + 2 * H, t0 + 4 * H)]
+    res = run_portfolio(
+        [PortfolioSite("A", prepare_inputs(sc))], [Fleet("fleet", 1.0)], months
+    )
+    assert res.objective_usd == pytest.approx(4 * (V - 30) - 20, rel=1e-9)
+    assert res.objective_usd == pytest.approx(run(sc).objective_usd, rel=1e-9)
+
+
+def test_pre_event_baseline_cut_by_a_block_edge_is_refused():
+    # The event (hours 2-3) measures its baseline over hours 0-1, in the first period
+    # block: the second block would not see it.
+    dr = {
+        "type": "demand_response",
+        "id": "dr",
+        "events": {
+            "periods": [
+                {"start": (T0 + 2 * H).isoformat(), "end": (T0 + 4 * H).isoformat()}
+            ]
+        },
+        "committed_mw": 0.5,
+        "baseline": "pre_event_mean",
+        "baseline_window_h": 2.0,
+        "payment_usd_per_mwh": 200.0,
+    }
+    with pytest.raises(ScenarioError, match=r"programs\.dr\.baseline_window_h: "):
+        run_portfolio([site("A", A, programs=[dr])], [Fleet("fleet", 1.0)], PERIODS)
+
+
+def test_host_all_in_price_covers_cooling_whatever_the_home_pue():
+    # A at 1000 USD/MWh never runs; the host's 50 USD/MWh all-in covers cooling, so
+    # the fleet pays it on its machines' MWh: 4(V − 50) at PUE 1.0 and 1.2 alike
+    # (not 1.2 × 50 per machine MWh on 4.8 MWh: 4(V − 60)).
+    for pue in (1.0, 1.2):
+        sc = small_scenario([1000.0] * 4, [{**fleet_asset(), "pue": pue}])
+        res = run_portfolio(
+            [PortfolioSite("A", prepare_inputs(sc))],
+            [Fleet("fleet", 1.0)],
+            PERIODS,
+            hosting=[HostingOffer("host", 50.0, 1.0)],
+        )
+        assert res.objective_usd == pytest.approx(4 * (V - 50), rel=1e-9)
+        assert res.summary["by_site"]["host"]["fleet_mwh"] == pytest.approx(4.0)
+
+
+def test_hosting_term_may_not_outlast_the_horizon():
+    # The fleet starts at A (20 then 110 USD/MWh); the host at 50 has a 12-month
+    # term. Moving there for the last 2 h would earn 2(V − 20) + 2(V − 50) but leave
+    # the term unheld: refused, so the fleet stays, 2(V − 20) + 2(V − 110).
+    stay = 2 * (V - 20) + 2 * (V - 110)
+    hosted = 2 * (V - 20) + 2 * (V - 50)
+    for opt_in, expected in ((False, stay), (True, hosted)):
+        res = run_portfolio(
+            [site("A", A)],
+            [Fleet("fleet", 1.0, initial={"A": 1.0})],
+            PERIODS,
+            hosting=[HostingOffer("host", 50.0, 1.0, 12, term_past_horizon=opt_in)],
+        )
+        assert res.objective_usd == pytest.approx(expected, rel=1e-9)
+        assert any("term_past_horizon" in n for n in res.summary["notes"]) is opt_in
+    # Without `initial` the study may not choose the host in the first period either;
+    # with it, machines that start at the host stay: 4(V − 50).
+    for initial, expected in ((None, 2 * (V - 20) + 2 * (V - 110)),
+                              ({"host": 1.0}, 4 * (V - 50))):  # fmt: skip
+        res = run_portfolio(
+            [site("A", A)],
+            [Fleet("fleet", 1.0, initial=initial)],
+            PERIODS,
+            hosting=[HostingOffer("host", 50.0, 1.0, 12)],
+        )
+        assert res.objective_usd == pytest.approx(expected, rel=1e-9)
