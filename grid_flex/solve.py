@@ -101,24 +101,9 @@ def solve_model(model: Any, options: SolveOptions | None = None) -> Solution:
 
 def solve_compiled(lp: CompiledLP, options: SolveOptions | None = None) -> Solution:
     """Solve an LP already in matrix form (nothing is loaded back into a model)."""
-    opts = options or SolveOptions()
-    t0 = time.perf_counter()
-    h = _highs(lp, opts)
-    t1 = time.perf_counter()
-    _run(h, opts)
-    t2 = time.perf_counter()
-    status = h.getModelStatus()
-    if status != highspy.HighsModelStatus.kOptimal:
-        _raise_for_status(h, status, lp)
-    sol = h.getSolution()
-    x = np.asarray(sol.col_value, dtype=float)
-    return Solution(
-        objective=float(lp.c @ x + lp.c0),
-        x=x,
-        row_duals=np.asarray(sol.row_dual, dtype=float),
-        lp=lp,
-        timings_s={"handoff_s": t1 - t0, "highs_s": t2 - t1},
-    )
+    solution = _solve_arrays(lp, options or SolveOptions(), give_up=frozenset())
+    assert solution is not None  # nothing to give up on: any failure raised
+    return solution
 
 
 def try_solve_compiled(
@@ -130,14 +115,20 @@ def try_solve_compiled(
     (:func:`solve_model`) names the limits in the scenario's words. Any other failure
     (time limit, numerical trouble) raises :class:`SolverFailure` as usual.
     """
-    opts = options or SolveOptions()
+    return _solve_arrays(lp, options or SolveOptions(), give_up=_EXPLAINED)
+
+
+def _solve_arrays(
+    lp: CompiledLP, opts: SolveOptions, *, give_up: frozenset[Any]
+) -> Solution | None:
+    """Hand ``lp`` to HiGHS; None for a status in ``give_up``, else raise or solve."""
     t0 = time.perf_counter()
     h = _highs(lp, opts)
     t1 = time.perf_counter()
     _run(h, opts)
     t2 = time.perf_counter()
     status = h.getModelStatus()
-    if status in _EXPLAINED:
+    if status in give_up:
         return None
     if status != highspy.HighsModelStatus.kOptimal:
         _raise_for_status(h, status, lp)
