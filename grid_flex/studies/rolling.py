@@ -33,7 +33,7 @@ import json
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,7 @@ from grid_flex.studies.rolling_forecast import (
     price_forecast,
 )
 from grid_flex.studies.rolling_report import foresight_table, rolling_summary
+from grid_flex.studies.rolling_state import RollingRun
 
 
 @dataclass(frozen=True)
@@ -82,26 +83,6 @@ class Window:
     stop: int
     #: the window reaches the horizon's end (and commits all of it)
     last: bool = False
-
-
-@dataclass
-class RollingRun:
-    """What one rolling pass produced before settlement.
-
-    ``committed`` maps a variable family's name to ``(window start, values)`` pieces,
-    values shaped ``(rows per interval, committed intervals)``; ``log`` has one row
-    per window (times, solve seconds, state in and out as JSON).
-    """
-
-    committed: dict[str, list[tuple[int, FloatArray]]] = field(default_factory=dict)
-    positional: dict[str, list[tuple[int, list[int], FloatArray]]] = field(
-        default_factory=dict
-    )
-    log: list[dict[str, Any]] = field(default_factory=list)
-    forecast_methods: dict[str, Any] = field(default_factory=dict)
-    #: One record per window: its times and every state piece carried in and out
-    #: (JSON-able; written as ``rolling_states.jsonl``, read by :func:`read_states`).
-    states: list[dict[str, Any]] = field(default_factory=list)
 
 
 def plan_windows(

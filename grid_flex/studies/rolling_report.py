@@ -26,7 +26,7 @@ from grid_flex.results import Results
 from grid_flex.schema.rolling import Rolling
 
 if TYPE_CHECKING:
-    from grid_flex.studies.rolling import RollingRun
+    from grid_flex.studies.rolling_state import RollingRun
 
 #: File name of the foresight table in a results folder.
 FORESIGHT_FILE = "foresight.csv"

@@ -1,4 +1,6 @@
-"""The state protocol of rolling operation: each module carries its own state.
+"""The state protocol of rolling operation, and the record of one rolling pass.
+
+:class:`RollingRun` is what a pass produced, read by settlement and the reports.
 
 An asset or program module may expose, next to ``resolve`` and ``build``:
 
@@ -35,9 +37,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from grid_flex.assets import REGISTRY as ASSETS
+from grid_flex.model.linear import FloatArray
 from grid_flex.programs import REGISTRY as PROGRAMS
 
 #: Module id → state (a frozen dataclass) after the committed part of a window.
@@ -137,3 +141,23 @@ def prepare(
                 params = opener(params)
         out.append((kind, params))
     return tuple(out)
+
+
+@dataclass
+class RollingRun:
+    """What one rolling pass produced before settlement.
+
+    ``committed`` maps a variable family's name to ``(window start, values)`` pieces,
+    values shaped ``(rows per interval, committed intervals)``; ``log`` has one row
+    per window (times, solve seconds, state in and out as JSON).
+    """
+
+    committed: dict[str, list[tuple[int, FloatArray]]] = field(default_factory=dict)
+    positional: dict[str, list[tuple[int, list[int], FloatArray]]] = field(
+        default_factory=dict
+    )
+    log: list[dict[str, Any]] = field(default_factory=list)
+    forecast_methods: dict[str, Any] = field(default_factory=dict)
+    #: One record per window: its times and every state piece carried in and out
+    #: (JSON-able; written as ``rolling_states.jsonl``, read by :func:`read_states`).
+    states: list[dict[str, Any]] = field(default_factory=list)
