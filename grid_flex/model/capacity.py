@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -25,8 +25,33 @@ from numpy.typing import ArrayLike
 from grid_flex.finance import crf
 from grid_flex.model.linear import FloatArray, LinExpr, Sense, VarArray
 
-if TYPE_CHECKING:
-    from grid_flex.model.terms import BuildContext
+
+class RowSink(Protocol):
+    """Where capacity rows go (a :class:`~grid_flex.model.terms.BuildContext`)."""
+
+    @property
+    def n(self) -> int:
+        """Intervals of the horizon."""
+        ...
+
+    def constraint(
+        self, name: str, expr: LinExpr, sense: Any, rhs: Any = 0.0, *, doc: str
+    ) -> Any:
+        """One row per interval (or one for the horizon)."""
+        ...
+
+    def rows(
+        self,
+        name: str,
+        expr: LinExpr,
+        sense: Any,
+        rhs: Any = 0.0,
+        *,
+        doc: str,
+        labels: Any,
+    ) -> Any:
+        """Rows of any count, with labels."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -202,7 +227,7 @@ class Capacity:
 
     def limit(
         self,
-        ctx: BuildContext,
+        ctx: RowSink,
         name: str,
         expr: LinExpr,
         *,

@@ -31,12 +31,12 @@ credited); emissions and the 4CP expected tag are expectations and count both.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from grid_flex.model.holdings import Holdings, total_of
 from grid_flex.model.linear import ConstraintArray, IntArray, LinExpr
 
 if TYPE_CHECKING:
@@ -53,51 +53,12 @@ SOC_KEYS = (
 )
 
 
-@dataclass(frozen=True)
-class Holdings:
-    """Flexibility the holding programs sold, per asset, and its expected deployment.
-
-    Attributes
-    ----------
-    increase_mw, reduction_mw : mapping of asset id to LinExpr
-        Σ over programs of the load increase (reg-down) / reduction (reg-up,
-        capacity DR) held on each asset per interval [MW].
-    expected_increase_mw, expected_reduction_mw : LinExpr or None
-        Site totals of the expected deployed load increase / reduction, the mean
-        power over each interval (``deployment_frac`` × offer) [MW].
-    """
-
-    increase_mw: Mapping[str, LinExpr] = field(default_factory=dict)
-    reduction_mw: Mapping[str, LinExpr] = field(default_factory=dict)
-    expected_increase_mw: LinExpr | None = None
-    expected_reduction_mw: LinExpr | None = None
-
-    def increase_on(self, asset_ids: Sequence[str]) -> LinExpr | None:
-        """Σ of the load increase held on ``asset_ids`` (None when none is) [MW]."""
-        held = [self.increase_mw[a] for a in asset_ids if a in self.increase_mw]
-        return _total(held)
-
-    @property
-    def any_increase(self) -> LinExpr | None:
-        """Σ over every asset of the load increase held (None when none is) [MW]."""
-        return _total(list(self.increase_mw.values()))
-
-
 def _with(doc: str, note: str) -> str:
     """``doc`` with ``(note)`` inserted before a trailing unit such as ``[MW]``."""
     head, sep, unit = doc.rpartition(" [")
     if sep and unit.endswith("]"):
         return f"{head} ({note}) [{unit}"
     return f"{doc} ({note})"
-
-
-def _total(exprs: Sequence[LinExpr]) -> LinExpr | None:
-    if not exprs:
-        return None
-    total = exprs[0]
-    for e in exprs[1:]:
-        total = total + e
-    return total
 
 
 def collect(programs: Mapping[str, ProgramTerms]) -> Holdings:
@@ -120,12 +81,12 @@ def collect(programs: Mapping[str, ProgramTerms]) -> Holdings:
     def totals(d: dict[str, list[LinExpr]]) -> dict[str, LinExpr]:
         out = {}
         for k, v in d.items():
-            t = _total(v)
+            t = total_of(v)
             assert t is not None
             out[k] = t
         return out
 
-    return Holdings(totals(inc), totals(red), _total(exp_inc), _total(exp_red))
+    return Holdings(totals(inc), totals(red), total_of(exp_inc), total_of(exp_red))
 
 
 def expected_import_mw(site: SiteTerms, *, credit_reductions: bool) -> LinExpr:

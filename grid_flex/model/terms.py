@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from grid_flex.conventions import interval_bounds_ns, to_utc
-from grid_flex.model.headroom import Holdings
+from grid_flex.model.holdings import Holdings
 from grid_flex.model.linear import (
     ConstraintArray,
     FloatArray,
