@@ -34,7 +34,10 @@ capacity ``contract_id.block_mw`` (:mod:`grid_flex.model.capacity`) that a feasi
 or risk study shares across its operating blocks and scenarios, a hedge bought ahead.
 ``B[t]`` is then ``on[t] · C`` (``on`` = 1 in the windows), both money terms stay
 linear in ``C``, and without sell-back ``c ≤ on · C`` (``c = on · C`` where ``p < 0``)
-become rows. The hedge has no capex; ``premium_usd_per_mw_yr`` is booked as its
+become rows. A sized block hedges the site's consumption, so it is held to what the
+site can draw: ``C ≤ Σ_a capacity_a`` (each asset's most draw, linear in sized
+capacities) and ``C ≤`` the connection's import limit in the windows. The hedge has
+no capex; ``premium_usd_per_mw_yr`` is booked as its
 fixed O&M.
 
 KPIs: ``contracted_mwh`` (Σ B·Δt), ``used_mwh`` (Σ min(import, B)·Δt: contracted
@@ -127,6 +130,8 @@ def build(ctx: BuildContext, params: ContractParams) -> ProgramTerms:
         f"{params.id}.block_mw", params.block, doc=f"{who}: contracted block (size)"
     )
     block_expr = cap.rows(ctx.n, on)  # B[t] = on[t] · C  [MW]
+    if cap.is_variable:
+        _within_site_draw(ctx, params, cap, who)
     fixed = params.fixed_price_usd_per_mwh
     cost = block_expr * (fixed * dt)
     outputs = [Quantity("block_mw", block_expr)]
@@ -214,4 +219,42 @@ def build(ctx: BuildContext, params: ContractParams) -> ProgramTerms:
         revenue_usd=revenue,
         outputs=tuple(outputs),
         kpis=kpis,
+    )
+
+
+def _within_site_draw(
+    ctx: BuildContext, params: ContractParams, cap: Any, who: str
+) -> None:
+    """A sized block is a hedge of the site's consumption: ``C ≤ its most draw``.
+
+    ``C ≤ Σ_a capacity_a`` (each asset's most draw, a column for a sized asset) and
+    ``C ≤ min import limit`` over the contract's windows: a risk-averse design
+    cannot buy a block larger than anything the site can draw (a speculative swap).
+    """
+    site = ctx.site
+    assert site is not None
+    exprs = [t.capacity_expr_mw for t in site.assets.values()]
+    on = params.on_frac > 0
+    limit = float(np.min(ctx.inputs.import_limit_mw[on])) if on.any() else 0.0
+    where = field_path(params.id, "size.max_mw")
+    if all(e is not None for e in exprs):
+        total = cap.expr
+        for e in exprs:
+            assert e is not None
+            total = total - e
+        ctx.constraint(
+            "block_within_load",
+            total,
+            "<=",
+            0.0,
+            doc=f"{who}: contracted block ≤ the site's assets' most draw "
+            f"({where}: a hedge of consumption) [MW]",
+        )
+    ctx.constraint(
+        "block_within_connection",
+        cap.expr,
+        "<=",
+        limit,
+        doc=f"{who}: contracted block ≤ the connection's import limit in its "
+        f"windows ({where}) [MW]",
     )

@@ -148,10 +148,14 @@ def test_hedges_side_by_side_in_designs():
     # hashrate H (1 − f) = 51,428.6 TH/s is worth 51,428.6 · h / 24 USD per MWh:
     #   bad  (80 USD/MWh, h 0.03): 64.29 < 80, the fleet stays off: K_b = 0
     #   good (20 USD/MWh, h 0.06): 128.57 − 20 = K_g = 108.571 USD per hour
-    # One MW of block moves bad by +25 and good by −35 per hour. A forward would need
-    # the fleet to deliver in the bad scenario, running at a loss of 15.71 USD/h per
-    # MW: it is not sold. Max-min buys the block up to the crossing
-    # B = 108.571 / 60 = 1.8095 MW (< max 3 MW), where the two NPVs are equal.
+    # One MW of block moves bad by +25 and good by −35 per hour. Unbounded, max-min
+    # would buy it up to the crossing 108.571 / 60 = 1.8095 MW, more than the 1 MW the
+    # site can ever draw; the block is held to the site's most draw, B ≤ 1 MW, and
+    # bad (25 B) is still the worse there: B = 1, bad 25, good 73.571 per hour.
+    # Then the forward: running p MW in bad to deliver V = p·H loses 15.714 p on the
+    # fleet and earns V (0.04 − 0.03)/24 = 23.810 p: bad + 8.095 p; in good (fleet
+    # full anyway) it pays V (0.04 − 0.06)/24 = −47.619 p. Crossing:
+    # 25 + 8.095 p = 73.571 − 47.619 p → p = 48.571 / 55.714 = 34/39, V = 34/39 · H.
     sc = base([BLOCK, forward(0.04)], pool_fee_frac=0.1)
     both = [
         RiskScenario("bad", 0.5, prices(80.0) | hashprice(0.03)),
@@ -165,10 +169,12 @@ def test_hedges_side_by_side_in_designs():
     assert d.loc["fwd.forward_ths", "risk_neutral"] == pytest.approx(0.0, abs=1e-6)
     gap = 0.9 * H * 0.06 / 24 - 20.0  # K_g − K_b, K_b = 0
     assert gap == pytest.approx(108.5714, rel=1e-5)
-    assert d.loc["contract.block_mw", "risk_averse"] == pytest.approx(
-        gap / 60, rel=1e-6
-    )
-    assert d.loc["fwd.forward_ths", "risk_averse"] == pytest.approx(0.0, abs=1e-3)
+    assert d.loc["contract.block_mw", "risk_averse"] == pytest.approx(1.0, rel=1e-6)
+    bad_gain = H * 0.01 / 24 - (80.0 - 0.9 * H * 0.03 / 24)  # 8.095 per MW run
+    good_loss = H * 0.02 / 24  # 47.619
+    p = (gap - 60.0) / (bad_gain + good_loss)
+    assert p == pytest.approx(34 / 39, rel=1e-9)
+    assert d.loc["fwd.forward_ths", "risk_averse"] == pytest.approx(p * H, rel=1e-6)
     npv = r.averse.scenario_results.set_index("scenario")["profit_usd"]
     assert npv["bad"] == pytest.approx(npv["good"], rel=1e-9)
     assert r.values["evpi_usd"] >= -1e-6
