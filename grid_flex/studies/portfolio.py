@@ -701,10 +701,14 @@ def _build(
                     expr = expr - inflow(m, f, s, p)
                 caps[f"{f}.power_mw"] = expr
             sm = build_site(m.op[k], inp, objective=False, capacities=caps)
+            # a size fixed by its bounds (min = max, e.g. a non-firm offer) is
+            # operated as built, its annualised cost charged (_block_profit)
             sized = [
                 key
                 for key, c in sm.capacities.items()
-                if c.is_variable and key not in caps
+                if c.is_variable
+                and key not in caps
+                and not (c.factor == 1.0 and c.spec.lower == c.spec.upper)
             ]
             if sized:
                 raise ScenarioError(
@@ -732,9 +736,19 @@ def _build(
     cost = moves.cost_usd_per_mw * sum(
         m.move[f, a, b, p] for f in F for a, b in arcs for p in P[1:]
     )
-    profit = sum(m.op[k].profit_usd for k in range(len(blocks)))
+    profit = sum(_block_profit(m.op[k]) for k in range(len(blocks)))
     m.objective = pyo.Objective(expr=profit - cost, sense=pyo.maximize)
     return m, blocks
+
+
+def _block_profit(block: Any) -> Any:
+    """A block's profit [USD].
+
+    Operating profit less the annualised cost of its fixed sized capacities over
+    the block's share of a year.
+    """
+    cost = getattr(block, "capacity_cost_usd", None)
+    return block.profit_usd if cost is None else block.profit_usd - cost
 
 
 def _uncapped(entry: tuple[str, Any]) -> tuple[str, Any]:
@@ -857,7 +871,8 @@ def _evaluate(
             {
                 "site": blk.site,
                 "period": blk.period,
-                "profit_usd": float(sm.profit_usd.value(x).sum()),
+                "profit_usd": float(sm.profit_usd.value(x).sum())
+                - float(sm.capacity_cost_usd.value(x).sum()),
                 "grid_import_mwh": imported,
                 "fleet_mwh": fleet,
                 "emissions_tco2": _emissions_tco2(blk, x, imported),

@@ -461,3 +461,29 @@ def test_hosting_term_may_not_outlast_the_horizon():
             hosting=[HostingOffer("host", 50.0, 1.0, 12)],
         )
         assert res.objective_usd == pytest.approx(expected, rel=1e-9)
+
+
+def test_fixed_non_firm_offer_is_operated_as_built_and_its_cost_charged():
+    # Firm 0.2 MW plus a fixed 1 MW non-firm offer, curtailed in hour 1: the 1 MW
+    # fleet at 30 USD/MWh runs 1, 0.2, 1, 1 MW = 3.2 MWh, 3.2(V − 30). The offer's
+    # 8,760 USD/MW-yr of O&M over 4 h of a year costs 4 USD, as for the site alone.
+    curtailed = {
+        "periods": [{"start": (T0 + H).isoformat(), "end": (T0 + 2 * H).isoformat()}]
+    }
+    non_firm = {
+        "min_mw": 1.0,
+        "max_mw": 1.0,
+        "capex_usd_per_kw": 0.0,
+        "fixed_om_usd_per_kw_yr": 8.76,
+        "life_yr": 1,
+        "curtailed": curtailed,
+    }
+    sc = small_scenario(
+        [30.0] * 4, [fleet_asset()], site={"import_limit_mw": 0.2, "non_firm": non_firm}
+    )
+    res = run_portfolio(
+        [PortfolioSite("A", prepare_inputs(sc))], [Fleet("fleet", 1.0)], PERIODS
+    )
+    assert res.objective_usd == pytest.approx(3.2 * (V - 30) - 4.0, rel=1e-9)
+    assert res.objective_usd == pytest.approx(run(sc).objective_usd, rel=1e-9)
+    assert res.summary["profit_usd_by_site"]["A"] == pytest.approx(res.objective_usd)
