@@ -560,6 +560,19 @@ def non_firm_available_frac(
     nf = scenario.site.non_firm
     if nf is None:
         return None
+    if nf.cap_series is not None:  # a fixed offer: the schema holds min = max
+        assert nf.max_mw is not None
+        cap_mw = np.asarray(
+            rctx.load(nf.cap_series, "site.non_firm.cap_series", ("power_",))
+        )
+        if (cap_mw < 0).any():
+            at = format_stamp(rctx.index[int(np.argmax(cap_mw < 0))])
+            raise DataError(
+                f"site.non_firm.cap_series: a negative non-firm cap at {at}; "
+                "expected MW ≥ 0"
+            )
+        return np.asarray(np.minimum(1.0, cap_mw / nf.max_mw), dtype=float)
+    assert nf.curtailed is not None  # the schema asks for one of the two
     mask = window_mask(nf.curtailed, rctx, field="site.non_firm.curtailed")
     return np.where(mask, nf.curtailed_available_frac, 1.0)
 

@@ -20,6 +20,7 @@ from grid_flex.schema.base import (
     PositiveFloat,
     StrictModel,
 )
+from grid_flex.schema.series import SeriesSpec
 from grid_flex.schema.windows import WindowSet
 
 
@@ -185,15 +186,36 @@ class NonFirmConnection(ConnectionSize):
     local hours, or every interval above a price). Import is limited to
     ``firm + a[t] · non_firm`` with ``a[t] = curtailed_available_frac`` inside the
     curtailed intervals and 1 outside. Give ``min_mw = max_mw`` for a fixed offer.
+    A fixed offer may instead come with ``cap_series``, the non-firm MW the utility
+    allows per interval: then ``a[t] = min(1, cap[t] / max_mw)``.
     """
 
-    curtailed: WindowSet = Field(
-        description="Intervals in which the non-firm part is curtailed"
+    curtailed: WindowSet | None = Field(
+        default=None, description="Intervals in which the non-firm part is curtailed"
+    )
+    cap_series: SeriesSpec | None = Field(
+        default=None,
+        description="Non-firm MW the utility allows per interval, a power series "
+        "(unit mw or kw), for a fixed offer (min_mw = max_mw) [MW]",
     )
     curtailed_available_frac: Fraction = Field(
         default=0.0,
         description="Share of the non-firm MW still available when curtailed [-]",
     )
+
+    @model_validator(mode="after")
+    def _one_availability(self) -> NonFirmConnection:
+        if (self.curtailed is None) == (self.cap_series is None):
+            raise ValueError(
+                "give curtailed (windows with a share left) or cap_series (MW per "
+                "interval), one of them"
+            )
+        if self.cap_series is not None and self.min_mw != self.max_mw:
+            raise ValueError(
+                "cap_series needs a fixed offer (min_mw = max_mw): a sized non-firm "
+                "part is curtailed by a share of its size; use curtailed windows"
+            )
+        return self
 
 
 class HeatPumpSize(StrictModel):

@@ -166,3 +166,70 @@ def test_bad_non_firm_blocks_name_the_field(patch, words):
     msg = str(info.value)
     for w in words:
         assert w in msg
+
+
+def cap_site(cap_mw: list[float], **nf: Any) -> dict:
+    """Firm 0.2 MW and a fixed 1 MW non-firm offer capped per hour by ``cap_mw``."""
+    return {
+        "import_limit_mw": 0.2,
+        "non_firm": {
+            "min_mw": 1.0,
+            "max_mw": 1.0,
+            "capex_usd_per_kw": 0.0,
+            "life_yr": 1,
+            "cap_series": {"format": "inline", "unit": "mw", "values": cap_mw},
+            **nf,
+        },
+    }
+
+
+def test_a_non_firm_cap_series_limits_import_hour_by_hour():
+    # The utility allows 1, 0.5, 0 and 2 MW of non-firm import in the four hours
+    # (2 MW is more than the 1 MW offer: capped by it). With 0.2 MW firm and a 1 MW
+    # fleet that hashes whenever it can (margin 89.05 USD/MWh > 0), the import is
+    # min(1, 0.2 + cap) = 1, 0.7, 0.2, 1 MW, and the profit MARGIN · 2.9 MWh.
+    sc = small_scenario(
+        [PRICE] * 4,
+        [FLEET],
+        hashprice_usd_per_ths_day=HP,
+        site=cap_site([1.0, 0.5, 0.0, 2.0]),
+    )
+    res = run(sc)
+    imp = res.timeseries["site.grid_import_mw"].to_numpy()
+    np.testing.assert_allclose(imp, [1.0, 0.7, 0.2, 1.0], atol=1e-9)
+    assert res.objective_usd == pytest.approx(MARGIN * 2.9, rel=1e-9)
+    assert_balance_closes(res)
+
+
+@pytest.mark.parametrize(
+    ("nf", "words"),
+    [
+        ({"min_mw": 0.0}, ["cap_series", "fixed offer"]),
+        ({"curtailed": CURTAILED}, ["curtailed", "cap_series", "one of them"]),
+    ],
+    ids=["sized", "both"],
+)
+def test_a_cap_series_needs_a_fixed_offer_and_no_windows(nf, words):
+    with pytest.raises(ScenarioError) as err:
+        small_scenario(
+            [PRICE] * 4,
+            [FLEET],
+            hashprice_usd_per_ths_day=HP,
+            site=cap_site([1.0] * 4, **nf),
+        )
+    text = str(err.value)
+    assert "site.non_firm" in text
+    for w in words:
+        assert w in text
+
+
+def test_a_negative_non_firm_cap_is_named_with_its_time():
+    sc = small_scenario(
+        [PRICE] * 4,
+        [FLEET],
+        hashprice_usd_per_ths_day=HP,
+        site=cap_site([1.0, -0.5, 0.0, 1.0]),
+    )
+    with pytest.raises(Exception, match=r"site\.non_firm\.cap_series") as err:
+        run(sc)
+    assert "2024-06-03" in str(err.value)
