@@ -182,6 +182,8 @@ def _write_command_folder(kind: str, name: str, root: Path) -> Path:
         spec = root / f"sweep_{name}.yaml"
         spec.write_text(SWEEP_SPECS[name], encoding="utf-8")
         _cli("sweep", spec, "-o", out, "-q")
+    elif kind == "portfolio" and name != "two_sites":  # a bundled portfolio, whole
+        _cli("portfolio", scenarios_dir() / "portfolios" / f"{name}.yaml", "-o", out)
     elif kind == "portfolio":
         spec_dir = root / "portfolio_spec"
         spec_dir.mkdir(exist_ok=True)
@@ -202,6 +204,10 @@ COMMAND_FOLDERS = [
     *(("rolling", name) for name in ROLLING),
     *(("sweep", name) for name in SWEEP_SPECS),
     ("portfolio", "two_sites"),
+    *(
+        ("portfolio", p.stem)
+        for p in sorted((scenarios_dir() / "portfolios").glob("*.yaml"))
+    ),
 ]
 
 
