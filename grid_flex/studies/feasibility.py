@@ -167,6 +167,36 @@ def _capex_table(
     )
 
 
+def shared_capacities(m: Any, site: SiteModel, doc: str) -> dict[str, Capacity]:
+    """Add ``m.capacity`` for ``site``'s sized capacities and link them to it.
+
+    Later operating blocks (years, scenarios) take ``m.capacity`` as their shared
+    capacities, so one size serves them all [each capacity's unit].
+    """
+    caps = {
+        k: c
+        for k, c in site.capacities.items()
+        if c.var is not None and c.spec.sized and c.factor == 1.0
+    }
+    m.CAP = pyo.Set(initialize=sorted(caps), ordered=True, doc="sized capacities")
+    m.capacity = pyo.Var(
+        m.CAP,
+        bounds=lambda _m, k: (
+            caps[k].spec.lower,
+            None if math.isinf(caps[k].spec.upper) else caps[k].spec.upper,
+        ),
+        doc=f"{doc} [their unit]",
+    )
+
+    def link(_m: Any, k: str) -> Any:
+        var = caps[k].var
+        assert var is not None
+        return var.component == m.capacity[k]
+
+    m.capacity_link = pyo.Constraint(m.CAP, rule=link, doc="first block's capacities")
+    return caps
+
+
 def build_study(
     scenario: Scenario,
     base_dir: Path,
@@ -183,27 +213,7 @@ def build_study(
     m = pyo.ConcreteModel(name=f"{scenario.name}_study")
     m.op = pyo.Block([p.key for p in plans], doc="one operating site per block")
     first = build_site(m.op[plans[0].key], inputs[0], objective=False)
-    caps = {
-        k: c
-        for k, c in first.capacities.items()
-        if c.var is not None and c.spec.sized and c.factor == 1.0
-    }
-    m.CAP = pyo.Set(initialize=sorted(caps), ordered=True, doc="sized capacities")
-    m.capacity = pyo.Var(
-        m.CAP,
-        bounds=lambda _m, k: (
-            caps[k].spec.lower,
-            None if math.isinf(caps[k].spec.upper) else caps[k].spec.upper,
-        ),
-        doc="capacities shared by every operating block [their unit]",
-    )
-
-    def link(_m: Any, k: str) -> Any:
-        var = caps[k].var
-        assert var is not None
-        return var.component == m.capacity[k]
-
-    m.capacity_link = pyo.Constraint(m.CAP, rule=link, doc="first block's capacities")
+    caps = shared_capacities(m, first, "capacities shared by every operating block")
     sites = {plans[0].key: first}
     shared = {k: m.capacity[k] for k in caps}
     for plan, inp in zip(plans[1:], inputs[1:], strict=True):

@@ -28,7 +28,11 @@ from grid_flex.model.build import SiteModel, build_site
 from grid_flex.model.capacity import Capacity
 from grid_flex.schema.scenario import Scenario, scenario_source
 from grid_flex.solve import Solution, SolveOptions, solve_model
-from grid_flex.studies.feasibility import _objective, unit_present_cost_usd
+from grid_flex.studies.feasibility import (
+    _objective,
+    shared_capacities,
+    unit_present_cost_usd,
+)
 from grid_flex.studies.feasibility_years import YearPlan, plan_years
 from grid_flex.studies.risk_cvar import add_cvar, check_risk_parameters, tail_stats
 
@@ -127,7 +131,9 @@ def build_risk(
             inp = prepare_inputs(p.scenario, base_dir, catalog)
             if shared is None:
                 site = build_site(blk.op[p.key], inp, objective=False)
-                caps = _shared_capacities(m, site)
+                caps = shared_capacities(
+                    m, site, "first-stage capacities shared by every scenario"
+                )
                 shared = {k: m.capacity[k] for k in caps}
             else:
                 site = build_site(
@@ -157,32 +163,6 @@ def set_omega(rm: RiskModel, omega: float) -> None:
         expr=(1.0 - omega) * m.risk_expected_loss_usd + omega * m.risk_cvar_loss_usd,
         sense=pyo.minimize,
     )
-
-
-def _shared_capacities(m: Any, site: SiteModel) -> dict[str, Capacity]:
-    """Add ``m.capacity`` for the first site's sized capacities and link them."""
-    caps = {
-        k: c
-        for k, c in site.capacities.items()
-        if c.var is not None and c.spec.sized and c.factor == 1.0
-    }
-    m.CAP = pyo.Set(initialize=sorted(caps), ordered=True)
-    m.capacity = pyo.Var(
-        m.CAP,
-        bounds=lambda _m, k: (
-            caps[k].spec.lower,
-            None if math.isinf(caps[k].spec.upper) else caps[k].spec.upper,
-        ),
-        doc="first-stage capacities shared by every scenario [their unit]",
-    )
-
-    def link(_m: Any, k: str) -> Any:
-        var = caps[k].var
-        assert var is not None
-        return var.component == m.capacity[k]
-
-    m.capacity_link = pyo.Constraint(m.CAP, rule=link, doc="first site's capacities")
-    return caps
 
 
 def fix_capacities(rm: RiskModel, values: Mapping[str, float] | None) -> None:
