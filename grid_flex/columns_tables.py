@@ -250,6 +250,7 @@ KPIS: dict[str, Entry] = {
     # demand response and reserves
     "events": ("", "number of events"),
     "event_hours_h": ("h", "hours of events"),
+    "committed_mw": ("MW", "curtailment committed in each event (chosen if sized)"),
     "committed_mwh": ("MWh", "curtailment committed over the events"),
     "delivered_mwh": ("MWh", "curtailment delivered"),
     "shortfall_mwh": ("MWh", "commitment not delivered"),

@@ -36,7 +36,12 @@ The per-event payment ``π_ev`` (``payment_usd_per_mw_per_event``) is paid per M
 Δt-weighted mean shortfall over the event's ``H_e`` hours, booked in its intervals in
 proportion to their length. A site that delivers nothing is not paid for the event.
 
-``C`` is ``committed_mw``; ``W_e`` the intervals that start within
+``C`` is ``committed_mw``, or a decision (``size: {min_mw, max_mw}``): a capacity
+``<id>.committed_mw`` (:mod:`grid_flex.model.capacity`) that a feasibility or risk
+study shares across its operating blocks and scenarios, the MW committed for the
+season here and now. Every term above is linear in ``C`` (the rows take ``C`` as a
+column; the capacity payment is ``π_cap · C · Δt``), and the checks before the solve
+read its least value ``min_mw``. ``W_e`` the intervals that start within
 ``baseline_window_h`` before event e, leaving out event intervals (clipped at the
 horizon start). That baseline is **endogenous**: it is the LP's own import before
 the event, linear in the decisions, so the LP may raise its draw beforehand to earn
@@ -74,6 +79,7 @@ from numpy.typing import NDArray
 
 from grid_flex.errors import ScenarioError
 from grid_flex.io.timeseries import format_stamp
+from grid_flex.model.capacity import Capacity, CapacitySpec
 from grid_flex.model.headroom import soc_terms
 from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import (
@@ -125,7 +131,7 @@ class DemandResponseParams:
     event_mask: BoolArray
     event_of: IntArray
     n_events: int
-    committed_mw: float
+    commitment: CapacitySpec  # C [MW]: a number, or sized (a first-stage decision)
     baseline: str
     baseline_mw: float | None
     baseline_windows: tuple[IntArray, ...]
@@ -148,6 +154,24 @@ class DemandResponseParams:
     def field(self, name: str) -> str:
         """Dotted scenario path of a field of this entry."""
         return f"programs.{self.id}.{name}"
+
+    @property
+    def committed_mw(self) -> float:
+        """The least commitment (the fixed one, or ``size.min_mw``) [MW]."""
+        return self.commitment.lower
+
+    @property
+    def commitment_field(self) -> str:
+        """The field that sets the commitment checked before the solve."""
+        return self.field("size.min_mw" if self.commitment.sized else "committed_mw")
+
+
+def commitment_spec(entry: DemandResponseEntry) -> CapacitySpec:
+    """The commitment as a capacity: ``committed_mw``, or chosen within ``size``."""
+    if entry.size is None:
+        assert entry.committed_mw is not None
+        return CapacitySpec.of(entry.committed_mw, "mw")
+    return CapacitySpec(unit="mw", min=entry.size.min_mw, max=entry.size.max_mw)
 
 
 def resolve(entry: DemandResponseEntry, rctx: ResolveContext) -> DemandResponseParams:
@@ -210,7 +234,7 @@ def resolve(entry: DemandResponseEntry, rctx: ResolveContext) -> DemandResponseP
         event_mask=mask,
         event_of=event_of,
         n_events=int(starts.sum()),
-        committed_mw=entry.committed_mw,
+        commitment=commitment_spec(entry),
         baseline=entry.baseline,
         baseline_mw=entry.baseline_mw,
         baseline_windows=tuple(windows),
@@ -230,7 +254,12 @@ def build(ctx: BuildContext, params: DemandResponseParams) -> ProgramTerms:
     who = f"demand response {params.id}"
     mask = params.event_mask
     on = mask.astype(float)
-    committed = params.committed_mw * on
+    commitment = ctx.capacity(
+        f"{params.id}.committed_mw",
+        params.commitment,
+        doc=f"{who}: MW committed for the season (size)",
+    )
+    committed = commitment.rows(ctx.n, on)  # C in event intervals, 0 outside [MW]
     events = np.flatnonzero(mask)
     draw = site.grid_import_mw
     if site.grid_export_mw is not None:
@@ -251,14 +280,14 @@ def build(ctx: BuildContext, params: DemandResponseParams) -> ProgramTerms:
     if len(events):
         ctx.rows(
             "shortfall_definition",
-            (shortfall + curtailment).take(events),
+            (shortfall + curtailment - committed).take(events),
             ">=",
-            params.committed_mw,
+            0.0,
             doc=f"{who}: shortfall + (baseline − net import) ≥ committed_mw "
-            f"({params.committed_mw:g} MW) in each event interval [MW]",
+            f"({_mw_text(commitment)}) in each event interval [MW]",
             labels=ctx.inputs.index[events].tolist(),
         )
-    delivered = LinExpr.constant(committed) - shortfall
+    delivered = committed - shortfall
     # Per event: π_ev × the MW delivered on average over the event, i.e. each
     # interval's delivery weighted by its share Δt / H_e of the event's hours.
     hours = (
@@ -275,7 +304,7 @@ def build(ctx: BuildContext, params: DemandResponseParams) -> ProgramTerms:
     penalty = shortfall * (params.penalty_usd_per_mwh * dt)
     outputs = [
         Quantity("event_frac", LinExpr.constant(on)),
-        Quantity("committed_mw", LinExpr.constant(committed)),
+        Quantity("committed_mw", committed),
         Quantity("baseline_mw", baseline * on),
         Quantity("curtailment_mw", curtailment),
         Quantity("delivered_mw", delivered),
@@ -287,7 +316,7 @@ def build(ctx: BuildContext, params: DemandResponseParams) -> ProgramTerms:
     uses: list[FlexUse] = []
     cap = params.capacity
     if cap is not None:
-        cap_revenue, uses = _capacity(ctx, params, cap, outputs, who)
+        cap_revenue, uses = _capacity(ctx, params, cap, commitment, outputs, who)
         revenue = revenue + cap_revenue
         outputs.append(Quantity("capacity_payment_usd", cap_revenue))
     check_deliverable(ctx, params)  # after the capacity assets' own, sharper check
@@ -297,7 +326,7 @@ def build(ctx: BuildContext, params: DemandResponseParams) -> ProgramTerms:
         cost_usd=penalty,
         revenue_usd=revenue,
         outputs=tuple(outputs),
-        kpis=_kpis(params, dt),
+        kpis=_kpis(params, commitment, dt),
         flex_uses=tuple(uses),
     )
 
@@ -421,7 +450,7 @@ def check_deliverable(ctx: BuildContext, params: DemandResponseParams) -> None:
     most = float((top - bottom).max())
     if params.committed_mw > most * (1 + 1e-9):
         problems.append(
-            f"{params.field('committed_mw')}: {params.committed_mw:g} MW is more than "
+            f"{params.commitment_field}: {params.committed_mw:g} MW is more than "
             f"the site can curtail in its events: at most {most:g} MW (from its most "
             f"draw, {float(top.max()):g} MW = the connection capped at its assets' "
             "capacities, down to its least, batteries discharging up to the export "
@@ -444,6 +473,7 @@ def _capacity(
     ctx: BuildContext,
     params: DemandResponseParams,
     cap: CapacityParams,
+    commitment: Capacity,
     outputs: list[Quantity],
     who: str,
 ) -> tuple[LinExpr, list[FlexUse]]:
@@ -464,7 +494,7 @@ def _capacity(
         ]
         if len(reach) == len(cap.assets) and sum(reach) < params.committed_mw:
             problems.append(
-                f"{params.field('committed_mw')}: {params.committed_mw:g} MW cannot "
+                f"{params.commitment_field}: {params.committed_mw:g} MW cannot "
                 f"be held by {params.field('capacity.assets')} "
                 f"({', '.join(cap.assets)}), which can reduce by at most "
                 f"{sum(reach):g} MW; lower the commitment or add assets"
@@ -490,24 +520,31 @@ def _capacity(
     if len(rows):
         held_rows = ctx.rows(
             "capacity_held",
-            total.take(rows),
+            (total - commitment.rows(ctx.n)).take(rows),
             "==",
-            params.committed_mw,
+            0.0,
             doc=f"{who}: reduction held on capacity.assets = committed_mw "
-            f"({params.committed_mw:g} MW) between events [MW]",
+            f"({_mw_text(commitment)}) between events [MW]",
             labels=ctx.inputs.index[rows].tolist(),
         )
         ctx.declare_limit(
             held_rows,
-            field=params.field("committed_mw"),
+            field=params.commitment_field,
             what=f"demand response '{params.id}' reduction held on "
             f"{', '.join(cap.assets)}",
             unit="MW",
             side="lower",
         )
     outputs.append(Quantity("held_mw", total))
-    money = cap.price_usd_per_mw_per_h * params.committed_mw * ctx.dt_h
-    return LinExpr.constant(np.where(cap.available_mask, money, 0.0)), uses
+    paid = np.where(cap.available_mask, cap.price_usd_per_mw_per_h * ctx.dt_h, 0.0)
+    return commitment.rows(ctx.n, paid), uses
+
+
+def _mw_text(commitment: Capacity) -> str:
+    """The commitment for a row's description."""
+    if commitment.is_variable:
+        return f"chosen, {commitment.spec.lower:g}-{commitment.spec.upper:g} MW"
+    return f"{commitment.value_fixed:g} MW"
 
 
 def check_exclusive(ctx: BuildContext, params: DemandResponseParams) -> None:
@@ -540,13 +577,18 @@ def check_exclusive(ctx: BuildContext, params: DemandResponseParams) -> None:
         raise ScenarioError(scenario_source(ctx.inputs.scenario), problems)
 
 
-def _kpis(params: DemandResponseParams, dt: FloatArray) -> KpiFunction:
-    committed_mwh = float((params.committed_mw * params.event_mask) @ dt)
+def _kpis(
+    params: DemandResponseParams, commitment: Capacity, dt: FloatArray
+) -> KpiFunction:
+    event_h = float(dt[params.event_mask].sum())
 
     def kpis(ev: Evaluation) -> dict[str, Any]:
         v = ev.values
+        committed_mw = ev.capacity(commitment)
+        committed_mwh = committed_mw * event_h
         delivered = float(v["delivered_mw"] @ dt)
         out: dict[str, Any] = {
+            "committed_mw": committed_mw,
             "events": params.n_events,
             "event_hours_h": float(dt[params.event_mask].sum()),
             "committed_mwh": committed_mwh,

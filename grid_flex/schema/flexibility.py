@@ -215,6 +215,29 @@ class DemandResponseCapacity(StrictModel):
         return self
 
 
+class CommitmentSize(StrictModel):
+    """The MW committed as a decision: chosen here and now for the season.
+
+    In a feasibility or risk study the commitment is a first-stage capacity shared
+    by every operating block and scenario: each scenario then delivers it when
+    called (or pays the shortfall) and earns its capacity payment.
+    """
+
+    min_mw: NonNegativeFloat = Field(default=0.0, description="[MW]")
+    max_mw: float = Field(
+        gt=0.0,
+        le=2000.0,
+        description="Largest commitment the site could offer (a site's load, at "
+        "most 2,000 MW) [MW]",
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> CommitmentSize:
+        if self.min_mw > self.max_mw:
+            raise ValueError(f"min_mw {self.min_mw} is above max_mw {self.max_mw}")
+        return self
+
+
 class DemandResponseEntry(StrictModel):
     """Demand-response or emergency events: committed curtailment against a baseline.
 
@@ -232,8 +255,15 @@ class DemandResponseEntry(StrictModel):
         description="Event windows: periods, recurring hours, or "
         "price_above_usd_per_mwh"
     )
-    committed_mw: PositiveFloat = Field(
-        description="Curtailment committed in every event interval [MW]"
+    committed_mw: PositiveFloat | None = Field(
+        default=None,
+        description="Curtailment committed in every event interval [MW]; give it "
+        "or size",
+    )
+    size: CommitmentSize | None = Field(
+        default=None,
+        description="Choose the commitment (a first-stage decision in a study) "
+        "between min_mw and max_mw instead of giving committed_mw",
     )
     baseline: Literal["declared", "pre_event_mean", "import_limit"] = Field(
         default="declared",
@@ -268,6 +298,10 @@ class DemandResponseEntry(StrictModel):
 
     @model_validator(mode="after")
     def _baseline(self) -> DemandResponseEntry:
+        if (self.committed_mw is None) == (self.size is None):
+            raise ValueError(
+                "give committed_mw or size (to choose the commitment), not both"
+            )
         if self.baseline == "declared" and self.baseline_mw is None:
             raise ValueError(
                 "baseline: declared needs baseline_mw (or choose baseline: "
