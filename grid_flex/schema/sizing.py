@@ -10,7 +10,7 @@ entry has no price and whose ``size`` block gives none is an error.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import ClassVar, Self
 
 from pydantic import Field, model_validator
 
@@ -24,16 +24,37 @@ from grid_flex.schema.series import SeriesSpec
 from grid_flex.schema.windows import WindowSet
 
 
-def _order(block: Any, unit: str) -> None:
-    lo, hi, old = (getattr(block, f"{k}_{unit}") for k in ("min", "max", "existing"))
-    if hi is not None and lo is not None and lo > hi:
-        raise ValueError(f"min_{unit} {lo} is above max_{unit} {hi}")
-    if hi is not None and old is not None and old > hi:
-        raise ValueError(f"existing_{unit} {old} is above max_{unit} {hi}")
+class SizeBlock(StrictModel):
+    """A ``size`` block: ``min_``, ``max_`` and ``existing_`` of each unit, in order.
+
+    :meth:`_exclusive` (a block's fields that must not be given together) runs
+    first; a subclass's own validators run after this one.
+    """
+
+    #: Units of the block's ``min_``/``max_``/``existing_`` triples, checked in order.
+    BOUNDED_UNITS: ClassVar[tuple[str, ...]] = ()
+
+    def _exclusive(self) -> None:
+        """Raise ``ValueError`` on fields given together that exclude each other."""
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> Self:
+        self._exclusive()
+        for unit in self.BOUNDED_UNITS:
+            lo, hi, old = (
+                getattr(self, f"{k}_{unit}") for k in ("min", "max", "existing")
+            )
+            if hi is not None and lo is not None and lo > hi:
+                raise ValueError(f"min_{unit} {lo} is above max_{unit} {hi}")
+            if hi is not None and old is not None and old > hi:
+                raise ValueError(f"existing_{unit} {old} is above max_{unit} {hi}")
+        return self
 
 
-class FleetSize(StrictModel):
+class FleetSize(SizeBlock):
     """Size an ASIC fleet by nameplate power (or by whole units of its model)."""
+
+    BOUNDED_UNITS = ("mw", "count")
 
     min_mw: NonNegativeFloat | None = Field(default=None, description="[MW]")
     max_mw: PositiveFloat | None = Field(
@@ -67,8 +88,7 @@ class FleetSize(StrictModel):
         default=None, description="Fixed O&M; default: catalogue [USD/MW/yr]"
     )
 
-    @model_validator(mode="after")
-    def _checks(self) -> FleetSize:
+    def _exclusive(self) -> None:
         for k in ("min", "max", "existing"):
             if getattr(self, f"{k}_mw") is not None and (
                 getattr(self, f"{k}_count") is not None
@@ -76,13 +96,12 @@ class FleetSize(StrictModel):
                 raise ValueError(f"give {k}_mw or {k}_count, not both")
         if self.capex_usd_per_th is not None and self.capex_usd_per_unit is not None:
             raise ValueError("give capex_usd_per_th or capex_usd_per_unit, not both")
-        _order(self, "mw")
-        _order(self, "count")
-        return self
 
 
-class GpuClusterSize(StrictModel):
+class GpuClusterSize(SizeBlock):
     """Size a GPU cluster by whole nodes of its catalogue model."""
+
+    BOUNDED_UNITS = ("nodes",)
 
     min_nodes: NonNegativeFloat = Field(default=0.0, description="[nodes]")
     max_nodes: PositiveFloat | None = Field(
@@ -110,14 +129,11 @@ class GpuClusterSize(StrictModel):
         default=None, description="Support and maintenance; default: catalogue"
     )
 
-    @model_validator(mode="after")
-    def _checks(self) -> GpuClusterSize:
-        _order(self, "nodes")
-        return self
 
-
-class BatterySize(StrictModel):
+class BatterySize(SizeBlock):
     """Size a battery: energy, and power either at a fixed duration or on its own."""
+
+    BOUNDED_UNITS = ("mwh", "mw")
 
     min_mwh: NonNegativeFloat = Field(default=0.0, description="[MWh]")
     max_mwh: PositiveFloat | None = Field(
@@ -145,9 +161,7 @@ class BatterySize(StrictModel):
     )
 
     @model_validator(mode="after")
-    def _checks(self) -> BatterySize:
-        _order(self, "mwh")
-        _order(self, "mw")
+    def _one_power(self) -> BatterySize:
         if self.duration_h is not None and (
             self.max_mw is not None or self.min_mw > 0 or self.existing_mw > 0
         ):
@@ -155,8 +169,10 @@ class BatterySize(StrictModel):
         return self
 
 
-class ConnectionSize(StrictModel):
+class ConnectionSize(SizeBlock):
     """Size the site's import connection (a firm MW the utility builds for it)."""
+
+    BOUNDED_UNITS = ("mw",)
 
     min_mw: NonNegativeFloat = Field(default=0.0, description="[MW]")
     max_mw: PositiveFloat | None = Field(
@@ -171,11 +187,6 @@ class ConnectionSize(StrictModel):
     fixed_om_usd_per_kw_yr: NonNegativeFloat = Field(
         default=0.0, description="Fixed O&M [USD/kW/yr]"
     )
-
-    @model_validator(mode="after")
-    def _checks(self) -> ConnectionSize:
-        _order(self, "mw")
-        return self
 
 
 class NonFirmConnection(ConnectionSize):
@@ -218,8 +229,10 @@ class NonFirmConnection(ConnectionSize):
         return self
 
 
-class HeatPumpSize(StrictModel):
+class HeatPumpSize(SizeBlock):
     """Size a heat pump by its largest heat output (no catalogue: give its costs)."""
+
+    BOUNDED_UNITS = ("mwth",)
 
     min_mwth: NonNegativeFloat = Field(default=0.0, description="[MWth]")
     max_mwth: PositiveFloat | None = Field(
@@ -235,14 +248,11 @@ class HeatPumpSize(StrictModel):
         default=0.0, description="Fixed O&M [USD/kWth/yr]"
     )
 
-    @model_validator(mode="after")
-    def _checks(self) -> HeatPumpSize:
-        _order(self, "mwth")
-        return self
 
-
-class StoreSize(StrictModel):
+class StoreSize(SizeBlock):
     """Size a hot-water store by the heat it holds (give its costs)."""
+
+    BOUNDED_UNITS = ("mwhth",)
 
     min_mwhth: NonNegativeFloat = Field(default=0.0, description="[MWhth]")
     max_mwhth: PositiveFloat | None = Field(
@@ -257,8 +267,3 @@ class StoreSize(StrictModel):
     fixed_om_usd_per_kwhth_yr: NonNegativeFloat = Field(
         default=0.0, description="Fixed O&M [USD/kWhth/yr]"
     )
-
-    @model_validator(mode="after")
-    def _checks(self) -> StoreSize:
-        _order(self, "mwhth")
-        return self
