@@ -16,13 +16,17 @@ import traceback
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from grid_flex import __version__
 from grid_flex.console import quiet_stdout
 from grid_flex.errors import GridFlexError, InputError, InputWarning, SolveError
+
+if TYPE_CHECKING:
+    from grid_flex.schema.scenario import Scenario
+    from grid_flex.solve import SolveOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -167,6 +171,99 @@ def _positive_finite(value: float | None, name: str) -> float | None:
     return value
 
 
+def _out_dir_option(text: str, *, required: bool = False) -> Callable[[F], F]:
+    """``-o/--out DIR``: the folder a command writes (``out_dir``)."""
+    return click.option(
+        "-o",
+        "--out",
+        "out_dir",
+        required=required,
+        type=click.Path(file_okay=False, path_type=Path),
+        help=text,
+    )
+
+
+def _out_file_option(text: str) -> Callable[[F], F]:
+    """``-o/--out FILE``: the one file a command writes (``out_file``)."""
+    return click.option(
+        "-o",
+        "--out",
+        "out_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=text,
+    )
+
+
+def _quiet_option(text: str = "Print nothing but errors.") -> Callable[[F], F]:
+    return click.option("-q", "--quiet", is_flag=True, help=text)
+
+
+def _runner_options(workers_text: str, dask_text: str) -> Callable[[F], F]:
+    """``--workers N`` and ``--dask ADDRESS|local:N`` (see :func:`_one_runner`)."""
+
+    def add(func: F) -> F:
+        func = click.option(
+            "--dask", "dask_address", metavar="ADDRESS|local:N", help=dask_text
+        )(func)
+        return click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            help=workers_text,
+        )(func)
+
+    return add
+
+
+def _one_runner(workers: int, dask_address: str | None) -> None:
+    """Refuse ``--workers`` beside ``--dask`` (a usage error, exit 2)."""
+    if dask_address is not None and workers != 1:
+        raise click.UsageError("give --workers or --dask, not both")
+
+
+def _check_out_dir(out_dir: Path | None) -> None:
+    """Refuse an unwritable ``-o`` folder before any work (nothing without ``-o``)."""
+    if out_dir is not None:
+        from grid_flex.io.results_folder import check_output_dir
+
+        check_output_dir(out_dir)
+
+
+def _bundled(path: Path, folder: str) -> Path:
+    """PATH, or ``scenarios/FOLDER/PATH.yaml`` for a bare name that is no file here."""
+    from grid_flex.resources import scenarios_dir
+
+    bundled = scenarios_dir() / folder / f"{path}.yaml"
+    if not path.exists() and path.parent == Path() and bundled.is_file():
+        return bundled
+    return path
+
+
+def _solve_options(
+    scenario: Scenario, time_limit_s: float | None, method: str | None = None
+) -> SolveOptions:
+    """The scenario's HiGHS options with the command line's time limit and method."""
+    from dataclasses import replace
+
+    from grid_flex.api import solve_options
+
+    opts = solve_options(scenario)
+    if time_limit_s is not None:
+        opts = replace(opts, time_limit_s=time_limit_s)
+    if method is not None:
+        opts = replace(opts, method=method)  # type: ignore[arg-type]
+    return opts
+
+
+def _echo_results(text: str, out_dir: Path | None, quiet: bool) -> None:
+    """Print a study's text and where its results went (nothing when quiet)."""
+    if not quiet:
+        click.echo(text)
+        if out_dir is not None:
+            click.echo(f"\n  results written to {out_dir}")
+
+
 @click.group(cls=_Program, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grid-flex")
 def main() -> None:
@@ -175,13 +272,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenario", required=False)
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write the time series, summary.json and the resolved scenario here.",
-)
+@_out_dir_option("Write the time series, summary.json and the resolved scenario here.")
 @_scenario_options
 @click.option(
     "--time-limit-s",
@@ -207,7 +298,7 @@ def main() -> None:
     help="Operate in rolling windows (e.g. 48:24) on the scenario's forecasts "
     "(its rolling: section) and settle at actual prices.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_quiet_option()
 @click.option(
     "--report",
     "make_report",
@@ -232,26 +323,18 @@ def solve(
     With --rolling, or when the scenario has a rolling: section, the site is operated
     window by window and the results add foresight.csv.
     """
-    from dataclasses import replace
-
-    from grid_flex.api import run, solve_options
-    from grid_flex.io.results_folder import check_output_dir
+    from grid_flex.api import run
     from grid_flex.io.scenario import default_scenario_path, load_scenario
     from grid_flex.output import summary_text, write_results
 
     if make_report and out_dir is None:
         raise InputError("--report writes DIR/report.html: give the folder with -o DIR")
-    if out_dir is not None:
-        check_output_dir(out_dir)
+    _check_out_dir(out_dir)
     path = scenario or default_scenario_path()
     if rolling is not None:
         assignments = (*assignments, *_rolling_assignments(rolling))
     sc, base = load_scenario(path, override_files=overrides, assignments=assignments)
-    opts = solve_options(sc)
-    if time_limit_s is not None:
-        opts = replace(opts, time_limit_s=time_limit_s)
-    if method is not None:
-        opts = replace(opts, method=method)  # type: ignore[arg-type]
+    opts = _solve_options(sc, time_limit_s, method)
     extra_text = ""
     with quiet_stdout(quiet):  # HiGHS writes its banner to the C-level stdout
         if sc.rolling is not None:
@@ -286,13 +369,7 @@ def solve(
 
 @main.command()
 @click.argument("results_dir", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="HTML file to write (default: RESULTS_DIR/report.html).",
-)
+@_out_file_option("HTML file to write (default: RESULTS_DIR/report.html).")
 @click.option(
     "--week",
     "weeks",
@@ -315,7 +392,7 @@ def solve(
     show_default=True,
     help="Image format of --static.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_quiet_option()
 @_handle_errors
 def report(
     results_dir: Path,
@@ -353,13 +430,9 @@ def scenarios() -> None:
 
 @main.command()
 @click.argument("study", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write scenario_set.csv, scenario_results.csv, designs.csv, frontier.csv, "
-    "summary.json (with a risk section) and the resolved scenario here.",
+@_out_dir_option(
+    "Write scenario_set.csv, scenario_results.csv, designs.csv, frontier.csv, "
+    "summary.json (with a risk section) and the resolved scenario here."
 )
 @click.option(
     "--set",
@@ -369,7 +442,7 @@ def scenarios() -> None:
     help="Override one field of the base scenario (repeatable).",
 )
 @click.option("--time-limit-s", type=float, help="HiGHS time limit [s].")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_quiet_option()
 @_handle_errors
 def risk(
     study: Path,
@@ -385,24 +458,14 @@ def risk(
     Prints expected NPV, VaR, CVaR, EVPI, VSS, the cost of risk aversion and the
     capacities of the risk-neutral and risk-averse designs side by side.
     """
-    from dataclasses import replace
-
-    from grid_flex.api import solve_options
-    from grid_flex.io.results_folder import check_output_dir
-    from grid_flex.resources import scenarios_dir
     from grid_flex.studies.progress import progress_bar
     from grid_flex.studies.risk_set import load_risk_study
     from grid_flex.studies.risk_study import risk_text, run_risk, write_risk
 
-    if out_dir is not None:
-        check_output_dir(out_dir)
-    bundled = scenarios_dir() / "risk" / f"{study}.yaml"
-    if not study.exists() and study.parent == Path() and bundled.is_file():
-        study = bundled  # a bundled risk study (scenarios/risk/) by name
+    _check_out_dir(out_dir)
+    study = _bundled(study, "risk")  # a bundled risk study (scenarios/risk/) by name
     rs = load_risk_study(study, assignments=assignments)
-    opts = solve_options(rs.base)
-    if time_limit_s is not None:
-        opts = replace(opts, time_limit_s=time_limit_s)
+    opts = _solve_options(rs.base, time_limit_s)
     with progress_bar(None, "risk study", quiet=quiet):
         result, _ = run_risk(
             rs.base,
@@ -415,25 +478,18 @@ def risk(
         )
     if out_dir is not None:
         write_risk(result, rs.scenarios, rs.base, out_dir, base_dir=rs.base_dir)
-    if not quiet:
-        click.echo(risk_text(result))
-        if out_dir is not None:
-            click.echo(f"\n  results written to {out_dir}")
+    _echo_results(risk_text(result), out_dir, quiet)
 
 
 @main.command()
 @click.argument("scenario")
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write sizes.csv, proforma.csv, proforma_bau.csv, summary.json (with a "
-    "finance section), the time series and the resolved scenario here.",
+@_out_dir_option(
+    "Write sizes.csv, proforma.csv, proforma_bau.csv, summary.json (with a "
+    "finance section), the time series and the resolved scenario here."
 )
 @_scenario_options
 @click.option("--time-limit-s", type=float, help="HiGHS time limit [s].")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_quiet_option()
 @_handle_errors
 def size(
     scenario: str,
@@ -448,10 +504,6 @@ def size(
     Prints the sizes, NPV, IRR or MIRR, paybacks, cost per BTC and the comparison
     with business as usual (only the existing capacities).
     """
-    from dataclasses import replace
-
-    from grid_flex.api import solve_options
-    from grid_flex.io.results_folder import check_output_dir
     from grid_flex.io.scenario import load_scenario
     from grid_flex.resources import scenarios_dir
     from grid_flex.studies.feasibility import (
@@ -461,8 +513,7 @@ def size(
     )
     from grid_flex.studies.progress import progress_bar
 
-    if out_dir is not None:
-        check_output_dir(out_dir)
+    _check_out_dir(out_dir)
     bundled_study = scenarios_dir() / "studies" / f"{scenario}.yaml"
     if (
         "/" not in scenario
@@ -473,17 +524,12 @@ def size(
     sc, base = load_scenario(
         scenario, override_files=overrides, assignments=assignments
     )
-    opts = solve_options(sc)
-    if time_limit_s is not None:
-        opts = replace(opts, time_limit_s=time_limit_s)
+    opts = _solve_options(sc, time_limit_s)
     with progress_bar(None, "feasibility study", quiet=quiet):
         result = run_feasibility(sc, base, options=opts)
     if out_dir is not None:
         write_feasibility(result, out_dir, base_dir=base)
-    if not quiet:
-        click.echo(feasibility_text(result))
-        if out_dir is not None:
-            click.echo(f"\n  results written to {out_dir}")
+    _echo_results(feasibility_text(result), out_dir, quiet)
 
 
 @main.command()
@@ -588,28 +634,13 @@ def describe(scenario: str | None) -> None:
     "program_id",
     help="Id of the emissions program to vary (default: the first).",
 )
-@click.option(
-    "-o",
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the curve to this CSV file.",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Solve the points on this many local worker processes (1: this process).",
-)
-@click.option(
-    "--dask",
-    "dask_address",
-    metavar="ADDRESS|local:N",
-    help="Solve the points on a Dask scheduler, or a local Dask cluster of N workers.",
+@_out_file_option("Write the curve to this CSV file.")
+@_runner_options(
+    "Solve the points on this many local worker processes (1: this process).",
+    "Solve the points on a Dask scheduler, or a local Dask cluster of N workers.",
 )
 @_scenario_options
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_quiet_option("No progress bar.")
 @_handle_errors
 def tradeoff(
     scenario: str,
@@ -634,8 +665,7 @@ def tradeoff(
     from grid_flex.studies.progress import progress_bar
     from grid_flex.tradeoff import tradeoff_curve
 
-    if dask_address is not None and workers != 1:
-        raise click.UsageError("give --workers or --dask, not both")
+    _one_runner(workers, dask_address)
     if out_file is not None:
         check_output_file(out_file)
     sc, base = load_scenario(
@@ -664,13 +694,7 @@ def tradeoff(
 
 @main.command()
 @click.argument("scenario", required=False)
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write the results folder here, with mica_disclosure.csv in it.",
-)
+@_out_dir_option("Write the results folder here, with mica_disclosure.csv in it.")
 @click.option(
     "--program",
     "program_id",
@@ -688,11 +712,9 @@ def disclose(
     """Solve SCENARIO and print its MiCA sustainability indicators."""
     from grid_flex.api import run
     from grid_flex.disclosure import mica_disclosure, write_disclosure
-    from grid_flex.io.results_folder import check_output_dir
     from grid_flex.io.scenario import default_scenario_path, load_scenario
 
-    if out_dir is not None:
-        check_output_dir(out_dir)
+    _check_out_dir(out_dir)
     sc, base = load_scenario(
         scenario or default_scenario_path(),
         override_files=overrides,
@@ -712,28 +734,15 @@ def disclose(
 
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
+@_out_dir_option(
+    "Sweep folder (an existing one is resumed: finished cases are skipped).",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Sweep folder (an existing one is resumed: finished cases are skipped).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Local worker processes.",
+@_runner_options(
+    "Local worker processes.",
+    "Run on a Dask scheduler, or on a local Dask cluster of N workers.",
 )
-@click.option(
-    "--dask",
-    "dask_address",
-    metavar="ADDRESS|local:N",
-    help="Run on a Dask scheduler, or on a local Dask cluster of N workers.",
-)
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_quiet_option("No progress bar.")
 @_handle_errors
 def sweep(
     spec: Path, out_dir: Path, workers: int, dask_address: str | None, quiet: bool
@@ -741,8 +750,7 @@ def sweep(
     """Solve every case of the sweep file SPEC; write a queryable folder."""
     from grid_flex.studies.sweep import run_sweep
 
-    if dask_address is not None and workers != 1:
-        raise click.UsageError("give --workers or --dask, not both")
+    _one_runner(workers, dask_address)
     outcome = run_sweep(spec, out_dir, workers=workers, dask=dask_address, quiet=quiet)
     if not quiet:
         click.echo(
@@ -762,30 +770,19 @@ def sweep(
 
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write allocation.csv, moves.csv, sites.csv and summary.json here.",
-)
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_out_dir_option("Write allocation.csv, moves.csv, sites.csv and summary.json here.")
+@_quiet_option("No progress bar.")
 @_handle_errors
 def portfolio(spec: Path, out_dir: Path | None, quiet: bool) -> None:
     """Allocate fleets across the sites of portfolio SPEC, period by period.
 
     SPEC is a file or a bundled portfolio name (e.g. nordic_2018).
     """
-    from grid_flex.io.results_folder import check_output_dir
-    from grid_flex.resources import scenarios_dir
     from grid_flex.studies.portfolio_spec import run_portfolio_file
     from grid_flex.studies.progress import progress_bar
 
-    bundled = scenarios_dir() / "portfolios" / f"{spec}.yaml"
-    if not spec.exists() and spec.parent == Path() and bundled.is_file():
-        spec = bundled  # a bundled portfolio (scenarios/portfolios/) by name
-    if out_dir is not None:
-        check_output_dir(out_dir)
+    spec = _bundled(spec, "portfolios")  # a bundled portfolio by name
+    _check_out_dir(out_dir)
     with progress_bar(None, "portfolio", quiet=quiet):
         res = run_portfolio_file(spec, out_dir)
     s = res.summary
