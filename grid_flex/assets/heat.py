@@ -40,7 +40,8 @@ Choices:
 * **Thermal store** (optional) is a hot-water tank on the loop, at loop temperature:
   charged with captured heat, discharged into the loop's delivery header (to the
   customers directly or through the heat pump), with a standing loss ``λ`` per hour
-  of the heat stored; it starts and ends at ``initial_frac`` of its capacity. The
+  of the heat stored; it starts and ends at ``initial_frac`` of its capacity (a
+  study that chains blocks may free the start: ``StorageParams.start_free``). The
   schema gives the store no temperature of its own, and the loop temperature is the
   only unambiguous one when customers need different temperatures.
 * **Dump**: captured heat not used is rejected (dry cooler), costing
@@ -157,6 +158,10 @@ class StorageParams:
         window resumed from the previous one) [MWhth].
     end_free : bool
         No end condition (a rolling window that ends before the horizon).
+    start_free : bool
+        The heat stored at the start is a decision (column ``storage_initial_mwhth``,
+        0 ≤ · ≤ capacity) that a study links to the end of an earlier block (a
+        portfolio's period blocks).
     """
 
     energy: CapacitySpec
@@ -165,6 +170,7 @@ class StorageParams:
     initial_frac: float
     start_mwhth: float | None = None
     end_free: bool = False
+    start_free: bool = False
 
     @property
     def capacity_mwhth(self) -> float:
@@ -591,6 +597,7 @@ def build(ctx: BuildContext, params: HeatParams) -> AssetTerms:
 
     # -- thermal store on the loop
     charge = discharge = stored = LinExpr.zeros(n)
+    start = LinExpr.zeros(1)
     if store is not None:
         assert store_cap is not None
         e = store.capacity_mwhth
@@ -613,9 +620,23 @@ def build(ctx: BuildContext, params: HeatParams) -> AssetTerms:
         store_cap.limit(
             ctx, "storage_max", stored, doc=f"{who}: stored heat ≤ the store's size"
         )
-        start: LinExpr = store_cap.rows(1, store.initial_frac)
+        start = store_cap.rows(1, store.initial_frac)
         if store.start_mwhth is not None:
             start = LinExpr.constant([store.start_mwhth])
+        if store.start_free:
+            start = ctx.var(
+                "storage_initial_mwhth",
+                ub=e,
+                doc=f"{who}: heat stored at the start, linked to an earlier block's "
+                "end [MWhth]",
+                scalar=True,
+            ).expr
+            store_cap.limit(
+                ctx,
+                "storage_initial_max",
+                start,
+                doc=f"{who}: heat stored at the start ≤ the store's size",
+            )
         previous = LinExpr.stack(start, stored.take(np.arange(n - 1)))
         keep = 1.0 - store.loss_frac_per_h * dt
         ctx.constraint(
@@ -746,6 +767,8 @@ def build(ctx: BuildContext, params: HeatParams) -> AssetTerms:
         kpis=kpis,
         capacity_mw=capacity,
         emissions_tco2=-avoided,
+        # for studies that chain blocks: the store's start (one row) and content
+        extra={"storage_initial_mwhth": start, "storage_mwhth": stored},
     )
 
 

@@ -14,8 +14,9 @@ offer; expected reductions are not credited, a peak is a maximum;
 :func:`grid_flex.model.headroom.expected_import_mw`). At the optimum ``peak[m]`` is the
 month's highest import in the window (when the charge is positive). ``cost_usd`` is a
 per-interval expression like every other term: the whole monthly charge is booked in the
-month's first interval of the horizon. A facility charge and an on-peak charge are two
-entries, each with its own peaks.
+month's first interval of the horizon (a portfolio block that continues a month
+another block bills books none for it: ``billed_months``). A facility charge and an
+on-peak charge are two entries, each with its own peaks.
 
 The import is the mean over each horizon interval (a demand measured over 15 minutes
 is approximated by the hourly mean on an hourly horizon). A month the horizon covers in
@@ -111,6 +112,10 @@ class DemandChargeParams:
     month_pos: IntArray
     #: Peak already set in each month before the horizon (rolling windows) [MW].
     peak_floor_mw: tuple[float, ...] | None = None
+    #: Per month of ``months``: whether this model books its charge (None: every
+    #: month). A portfolio's block that continues a month another block bills keeps
+    #: its peak rows but books no charge; the study ties the two peaks.
+    billed_months: BoolArray | None = None
 
 
 def resolve(entry: DemandChargeEntry, rctx: ResolveContext) -> DemandChargeParams:
@@ -188,8 +193,13 @@ def build(ctx: BuildContext, params: DemandChargeParams) -> ProgramTerms:
         [int(np.argmax(params.month_pos == m)) for m in charged.tolist()],
         dtype=np.int64,
     )
-    month_peaks = peak.expr * rate
-    cost = LinExpr(n, first[month_peaks.rows], month_peaks.cols, month_peaks.coefs)
+    booked = np.arange(len(charged))
+    if params.billed_months is not None:
+        booked = np.flatnonzero(params.billed_months[charged])
+    month_peaks = peak.expr.take(booked) * rate
+    cost = LinExpr(
+        n, first[booked][month_peaks.rows], month_peaks.cols, month_peaks.coefs
+    )
     ctx.expression(
         "charge_usd",
         cost,

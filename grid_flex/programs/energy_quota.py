@@ -27,7 +27,7 @@ what lifting the quota would earn) and a per-period table under ``by_period``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -43,6 +43,7 @@ from grid_flex.model.terms import (
     ProgramTerms,
     Quantity,
     ResolveContext,
+    SiteTerms,
 )
 from grid_flex.programs.import_cap import site_max_draw_mw
 from grid_flex.programs.mining_ban import BINDING_DUAL_TOL
@@ -64,6 +65,8 @@ class EnergyQuotaParams:
     entry_quota_mwh: float = 0.0
     period_h: FloatArray | None = None
     inside_h: FloatArray | None = None
+    #: each period's share of the entry's quota (prorated or full) [-]
+    share_frac: FloatArray | None = None
 
 
 def local_periods(
@@ -122,7 +125,40 @@ def resolve(entry: EnergyQuotaEntry, rctx: ResolveContext) -> EnergyQuotaParams:
         entry_quota_mwh=entry.quota_mwh,
         period_h=period_h,
         inside_h=np.asarray(inside_h, dtype=float),
+        share_frac=share,
     )
+
+
+def energy_mwh(site: SiteTerms, timestep_h: FloatArray) -> LinExpr:
+    """Grid energy a quota counts in each interval [MWh].
+
+    Import plus the expected load increase of deployed reserves (reductions not
+    credited): :func:`grid_flex.model.headroom.expected_import_mw` × Δt.
+    """
+    return expected_import_mw(site, credit_reductions=False) * timestep_h
+
+
+def changed_quota(
+    params: EnergyQuotaParams,
+    timestep_h: FloatArray,
+    changes: Sequence[tuple[int, float]],
+) -> FloatArray:
+    """Each period's quota when the entry's quota changes during the horizon [MWh].
+
+    ``changes`` are (horizon position, new ``quota_mwh``) in time order: from that
+    interval on, the quota per period is the new one. A period the change falls in
+    gets the hours-weighted mean of the quotas in force over its intervals in the
+    horizon, times its share (prorated or full, as without a change).
+    """
+    q = np.full(len(params.period_of_interval), params.entry_quota_mwh)
+    for at, quota in changes:
+        q[at:] = quota
+    g = len(params.quota_mwh)
+    codes = params.period_of_interval
+    hours = np.bincount(codes, weights=timestep_h, minlength=g)
+    mean = np.bincount(codes, weights=q * timestep_h, minlength=g) / hours
+    share = np.ones(g) if params.share_frac is None else params.share_frac
+    return np.asarray(mean * share, dtype=float)
 
 
 def group_sum(expr: LinExpr, group_of_row: IntArray, n_groups: int) -> LinExpr:
@@ -143,7 +179,7 @@ def build(ctx: BuildContext, params: EnergyQuotaParams) -> ProgramTerms:
     dt = ctx.dt_h
     codes = params.period_of_interval
     g = len(params.quota_mwh)
-    energy = expected_import_mw(site, credit_reductions=False) * dt
+    energy = energy_mwh(site, dt)
     family = ctx.rows(
         "energy_quota",
         group_sum(energy, codes, g),

@@ -27,10 +27,14 @@ capacity caps all fleets together and MW that arrive stay at least
 offer allows it). One LP is solved with moves, then again (from its basis)
 with every move column fixed at 0 for the static allocation.
 
-Batteries carry their state of charge from each block of a site to the next (a
-``cyclic`` battery ends the horizon where it started); thermal stores start and end
-every block at their initial fill. Modules with whole-horizon parameters provide
-``window_params`` (as in rolling studies).
+Batteries and thermal stores carry what they hold from each block of a site to the
+next (a ``cyclic`` battery ends the horizon where it started; a store starts and
+ends the horizon at its initial fill). Terms that span blocks are held at the study
+level: a site's energy quota is one row per calendar period over all its blocks
+(a policy event may change the quota from its date), a demand charge's monthly peak
+is one peak billed once per month, and an emissions cap one row over the horizon.
+Modules with whole-horizon parameters provide ``window_params`` (as in rolling
+studies).
 """
 
 from __future__ import annotations
@@ -52,7 +56,8 @@ from grid_flex.inputs import ModelInputs
 from grid_flex.model.build import SiteModel, build_site
 from grid_flex.model.capacity import CapacitySpec
 from grid_flex.model.handoff import compile_model
-from grid_flex.model.linear import FloatArray, LinearLayer, LinExpr
+from grid_flex.model.linear import FloatArray, IntArray, LinearLayer, LinExpr
+from grid_flex.programs.energy_quota import changed_quota, energy_mwh, group_sum
 from grid_flex.solve import Solution, SolveOptions, WarmStart, solve_model
 from grid_flex.studies import progress
 from grid_flex.studies import rolling_state as protocol
@@ -71,14 +76,25 @@ class Period:
 
 @dataclass(frozen=True)
 class PolicyEvent:
-    """From ``start`` on, site ``site`` hosts at most ``max_mw`` of each fleet [MW].
+    """From ``start`` on, a limit on site ``site``.
 
-    A ban is ``max_mw = 0``; a quota change a smaller number.
+    ``max_mw`` caps the MW of each fleet the site hosts (0: a ban) [MW];
+    ``quota_mwh`` is the new quota per period of the site's energy quota
+    ``program`` (its only one when None) [MWh]. An event giving neither is a ban.
     """
 
     site: str
     start: pd.Timestamp
-    max_mw: float = 0.0
+    max_mw: float | None = None
+    quota_mwh: float | None = None
+    program: str | None = None
+
+    @property
+    def mw_limit(self) -> float:
+        """Most MW of each fleet the site hosts from ``start`` [MW]."""
+        if self.max_mw is not None:
+            return self.max_mw
+        return math.inf if self.quota_mwh is not None else 0.0
 
 
 @dataclass(frozen=True)
@@ -236,45 +252,56 @@ def check(
                     "machines in transit must arrive within the period they move in"
                 )
                 break
+    by_id = {s.id: s for s in sites}
     for i, e in enumerate(events):
         if e.site not in own:
             problems.append(
                 f"events[{i}].site: site {e.site!r} does not exist (sites: {ids})"
             )
+        elif e.quota_mwh is not None or e.program is not None:
+            problems += _quota_event_problems(i, e, by_id[e.site])
     if problems:
         raise ScenarioError(source, problems)
 
 
-def _unsplittable(inputs: ModelInputs, edges: Sequence[int] = ()) -> list[str]:
-    """Programs whose budgets or charges span block edges, which blocks would split.
+def _quota_event_problems(i: int, e: PolicyEvent, site: PortfolioSite) -> list[str]:
+    """A quota change must name an energy quota the site has (or its only one)."""
+    quotas = [p.id for kind, p in site.inputs.programs if kind == "energy_quota"]
+    if e.program is not None and e.program not in quotas:
+        return [
+            f"events[{i}].program: site {site.id!r} has no energy_quota program "
+            f"{e.program!r} (its energy quotas: {quotas or 'none'})"
+        ]
+    if e.quota_mwh is None:
+        return [f"events[{i}].quota_mwh: events[{i}].program needs the new quota_mwh"]
+    if not quotas:
+        return [
+            f"events[{i}].quota_mwh: site {site.id!r} has no energy_quota program "
+            "whose quota could change; add one to its scenario (type: "
+            "energy_quota, period, quota_mwh before the change)"
+        ]
+    if e.program is None and len(quotas) > 1:
+        return [
+            f"events[{i}].program: site {site.id!r} has energy quotas {quotas}; "
+            "name the one whose quota_mwh changes"
+        ]
+    return []
 
-    Each block would get the whole budget (a day/week/month energy quota cut at a
-    block's edge), bill its own monthly peak (a demand charge whose billing month a
-    block edge cuts) or lose the part of a pre-event baseline before its start, so
-    they are refused rather than loosened. ``edges`` are the horizon positions
-    where a block starts (besides 0). (Emissions caps are held at the portfolio
-    level instead: :func:`_cap_emissions`.)
+
+def _unsplittable(inputs: ModelInputs, edges: Sequence[int] = ()) -> list[str]:
+    """Programs whose terms span block edges in a way blocks cannot share.
+
+    A pre-event baseline whose window a block edge cuts off from its event would
+    lose the part before the block's start, so it is refused rather than loosened.
+    ``edges`` are the horizon positions where a block starts (besides 0). (Energy
+    quotas, emissions caps and demand-charge peaks are shared at the portfolio
+    level instead: :func:`_share_quotas`, :func:`_cap_emissions`,
+    :func:`_share_peaks`.)
     """
     out = []
     index = inputs.index
     for kind, p in inputs.programs:
-        if kind == "energy_quota":
-            out.append(
-                f"programs.{p.id}: an energy quota per calendar period cannot be "
-                "split among a portfolio's period blocks yet; use a power limit "
-                "(an import_cap program, or a policy event's max_mw) instead"
-            )
-        elif kind == "demand_charge":
-            cut = [e for e in edges if p.month_pos[e - 1] == p.month_pos[e]]
-            if cut:
-                out.append(
-                    f"programs.{p.id}.usd_per_kw_month: a block of the portfolio "
-                    f"starts at {index[cut[0]]}, inside billing month "
-                    f"{p.months[p.month_pos[cut[0]]]}, so the month's peak would be "
-                    "billed once per block; give periods that are whole billing "
-                    "months and moves.downtime_days 0, or leave the demand charge out"
-                )
-        elif kind == "demand_response" and p.baseline == "pre_event_mean":
+        if kind == "demand_response" and p.baseline == "pre_event_mean":
             event = _baseline_cut(p, edges)
             if event is not None:
                 out.append(
@@ -515,14 +542,22 @@ def _is_battery(params: Any) -> bool:
     return hasattr(params, "initial_soc_frac") and hasattr(params, "final_soc")
 
 
-def _chain_storage(entry: tuple[str, Any], first: bool, last: bool) -> tuple[str, Any]:
-    """A battery's parameters in one block of its site's chain of blocks.
+def _has_store(params: Any) -> bool:
+    return getattr(params, "storage", None) is not None
 
-    Only the first block keeps ``initial_soc_frac`` and only the last one a minimum
-    end state; the study links each block's start to the previous block's end (and
-    the last block's end to the first block's start for ``cyclic``).
+
+def _chain_storage(entry: tuple[str, Any], first: bool, last: bool) -> tuple[str, Any]:
+    """A battery's or thermal store's parameters in one block of its site's chain.
+
+    Only the first block keeps ``initial_soc_frac`` (a store: its ``initial_frac``
+    start) and only the last one a minimum end state (a store: ends at
+    ``initial_frac``); the study links each block's start to the previous block's
+    end (and the last block's end to the first block's start for ``cyclic``).
     """
     kind, p = entry
+    if _has_store(p):
+        store = dataclasses.replace(p.storage, start_free=not first, end_free=not last)
+        return kind, dataclasses.replace(p, storage=store)
     if not _is_battery(p):
         return entry
     changes: dict[str, Any] = {}
@@ -531,11 +566,6 @@ def _chain_storage(entry: tuple[str, Any], first: bool, last: bool) -> tuple[str
     if not last or p.final_soc == "cyclic":
         changes["final_soc"] = "free"
     return kind, dataclasses.replace(p, **changes) if changes else p
-
-
-def _stores(inputs: ModelInputs) -> list[str]:
-    """Ids of assets holding a thermal store (they restart at every block)."""
-    return [p.id for _, p in inputs.assets if getattr(p, "storage", None) is not None]
 
 
 # ---- the LP ---------------------------------------------------------------------
@@ -563,7 +593,7 @@ def _site_limit(
     cap = site.max_fleet_mw
     for e in events:
         if e.site == site.id and e.start < period.end:
-            cap = min(cap, e.max_mw)
+            cap = min(cap, e.mw_limit)
     return cap
 
 
@@ -587,8 +617,8 @@ def _build(
     events: Sequence[PolicyEvent],
     hosting: Sequence[HostingOffer],
     source: str = SOURCE,
-) -> tuple[Any, list[_Block]]:
-    """The portfolio model (not solved) and its operating blocks."""
+) -> tuple[Any, list[_Block], list[_Quota]]:
+    """The portfolio model (not solved), its operating blocks and shared quotas."""
     places = [*sites, *(hosting_site(h, sites, fleets) for h in hosting)]
     offer_of = {h.id: h for h in hosting}
     F = [f.id for f in fleets]
@@ -689,10 +719,15 @@ def _build(
             inp = window_inputs(place_of[s].inputs, a, b, {f: pmw[f] for f in fids})
             first = k == 0 or spans[k - 1][0] != s
             last = k == len(spans) - 1 or spans[k + 1][0] != s
+            horizon = place_of[s].inputs.programs
             inp = dataclasses.replace(
                 inp,
                 assets=tuple(_chain_storage(e, first, last) for e in inp.assets),
-                programs=tuple(_uncapped(e) for e in inp.programs),
+                programs=tuple(
+                    _in_block(e, h, a, b)
+                    for e, h in zip(inp.programs, horizon, strict=True)
+                    if e[0] != "energy_quota"  # shared: _share_quotas
+                ),
             )
             caps: dict[str, Any] = {}
             for f in fids:
@@ -725,6 +760,10 @@ def _build(
         gc.freeze()
     m.emissions_cap = pyo.ConstraintList()
     _cap_emissions(m.emissions_cap, blocks, places)
+    m.energy_quota = pyo.ConstraintList()
+    quotas = _share_quotas(m.energy_quota, blocks, places, events)
+    m.peak_link = pyo.ConstraintList()
+    _share_peaks(m.peak_link, blocks)
     m.storage_link = pyo.ConstraintList()
     finals = {
         (s.id, p.id): p.final_soc
@@ -738,7 +777,7 @@ def _build(
     )
     profit = sum(_block_profit(m.op[k]) for k in range(len(blocks)))
     m.objective = pyo.Objective(expr=profit - cost, sense=pyo.maximize)
-    return m, blocks
+    return m, blocks, quotas
 
 
 def _block_profit(block: Any) -> Any:
@@ -751,12 +790,111 @@ def _block_profit(block: Any) -> Any:
     return block.profit_usd if cost is None else block.profit_usd - cost
 
 
-def _uncapped(entry: tuple[str, Any]) -> tuple[str, Any]:
-    """An emissions program without its cap (the study holds it over all blocks)."""
+def _in_block(
+    entry: tuple[str, Any], horizon: tuple[str, Any], a: int, b: int
+) -> tuple[str, Any]:
+    """A program cut to block ``[a, b)`` for what the study shares across blocks.
+
+    An emissions program loses its cap (held over all blocks: :func:`_cap_emissions`);
+    a demand charge bills only the months whose first charged interval of the
+    horizon lies in the block (the others' peaks are tied to the billing block's:
+    :func:`_share_peaks`). ``horizon`` is the entry on the whole horizon.
+    """
     kind, p = entry
     if kind == "emissions" and getattr(p, "cap_tco2", None) is not None:
         return kind, dataclasses.replace(p, cap_tco2=None)
+    if kind == "demand_charge":
+        hp = horizon[1]
+        sel = np.flatnonzero(hp.selected)
+        first = np.full(len(hp.months), len(hp.selected), dtype=np.int64)
+        np.minimum.at(first, hp.month_pos[sel], sel)
+        return kind, dataclasses.replace(p, billed_months=(first >= a) & (first < b))
     return entry
+
+
+@dataclass
+class _Quota:
+    """A site's energy quota shared by its blocks: quotas and energy per period."""
+
+    site: str
+    params: Any  # EnergyQuotaParams on the horizon
+    quota_mwh: FloatArray  # per calendar period, after any quota change
+    #: per block: its layer, the calendar periods it touches and their energy [MWh]
+    parts: list[tuple[LinearLayer, IntArray, LinExpr]]
+
+
+def _share_quotas(
+    rows: Any,
+    blocks: Sequence[_Block],
+    places: Sequence[PortfolioSite],
+    events: Sequence[PolicyEvent],
+) -> list[_Quota]:
+    """A site's energy quota over all its blocks: one row per calendar period.
+
+    ``Σ_blocks Σ_{t in the period} energy[t] ≤ Q_g``, with ``Q_g`` changed by any
+    policy event's ``quota_mwh`` from its date (:func:`changed_quota`).
+    """
+    out = []
+    for site in places:
+        quotas = [p for kind, p in site.inputs.programs if kind == "energy_quota"]
+        for p in quotas:
+            changes = [
+                (int(site.inputs.index.searchsorted(e.start)), float(e.quota_mwh))
+                for e in sorted(events, key=lambda e: e.start)
+                if e.site == site.id
+                and e.quota_mwh is not None
+                and (e.program or quotas[0].id) == p.id
+            ]
+            quota = (
+                changed_quota(p, site.inputs.timestep_h, changes)
+                if changes
+                else p.quota_mwh
+            )
+            g = len(quota)
+            total: list[Any] = [0.0] * g
+            parts = []
+            for blk in blocks:
+                if blk.site != site.id:
+                    continue
+                sm = blk.model
+                codes = p.period_of_interval[blk.a : blk.b]
+                touched = np.unique(codes)
+                grouped = group_sum(
+                    energy_mwh(sm.site_terms, sm.inputs.timestep_h), codes, g
+                ).take(touched)
+                for i, k in enumerate(touched.tolist()):
+                    total[k] = total[k] + _pyomo(sm.layer, grouped.take([i]))
+                parts.append((sm.layer, touched, grouped))
+            for k in range(g):
+                if not isinstance(total[k], float):
+                    rows.add(total[k] <= float(quota[k]))
+            out.append(_Quota(site.id, p, np.asarray(quota, dtype=float), parts))
+    return out
+
+
+def _share_peaks(rows: Any, blocks: Sequence[_Block]) -> None:
+    """One monthly peak per site and demand charge across the blocks of a month.
+
+    Blocks in the same billing month tie their peak to the billing block's (the
+    first in time: :func:`_in_block`), so the charge is rate × the month's highest
+    import over all of them, billed once.
+    """
+    first: dict[tuple[str, str, str], Any] = {}
+    for blk in blocks:
+        sm = blk.model
+        for (kind, p), terms in zip(
+            sm.inputs.programs, sm.programs.values(), strict=True
+        ):
+            if kind != "demand_charge" or "peak_mw" not in terms.extra:
+                continue
+            peak = terms.extra["peak_mw"].expr
+            for i, label in enumerate(terms.extra["months"]):
+                this = _pyomo(sm.layer, peak.take([i]))
+                key = (blk.site, p.id, label)
+                if key in first:
+                    rows.add(this == first[key])
+                else:
+                    first[key] = this
 
 
 def _cap_emissions(
@@ -780,14 +918,23 @@ def _cap_emissions(
 def _link_storage(
     links: Any, blocks: Sequence[_Block], finals: Mapping[tuple[str, str], Any]
 ) -> None:
-    """Each battery starts a block with what it held at the end of the previous one.
+    """Each battery or thermal store starts a block with the previous block's end.
 
-    ``cyclic`` batteries end the site's last block where they started its first.
+    ``cyclic`` batteries end the site's last block where they started its first (a
+    store's last block ends at its ``initial_frac``, where its first started).
     """
     for i, blk in enumerate(blocks):
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         first = next(b for b in blocks if b.site == blk.site)
         for _, p in blk.model.inputs.assets:
+            if _has_store(p) and nxt is not None and nxt.site == blk.site:
+                # a thermal store: the next block starts with this one's end
+                end = blk.model.assets[p.id].extra["storage_mwhth"]
+                start = nxt.model.assets[p.id].extra["storage_initial_mwhth"]
+                links.add(
+                    _pyomo(nxt.model.layer, start)
+                    == _pyomo(blk.model.layer, end.take([end.n - 1]))
+                )
             if not _is_battery(p):
                 continue
             end = blk.model.assets[p.id].extra["soc_mwh"]
@@ -1009,19 +1156,13 @@ def run_portfolio(
     fixed at 0, re-solved from the first solve's basis.
     """
     check(sites, fleets, periods, events, hosting, source, moves)
-    m, blocks = _build(sites, fleets, periods, moves, events, hosting, source)
+    m, blocks, quotas = _build(sites, fleets, periods, moves, events, hosting, source)
     sol, static = _solve_both(m, options)
     S = [*(s.id for s in sites), *(h.id for h in hosting)]
     fleet_ids = [f.id for f in fleets]
     x, per_site = _tables(blocks, sol, fleet_ids, periods, S)
     mv = _moves(m, x, periods, moves)
     notes = [
-        f"site {s.id}: thermal store(s) {', '.join(ids)} start and end every "
-        "period block at their initial fill (not carried across periods)"
-        for s in sites
-        if (ids := _stores(s.inputs))
-    ]
-    notes += [
         f"hosting {h.id}: term_past_horizon, so MW that arrive less than "
         f"{h.min_term_months} months before the horizon's end are held to the term "
         "only until the horizon's end"
@@ -1055,6 +1196,8 @@ def run_portfolio(
         },
         **_totals(per_site),
         "static": None if static is None else _totals(static_sites),
+        "quotas": _quota_table(quotas, sol),
+        "stores": _store_table(blocks, sol, periods),
         "notes": notes,
     }
     return PortfolioResult(
@@ -1067,6 +1210,68 @@ def run_portfolio(
         static_sites,
         summary,
     )
+
+
+def _quota_table(quotas: Sequence[_Quota], sol: Solution) -> list[dict[str, Any]]:
+    """Per site, energy quota and calendar period: quota and energy used [MWh]."""
+    rows = []
+    for q in quotas:
+        used = np.zeros(len(q.quota_mwh))
+        for layer, touched, grouped in q.parts:
+            used[touched] += grouped.value(sol.layer_x(layer))
+        for k, start in enumerate(q.params.period_starts):
+            rows.append(
+                {
+                    "site": q.site,
+                    "program": q.params.id,
+                    "start": start,
+                    "quota_mwh": float(q.quota_mwh[k]),
+                    "used_mwh": float(used[k]),
+                }
+            )
+    return rows
+
+
+def _store_table(
+    blocks: Sequence[_Block], sol: Solution, periods: Sequence[Period]
+) -> list[dict[str, Any]]:
+    """Per site, thermal store and period: heat held, charged and lost [MWhth].
+
+    ``start_mwhth``, ``charged_mwhth``, ``discharged_mwhth``, ``lost_mwhth``
+    (standing losses) and ``end_mwhth``: start + charged − discharged − lost = end.
+    """
+    rows: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for blk in blocks:
+        sm = blk.model
+        x = sol.layer_x(sm.layer)
+        dt = sm.inputs.timestep_h
+        for _, p in sm.inputs.assets:
+            if not _has_store(p):
+                continue
+            terms = sm.assets[p.id]
+            out = {q.name: q.expr.value(x) for q in terms.outputs}
+            start = float(terms.extra["storage_initial_mwhth"].value(x)[0])
+            held = out["storage_mwhth"]
+            before = np.concatenate(([start], held[:-1]))
+            lost = float((before * p.storage.loss_frac_per_h * dt).sum())
+            key = (blk.site, p.id, blk.period)
+            row = rows.setdefault(
+                key,
+                {
+                    "site": blk.site,
+                    "asset": p.id,
+                    "period": periods[blk.period].name,
+                    "start_mwhth": start,
+                    "charged_mwhth": 0.0,
+                    "discharged_mwhth": 0.0,
+                    "lost_mwhth": 0.0,
+                },
+            )
+            row["charged_mwhth"] += float(out["storage_charge_mwth"] @ dt)
+            row["discharged_mwhth"] += float(out["storage_discharge_mwth"] @ dt)
+            row["lost_mwhth"] += lost
+            row["end_mwhth"] = float(held[-1])
+    return list(rows.values())
 
 
 def _tables(

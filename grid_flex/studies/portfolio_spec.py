@@ -16,6 +16,7 @@ Example::
     moves: {cost_usd_per_mw: 5000, downtime_days: 7, max_mw_per_period: 20}
     events:
       - {site: north, start: "2018-09-01T00:00Z", max_mw: 0}   # a ban
+      - {site: south, start: "2018-06-01T00:00Z", quota_mwh: 2000}  # quota change
     exchange_rates: {usd_per_eur: 1.18}
 
 Scenario paths start from the spec's folder (or are bundled scenario names).
@@ -131,11 +132,26 @@ class HostingSpec(StrictModel):
 
 
 class EventSpec(StrictModel):
-    """A policy event: from ``start`` the site hosts at most ``max_mw`` (0 = ban)."""
+    """A policy event on a site from ``start``: a MW limit, a quota change, or a ban.
+
+    With neither ``max_mw`` nor ``quota_mwh`` it is a ban (``max_mw: 0``).
+    """
 
     site: str
     start: dt.datetime
-    max_mw: NonNegativeFloat = 0.0
+    max_mw: NonNegativeFloat | None = Field(
+        default=None, description="Most MW of each fleet the site hosts (0 = ban)"
+    )
+    quota_mwh: NonNegativeFloat | None = Field(
+        default=None,
+        description="New quota_mwh of the site's energy_quota program (per its "
+        "period) from start [MWh]",
+    )
+    program: str | None = Field(
+        default=None,
+        description="Id of the energy_quota program quota_mwh changes (needed when "
+        "the site has more than one)",
+    )
 
 
 class ExchangeRates(StrictModel):
@@ -173,6 +189,11 @@ BOUNDS: dict[str, tuple[float, str, str]] = {
     "max_fleet_mw": (5e3, "MW", "more than the largest mining campus"),
     "capacity_mw": (5e3, "MW", "more than the largest mining campus"),
     "max_mw": (5e3, "MW", "more than the largest mining campus"),
+    "quota_mwh": (
+        3.72e6,
+        "MWh",
+        "more than 5,000 MW (the largest mining campus) draw in a 31-day month",
+    ),
     "price_usd_per_mwh": (
         1e3,
         "USD/MWh",
@@ -280,7 +301,13 @@ def load_portfolio(
         math.inf if mv.max_mw_per_period is None else mv.max_mw_per_period,
     )
     events = [
-        PolicyEvent(e.site, _utc(e.start, f"events[{i}].start", source), e.max_mw)
+        PolicyEvent(
+            e.site,
+            _utc(e.start, f"events[{i}].start", source),
+            e.max_mw,
+            e.quota_mwh,
+            e.program,
+        )
         for i, e in enumerate(spec.events)
     ]
     hosting = [

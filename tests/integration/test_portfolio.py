@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -282,6 +286,93 @@ def test_battery_carries_its_charge_into_the_next_period(final_soc):
     assert t.loc[("A", "dry"), "grid_import_mwh"] == pytest.approx(0.0)
 
 
+MMBTU_PER_MWH = 1000.0 / 293.07107
+HEAT_VALUE = 10.0 * MMBTU_PER_MWH / 0.8  # 42.65 USD/MWhth: gas at 10, boiler η 0.8
+
+
+def heat_site(
+    prices: list[float], demand_mwth: list[float], loss_frac_per_h: float
+) -> object:
+    """An immersion fleet (0.95 of its power captured) with a store and a customer."""
+    heat = {
+        "type": "heat_recovery",
+        "id": "heat",
+        "sources": ["fleet"],
+        "customers": [
+            {
+                "id": "bldg",
+                "demand": {"format": "inline", "unit": "mwth", "values": demand_mwth},
+                "gas_price_usd_per_mmbtu": 10.0,
+                "boiler_eff_frac": 0.8,
+            }
+        ],
+        "storage": {
+            "capacity_mwhth": 1.0,
+            "power_mwth": 1.0,
+            "loss_frac_per_h": loss_frac_per_h,
+            "initial_frac": 0.0,
+        },
+    }
+    fleet = {**fleet_asset(), "cooling": "immersion"}
+    return small_scenario(prices, [fleet, heat], hashprice_usd_per_ths_day=HP)
+
+
+def test_thermal_store_carries_heat_into_the_next_period():
+    # Wet: 10 USD/MWh, the fleet runs 2 h and its 1.9 MWhth fill the empty 1 MWhth
+    # store; no demand. Dry: 500 USD/MWh, the fleet is off (V − 500 + 0.95 × 42.65
+    # < 0), the store serves 1 MWhth of the 2 MWhth demand and ends empty as it
+    # started: 2(V − 10) + 42.65. Restarting empty each period: 2(V − 10).
+    sc = heat_site([10.0, 10.0, 500.0, 500.0], [0.0, 0.0, 1.0, 1.0], 0.0)
+    res = run_portfolio(
+        [PortfolioSite("A", prepare_inputs(sc))],
+        [Fleet("fleet", 1.0)],
+        PERIODS,
+        Moves(downtime_h=1.0),  # the dry season is two blocks
+    )
+    assert res.objective_usd == pytest.approx(2 * (V - 10) + HEAT_VALUE, rel=1e-9)
+    assert res.objective_usd == pytest.approx(run(sc).objective_usd, rel=1e-9)
+    wet, dry = res.summary["stores"]
+    assert (wet["start_mwhth"], wet["end_mwhth"]) == pytest.approx((0.0, 1.0))
+    assert (dry["start_mwhth"], dry["end_mwhth"]) == pytest.approx((1.0, 0.0))
+    assert dry["discharged_mwhth"] == pytest.approx(1.0)
+    assert not any("thermal store" in n for n in res.summary["notes"])
+
+
+def test_thermal_store_energy_balance_closes_over_the_horizon():
+    # Three days hourly, 3 %/h standing loss, daily periods, 6 h downtime windows:
+    # in each period start + charged − discharged − lost = end, each period starts
+    # where the previous ended, the horizon ends where it started (0), so over the
+    # horizon charged − discharged = lost; the optimum equals the site alone's.
+    hours = np.arange(72)
+    prices = list(60.0 + 70.0 * np.sin(hours * 2 * np.pi / 24))
+    demand = list(0.6 * (np.cos(hours * 2 * np.pi / 24) > 0.3))
+    sc = heat_site(prices, demand, 0.03)
+    day = pd.Timedelta(days=1)
+    periods = [Period(f"d{i}", T0 + i * day, T0 + (i + 1) * day) for i in range(3)]
+    res = run_portfolio(
+        [PortfolioSite("A", prepare_inputs(sc))],
+        [Fleet("fleet", 1.0)],
+        periods,
+        Moves(downtime_h=6.0),
+    )
+    assert res.objective_usd == pytest.approx(run(sc).objective_usd, rel=1e-9)
+    rows = res.summary["stores"]
+    assert [r["period"] for r in rows] == ["d0", "d1", "d2"]
+    for r in rows:
+        assert r["start_mwhth"] + r["charged_mwhth"] - r["discharged_mwhth"] - r[
+            "lost_mwhth"
+        ] == pytest.approx(r["end_mwhth"], abs=1e-9)
+    for before, after in itertools.pairwise(rows):
+        assert after["start_mwhth"] == pytest.approx(before["end_mwhth"], abs=1e-9)
+    assert rows[0]["start_mwhth"] == 0.0
+    assert rows[-1]["end_mwhth"] == pytest.approx(0.0, abs=1e-9)
+    charged = sum(r["charged_mwhth"] for r in rows)
+    assert charged > 1.0  # the store is used
+    assert charged - sum(r["discharged_mwhth"] for r in rows) == pytest.approx(
+        sum(r["lost_mwhth"] for r in rows), abs=1e-9
+    )
+
+
 # ---- where the machines start, and a ban that forces them out ------------------------
 def test_ban_on_the_starting_site_forces_the_move_and_static_is_infeasible():
     # The machines start at A (20 USD/MWh), banned from the dry season; B costs 60.
@@ -345,19 +436,8 @@ def test_emissions_cap_holds_over_the_whole_horizon_not_per_period():
     assert res.summary["total"]["fleet_mwh"] == pytest.approx(3.0)
 
 
-def test_budgets_and_sizes_a_portfolio_would_split_are_refused():
-    # Each period block would get the whole horizon's quota, and a size
-    # chosen block by block would cost nothing: refused, naming the field.
-    quota = {"type": "energy_quota", "quota_mwh": 10.0, "period": "day"}
-    for programs, words in (
-        ([quota], r"sites\[0\] \(A\): programs\.energy_quota: an energy quota"),
-    ):
-        with pytest.raises(ScenarioError, match=words):
-            run_portfolio(
-                [site("A", A, programs=programs), site("B", B)],
-                [Fleet("fleet", 1.0)],
-                PERIODS,
-            )
+def test_sizes_a_portfolio_would_split_are_refused():
+    # A size chosen block by block would cost nothing: refused, naming the field.
     sized = {**battery("free"), "size": {"max_mwh": 4.0, "duration_h": 1.0}}
     del sized["energy_mwh"], sized["power_mw"]
     with pytest.raises(
@@ -366,27 +446,140 @@ def test_budgets_and_sizes_a_portfolio_would_split_are_refused():
         run_portfolio([site("A", A, extra=[sized])], [Fleet("fleet", 1.0)], PERIODS)
 
 
+# ---- energy quotas over the study -------------------------------------------------
+def quota(mwh: float, period: str = "day", **kw: object) -> dict[str, object]:
+    entry = {"type": "energy_quota", "id": "q", "quota_mwh": mwh, "period": period}
+    return {**entry, **kw}
+
+
+@pytest.mark.parametrize("c", [10.0, 40.0])
+def test_energy_quota_binding_in_the_cheap_season_moves_the_fleet_away(c):
+    # A: 20 USD/MWh wet, 50 dry, a quota of 1 MWh for the (one) day; B: 60 always.
+    # A's MWh earn most in the wet season (V−20 > V−50), so A uses its whole quota
+    # there with 0.5 MW for 2 h, and the other 0.5 MW go to B. In the dry season A
+    # has no quota left: its 0.5 MW move to B if the move (0.5c) costs less than
+    # what they would earn there instead of idling: optimum
+    #   (V−20) + 3(V−60) − 0.5c.
+    # Never moving, 0.25 MW at A use 0.5 MWh in each season (the split that fills
+    # the quota: more idles in the dry season, less leaves quota unused):
+    #   static = 0.5(V−20) + 0.5(V−50) + 3(V−60),
+    # so moving pays by 0.5 × 30 − 0.5c: at c = 10 it moves, at c = 40 it does not.
+    # Were each block given the day's quota, A would run 0.5 MW in both seasons.
+    day_quota = quota(1.0, partial_periods="full")
+    res = run_portfolio(
+        [site("A", [20.0, 20.0, 50.0, 50.0], programs=[day_quota]),
+         site("B", [60.0] * 4)],
+        [Fleet("fleet", 1.0)],
+        PERIODS,
+        Moves(cost_usd_per_mw=c),
+    )  # fmt: skip
+    static = 0.5 * (V - 20) + 0.5 * (V - 50) + 3 * (V - 60)
+    assert res.static_objective_usd == pytest.approx(static, rel=1e-9)
+    a = res.allocation.set_index(["site", "period"])["allocated_mw"]
+    if c < 30:
+        assert res.objective_usd == pytest.approx(
+            (V - 20) + 3 * (V - 60) - 0.5 * c, rel=1e-9
+        )
+        assert (a["A", "wet"], a["A", "dry"]) == pytest.approx((0.5, 0.0))
+        assert res.moves.iloc[0].moved_mw == pytest.approx(0.5)
+    else:
+        assert res.objective_usd == pytest.approx(static, rel=1e-9)
+        assert (a["A", "wet"], a["A", "dry"]) == pytest.approx((0.25, 0.25))
+    used = res.summary["quotas"]
+    assert [(q["site"], q["quota_mwh"]) for q in used] == [("A", 1.0)]
+    assert used[0]["used_mwh"] == pytest.approx(1.0)
+    assert res.sites.groupby("site")["grid_import_mwh"].sum()["A"] == pytest.approx(1)
+
+
+def test_energy_quota_shared_by_blocks_equals_the_site_alone():
+    # 3 MWh for the day over 4 h at 20 USD/MWh: 3(V−20), also when the periods and a
+    # downtime window cut the day into three blocks (each with the whole quota, it
+    # would be 4(V−20)).
+    sc = small_scenario(
+        [20.0] * 4,
+        [fleet_asset()],
+        hashprice_usd_per_ths_day=HP,
+        programs=[quota(3.0, partial_periods="full")],
+    )
+    res = run_portfolio(
+        [PortfolioSite("A", prepare_inputs(sc))],
+        [Fleet("fleet", 1.0)],
+        PERIODS,
+        Moves(downtime_h=1.0),
+    )
+    assert res.objective_usd == pytest.approx(3 * (V - 20), rel=1e-9)
+    assert res.objective_usd == pytest.approx(run(sc).objective_usd, rel=1e-9)
+
+
+def test_a_quota_change_as_a_policy_event_shrinks_the_fleet_at_the_site():
+    # Two days, one period each; A at 20, B at 60 USD/MWh; A's daily quota (100 MWh,
+    # more than 1 MW draws) drops to 6 MWh from day 2. Day 1: all at A, 24(V−20).
+    # Day 2: 0.25 MW at A use the 6 MWh for 24 h, 0.75 MW move to B (c = 10 USD/MW):
+    # 6(V−20) + 18(V−60) − 7.5. Any more MW at A would idle part of the day.
+    day = pd.Timedelta(days=1)
+    periods = [Period("d1", T0, T0 + day), Period("d2", T0 + day, T0 + 2 * day)]
+    a = site("A", [20.0] * 48, programs=[quota(100.0)])
+    b = site("B", [60.0] * 48)
+    event = PolicyEvent("A", T0 + day, quota_mwh=6.0)
+    res = run_portfolio(
+        [a, b], [Fleet("fleet", 1.0)], periods, Moves(cost_usd_per_mw=10.0), [event]
+    )
+    assert res.objective_usd == pytest.approx(
+        30 * (V - 20) + 18 * (V - 60) - 7.5, rel=1e-9
+    )
+    alloc = res.allocation.set_index(["site", "period"])["allocated_mw"]
+    assert (alloc["A", "d1"], alloc["A", "d2"]) == pytest.approx((1.0, 0.25))
+    q = res.summary["quotas"]
+    assert [r["quota_mwh"] for r in q] == pytest.approx([100.0, 6.0])
+    assert [r["used_mwh"] for r in q] == pytest.approx([24.0, 6.0])
+    # the quota event limits energy, not MW: the site still hosts the whole fleet
+    assert event.mw_limit == math.inf
+    # A change inside a day gives the day the hours-weighted mean of the two quotas:
+    # from noon on day 2, (12 × 100 + 12 × 6) / 24 = 53 MWh.
+    noon = PolicyEvent("A", T0 + day + 12 * H, quota_mwh=6.0)
+    res = run_portfolio([a, b], [Fleet("fleet", 1.0)], periods, events=[noon])
+    assert [r["quota_mwh"] for r in res.summary["quotas"]] == pytest.approx([100, 53])
+
+
+def test_quota_events_name_their_field():
+    a, b = site("A", A, programs=[quota(10.0)]), site("B", B)
+    cases = (
+        (PolicyEvent("B", T0, quota_mwh=1.0), r"\.quota_mwh: site 'B' has no"),
+        (PolicyEvent("A", T0, quota_mwh=1.0, program="x"), r"\.program: .*'x'"),
+        (PolicyEvent("A", T0, program="q"), r"\.quota_mwh: events\[0\]\.program needs"),
+    )  # fmt: skip
+    for event, words in cases:
+        with pytest.raises(ScenarioError, match=words):
+            run_portfolio([a, b], [Fleet("fleet", 1.0)], PERIODS, events=[event])
+    two = site("A", A, programs=[quota(10.0), {**quota(20.0), "id": "q2"}])
+    with pytest.raises(ScenarioError, match=r"events\[0\]\.program: .*'q', 'q2'"):
+        run_portfolio(
+            [two, b],
+            [Fleet("fleet", 1.0)],
+            PERIODS,
+            events=[PolicyEvent("A", T0, quota_mwh=1.0)],
+        )
+
+
+# ---- demand charges across block edges --------------------------------------------
 DEMAND_CHARGE = {"type": "demand_charge", "id": "dc", "usd_per_kw_month": 0.01}
 
 
-def test_monthly_demand_charge_billed_once_per_month_or_refused():
+def test_monthly_demand_charge_is_one_peak_across_the_blocks_of_a_month():
     # A 1 MW fleet at 30 USD/MWh for 4 h earns 4(V − 30); the charge is 10 USD per
-    # MW of the month's peak (1 MW). Two periods inside June (or a downtime split)
-    # would bill June's peak once per block: refused, naming the field.
+    # MW of June's peak (1 MW), billed once although two periods (and a downtime
+    # window) cut June into blocks: 4(V − 30) − 10, as the site alone.
     sc = small_scenario([30.0] * 4, [fleet_asset()], programs=[DEMAND_CHARGE])
     for downtime in (0.0, 1.0):
-        with pytest.raises(
-            ScenarioError,
-            match=r"programs\.dc\.usd_per_kw_month: .* inside billing month 2024-06",
-        ):
-            run_portfolio(
-                [PortfolioSite("A", prepare_inputs(sc))],
-                [Fleet("fleet", 1.0)],
-                PERIODS,
-                Moves(downtime_h=downtime),
-            )
-    # Periods that are whole billing months: June's and July's peaks once each,
-    # 4(V − 30) − 2 × 10, as the site alone.
+        res = run_portfolio(
+            [PortfolioSite("A", prepare_inputs(sc))],
+            [Fleet("fleet", 1.0)],
+            PERIODS,
+            Moves(downtime_h=downtime),
+        )
+        assert res.objective_usd == pytest.approx(4 * (V - 30) - 10, rel=1e-9)
+        assert res.objective_usd == pytest.approx(run(sc).objective_usd, rel=1e-9)
+    # Periods that are whole billing months: June's and July's peaks once each.
     t0 = pd.Timestamp("2024-06-30T22:00:00+00:00")
     sc = small_scenario(
         [30.0] * 4, [fleet_asset()], programs=[DEMAND_CHARGE], start=t0.isoformat()
@@ -397,6 +590,31 @@ def test_monthly_demand_charge_billed_once_per_month_or_refused():
     )
     assert res.objective_usd == pytest.approx(4 * (V - 30) - 20, rel=1e-9)
     assert res.objective_usd == pytest.approx(run(sc).objective_usd, rel=1e-9)
+
+
+def test_demand_charge_bills_the_highest_peak_over_both_blocks_once():
+    # A (20 USD/MWh, 50 USD per MW of June's peak) may host 0.4 MW from the dry
+    # season on; B costs 60. Best: 1 MW at A in the wet season, 0.6 MW moved to B
+    # (1 USD/MW): 2(V−20) + 0.8(V−20) + 1.2(V−60) − 0.6 − 50 × max(1, 0.4).
+    # Billed once per block it would cost 50 × (1 + 0.4), 20 USD more. Never
+    # moving, 0.4 MW stay at A: 1.6(V−20) + 2.4(V−60) − 50 × 0.4.
+    charge = {**DEMAND_CHARGE, "usd_per_kw_month": 0.05}
+    res = run_portfolio(
+        [site("A", [20.0] * 4, programs=[charge]), site("B", [60.0] * 4)],
+        [Fleet("fleet", 1.0)],
+        PERIODS,
+        Moves(cost_usd_per_mw=1.0),
+        [PolicyEvent("A", T0 + 2 * H, 0.4)],
+    )
+    best = 2.8 * (V - 20) + 1.2 * (V - 60) - 0.6 - 50.0
+    assert res.objective_usd == pytest.approx(best, rel=1e-9)
+    assert res.static_objective_usd == pytest.approx(
+        1.6 * (V - 20) + 2.4 * (V - 60) - 20.0, rel=1e-9
+    )
+    t = res.sites.set_index(["site", "period"])["profit_usd"]
+    # the charge sits in the block that bills June (the first)
+    assert t["A", "wet"] == pytest.approx(2 * (V - 20) - 50.0)
+    assert t["A", "dry"] == pytest.approx(0.8 * (V - 20))
 
 
 def test_pre_event_baseline_cut_by_a_block_edge_is_refused():

@@ -150,6 +150,14 @@ def test_hosting_offer_in_a_spec(tmp_path):
                        "min_term_months": 600}]}, "hosting[0].min_term_months: 600"),
         ({"hosting": [{"id": "A", "price_usd_per_mwh": 60, "capacity_mw": 1}]},
          "duplicate ids"),
+        # a quota change needs an energy quota to change, and a real-site size
+        ({"events": [{"site": "A", "start": "2024-06-03T02:00:00+00:00",
+                      "quota_mwh": 1.0}]},
+         "events[0].quota_mwh: site 'A' has no energy_quota program"),
+        ({"events": [{"site": "A", "start": "2024-06-03T02:00:00+00:00",
+                      "quota_mwh": 5e6}]}, "events[0].quota_mwh: 5e+06 is beyond"),
+        ({"events": [{"site": "A", "start": "2024-06-03T02:00:00+00:00",
+                      "quota_mwh": -1}]}, "events[0].quota_mwh"),
     ],
 )  # fmt: skip
 def test_bad_spec_exits_2_naming_the_field(tmp_path, patch, words):
@@ -163,3 +171,25 @@ def test_bad_spec_exits_2_naming_the_field(tmp_path, patch, words):
     assert r.exit_code == 2, r.output
     assert words in r.output
     assert not out.exists()
+
+
+def test_quota_change_event_in_a_spec(tmp_path):
+    # A (20 wet, 110 dry) gets a daily quota of 10 MWh, cut to 1 MWh from the dry
+    # season on (for the day: (2 × 10 + 2 × 1) / 4 = 5.5 MWh, prorated to the 4 h of
+    # 24: 5.5 / 6 MWh, which limits A's draw). summary.json lists the quota.
+    spec = write_spec(
+        tmp_path,
+        events=[{"site": "A", "start": "2024-06-03T02:00:00+00:00", "quota_mwh": 1}],
+    )
+    a = site_yaml([20.0, 20.0, 110.0, 110.0])
+    a["programs"] = [{"type": "energy_quota", "quota_mwh": 10.0, "period": "day"}]
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(a))
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["portfolio", str(spec), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    import json
+
+    q = json.loads((out / "summary.json").read_text())["portfolio"]["quotas"]
+    assert len(q) == 1
+    assert q[0]["quota_mwh"] == pytest.approx(5.5 * 4 / 24)
+    assert q[0]["used_mwh"] <= q[0]["quota_mwh"] + 1e-9
