@@ -4,6 +4,12 @@
     python benchmarks/bench_sweep.py tradeoff [--points 8]   # warm vs cold re-solves
     python benchmarks/bench_sweep.py memory [--cases 300]    # RSS of one worker
     python benchmarks/bench_sweep.py spec N FILE [--days D]  # write an N-case spec
+    python benchmarks/bench_sweep.py ratios FILE [--repeat 1] [--workers 2]
+
+``ratios`` runs ``grid-flex sweep FILE`` as whole processes, one worker then N
+workers, in turn; it prints the CPU beyond HiGHS's own (Σ of each case's HiGHS CPU
+time, from the store, against the whole process tree's CPU) and the wall-clock
+speed-up of N workers over one.
 
 All on the default scenario (west_texas_2020, a year hourly) unless said otherwise.
 """
@@ -12,12 +18,18 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import resource
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 import grid_flex as gf
 from grid_flex.model.handoff import compile_model
@@ -35,7 +47,8 @@ def axis_cases(
     path: str, low: float, high: float, n: int, days: int | None = None
 ) -> list[gf.Scenario]:
     """The default scenario at n values of ``path`` from low to high."""
-    extra = [] if days is None else [f"horizon.end=2020-01-{1 + days:02d}T00:00:00"]
+    end = (pd.Timestamp("2020-01-01") + pd.Timedelta(days=days or 0)).date()
+    extra = [] if days is None else [f"horizon.end={end}T00:00:00"]
     return [
         gf.load_scenario("west_texas_2020", assignments=[f"{path}={v:.4f}", *extra])[0]
         for v in np.linspace(low, high, n)
@@ -158,7 +171,8 @@ def spec(n: int, out: Path, days: int | None) -> None:
     a = max(1, round(n ** (1 / 3)))
     b = max(1, round((n / a) ** 0.5))
     c = max(1, -(-n // (a * b)))
-    horizon = "" if days is None else f"set: {{horizon.end: 2020-01-{1 + days:02d}}}\n"
+    end = (pd.Timestamp("2020-01-01") + pd.Timedelta(days=days or 0)).date()
+    horizon = "" if days is None else f"set: {{horizon.end: {end}}}\n"
     out.write_text(
         "base: west_texas_2020\n" + horizon + "grid:\n"
         f"  - {{path: hashprice.derive.btc_price_usd, range: "
@@ -170,6 +184,51 @@ def spec(n: int, out: Path, days: int | None) -> None:
         encoding="utf-8",
     )
     print(f"{out}: {a} x {b} x {c} = {a * b * c} cases")
+
+
+def _sweep_run(spec_file: Path, workers: int) -> dict[str, float]:
+    """One ``grid-flex sweep`` from scratch: wall, CPU of its processes, HiGHS CPU."""
+    import pyarrow.parquet as pq
+
+    out = Path(tempfile.mkdtemp(prefix="bench_sweep_")) / "out"
+    code = "from grid_flex.cli import main; main()"
+    cmd = [sys.executable, "-c", code, "sweep", str(spec_file), "-o", str(out), "-q"]
+    t = time.perf_counter()
+    proc = subprocess.Popen([*cmd, "--workers", str(workers)])
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    assert status == 0, f"{cmd} exited with {status}"
+    cases = [pq.read_table(p).to_pylist()[0] for p in (out / "cases").glob("*.parquet")]
+    shutil.rmtree(out.parent)
+    assert all(c["status"] == "ok" for c in cases)
+    return {
+        "wall_s": wall,
+        # wait4: the sweep process and the workers it waited for
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "highs_cpu_s": sum(c["highs_cpu_s"] for c in cases),
+        "cases": len(cases),
+        "rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def ratios(spec_file: Path, repeat: int, workers: int) -> None:
+    """Overhead beyond HiGHS and N workers against one, whole processes in turn."""
+    runs: dict[int, list[dict[str, float]]] = {1: [], workers: []}
+    for i in range(repeat):
+        for w in (1, workers):
+            r = _sweep_run(spec_file, w)
+            runs[w].append(r)
+            print(f"pair {i + 1}, {w} worker(s): wall {r['wall_s']:.1f} s, CPU "
+                  f"{r['cpu_s']:.1f} s, HiGHS CPU {r['highs_cpu_s']:.1f} s, "
+                  f"{r['cases']:.0f} cases, peak RSS {r['rss_mb']:.0f} MB, "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+    for w, rs in runs.items():
+        over = statistics.median(r["cpu_s"] / r["highs_cpu_s"] - 1 for r in rs)
+        print(f"{w} worker(s): CPU beyond HiGHS {over:.1%} (median of {len(rs)})")
+    speed = statistics.median(
+        a["wall_s"] / b["wall_s"] for a, b in zip(runs[1], runs[workers], strict=True)
+    )
+    print(f"{workers} workers vs 1: {speed:.2f}x faster (wall, median of pairs)")
 
 
 def main() -> None:
@@ -186,6 +245,10 @@ def main() -> None:
     s.add_argument("n", type=int)
     s.add_argument("file", type=Path)
     s.add_argument("--days", type=int)
+    r = sub.add_parser("ratios")
+    r.add_argument("file", type=Path)
+    r.add_argument("--repeat", type=int, default=1)
+    r.add_argument("--workers", type=int, default=2)
     args = p.parse_args()
     if args.what == "overhead":
         overhead(args.cases, args.path, args.low, args.high)
@@ -193,6 +256,8 @@ def main() -> None:
         tradeoff(args.points)
     elif args.what == "memory":
         memory(args.cases)
+    elif args.what == "ratios":
+        ratios(args.file, args.repeat, args.workers)
     else:
         spec(args.n, args.file, args.days)
 

@@ -379,6 +379,7 @@ SWEEP: dict[str, Entry] = {
     "error": ("", "the error of a failed case"),
     "worker_pid": ("", "process that solved the case"),
     "highs_s": ("s", "time in HiGHS"),
+    "highs_cpu_s": ("s", "CPU time of the worker while HiGHS ran"),
     "resolve_mode": ("", "cold, in_place, basis or full: how HiGHS re-solved"),
     "solve_s": ("s", "time to build and solve the case"),
     "run_id": ("", "sweep run that solved the case"),

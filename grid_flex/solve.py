@@ -71,6 +71,8 @@ class Solution:
     row_duals: FloatArray
     lp: CompiledLP
     timings_s: dict[str, float] = field(default_factory=dict)
+    #: CPU time of this process while HiGHS ran [s] (set by :class:`WarmStart`).
+    highs_cpu_s: float | None = None
 
     def layer_x(self, layer: LinearLayer) -> FloatArray:
         """Column values of one layer, in the layer's column order."""
@@ -419,6 +421,7 @@ class WarmStart:
         h = self._h
         assert h is not None
         t1 = time.perf_counter()
+        cpu0 = time.process_time()
         _run(h, self.options)
         t2 = time.perf_counter()
         status = h.getModelStatus()
@@ -429,6 +432,7 @@ class WarmStart:
             _run(h, self.options)
             t2 = time.perf_counter()
             status = h.getModelStatus()
+        cpu_s = time.process_time() - cpu0
         if status != highspy.HighsModelStatus.kOptimal:
             self._h, self._lp = None, None  # never warm-start from a failed state
             _raise_for_status(h, status, lp)
@@ -448,6 +452,7 @@ class WarmStart:
                 "highs_s": t2 - t1,
                 "load_s": time.perf_counter() - t2,
             },
+            highs_cpu_s=cpu_s,
         )
 
     def _update(self, lp: CompiledLP) -> str:

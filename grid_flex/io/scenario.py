@@ -84,6 +84,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ScenarioError(str(path), [yaml_message(exc)]) from exc
+    except ValueError as exc:  # a date YAML reads as one but cannot build
+        raise ScenarioError(str(path), [f"not a valid date or time: {exc}"]) from exc
     if not isinstance(data, dict):
         raise ScenarioError(str(path), ["top level must be a mapping of fields"])
     return data

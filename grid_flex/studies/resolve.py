@@ -183,6 +183,8 @@ class Resolver:
         self._models: OrderedDict[tuple[Any, ...], WarmStart] = OrderedDict()
         self._series: SeriesCache = OrderedDict()
         self.modes: dict[str, int] = {"cold": 0, "in_place": 0, "basis": 0, "full": 0}
+        #: CPU seconds HiGHS took on the last case (None after a full build).
+        self.last_highs_cpu_s: float | None = None
 
     def _options(self, scenario: Scenario) -> SolveOptions:
         return self.options or one_thread_options(scenario)
@@ -229,6 +231,7 @@ class Resolver:
         extra: Callable[[SiteModel], None] | None,
     ) -> Results:
         options = self._options(scenario)
+        self.last_highs_cpu_s = None
         t0 = time.perf_counter()
         built = (
             None
@@ -258,6 +261,7 @@ class Resolver:
             return run(scenario, base_dir=base_dir, catalog=catalog, options=options)
         for mode, count in warm.modes.items():
             self.modes[mode] += count - before[mode]
+        self.last_highs_cpu_s = solution.highs_cpu_s
         t2 = time.perf_counter()
         results = extract(site, solution)
         t3 = time.perf_counter()

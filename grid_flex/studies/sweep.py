@@ -8,10 +8,14 @@ this process, which writes each case's row atomically (``sweep_store``) as it
 arrives: a sweep killed at any moment and started again skips every finished case.
 
 Engines: ``workers=1`` runs in this process; ``workers=N`` uses a
-:class:`concurrent.futures.ProcessPoolExecutor` (spawned processes);
-``dask="local:N"`` a Dask ``LocalCluster`` with N single-threaded worker processes,
-``dask=ADDRESS`` an existing scheduler (``Client.submit`` with the case key and
-``as_completed``). grid-flex schedules nothing itself.
+:class:`concurrent.futures.ProcessPoolExecutor` (spawned processes, one thread
+each); ``dask="local:N"`` a Dask ``LocalCluster`` with N single-threaded worker
+processes, ``dask=ADDRESS`` an existing scheduler (``Client.submit`` and
+``as_completed``). Either way the cases go out in runs of neighbours in the spec's
+order (:func:`runs_of`), so that a worker's warm starts begin near the optimum;
+grid-flex schedules nothing itself. Local workers send each row back as soon as
+it is solved; on Dask a run's rows come back together (runs of at most
+:data:`MAX_DASK_RUN` cases).
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -148,6 +154,7 @@ def _solve_case(sc: Scenario, task: Task, row: Row) -> None:
         row |= {"status": "ok", "error": None}
         row |= _kpis(results.summary)
         row["highs_s"] = results.timings_s.get("highs_s")
+        row["highs_cpu_s"] = resolver.last_highs_cpu_s
         if task.get("timeseries"):
             store.write_timeseries(Path(task["out"]), task["key"], results.timeseries)
         del results
@@ -196,21 +203,122 @@ def run_case(task: Task) -> Row:
 
 
 # ---- engines ------------------------------------------------------------------------
+#: Most cases in one run handed to a worker (a run is solved in order, warm).
+MAX_RUN = 64
+#: The same on Dask, where a run's rows come back when the whole run is done.
+MAX_DASK_RUN = 8
+#: Runs per worker at the start; later runs shrink so that workers finish together.
+RUNS_PER_WORKER = 4
+#: Thread counts of numerical libraries in worker processes (one core each).
+ONE_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def runs_of(
+    tasks: list[Task], workers: int, *, max_run: int = MAX_RUN
+) -> list[list[Task]]:
+    """Split ``tasks`` into runs of neighbouring cases, largest first.
+
+    A worker solves a run in order, so each case starts from its neighbour's
+    basis (cases handed out one at a time each lie ``workers`` steps from the
+    worker's last one, and HiGHS iterates more). A run holds a
+    ``1 / (RUNS_PER_WORKER · workers)`` share of the cases still left (at most
+    ``max_run``, at least 1): the last runs are short, so no worker is left
+    with a long run while the others idle.
+    """
+    out: list[list[Task]] = []
+    i = 0
+    while i < len(tasks):
+        left = len(tasks) - i
+        size = max(1, min(max_run, -(-left // (RUNS_PER_WORKER * max(1, workers)))))
+        out.append(tasks[i : i + size])
+        i += size
+    return out
+
+
+_ROWS: Any = None  # a local worker's queue to the parent (set by _init_worker)
+
+
+def _init_worker(rows: Any) -> None:
+    global _ROWS
+    _ROWS = rows
+
+
+def run_chunk(tasks: list[Task]) -> list[Row]:
+    """Solve a run of cases in order; each row also goes to the parent's queue.
+
+    The queue (local worker processes) lets the parent store each case as soon as
+    it is solved, so a killed sweep loses only the cases in flight.
+    """
+    rows = []
+    for task in tasks:
+        row = run_case(task)
+        if _ROWS is not None:
+            _ROWS.put(row)
+        rows.append(row)
+    return rows
+
+
+@contextmanager
+def _one_thread_env() -> Iterator[None]:
+    """One thread per numerical library in the worker processes started inside."""
+    saved = {k: os.environ.get(k) for k in ONE_THREAD_ENV}
+    for k in ONE_THREAD_ENV:
+        os.environ.setdefault(k, "1")
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def _local(tasks: list[Task], workers: int) -> Iterator[Row]:
     if workers <= 1:
         for t in tasks:
             yield run_case(t)
         return
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = {pool.submit(run_case, t): t for t in tasks}
-        for fut in as_completed(futures):
+    queue = ctx.Queue()
+    seen: set[str] = set()
+    with (
+        _one_thread_env(),
+        ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=_init_worker,
+            initargs=(queue,),
+        ) as pool,
+    ):
+        futures = {pool.submit(run_chunk, run): run for run in runs_of(tasks, workers)}
+        pending = set(futures)
+        while pending:
             try:
-                yield fut.result()
-            except BrokenProcessPool:
-                return  # a worker died: the rest are left for a rerun
-            except Exception as exc:  # raised outside run_case's own handling
-                yield _failed(futures[fut], exc)
+                row = queue.get(timeout=QUEUE_POLL_S)
+            except Empty:
+                row = None
+            if row is not None:
+                if row["key"] not in seen:
+                    seen.add(row["key"])
+                    yield row
+                continue
+            for fut in [f for f in pending if f.done()]:
+                pending.discard(fut)
+                try:
+                    rows = fut.result()
+                except BrokenProcessPool:
+                    return  # a worker died: the rest are left for a rerun
+                except Exception as exc:  # raised outside run_case's own handling
+                    rows = [_failed(t, exc) for t in futures[fut]]
+                for r in rows:  # those the queue has not delivered yet
+                    if r["key"] not in seen:
+                        seen.add(r["key"])
+                        yield r
+
+
+#: How often the parent looks for finished runs while no row arrives [s].
+QUEUE_POLL_S = 0.2
 
 
 def _failed(task: Task, exc: BaseException) -> Row:
@@ -253,18 +361,21 @@ def _client(address: str) -> Any:
 def _dask(tasks: list[Task], client: Any) -> Iterator[Row]:
     from dask.distributed import as_completed as dask_completed
 
+    workers = sum(client.nthreads().values())
     futures = {
-        client.submit(run_case, t, key=f"grid-flex-case-{t['key']}", pure=False): t
-        for t in tasks
+        client.submit(
+            run_chunk, run, key=f"grid-flex-cases-{run[0]['key']}", pure=False
+        ): run
+        for run in runs_of(tasks, workers, max_run=MAX_DASK_RUN)
     }
     done = dask_completed(  # type: ignore[no-untyped-call]
         futures, with_results=True, raise_errors=False
     )
     for fut, result in done:
         if fut.status == "error":
-            yield _failed(futures[fut], fut.exception())
+            yield from (_failed(t, fut.exception()) for t in futures[fut])
         else:
-            yield result
+            yield from result
         fut.release()
 
 

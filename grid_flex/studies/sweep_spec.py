@@ -273,6 +273,8 @@ def read_spec(path: str | Path) -> tuple[SweepSpec, Path]:
         raise ScenarioError(str(p), [f"cannot read: {exc.strerror}"]) from exc
     except yaml.YAMLError as exc:
         raise ScenarioError(str(p), [yaml_message(exc)]) from exc
+    except ValueError as exc:  # a date YAML reads as one but cannot build
+        raise ScenarioError(str(p), [f"not a valid date or time: {exc}"]) from exc
     if not isinstance(data, dict):
         raise ScenarioError(str(p), ["top level must be a mapping of fields"])
     try:

@@ -262,6 +262,7 @@ def test_folder_of_scenarios(tmp_path: Path) -> None:
          "high: 2}]}", "seed"),
         ("grid: [{path: site.import_limit_mw, values: [50, -5]}]", "case 1"),
         ("grdi: []", "grdi"),
+        ("set: {horizon.end: 2020-01-61}", "not a valid date"),
     ],
 )  # fmt: skip
 def test_bad_spec_exits_2_before_any_solve(

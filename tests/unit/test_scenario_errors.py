@@ -868,3 +868,13 @@ def test_price_in_wrong_unit_is_warned(tmp_path: Path) -> None:
     assert_mentions(
         str(record[0].message), "energy.price", "median 0.03", "usd_per_kwh"
     )
+
+
+def test_impossible_date_is_a_scenario_error(tmp_path: Path) -> None:
+    # YAML reads 2020-01-61 as a date and fails to build it (a ValueError): the
+    # file is named and the CLI exits 2, not "internal error".
+    path = tmp_path / "bad_date.yaml"
+    path.write_text("name: x\nhorizon: {start: 2020-01-61}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert_mentions(str(err.value), "bad_date.yaml", "not a valid date")
