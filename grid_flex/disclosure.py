@@ -51,9 +51,7 @@ Sources of each figure
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +61,7 @@ import pandas as pd
 
 from grid_flex import bitcoin
 from grid_flex.conventions import HOURS_PER_DAY
+from grid_flex.io.atomic import write_text_atomic
 from grid_flex.results import Results
 from grid_flex.schema.programs import EmissionsEntry
 from grid_flex.schema.scenario import Scenario
@@ -105,13 +104,6 @@ HEAT_SERVED_KPIS = ("served_mwhth", "heat_served_mwhth", "heat_delivered_mwhth")
 #: Heat-recovery time-series quantities holding the heat served per interval [MWth].
 HEAT_SERVED_COLUMNS = ("served_mwth", "heat_served_mwth", "heat_delivered_mwth")
 
-COLUMNS = (
-    "heat_served_mwth",
-    "heat_delivered_mwth",
-    "useful_heat_mwth",
-    "heat_reused_mwth",
-)
-
 COLUMNS = ("indicator", "value", "unit", "basis")
 
 
@@ -127,6 +119,45 @@ class _SiteFigures:
 
 def _row(indicator: str, value: Any, unit: str, basis: str) -> dict[str, Any]:
     return {"indicator": indicator, "value": value, "unit": unit, "basis": basis}
+
+
+def _missing(
+    names: Iterable[tuple[str, str]], value: str, basis: str
+) -> list[dict[str, Any]]:
+    """Rows of the indicators ``(name, unit)`` without a figure: ``value`` says why."""
+    return [_row(name, value, unit, basis) for name, unit in names]
+
+
+def _intensities(
+    names: Sequence[tuple[str, str]],
+    energy: float,
+    ghg: float | None,
+    output: float,
+    per: str,
+    allocation: str,
+    scope_basis: str,
+    *,
+    annualised: bool = False,
+) -> list[dict[str, Any]]:
+    """Energy and GHG intensity rows: ``energy / output`` and ``ghg / output``.
+
+    ``energy`` and ``ghg`` are the activity's share of the site's figures in the
+    rows' units (``ghg`` None without a scope 2 figure); ``per`` names the output.
+    """
+    (energy_name, energy_unit), (ghg_name, ghg_unit) = names
+    what = "annualised energy" if annualised else "energy over the horizon"
+    scope = f"annualised {scope_basis}" if annualised else scope_basis
+    return [
+        _row(
+            energy_name, energy / output, energy_unit, f"{what}, {allocation}, / {per}"
+        ),
+        _row(
+            ghg_name,
+            NOT_AVAILABLE if ghg is None else ghg / output,
+            ghg_unit,
+            NO_SCOPE2 if ghg is None else f"{scope}, {allocation}, / {per}",
+        ),
+    ]
 
 
 def _first(mapping: Mapping[str, Any], names: Iterable[str]) -> tuple[str, Any] | None:
@@ -259,14 +290,17 @@ def mica_disclosure(
     scope_basis = ""
     if kpis is None:
         why = "no emissions program in the scenario (programs: type emissions)"
-        for name, unit in (
-            ("ghg_scope1", "tCO2e/yr"),
-            ("ghg_scope2_location_based", "tCO2e/yr"),
-            ("ghg_scope2_market_based", "tCO2e/yr"),
-            ("grid_emissions_marginal", "tCO2/yr"),
-            ("net_emissions_marginal", "tCO2/yr"),
-        ):
-            rows.append(_row(name, NOT_AVAILABLE, unit, why))
+        rows += _missing(
+            (
+                ("ghg_scope1", "tCO2e/yr"),
+                ("ghg_scope2_location_based", "tCO2e/yr"),
+                ("ghg_scope2_market_based", "tCO2e/yr"),
+                ("grid_emissions_marginal", "tCO2/yr"),
+                ("net_emissions_marginal", "tCO2/yr"),
+            ),
+            NOT_AVAILABLE,
+            why,
+        )
         rows.append(
             _row(
                 "avoided_heat_emissions",
@@ -409,15 +443,24 @@ def mica_disclosure(
     rows.append(_heat_row(results, heat_ids, compute_total, dt))
 
     # ---- waste and resources ------------------------------------------------------
-    for name, unit in (
-        ("waste_electrical_equipment", "t/yr"),
-        ("non_recycled_weee_share", "%"),
-        ("impact_on_natural_resources", "-"),
-    ):
-        rows.append(
-            _row(name, NOT_MODELLED, unit, "outside the scope of the operating model")
-        )
+    rows += _missing(
+        (
+            ("waste_electrical_equipment", "t/yr"),
+            ("non_recycled_weee_share", "%"),
+            ("impact_on_natural_resources", "-"),
+        ),
+        NOT_MODELLED,
+        "outside the scope of the operating model",
+    )
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _hashrate_ths(ts: pd.DataFrame, fleets: list[str]) -> np.ndarray:
+    """The fleets' hashrate summed per interval [TH/s]."""
+    return np.asarray(
+        sum(ts[f"{f}.hashrate_ths"].to_numpy(dtype=float) for f in fleets),
+        dtype=float,
+    )
 
 
 def _mining_rows(
@@ -441,15 +484,13 @@ def _mining_rows(
         ("ghg_intensity_per_btc", "tCO2e/BTC"),
     )
     if not fleets:
-        return [_row(n, NOT_APPLICABLE, u, "no ASIC fleet") for n, u in names]
+        return _missing(names, NOT_APPLICABLE, "no ASIC fleet")
     ts = results.timeseries
     dt = ts["site.timestep_h"].to_numpy(dtype=float)
-    hashrate = sum(ts[f"{f}.hashrate_ths"].to_numpy(dtype=float) for f in fleets)
-    hashrate = np.asarray(hashrate, dtype=float)
+    hashrate = _hashrate_ths(ts, fleets)
     mean_ths = float(hashrate @ dt) / float(dt.sum())
     energy_kwh = site_mwh * share_frac * KWH_PER_MWH
     ghg_t = None if scope_total_t is None else scope_total_t * share_frac
-    no_ghg = NO_SCOPE2
     rows = [
         _row(
             "mean_hashrate",
@@ -459,30 +500,18 @@ def _mining_rows(
         )
     ]
     if mean_ths > 0:
-        rows.append(
-            _row(
-                "energy_intensity_per_ths",
-                energy_kwh * per_year / mean_ths,
-                "kWh/yr per TH/s",
-                f"annualised energy, {allocation}, / mean hashrate",
-            )
-        )
-        rows.append(
-            _row(
-                "ghg_intensity_per_ths",
-                NOT_AVAILABLE
-                if ghg_t is None
-                else ghg_t * per_year * KG_PER_T / mean_ths,
-                "kgCO2e/yr per TH/s",
-                no_ghg
-                if ghg_t is None
-                else f"annualised {scope_basis}, {allocation}, / mean hashrate",
-            )
+        rows += _intensities(
+            names[1:3],
+            energy_kwh * per_year,
+            None if ghg_t is None else ghg_t * per_year * KG_PER_T,
+            mean_ths,
+            "mean hashrate",
+            allocation,
+            scope_basis,
+            annualised=True,
         )
     else:
-        rows += [
-            _row(n, NOT_AVAILABLE, u, "the fleets did not hash") for n, u in names[1:3]
-        ]
+        rows += _missing(names[1:3], NOT_AVAILABLE, "the fleets did not hash")
     price = btc_price_usd(scenario, entry)
     hp_col = "site.hashprice_usd_per_ths_day"
     if price is None or hp_col not in ts:
@@ -490,7 +519,7 @@ def _mining_rows(
             "no BTC price: set btc_price_usd in the emissions program (or derive "
             "hashprice from a constant BTC price)"
         )
-        return rows + [_row(n, NOT_AVAILABLE, u, why) for n, u in names[3:]]
+        return rows + _missing(names[3:], NOT_AVAILABLE, why)
     btc_usd, source = price
     btc_per_ths_day = ts[hp_col].to_numpy(dtype=float) / btc_usd
     btc = float((hashrate * dt / HOURS_PER_DAY) @ btc_per_ths_day)
@@ -505,24 +534,10 @@ def _mining_rows(
         )
     )
     if btc <= 0:
-        return rows + [_row(n, NOT_AVAILABLE, u, "no BTC mined") for n, u in names[4:]]
-    rows.append(
-        _row(
-            "energy_intensity_per_btc",
-            energy_kwh / btc,
-            "kWh/BTC",
-            f"energy over the horizon, {allocation}, / BTC mined",
-        )
+        return rows + _missing(names[4:], NOT_AVAILABLE, "no BTC mined")
+    return rows + _intensities(
+        names[4:], energy_kwh, ghg_t, btc, "BTC mined", allocation, scope_basis
     )
-    rows.append(
-        _row(
-            "ghg_intensity_per_btc",
-            NOT_AVAILABLE if ghg_t is None else ghg_t / btc,
-            "tCO2e/BTC",
-            no_ghg if ghg_t is None else f"{scope_basis}, {allocation}, / BTC mined",
-        )
-    )
-    return rows
 
 
 def _market_based_row(
@@ -624,23 +639,20 @@ def _transaction_rows(
         ("ghg_intensity_per_transaction", "kgCO2e/tx"),
     )
     if not fleets:
-        return [_row(n, NOT_APPLICABLE, u, "no ASIC fleet") for n, u in names]
+        return _missing(names, NOT_APPLICABLE, "no ASIC fleet")
     if entry is None or entry.transactions_per_day is None:
         why = (
             "no network transaction count: set transactions_per_day in the "
             "emissions program (validated transactions of the whole network per day)"
         )
-        return [_row(n, NOT_AVAILABLE, u, why) for n, u in names]
+        return _missing(names, NOT_AVAILABLE, why)
     ts = results.timeseries
     dt = ts["site.timestep_h"].to_numpy(dtype=float)
     network = network_hashrate_ths(scenario, entry, pd.DatetimeIndex(ts.index))
     if isinstance(network, str):
-        return [_row(n, NOT_AVAILABLE, u, network) for n, u in names]
+        return _missing(names, NOT_AVAILABLE, network)
     network_ths, source = network
-    hashrate = np.asarray(
-        sum(ts[f"{f}.hashrate_ths"].to_numpy(dtype=float) for f in fleets),
-        dtype=float,
-    )
+    hashrate = _hashrate_ths(ts, fleets)
     share_t = hashrate / network_ths
     tx = float(share_t @ (dt / HOURS_PER_DAY)) * entry.transactions_per_day
     mean_share = float(share_t @ dt) / float(dt.sum())
@@ -653,32 +665,17 @@ def _transaction_rows(
     )
     rows = [_row(names[0][0], tx, names[0][1], assumption)]
     if tx <= 0:
-        return rows + [
-            _row(n, NOT_AVAILABLE, u, "the fleets did not hash") for n, u in names[1:]
-        ]
-    energy_kwh = site.energy_mwh * share_frac * KWH_PER_MWH
-    rows.append(
-        _row(
-            names[1][0],
-            energy_kwh / tx,
-            names[1][1],
-            f"energy over the horizon, {allocation}, / "
-            "validated_transactions_allocated (hashrate-share assumption)",
-        )
-    )
+        return rows + _missing(names[1:], NOT_AVAILABLE, "the fleets did not hash")
     ghg_t = site.scope_total_tco2
-    rows.append(
-        _row(
-            names[2][0],
-            NOT_AVAILABLE if ghg_t is None else ghg_t * share_frac * KG_PER_T / tx,
-            names[2][1],
-            NO_SCOPE2
-            if ghg_t is None
-            else f"{site.scope_basis}, {allocation}, / "
-            "validated_transactions_allocated (hashrate-share assumption)",
-        )
+    return rows + _intensities(
+        names[1:],
+        site.energy_mwh * share_frac * KWH_PER_MWH,
+        None if ghg_t is None else ghg_t * share_frac * KG_PER_T,
+        tx,
+        "validated_transactions_allocated (hashrate-share assumption)",
+        allocation,
+        site.scope_basis,
     )
-    return rows
 
 
 def _gpu_rows(
@@ -697,7 +694,7 @@ def _gpu_rows(
         ("ghg_intensity_per_gpu_hour", "kgCO2e/GPU-h"),
     )
     if not clusters:
-        return [_row(n, NOT_APPLICABLE, u, "no GPU cluster") for n, u in names]
+        return _missing(names, NOT_APPLICABLE, "no GPU cluster")
     total, used = 0.0, []
     for cid in clusters:
         found = gpu_hours(assets[cid])
@@ -706,35 +703,21 @@ def _gpu_rows(
                 f"GPU cluster {cid} reports no delivered GPU-hours "
                 f"(looked for {', '.join(GPU_HOURS_KPIS + GPU_HOURS_PARTS)})"
             )
-            return [_row(n, NOT_AVAILABLE, u, why) for n, u in names]
+            return _missing(names, NOT_AVAILABLE, why)
         total += found[0]
         used.append(f"{cid}.{found[1]}")
     rows = [_row("gpu_hours", total, "GPU-h", f"over the horizon: {', '.join(used)}")]
     if total <= 0:
-        return rows + [
-            _row(n, NOT_AVAILABLE, u, "no GPU-hours delivered") for n, u in names[1:]
-        ]
-    rows.append(
-        _row(
-            "energy_intensity_per_gpu_hour",
-            site_mwh * share_frac * KWH_PER_MWH / total,
-            "kWh/GPU-h",
-            f"energy over the horizon, {allocation}, / GPU-hours",
-        )
+        return rows + _missing(names[1:], NOT_AVAILABLE, "no GPU-hours delivered")
+    return rows + _intensities(
+        names[1:],
+        site_mwh * share_frac * KWH_PER_MWH,
+        None if scope_total_t is None else scope_total_t * share_frac * KG_PER_T,
+        total,
+        "GPU-hours",
+        allocation,
+        scope_basis,
     )
-    rows.append(
-        _row(
-            "ghg_intensity_per_gpu_hour",
-            NOT_AVAILABLE
-            if scope_total_t is None
-            else scope_total_t * share_frac * KG_PER_T / total,
-            "kgCO2e/GPU-h",
-            NO_SCOPE2
-            if scope_total_t is None
-            else f"{scope_basis}, {allocation}, / GPU-hours",
-        )
-    )
-    return rows
 
 
 def _heat_row(
@@ -795,16 +778,6 @@ def write_disclosure(
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     table = mica_disclosure(results, scenario, program_id=program_id)
-    target = folder / DISCLOSURE_FILE
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{DISCLOSURE_FILE}.", dir=folder)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        Path(tmp_name).chmod(0o666 & ~umask)  # mkstemp makes it private
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            table.to_csv(handle, index=False)
-        Path(tmp_name).replace(target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+    return write_text_atomic(
+        folder / DISCLOSURE_FILE, table.to_csv(index=False), newline=""
+    )

@@ -13,11 +13,10 @@ Chrome or Chromium).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from grid_flex.io.atomic import write_text_atomic
 from grid_flex.report.folder import ResultsFolder, read_folder
 
 REPORT_FILE = "report.html"
@@ -55,17 +54,7 @@ def render_report(
     page, charts = render_html(data, weeks)
     target = Path(out_file) if out_file is not None else Path(folder) / REPORT_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(page)
-        umask = os.umask(0)
-        os.umask(umask)
-        Path(tmp).chmod(0o666 & ~umask)  # mkstemp makes it private; reports are not
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(target, page)
     written = [target]
     if static_dir is not None:
         from grid_flex.report.static import export_static
