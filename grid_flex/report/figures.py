@@ -69,6 +69,19 @@ def _stamps(index: pd.DatetimeIndex) -> list[str]:
     return list(index.strftime("%Y-%m-%d %H:%M"))
 
 
+def _line(name: str, x: Any, y: Any, yaxis: str = "y", **style: Any) -> dict[str, Any]:
+    """A line trace on axis ``yaxis``; ``style``: its other plotly keys, in order."""
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "name": name,
+        "x": x,
+        "y": y,
+        **style,
+        "yaxis": yaxis,
+    }
+
+
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {
         "title": {"text": title, "x": 0.01},
@@ -176,18 +189,7 @@ def dispatch(
     assets = summary.get("assets", {})
 
     def area(name: str, y: Any, group: str) -> None:
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": name,
-                "x": x,
-                "y": values(y),
-                "stackgroup": group,
-                "line": {"width": 0.5},
-                "yaxis": "y",
-            }
-        )
+        data.append(_line(name, x, values(y), stackgroup=group, line={"width": 0.5}))
 
     for aid, kpis in assets.items():
         kind = kpis.get("type")
@@ -206,49 +208,38 @@ def dispatch(
             area(f"{aid} ({kind})", win[f"{aid}.net_load_mw"], "load")
         if kind == "heat_recovery" and f"{aid}.served_mwth" in win.columns:
             data.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "name": f"{aid} heat served [MWth]",
-                    "x": x,
-                    "y": values(win[f"{aid}.served_mwth"]),
-                    "line": {"dash": "dot", "color": "#d62728"},
-                    "yaxis": "y",
-                }
+                _line(
+                    f"{aid} heat served [MWth]",
+                    x,
+                    values(win[f"{aid}.served_mwth"]),
+                    line={"dash": "dot", "color": "#d62728"},
+                )
             )
     data.append(
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "name": "grid import",
-            "x": x,
-            "y": values(win["site.grid_import_mw"]),
-            "line": {"color": "black", "width": 1.5},
-            "yaxis": "y",
-        }
+        _line(
+            "grid import",
+            x,
+            values(win["site.grid_import_mw"]),
+            line={"color": "black", "width": 1.5},
+        )
     )
     if "site.grid_export_mw" in win.columns and win["site.grid_export_mw"].max() > 0:
         data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": "grid export",
-                "x": x,
-                "y": values(-win["site.grid_export_mw"]),
-                "line": {"color": "black", "dash": "dash", "width": 1.5},
-                "yaxis": "y",
-            }
+            _line(
+                "grid export",
+                x,
+                values(-win["site.grid_export_mw"]),
+                line={"color": "black", "dash": "dash", "width": 1.5},
+            )
         )
     data.append(
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "name": "price [USD/MWh]",
-            "x": x,
-            "y": values(win["site.price_usd_per_mwh"], 2),
-            "line": {"color": "#555", "width": 1, "shape": "hv"},
-            "yaxis": "y2",
-        }
+        _line(
+            "price [USD/MWh]",
+            x,
+            values(win["site.price_usd_per_mwh"], 2),
+            "y2",
+            line={"color": "#555", "width": 1, "shape": "hv"},
+        )
     )
     stored = [
         (f"{aid} stored [MWh]", f"{aid}.soc_mwh")
@@ -259,17 +250,7 @@ def dispatch(
     ]
     for name, col in stored:
         if col in win.columns:
-            data.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "name": name,
-                    "x": x,
-                    "y": values(win[col]),
-                    "fill": "tozeroy",
-                    "yaxis": "y3",
-                }
-            )
+            data.append(_line(name, x, values(win[col]), "y3", fill="tozeroy"))
     layout = _layout(
         f"Dispatch, {label}",
         xaxis={"anchor": "y3", "title": {"text": f"local time ({timezone})"}},
@@ -311,28 +292,23 @@ def price_duration(ts: pd.DataFrame, summary: dict[str, Any]) -> Chart:
         sums = np.add.reduceat(load * dt[order], edges[:-1])
         weights = np.add.reduceat(dt[order], edges[:-1])
         data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": "mining load [MW] (right axis)",
-                "x": values(hours[picks], 2),
-                "y": values(sums / weights),
-                "fill": "tozeroy",
-                "line": {"color": "rgba(255,127,14,0.6)", "width": 0.5, "shape": "hv"},
-                "fillcolor": "rgba(255,127,14,0.25)",
-                "yaxis": "y2",
-            }
+            _line(
+                "mining load [MW] (right axis)",
+                values(hours[picks], 2),
+                values(sums / weights),
+                "y2",
+                fill="tozeroy",
+                line={"color": "rgba(255,127,14,0.6)", "width": 0.5, "shape": "hv"},
+                fillcolor="rgba(255,127,14,0.25)",
+            )
         )
     data.append(
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "name": "price [USD/MWh]",
-            "x": values(hours[picks], 2),
-            "y": values(price[order][picks], 2),
-            "line": {"color": "#1f77b4", "width": 2},
-            "yaxis": "y",
-        }
+        _line(
+            "price [USD/MWh]",
+            values(hours[picks], 2),
+            values(price[order][picks], 2),
+            line={"color": "#1f77b4", "width": 2},
+        )
     )
     total_h = float(hours[-1])
     breakevens: list[float] = []
@@ -347,15 +323,12 @@ def price_duration(ts: pd.DataFrame, summary: dict[str, Any]) -> Chart:
                 continue
             breakevens.append(float(level))
             data.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "name": f"{aid} breakeven, {what}",
-                    "x": [0.0, total_h],
-                    "y": [round(float(level), 2)] * 2,
-                    "line": {"dash": dash, "color": COLORS[(i + 2) % len(COLORS)]},
-                    "yaxis": "y",
-                }
+                _line(
+                    f"{aid} breakeven, {what}",
+                    [0.0, total_h],
+                    [round(float(level), 2)] * 2,
+                    line={"dash": dash, "color": COLORS[(i + 2) % len(COLORS)]},
+                )
             )
     # Spikes would flatten the rest: the axis stops above the 99th percentile and
     # the breakevens (double-click the chart to see every price).
@@ -402,69 +375,72 @@ def _hour_by_day(series: pd.Series, timezone: str) -> tuple[list[str], list[int]
     return list(grid.columns), list(range(24)), grid.to_numpy()
 
 
+def _hour_day_map(
+    key: str,
+    title: str,
+    grid: tuple[list[str], list[int], Any],
+    decimals: int,
+    scale: dict[str, Any],
+    heading: str,
+    caption: str,
+) -> Chart:
+    """A heat map of :func:`_hour_by_day` values; ``scale``: its z range, colours."""
+    days, hours, z = grid
+    trace = {
+        "type": "heatmap",
+        "x": days,
+        "y": hours,
+        "z": [values(row, decimals) for row in z],
+        **scale,
+    }
+    layout = _layout(
+        heading,
+        yaxis={"title": {"text": "hour"}, "dtick": 3},
+        hovermode="closest",
+        height=360,
+    )
+    return Chart(key, title, {"data": [trace], "layout": layout}, caption)
+
+
 def heat_maps(ts: pd.DataFrame, summary: dict[str, Any], timezone: str) -> list[Chart]:
     """Hour × day maps of the price and of the mining utilisation."""
-    out = []
-    days, hours, z = _hour_by_day(ts["site.price_usd_per_mwh"], timezone)
-    finite = z[np.isfinite(z)]
+    grid = _hour_by_day(ts["site.price_usd_per_mwh"], timezone)
+    finite = grid[2][np.isfinite(grid[2])]
     high = float(np.percentile(finite, 99)) if finite.size else None
-    out.append(
-        Chart(
+    out = [
+        _hour_day_map(
             "heatmap-price",
             "Price by hour and day",
+            grid,
+            2,
             {
-                "data": [
-                    {
-                        "type": "heatmap",
-                        "x": days,
-                        "y": hours,
-                        "z": [values(row, 2) for row in z],
-                        "zmax": high,
-                        "colorscale": "Viridis",
-                        "colorbar": {"title": {"text": "USD/MWh"}},
-                        "hovertemplate": "%{x} %{y}:00<br>%{z} USD/MWh<extra></extra>",
-                    }
-                ],
-                "layout": _layout(
-                    "Price [USD/MWh] by local hour and day",
-                    yaxis={"title": {"text": "hour"}, "dtick": 3},
-                    hovermode="closest",
-                    height=360,
-                ),
+                "zmax": high,
+                "colorscale": "Viridis",
+                "colorbar": {"title": {"text": "USD/MWh"}},
+                "hovertemplate": "%{x} %{y}:00<br>%{z} USD/MWh<extra></extra>",
             },
+            "Price [USD/MWh] by local hour and day",
             "Hourly mean price; the colour scale stops at the 99th percentile so "
             "that spikes do not wash out the rest.",
         )
-    )
+    ]
     mining = mining_power_mw(ts, summary)
     capacity = mining_capacity_mw(summary)
     if mining is not None and capacity > 0:
-        days, hours, z = _hour_by_day(mining / capacity, timezone)
         out.append(
-            Chart(
+            _hour_day_map(
                 "heatmap-mining",
                 "Mining utilisation by hour and day",
+                _hour_by_day(mining / capacity, timezone),
+                3,
                 {
-                    "data": [
-                        {
-                            "type": "heatmap",
-                            "x": days,
-                            "y": hours,
-                            "z": [values(row, 3) for row in z],
-                            "zmin": 0,
-                            "zmax": 1,
-                            "colorscale": "Blues",
-                            "colorbar": {"title": {"text": "share"}},
-                            "hovertemplate": "%{x} %{y}:00<br>%{z}<extra></extra>",
-                        }
-                    ],
-                    "layout": _layout(
-                        "Mining utilisation (share of available fleet power)",
-                        yaxis={"title": {"text": "hour"}, "dtick": 3},
-                        hovermode="closest",
-                        height=360,
-                    ),
+                    "zmin": 0,
+                    "zmax": 1,
+                    "colorscale": "Blues",
+                    "colorbar": {"title": {"text": "share"}},
+                    "hovertemplate": "%{x} %{y}:00<br>%{z}<extra></extra>",
                 },
+                "Mining utilisation (share of available fleet power)",
                 "Fleet power over available power, hourly mean.",
             )
         )
@@ -475,6 +451,17 @@ def heat_maps(ts: pd.DataFrame, summary: dict[str, Any], timezone: str) -> list[
 def _months(ts: pd.DataFrame, timezone: str) -> pd.Series:
     local = pd.DatetimeIndex(ts.index).tz_convert(timezone)
     return pd.Series(local.strftime("%Y-%m"), index=ts.index)
+
+
+def _monthly_layout(title: str, unit: str, height: int = 400) -> dict[str, Any]:
+    """Bars by month, stacked relative to zero (gains up, costs down)."""
+    return _layout(
+        title,
+        barmode="relative",
+        yaxis={"title": {"text": unit}},
+        xaxis={"type": "category"},
+        height=height,
+    )
 
 
 def monthly_money(ts: pd.DataFrame, summary: dict[str, Any], timezone: str) -> Chart:
@@ -509,13 +496,7 @@ def monthly_money(ts: pd.DataFrame, summary: dict[str, Any], timezone: str) -> C
             "line": {"color": "black"},
         }
     )
-    layout = _layout(
-        "Money by stream and month [USD]",
-        barmode="relative",
-        yaxis={"title": {"text": "USD"}},
-        xaxis={"type": "category"},
-        height=440,
-    )
+    layout = _monthly_layout("Money by stream and month [USD]", "USD", 440)
     return Chart(
         "monthly-money",
         "Money by stream, per month",
@@ -541,13 +522,7 @@ def monthly_bill(
         {"type": "bar", "name": name, "x": x, "y": values(series.to_numpy(), 0)}
         for name, series in grouped.items()
     ]
-    layout = _layout(
-        "Electricity bill by component and month [USD]",
-        barmode="relative",
-        yaxis={"title": {"text": "USD"}},
-        xaxis={"type": "category"},
-        height=400,
-    )
+    layout = _monthly_layout("Electricity bill by component and month [USD]", "USD")
     return Chart(
         "monthly-bill",
         "Bill components, per month",
@@ -595,13 +570,7 @@ def monthly_emissions(
             )
     if not data:
         return None
-    layout = _layout(
-        "Emissions by month [tCO2]",
-        barmode="relative",
-        yaxis={"title": {"text": "tCO2"}},
-        xaxis={"type": "category"},
-        height=400,
-    )
+    layout = _monthly_layout("Emissions by month [tCO2]", "tCO2")
     return Chart(
         "monthly-emissions",
         "Emissions, per month",

@@ -33,16 +33,54 @@ def _periods(table: pd.DataFrame) -> list[str]:
     return [str(p) for p in dict.fromkeys(table["period"])]
 
 
+def _site_bars(table: pd.DataFrame, column: str, decimals: int) -> list[dict[str, Any]]:
+    """One bar trace per site: ``column`` summed in each period (0 where absent)."""
+    periods = _periods(table)
+    by_site = table.groupby(["site", "period"], sort=False)[column].sum()
+    return [
+        {
+            "type": "bar",
+            "name": str(site),
+            "x": periods,
+            "y": values(
+                [float(by_site.get((site, p), 0.0)) for p in periods], decimals
+            ),
+        }
+        for site in dict.fromkeys(table["site"])
+    ]
+
+
+def _stream_bars(
+    table: pd.DataFrame, columns: tuple[tuple[str, str], ...]
+) -> list[dict[str, Any]]:
+    """One bar trace per (column, label) present, over the streams [USD]."""
+    streams = [str(s) for s in table["stream"]]
+    return [
+        {
+            "type": "bar",
+            "name": label,
+            "x": streams,
+            "y": values(table[c].astype(float), 2),
+        }
+        for c, label in columns
+        if c in table
+    ]
+
+
+def _stream_layout(title: str, height: int) -> dict[str, Any]:
+    """Bars of :func:`_stream_bars` side by side, one group per stream."""
+    return _layout(
+        title,
+        barmode="group",
+        xaxis={"type": "category"},
+        yaxis={"title": {"text": "USD"}},
+        height=height,
+    )
+
+
 def allocation(table: pd.DataFrame, title: str, key: str, file: str) -> Chart:
     """Fleet power at each site in each period, stacked by site [MW]."""
-    periods = _periods(table)
-    data = []
-    by_site = table.groupby(["site", "period"], sort=False)["allocated_mw"].sum()
-    for site in dict.fromkeys(table["site"]):
-        mw = [float(by_site.get((site, p), 0.0)) for p in periods]
-        data.append(
-            {"type": "bar", "name": str(site), "x": periods, "y": values(mw, 3)}
-        )
+    data = _site_bars(table, "allocated_mw", 3)
     layout = _layout(
         title,
         barmode="stack",
@@ -93,17 +131,7 @@ def moves(table: pd.DataFrame) -> Chart | None:
 
 def site_profit(table: pd.DataFrame) -> Chart:
     """Operating profit of each site in each period, stacked by site [USD]."""
-    periods = _periods(table)
-    by_site = table.groupby(["site", "period"], sort=False)["profit_usd"].sum()
-    data = [
-        {
-            "type": "bar",
-            "name": str(site),
-            "x": periods,
-            "y": values([float(by_site.get((site, p), 0.0)) for p in periods], 2),
-        }
-        for site in dict.fromkeys(table["site"])
-    ]
+    data = _site_bars(table, "profit_usd", 2)
     layout = _layout(
         "Operating profit by site",
         barmode="relative",
@@ -121,35 +149,20 @@ def site_profit(table: pd.DataFrame) -> Chart:
 
 def foresight(table: pd.DataFrame) -> list[Chart]:
     """Profit by stream under three information sets, and the value of foresight."""
-    streams = [str(s) for s in table["stream"]]
-    present = [(c, label) for c, label in FORESIGHT_PROFITS if c in table]
-    data: list[dict[str, Any]] = [
-        {
-            "type": "bar",
-            "name": label,
-            "x": streams,
-            "y": values(table[c].astype(float), 2),
-        }
-        for c, label in present
-    ]
     profit = Chart(
         "foresight-profit",
         "Profit by stream and foresight",
         {
-            "data": data,
-            "layout": _layout(
-                "Profit by stream: perfect foresight, perfect forecasts, realised",
-                barmode="group",
-                xaxis={"type": "category"},
-                yaxis={"title": {"text": "USD"}},
-                height=380,
+            "data": _stream_bars(table, FORESIGHT_PROFITS),
+            "layout": _stream_layout(
+                "Profit by stream: perfect foresight, perfect forecasts, realised", 380
             ),
         },
         "Each stream's value (the energy bill negative) solved at once with perfect "
         "foresight, in rolling windows on perfect forecasts, and in rolling windows "
         "on the forecasts settled at actual prices (foresight.csv).",
     )
-    gains = [(c, label) for c, label in FORESIGHT_VALUES if c in table]
+    gains = _stream_bars(table, FORESIGHT_VALUES)
     out = [profit]
     if gains:
         out.append(
@@ -157,22 +170,8 @@ def foresight(table: pd.DataFrame) -> list[Chart]:
                 "foresight-value",
                 "Value of foresight",
                 {
-                    "data": [
-                        {
-                            "type": "bar",
-                            "name": label,
-                            "x": streams,
-                            "y": values(table[c].astype(float), 2),
-                        }
-                        for c, label in gains
-                    ],
-                    "layout": _layout(
-                        "Value of foresight by stream",
-                        barmode="group",
-                        xaxis={"type": "category"},
-                        yaxis={"title": {"text": "USD"}},
-                        height=360,
-                    ),
+                    "data": gains,
+                    "layout": _stream_layout("Value of foresight by stream", 360),
                 },
                 "What perfect foresight, and a perfect forecast inside the same "
                 "windows, would add to the realised value of each stream "
