@@ -46,15 +46,14 @@ def quiet_stdout(enabled: bool = True) -> Iterator[None]:
 
 def scenario_lines() -> list[str]:
     """One line per bundled scenario: name, horizon and step, first words of it."""
-    import yaml
-
+    from grid_flex.io.yaml_text import load_yaml
     from grid_flex.resources import scenarios_dir
 
     paths = sorted(scenarios_dir().glob("*.yaml"))
     width = max((len(p.stem) for p in paths), default=0)
     lines = []
     for path in paths:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
         horizon = data.get("horizon", {})
         start, end = str(horizon.get("start", "?"))[:10], str(horizon.get("end", "?"))
         step = f"{horizon.get('timestep_min', 60)} min"

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from grid_flex import __version__
 from grid_flex.inputs import BUNDLED_PREFIX
@@ -32,6 +31,7 @@ from grid_flex.io.results_folder import (
     finish_folder,
     start_folder,
 )
+from grid_flex.io.yaml_text import dump_yaml
 from grid_flex.numfmt import clean_float, without_noise
 from grid_flex.results import Results
 from grid_flex.schema.scenario import Scenario
@@ -110,7 +110,7 @@ def resolved_scenario_yaml(
             "# NOT REPRODUCIBLE FROM THIS FOLDER ALONE: "
             f"{not_reproducible.replace(chr(10), ' ')}\n"
         )
-    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return header + dump_yaml(data)
 
 
 #: Summary key that says why a results folder alone does not reproduce its run.

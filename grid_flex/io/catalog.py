@@ -22,6 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from grid_flex.errors import CatalogError
+from grid_flex.io.yaml_text import load_yaml
 from grid_flex.resources import models_dir
 from grid_flex.schema.catalog import AsicSpec, BatterySpec, CatalogEntry, GpuNodeSpec
 from grid_flex.schema.messages import error_line as _error_line
@@ -328,7 +329,7 @@ def _read_entry(
 ) -> tuple[CatalogEntry | None, list[str]]:
     """Parse and validate one file; return the entry or the problems found."""
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = load_yaml(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         return None, [f"{display}: cannot read: {exc}"]
     except yaml.YAMLError as exc:

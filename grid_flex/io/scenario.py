@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from grid_flex.errors import ScenarioError
+from grid_flex.io.yaml_text import dump_yaml, load_yaml
 from grid_flex.resources import scenarios_dir
 from grid_flex.schema.messages import validation_problems, yaml_message
 from grid_flex.schema.scenario import Scenario, scenario_source, with_source
@@ -81,7 +82,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
             ],
         ) from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise ScenarioError(str(path), [yaml_message(exc)]) from exc
     except ValueError as exc:  # a date YAML reads as one but cannot build
@@ -113,7 +114,7 @@ def parse_assignment(text: str) -> dict[str, Any]:
         raise ScenarioError("--set", [f"{text!r}: expected key.path=value"])
     key, raw = text.split("=", 1)
     try:
-        value = yaml.safe_load(raw)
+        value = load_yaml(raw)
     except yaml.YAMLError as exc:
         raise ScenarioError("--set", [f"{text!r}: {yaml_message(exc)}"]) from exc
     parts = [p for p in key.strip().split(".") if p]
@@ -233,4 +234,4 @@ def apply_to_scenario(
 def scenario_to_yaml(scenario: Scenario) -> str:
     """The fully resolved scenario (every default filled in) as YAML."""
     data = scenario.model_dump(mode="json")
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return dump_yaml(data)

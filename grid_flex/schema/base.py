@@ -24,5 +24,11 @@ class StrictModel(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+        allow_inf_nan=False,
+        # Validators are built on a model's first use, not at import: the ~70
+        # models a command never validates (studies, sizing) cost it nothing.
+        defer_build=True,
     )
