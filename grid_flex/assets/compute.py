@@ -87,7 +87,6 @@ from typing import Any, overload
 
 import numpy as np
 import pandas as pd
-import pyomo.core as pyo
 
 from grid_flex.conventions import month_keys, month_label
 from grid_flex.errors import ScenarioError
@@ -583,6 +582,8 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
         # Variables only on the intervals of the job's window (indexed by position).
         positions = job.window_start + np.arange(len(job.coverage_frac))
         cover_w = np.asarray(job.coverage_frac)
+        import pyomo.core as pyo  # here, not at import: checks load no Pyomo
+
         window = pyo.Set(
             initialize=positions.tolist(),
             ordered=True,
@@ -833,6 +834,8 @@ def _event_limits(
     elif windows >= 1:
         # Long windows: a running window sum, w[s] = w[s−1] + last − first, keeps the
         # rows at a few entries instead of k; the limit becomes w's upper bound.
+        import pyomo.core as pyo  # here, not at import: checks load no Pyomo
+
         starts = pyo.Set(
             initialize=range(windows), ordered=True, doc=f"{tag}: {span} windows"
         )

@@ -36,7 +36,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-import pyomo.core as pyo
 
 from grid_flex.conventions import HOURS_PER_DAY, mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
@@ -310,6 +309,8 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
         params.power,
         doc=f"fleet {params.id}: nameplate power (size)",
     )
+    import pyomo.core as pyo  # here, not at import: checks load no Pyomo
+
     blk.K = pyo.Set(initialize=range(k), ordered=True, doc="hashrate curve segments")
     seg = ctx.layer.add_var(
         blk,

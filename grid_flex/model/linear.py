@@ -19,10 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-import pyomo.core as pyo
 from numpy.typing import ArrayLike, NDArray
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
-from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
 
 from grid_flex.model.sparse import Compressed, compress
 
@@ -260,6 +257,8 @@ class LinearLayer:
         if (lbs > ubs).any():
             bad = int(np.argmax(lbs > ubs))
             raise ValueError(f"{name}: lower bound above upper bound at row {bad}")
+        import pyomo.core as pyo  # Pyomo only where a Pyomo model is built
+
         uniform = bool((lbs == lbs[0]).all() and (ubs == ubs[0]).all())
         lo0 = None if lbs[0] == -np.inf else float(lbs[0])
         hi0 = None if ubs[0] == np.inf else float(ubs[0])
@@ -306,6 +305,8 @@ class LinearLayer:
         upper = np.where(sense == ">=", np.inf, bound)
         pure = LinExpr(n, body.rows, body.cols, body.coefs)
         relations = self._relations(pure, lower, upper, sense)
+        import pyomo.core as pyo
+
         if index is None:
             con = pyo.Constraint(expr=relations[0], doc=doc)
             block.add_component(name, con)
@@ -336,6 +337,11 @@ class LinearLayer:
         position, so the Python work per row is one list and one object; a coefficient
         of 1 puts the variable itself in the expression.
         """
+        from pyomo.core.expr.numeric_expr import (
+            LinearExpression,
+            MonomialTermExpression,
+        )
+
         csr = expr.matrix(self.ncols)
         counts = np.diff(csr.indptr)
         cols = self.columns
@@ -385,6 +391,11 @@ class LinearLayer:
         self, expr: LinExpr, lower: FloatArray, upper: FloatArray, sense: Sense
     ) -> list[Any]:
         """Pyomo relational expressions, one per row."""
+        from pyomo.core.expr.relational_expr import (
+            EqualityExpression,
+            InequalityExpression,
+        )
+
         bodies = self._bodies(expr, with_const=False)
         if sense == "==":
             rhs = np.broadcast_to(upper, (expr.n,)).tolist()
@@ -402,6 +413,8 @@ class LinearLayer:
         self, block: Any, name: str, index: Any, expr: LinExpr, *, doc: str
     ) -> Any:
         """Expose ``expr`` as a Pyomo ``Expression`` for studies that embed the site."""
+        import pyomo.core as pyo
+
         bodies = self._bodies(expr, with_const=True)
         if index is None:
             comp = pyo.Expression(expr=bodies[0], doc=doc)
@@ -417,6 +430,12 @@ class LinearLayer:
         Coefficients of the same variable are merged first, so the expression has one
         term per variable.
         """
+        import pyomo.core as pyo
+        from pyomo.core.expr.numeric_expr import (
+            LinearExpression,
+            MonomialTermExpression,
+        )
+
         total = expr.sum()
         c = np.bincount(total.cols, weights=total.coefs, minlength=self.ncols)
         nz = np.flatnonzero(c)
@@ -434,6 +453,8 @@ class LinearLayer:
         self, block: Any, name: str, total: str, *, maximize: bool, doc: str
     ) -> Any:
         """Make the total ``block.<total>`` (see :meth:`add_total`) the objective."""
+        import pyomo.core as pyo
+
         comp, c, const = self.totals[total]
         sense = pyo.maximize if maximize else pyo.minimize
         obj = pyo.Objective(expr=comp, sense=sense, doc=doc)
@@ -462,6 +483,8 @@ def attach_layer(block: Any) -> LinearLayer:
 
 def find_layers(model: Any) -> list[LinearLayer]:
     """Every :class:`LinearLayer` on ``model`` or its sub-blocks, in block order."""
+    import pyomo.core as pyo
+
     layers = []
     for blk in model.component_data_objects(pyo.Block, descend_into=True):
         layer = blk.__dict__.get(LAYER_ATTR)

@@ -59,7 +59,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pyomo.core as pyo
 from numpy.typing import NDArray
 
 from grid_flex.errors import ScenarioError
@@ -331,6 +330,8 @@ def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
     _check(params, site, ctx.inputs)
     p = ctx.inputs.import_price_usd_per_mwh
     blk = ctx.block
+    import pyomo.core as pyo  # here, not at import: checks load no Pyomo
+
     blk.service = pyo.Block(
         [s.name for s in params.services], doc=f"{who}: one block per service"
     )

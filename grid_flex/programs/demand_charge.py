@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyomo.core as pyo
 from numpy.typing import NDArray
 
 from grid_flex.conventions import month_keys, month_label
@@ -159,6 +158,8 @@ def build(ctx: BuildContext, params: DemandChargeParams) -> ProgramTerms:
     var_of_month = np.full(len(params.months), -1, dtype=np.int64)
     var_of_month[charged] = np.arange(len(charged))
     labels = [params.months[m] for m in charged.tolist()]
+
+    import pyomo.core as pyo  # here, not at import: checks load no Pyomo
 
     month_set = pyo.Set(initialize=labels, ordered=True, doc=f"{who}: billed months")
     ctx.block.add_component("MONTHS", month_set)

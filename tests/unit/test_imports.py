@@ -106,10 +106,24 @@ def test_the_scenario_schema_imports_no_table_library():
     assert loaded.isdisjoint(TABLES_AND_SOLVER), sorted(loaded & set(TABLES_AND_SOLVER))
 
 
-def test_validate_without_data_never_loads_the_solver():
-    imported = imported_by_command("validate", "west_texas_2020", "--no-data")
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        "west_texas_2020",
+        "west_texas_gpu_mining_2020",  # compute: Pyomo sets for job windows
+        "benchmarks/all_programs_2020.yaml",  # demand charges, reserves
+        "benchmarks/all_assets_2020.yaml",
+    ],
+)
+def test_validate_without_data_never_loads_the_solver_or_pyomo(scenario: str):
+    # The modules import Pyomo where they build a model, so the checks load none
+    # of it (about 0.2 s CPU).
+    imported = imported_by_command("validate", scenario, "--no-data")
     assert "grid_flex.inputs" in imported
+    assert "grid_flex.assets.mining" in imported
     assert not {"highspy", "grid_flex.solve", "grid_flex.model.build"} & imported
+    top = {m.split(".")[0] for m in imported}
+    assert "pyomo" not in top, sorted(m for m in imported if m.startswith("pyomo"))
 
 
 @pytest.mark.parametrize("name", grid_flex.__all__)
