@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -137,6 +138,27 @@ def run_case(
     }
 
 
+TABLE_HEAD = (
+    "| case | step | rows × cols | grid-flex | floor | wall ratio | cpu ratio "
+    "| peak MiB grid-flex / floor / HiGHS alone | ÷ floor | ÷ HiGHS alone "
+    "| load |\n|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def table_row(name: str, step: int, r: dict[str, Any]) -> str:
+    """One case of :func:`run_case` as a row under :data:`TABLE_HEAD`."""
+    return (
+        f"| {name} | {step} min | {r['rows']:,} × {r['cols']:,} "
+        f"| {r['grid_flex_wall_s']:.2f} s | {r['floor_wall_s']:.2f} s "
+        f"| {r['wall_ratio']:.2f} | {r['cpu_ratio']:.2f} "
+        f"| {r['grid_flex_peak_mib']:.0f} / {r['floor_peak_mib']:.0f} / "
+        f"{r['highs_alone_peak_mib']:.0f} "
+        f"| {r['grid_flex_peak_mib'] / r['floor_peak_mib']:.2f} "
+        f"| {r['grid_flex_peak_mib'] / r['highs_alone_peak_mib']:.2f} "
+        f"| {r['load_1min']:.1f} |"
+    )
+
+
 def main() -> None:
     """Run the cases and print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -151,12 +173,7 @@ def main() -> None:
     # import); with PYTHONDONTWRITEBYTECODE set, every run would compile grid-flex's
     # ~100 modules again (0.2-0.3 s) while the libraries' bytecode is installed.
     compileall.compile_dir(ROOT / "grid_flex", quiet=1)
-    print(
-        "| case | step | rows × cols | grid-flex | floor | wall ratio | cpu ratio "
-        "| peak MiB grid-flex / floor / HiGHS alone | ÷ floor | ÷ HiGHS alone "
-        "| load |\n|---|---|---|---|---|---|---|---|---|---|---|",
-        flush=True,
-    )
+    print(TABLE_HEAD, flush=True)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, scenario in cases().items():
@@ -170,17 +187,7 @@ def main() -> None:
                     print(f"| {name} | {step} min | not run: {why.strip()[-200:]} |")
                     continue
                 results[f"{name}@{step}"] = r
-                print(
-                    f"| {name} | {step} min | {r['rows']:,} × {r['cols']:,} "
-                    f"| {r['grid_flex_wall_s']:.2f} s | {r['floor_wall_s']:.2f} s "
-                    f"| {r['wall_ratio']:.2f} | {r['cpu_ratio']:.2f} "
-                    f"| {r['grid_flex_peak_mib']:.0f} / {r['floor_peak_mib']:.0f} / "
-                    f"{r['highs_alone_peak_mib']:.0f} "
-                    f"| {r['grid_flex_peak_mib'] / r['floor_peak_mib']:.2f} "
-                    f"| {r['grid_flex_peak_mib'] / r['highs_alone_peak_mib']:.2f} "
-                    f"| {r['load_1min']:.1f} |",
-                    flush=True,
-                )
+                print(table_row(name, step, r), flush=True)
                 if args.json:  # kept as the cases finish
                     args.json.write_text(json.dumps(results, indent=1), "utf-8")
 
