@@ -22,6 +22,7 @@ can write it out next to its results.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -252,6 +253,26 @@ def subsidy_btc_per_block(
     that time gets the time-weighted mean of the two levels.
     """
     a = anchor or ChainAnchor()
+    idx = pd.DatetimeIndex(index)
+    key = (idx.asi8.tobytes(), str(idx.tz), getattr(idx, "freqstr", None), a)
+    sat = _SUBSIDY_SAT.get(key)
+    if sat is None:
+        sat = _subsidy_sat(idx, a)
+        _SUBSIDY_SAT[key] = sat
+        while len(_SUBSIDY_SAT) > _SUBSIDY_KEPT:
+            _SUBSIDY_SAT.popitem(last=False)
+    else:
+        _SUBSIDY_SAT.move_to_end(key)
+    return pd.Series(sat / SAT_PER_BTC, index=index, name="subsidy_btc_per_block")
+
+
+#: Subsidy paths kept (a sweep derives hashprice on one horizon case after case).
+_SUBSIDY_KEPT = 8
+_SUBSIDY_SAT: OrderedDict[tuple[object, ...], np.ndarray] = OrderedDict()
+
+
+def _subsidy_sat(index: pd.DatetimeIndex, a: ChainAnchor) -> np.ndarray:
+    """Mean subsidy [sat/block] per interval (see :func:`subsidy_btc_per_block`)."""
     starts = _epoch_seconds(index)
     ends = _epoch_seconds(_interval_ends(index))
     heights = np.floor(block_height_at(index, a)).astype(np.int64)
@@ -265,7 +286,8 @@ def subsidy_btc_per_block(
         before, after = float(subsidy_sat(h - 1)), float(subsidy_sat(h))
         w_after = (ends[i] - ts) / (ends[i] - starts[i])
         sat[i] = (1.0 - w_after) * before + w_after * after
-    return pd.Series(sat / SAT_PER_BTC, index=index, name="subsidy_btc_per_block")
+    sat.flags.writeable = False  # shared between calls
+    return sat
 
 
 # ---- hashprice ---------------------------------------------------------------------

@@ -48,37 +48,24 @@ SeriesCache = OrderedDict[tuple[Any, ...], pd.Series]
 
 @contextmanager
 def cached_series(cache: SeriesCache) -> Iterator[None]:
-    """Read each series file once: :func:`grid_flex.inputs.read_series` memoised.
+    """Load each series once: read and put on the horizon, memoised.
 
-    The key is the series spec, the file's path, size and modification time and
-    the horizon, so a changed file or spec is read again. Inline series are not
-    cached (they are in the scenario already).
+    :func:`grid_flex.inputs.read_series` and :func:`grid_flex.inputs.load_on_horizon`
+    (read, gaps filled, aligned to the horizon, checked) are memoised. The key is
+    the series spec, the file's path, size and modification time and
+    the horizon (and for a load, the field and its checks), so a changed file or
+    spec is read again. Inline series are read from the scenario, not cached; their
+    load on the horizon is.
     """
     import grid_flex.inputs as gi
 
-    original = gi.read_series
+    read_original = gi.read_series
+    load_original = gi.load_on_horizon
 
-    def read(spec: Any, base_dir: Path, index: pd.DatetimeIndex) -> pd.Series:
-        file = getattr(spec, "file", None)
-        if file is None:
-            return original(spec, base_dir, index)
-        try:
-            path = gi.resolve_file(file, base_dir)
-            stat = path.stat()
-        except Exception:  # let the reader raise its own, well-worded error
-            return original(spec, base_dir, index)
-        key = (
-            spec.model_dump_json(),
-            str(path),
-            stat.st_size,
-            stat.st_mtime_ns,
-            index[0],
-            index[-1],
-            len(index),
-        )
+    def remembered(key: tuple[Any, ...], make: Callable[[], pd.Series]) -> pd.Series:
         hit = cache.get(key)
         if hit is None:
-            hit = original(spec, base_dir, index)
+            hit = make()
             cache[key] = hit
             while len(cache) > MAX_CACHED_SERIES:
                 cache.popitem(last=False)
@@ -86,11 +73,52 @@ def cached_series(cache: SeriesCache) -> Iterator[None]:
             cache.move_to_end(key)
         return hit.copy()
 
+    def source(spec: Any, base_dir: Path) -> tuple[Any, ...] | None:
+        """The file's identity; None if it cannot be read (the reader says why)."""
+        file = getattr(spec, "file", None)
+        if file is None:
+            return ()
+        try:
+            path = gi.resolve_file(file, base_dir)
+            stat = path.stat()
+        except Exception:
+            return None
+        return (str(path), stat.st_size, stat.st_mtime_ns)
+
+    def horizon(index: pd.DatetimeIndex) -> tuple[Any, ...]:
+        return (index[0], index[-1], len(index))
+
+    def read(spec: Any, base_dir: Path, index: pd.DatetimeIndex) -> pd.Series:
+        where = source(spec, base_dir)
+        if not where:  # inline, or a file the reader will name the problem of
+            return read_original(spec, base_dir, index)
+        key = ("read", spec.model_dump_json(), *where, *horizon(index))
+        return remembered(key, lambda: read_original(spec, base_dir, index))
+
+    def load(
+        spec: Any,
+        base_dir: Path,
+        index: pd.DatetimeIndex,
+        *,
+        field: str,
+        limits: bool = False,
+    ) -> pd.Series:
+        where = source(spec, base_dir)
+        if where is None:
+            return load_original(spec, base_dir, index, field=field, limits=limits)
+        key = ("load", spec.model_dump_json(), *where, *horizon(index), field, limits)
+        return remembered(
+            key,
+            lambda: load_original(spec, base_dir, index, field=field, limits=limits),
+        )
+
     gi.read_series = read
+    gi.load_on_horizon = load
     try:
         yield
     finally:
-        gi.read_series = original
+        gi.read_series = read_original
+        gi.load_on_horizon = load_original
 
 
 def build_numbers(

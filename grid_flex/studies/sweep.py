@@ -236,22 +236,36 @@ def runs_of(
 
 
 _ROWS: Any = None  # a local worker's queue to the parent (set by _init_worker)
+#: Set on a row its worker has written to the store already.
+STORED = "_stored"
+
+
+_PARENT: int | None = None  # the sweep process that started this worker
 
 
 def _init_worker(rows: Any) -> None:
-    global _ROWS
+    global _ROWS, _PARENT
     _ROWS = rows
+    _PARENT = os.getppid()
 
 
 def run_chunk(tasks: list[Task]) -> list[Row]:
     """Solve a run of cases in order; each row also goes to the parent's queue.
 
-    The queue (local worker processes) lets the parent store each case as soon as
-    it is solved, so a killed sweep loses only the cases in flight.
+    A task with ``store`` set is written to the sweep folder here, as soon as it
+    is solved (local workers share the parent's file system): a killed sweep loses
+    only the cases in flight, and the parent writes nothing. The queue (local
+    worker processes) brings each row to the parent for the progress bar.
     """
     rows = []
     for task in tasks:
+        if _PARENT is not None and os.getppid() != _PARENT:
+            break  # the sweep was killed: solve nothing more
         row = run_case(task)
+        if task.get("store"):
+            row["run_id"] = task["run_id"]
+            store.write_case(Path(task["out"]), row)
+            row[STORED] = True
         if _ROWS is not None:
             _ROWS.put(row)
         rows.append(row)
@@ -276,8 +290,13 @@ def _one_thread_env() -> Iterator[None]:
 
 def _local(tasks: list[Task], workers: int) -> Iterator[Row]:
     if workers <= 1:
-        for t in tasks:
-            yield run_case(t)
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+        # numpy's BLAS threads spin beside HiGHS: a dot product of a year's LP
+        # columns cost ~8 ms of CPU on a busy machine instead of 0.01 ms.
+        with threadpool_limits(limits=1):
+            for t in tasks:
+                yield run_case(t)
         return
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
@@ -516,16 +535,20 @@ def run_sweep(
         store.write_manifest(root, _manifest(spec, cases))
         unique = {c.key: c for c in cases}
         done = store.done_keys(root)
-        todo = [
-            _task(c, root, spec.timeseries) for k, c in unique.items() if k not in done
-        ]
         run_id = uuid.uuid4().hex[:12]
+        in_workers = client is None and workers > 1  # they store their own rows
+        todo = [
+            _task(c, root, spec.timeseries) | {"store": in_workers, "run_id": run_id}
+            for k, c in unique.items()
+            if k not in done
+        ]
         rows = _dask(todo, client) if client is not None else _local(todo, workers)
         solved = failed = 0
         with progress_bar(len(todo), "sweep", quiet=quiet) as advance:
             for row in rows:
-                row["run_id"] = run_id
-                store.write_case(root, row)
+                if not row.pop(STORED, False):
+                    row["run_id"] = run_id
+                    store.write_case(root, row)
                 solved += 1
                 failed += row.get("status") != "ok"
                 if on_row is not None:

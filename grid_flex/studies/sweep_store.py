@@ -57,6 +57,9 @@ def prepare_folder(out_dir: str | Path) -> Path:
                 "choose a new folder (a sweep folder can be resumed)"
             )
     (root / CASES_DIR).mkdir(parents=True, exist_ok=True)
+    for folder in (root / CASES_DIR, root / TIMESERIES_DIR):
+        for tmp in folder.glob(".*.tmp"):  # a write cut short by a kill
+            tmp.unlink(missing_ok=True)
     return root
 
 
@@ -101,7 +104,12 @@ def write_case(root: Path, row: Mapping[str, Any]) -> None:
 
     table = pa.Table.from_pylist([{k: _cell(v) for k, v in row.items()}])
     path = root / CASES_DIR / f"{row['key']}.parquet"
-    atomic_write(path, lambda p: pq.write_table(table, p))
+    atomic_write(
+        path,
+        lambda p: pq.write_table(
+            table, p, compression="none", use_dictionary=False, write_statistics=False
+        ),
+    )
 
 
 def write_timeseries(root: Path, key: str, table: pd.DataFrame) -> None:

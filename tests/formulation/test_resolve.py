@@ -237,3 +237,31 @@ def test_a_resolver_reads_each_series_file_once(
     assert len(calls) == 1
     cold, _ = short("west_texas_2020", "hashprice.derive.btc_price_usd=12000")
     assert profits[1] == pytest.approx(gf.run(cold, base_dir=base).objective_usd, 1e-9)
+
+
+def test_a_resolver_puts_each_series_on_the_horizon_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Gaps filled, aligned and checked once: the second case (another BTC price)
+    # aligns no series again, and its profit equals a cold solve's.
+    import grid_flex.inputs as gi
+
+    calls = []
+    original = gi.align
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs.get("field"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(gi, "align", counting)
+    resolver = Resolver()
+    profits = []
+    for price in (9000, 12000):
+        sc, base = short("west_texas_2020", f"hashprice.derive.btc_price_usd={price}")
+        profits.append(resolver.run(sc, base).summary["profit_usd"])
+        if price == 9000:
+            first = len(calls)
+    assert first >= 1
+    assert len(calls) == first
+    cold, _ = short("west_texas_2020", "hashprice.derive.btc_price_usd=12000")
+    assert profits[1] == pytest.approx(gf.run(cold, base_dir=base).objective_usd, 1e-9)

@@ -168,25 +168,30 @@ def test_local_processes_and_dask_give_the_same_tables(
         )
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_killed_sweep_resumes_without_solving_any_case_twice(
-    spec_file: Path, reference: Path, tmp_path: Path
+    spec_file: Path, reference: Path, tmp_path: Path, workers: str
 ) -> None:
+    # With 2 workers the cases go out in runs and each worker stores its own rows;
+    # the whole process group is killed, as a crash or a dead node would.
     out = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     code = "from grid_flex.cli import main; main()"
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, "sweep", str(spec_file), "-o", str(out), "-q"],
+        [sys.executable, "-c", code, "sweep", str(spec_file), "-o", str(out), "-q",
+         "--workers", workers],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )
+        start_new_session=True,
+    )  # fmt: skip
     cases = out / "cases"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if cases.is_dir() and len(list(cases.glob("*.parquet"))) >= 2:
             break
         time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     before = {
         p.stem: pd.read_parquet(p)["run_id"].item() for p in cases.glob("*.parquet")

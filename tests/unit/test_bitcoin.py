@@ -115,6 +115,22 @@ def test_subsidy_with_faster_blocks_switches_earlier():
     assert (btc.subsidy_btc_per_block(index, a) == 1.5625).all()
 
 
+def test_subsidy_is_remembered_per_horizon_and_anchor():
+    # A sweep derives hashprice on one horizon case after case: the second call
+    # is the remembered path, equal to the first, and unaffected by a caller who
+    # changed the first result; another anchor or horizon is computed afresh.
+    index = pd.date_range("2028-04-17", periods=24, freq="h", tz="UTC")
+    first = btc.subsidy_btc_per_block(index)
+    expected = first.copy()
+    first.iloc[:] = 0.0
+    pd.testing.assert_series_equal(btc.subsidy_btc_per_block(index), expected)
+    fast = btc.subsidy_btc_per_block(index, btc.ChainAnchor(mean_block_interval_s=590))
+    assert (fast == 1.5625).all()
+    later = btc.subsidy_btc_per_block(index + pd.Timedelta(days=365))
+    assert (later == 1.5625).all()
+    assert len(btc._SUBSIDY_SAT) <= btc._SUBSIDY_KEPT
+
+
 def test_subsidy_on_the_2024_halving_uses_the_recorded_block_time():
     index = pd.date_range("2024-04-19T23:00", periods=3, freq="h", tz="UTC")
     s = btc.subsidy_btc_per_block(index)
