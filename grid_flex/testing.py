@@ -1,6 +1,7 @@
 """Helpers for tests of grid-flex and of studies built on it.
 
-``small_scenario`` writes tiny hand-checkable scenarios with inline series; the
+``small_scenario`` writes tiny hand-checkable scenarios with inline series;
+``s21_fleet`` and ``hand_battery`` are the asset entries most of them hold; the
 ``assert_*`` functions check invariants every solved site must satisfy.
 """
 
@@ -15,6 +16,49 @@ import numpy as np
 from grid_flex.io.scenario import deep_merge, scenario_from_dict
 from grid_flex.results import Results
 from grid_flex.schema.scenario import Scenario
+
+#: The ASIC model hand-computed sites mine with: Antminer S21, 200 TH/s at 3.5 kW.
+S21 = "asic/antminer_s21"
+#: The catalogue's 1 MW / 4 MWh LFP battery.
+LFP_4H = "battery/generic_lfp_4h_1mw"
+
+
+def s21_fleet(fid: str = "fleet", **fields: Any) -> dict[str, Any]:
+    """An S21 fleet entry with every miner available and no pool fee.
+
+    ``fields`` add to or replace these (``count``, ``power_mw`` or a ``size`` block
+    sizes it; ``model`` changes the miner).
+    """
+    return {
+        "type": "asic_fleet",
+        "id": fid,
+        "model": S21,
+        "availability_frac": 1.0,
+        "pool_fee_frac": 0.0,
+        **fields,
+    }
+
+
+def hand_battery(bid: str = "bess", **fields: Any) -> dict[str, Any]:
+    """A 1 MW / 4 MWh battery to compute by hand; ``fields`` add to or replace these.
+
+    0.9 each way (0.81 round trip), the whole range usable, no wear cost, starting
+    empty and ending anywhere.
+    """
+    return {
+        "type": "battery",
+        "id": bid,
+        "model": LFP_4H,
+        "energy_mwh": 4.0,
+        "power_mw": 1.0,
+        "round_trip_eff_frac": 0.81,
+        "soc_min_frac": 0.0,
+        "soc_max_frac": 1.0,
+        "degradation_usd_per_mwh": 0.0,
+        "initial_soc_frac": 0.0,
+        "final_soc": "free",
+        **fields,
+    }
 
 
 def small_scenario(

@@ -9,28 +9,15 @@ from grid_flex.errors import InfeasibleError, ScenarioError
 from grid_flex.testing import (
     assert_balance_closes,
     assert_soc_consistent,
+    hand_battery,
+    s21_fleet,
     small_scenario,
 )
 
 pytestmark = pytest.mark.solver
 
 
-def battery(**kw: object) -> dict[str, object]:
-    entry: dict[str, object] = {
-        "type": "battery",
-        "id": "bess",
-        "model": "battery/generic_lfp_4h_1mw",
-        "energy_mwh": 4.0,
-        "power_mw": 1.0,
-        "round_trip_eff_frac": 0.81,  # 0.9 each way
-        "soc_min_frac": 0.0,
-        "soc_max_frac": 1.0,
-        "degradation_usd_per_mwh": 0.0,
-        "initial_soc_frac": 0.0,
-        "final_soc": "free",
-    }
-    entry.update(kw)
-    return entry
+battery = hand_battery  # 1 MW / 4 MWh, 0.9 each way, starts empty
 
 
 EXPORT = {"site": {"import_limit_mw": 10.0, "export_limit_mw": 10.0}}
@@ -109,14 +96,7 @@ def test_self_discharge_loses_energy_over_time(solve_small):
 def test_battery_feeds_miners_through_a_tight_interconnection(solve_small):
     # 3.5 MW of S21 behind a 2.5 MW connection: the battery, charged while the fleet
     # sleeps, lets it run at full power later.
-    fleet = {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "count": 1000,
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.0,
-    }
+    fleet = s21_fleet(count=1000)
     # Hashprice is low in the first two hours (hashing worth 23 USD/MWh < price 30,
     # fleet off) and high after (117 USD/MWh): the battery buys 2 MWh at 30, stores
     # 1.8 MWh and delivers 1.62 MWh to the fleet on top of the 2.5 MW import.

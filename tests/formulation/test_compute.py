@@ -15,7 +15,7 @@ from grid_flex.api import build_model, prepare_inputs, solve
 from grid_flex.assets import compute
 from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
-from grid_flex.testing import assert_balance_closes, small_scenario
+from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -289,14 +289,7 @@ def test_the_more_valuable_load_gets_the_interconnection(solve_small, spot):
     v_mine = mining_value_usd_per_mwh(hp, 17.5, 0.02)
     assets = [
         cluster(it_power_mw=2.0, pue=1.25, spot_usd_per_gpu_h=spot),
-        {
-            "type": "asic_fleet",
-            "id": "fleet",
-            "model": "asic/antminer_s21",
-            "count": 1000,
-            "availability_frac": 1.0,
-            "pool_fee_frac": 0.02,
-        },
+        s21_fleet(count=1000, pool_fee_frac=0.02),
     ]
     sc = small_scenario(
         [price, price],

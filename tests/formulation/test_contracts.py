@@ -8,7 +8,7 @@ import pytest
 from grid_flex.api import run
 from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
-from grid_flex.testing import assert_balance_closes, small_scenario
+from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -20,14 +20,7 @@ FIXED = 40.0
 
 def fleet(count: int = 1000) -> dict[str, object]:
     """S21 fleet at full availability: count × 3.5 kW."""
-    return {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "count": count,
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.02,
-    }
+    return s21_fleet(count=count, pool_fee_frac=0.02)
 
 
 def contract(**kw: object) -> dict[str, object]:

@@ -11,7 +11,7 @@ from grid_flex.errors import ScenarioError
 from grid_flex.studies.feasibility import run_feasibility
 from grid_flex.studies.risk import RiskScenario, solve_risk
 from grid_flex.studies.risk_cvar import tail_stats
-from grid_flex.testing import small_scenario
+from grid_flex.testing import s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -23,15 +23,10 @@ MAX_MW = 5.0
 
 
 def fleet() -> dict[str, Any]:
-    return {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.0,
-        "hashrate_curve": "linear",
-        "size": {"max_mw": MAX_MW, "life_yr": 1, "capex_usd_per_th": CAPEX_USD_PER_TH},
-    }
+    return s21_fleet(
+        hashrate_curve="linear",
+        size={"max_mw": MAX_MW, "life_yr": 1, "capex_usd_per_th": CAPEX_USD_PER_TH},
+    )
 
 
 def base() -> Any:

@@ -10,7 +10,7 @@ import pytest
 from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
 from grid_flex.inputs import check_scenario
-from grid_flex.testing import assert_balance_closes, small_scenario
+from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -20,16 +20,7 @@ HOUR_1 = {"start": "2024-06-03T01:00:00+00:00", "end": "2024-06-03T02:00:00+00:0
 
 
 def fleet(**kw: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "power_mw": 10.0,
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.0,
-    }
-    entry.update(kw)
-    return entry
+    return s21_fleet(**{"power_mw": 10.0, **kw})
 
 
 def dr(**kw: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import DataError, InfeasibleError
 from grid_flex.inputs import check_scenario
 from grid_flex.schema.scenario import Scenario
-from grid_flex.testing import assert_balance_closes, small_scenario
+from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -25,16 +25,7 @@ CAP_MW = 3.5  # 1000 S21 × 3.5 kW, availability 1
 
 
 def fleet(**kw: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "count": 1000,
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.02,
-    }
-    entry.update(kw)
-    return entry
+    return s21_fleet(**{"count": 1000, "pool_fee_frac": 0.02, **kw})
 
 
 def emissions(mer: list[float], **kw: Any) -> dict[str, Any]:

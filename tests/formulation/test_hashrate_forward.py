@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from grid_flex.api import run
 from grid_flex.errors import InfeasibleError, ScenarioError
-from grid_flex.testing import small_scenario
+from grid_flex.testing import s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -24,16 +24,7 @@ H = 1e6 / 17.5
 
 
 def scenario(forward: dict[str, Any], **fleet_kw: Any) -> Any:
-    fleet = {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "power_mw": 1.0,
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.0,
-        "hashrate_curve": "linear",
-        "pue": 1.0,
-    } | fleet_kw
+    fleet = s21_fleet(power_mw=1.0, hashrate_curve="linear", pue=1.0) | fleet_kw
     fwd = {
         "type": "hashrate_forward",
         "id": "fwd",

@@ -20,7 +20,12 @@ import numpy as np
 import pytest
 
 from grid_flex.conventions import mining_value_usd_per_mwh
-from grid_flex.testing import assert_balance_closes, small_scenario
+from grid_flex.testing import (
+    assert_balance_closes,
+    hand_battery,
+    s21_fleet,
+    small_scenario,
+)
 
 pytestmark = pytest.mark.solver
 
@@ -33,30 +38,11 @@ OFFER = f"{AS}.reg_down.fleet.offer_mw"
 
 
 def fleet() -> dict[str, Any]:
-    return {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "count": 1000,
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.0,
-    }
+    return s21_fleet(count=1000)
 
 
 def battery() -> dict[str, Any]:
-    return {
-        "type": "battery",
-        "id": "bess",
-        "model": "battery/generic_lfp_4h_1mw",
-        "energy_mwh": 4.0,
-        "power_mw": 1.0,
-        "round_trip_eff_frac": 0.81,
-        "soc_min_frac": 0.0,
-        "soc_max_frac": 1.0,
-        "degradation_usd_per_mwh": 0.0,
-        "initial_soc_frac": 0.5,
-        "final_soc": "free",
-    }
+    return hand_battery(initial_soc_frac=0.5)
 
 
 def reg_down(deployment_frac: float = 0.0, assets: tuple[str, ...] = ("fleet",)):
@@ -243,19 +229,7 @@ def test_energy_held_for_reserves_and_capacity_dr_on_one_battery_is_summed(solve
     # energy (2 × o ≤ 2 and 2 × 1 ≤ 2) and sold o = 1 MW: 10 USD the battery could
     # not back. Hour 1 is the DR event (declared baseline 3.5 MW, no payment or
     # penalty); the 2 MWh stored (free end) then runs the fleet: 2 × 30 USD saved.
-    bess = {
-        "type": "battery",
-        "id": "bess",
-        "model": "battery/generic_lfp_4h_1mw",
-        "energy_mwh": 4.0,
-        "power_mw": 2.0,
-        "round_trip_eff_frac": 1.0,
-        "soc_min_frac": 0.0,
-        "soc_max_frac": 1.0,
-        "degradation_usd_per_mwh": 0.0,
-        "initial_soc_frac": 0.5,
-        "final_soc": "free",
-    }
+    bess = hand_battery(power_mw=2.0, round_trip_eff_frac=1.0, initial_soc_frac=0.5)
     up = {
         "type": AS,
         "services": [

@@ -24,7 +24,7 @@ from grid_flex.inputs import check_scenario
 from grid_flex.io.scenario import scenario_from_dict
 from grid_flex.resources import data_dir
 from grid_flex.results import Results
-from grid_flex.testing import assert_balance_closes, small_scenario
+from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -36,18 +36,9 @@ CO2_PER_MWHTH = MMBTU_PER_MWH / 0.8 * 0.05306  # 0.2263 tCO2/MWhth
 
 
 def fleet(**kw: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "power_mw": 1.0,
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.0,
-        "hashrate_curve": "linear",
-        "cooling": "immersion",
-    }
-    entry.update(kw)
-    return entry
+    return s21_fleet(
+        **{"power_mw": 1.0, "hashrate_curve": "linear", "cooling": "immersion", **kw}
+    )
 
 
 def customer(values: list[float], unit: str = "mwth", **kw: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import pytest
 
 from grid_flex.api import build_model, prepare_inputs, solve
 from grid_flex.model import build as build_module
-from grid_flex.testing import small_scenario
+from grid_flex.testing import s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -23,14 +23,7 @@ PRICES = [20.0, 150.0, 35.0, 300.0, 60.0, 90.0]
 
 
 def fleet(fid: str = "fleet", count: int = 1000) -> dict[str, Any]:
-    return {
-        "type": "asic_fleet",
-        "id": fid,
-        "model": "asic/antminer_s21",
-        "count": count,
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.0,
-    }
+    return s21_fleet(fid, count=count)
 
 
 BESS = {

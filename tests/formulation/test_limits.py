@@ -16,7 +16,7 @@ from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
 from grid_flex.inputs import check_scenario
 from grid_flex.programs.energy_quota import local_periods
-from grid_flex.testing import assert_balance_closes, small_scenario
+from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -28,14 +28,7 @@ T0 = "2024-06-03T"
 
 
 def fleet(fid: str = "fleet", model: str = "asic/antminer_s21") -> dict[str, object]:
-    return {
-        "type": "asic_fleet",
-        "id": fid,
-        "model": model,
-        "count": 1000,
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.02,
-    }
+    return s21_fleet(fid, model=model, count=1000, pool_fee_frac=0.02)
 
 
 BATTERY = {

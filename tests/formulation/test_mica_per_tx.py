@@ -14,18 +14,11 @@ import pytest
 
 from grid_flex.api import run
 from grid_flex.disclosure import NO_SCOPE2, NOT_AVAILABLE, NOT_DECLARED, mica_disclosure
-from grid_flex.testing import small_scenario
+from grid_flex.testing import s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
-FLEET = {
-    "type": "asic_fleet",
-    "id": "fleet",
-    "model": "asic/antminer_s21",
-    "count": 1000,
-    "availability_frac": 1.0,
-    "pool_fee_frac": 0.0,
-}
+FLEET = s21_fleet(count=1000)
 # Network 100 EH/s as a difficulty: D = H · 600 / 2^32.
 DIFFICULTY = 100e18 * 600 / 2.0**32
 

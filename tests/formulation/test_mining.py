@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from grid_flex.conventions import mining_value_usd_per_mwh
-from grid_flex.testing import assert_balance_closes, small_scenario
+from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -14,16 +14,9 @@ S21 = {"power_w": 3500.0, "hashrate_ths": 200.0}  # catalogue nameplate, 17.5 J/
 
 
 def fleet(**kw: object) -> dict[str, object]:
-    entry: dict[str, object] = {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "count": 1000,
-        "availability_frac": 0.9,
-        "pool_fee_frac": 0.02,
-    }
-    entry.update(kw)
-    return entry
+    return s21_fleet(
+        **{"count": 1000, "availability_frac": 0.9, "pool_fee_frac": 0.02, **kw}
+    )
 
 
 def test_mining_only_profit_is_sum_of_positive_margins(solve_small):

@@ -7,7 +7,7 @@ import pytest
 
 from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
-from grid_flex.testing import assert_balance_closes, small_scenario
+from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -18,16 +18,9 @@ CAP = 1000 * 3500 / 1e6 * 0.9  # 1,000 S21 at 90 % availability: 3.15 MW of mine
 
 
 def fleet(**kw: object) -> dict[str, object]:
-    entry: dict[str, object] = {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "count": 1000,
-        "availability_frac": 0.9,
-        "pool_fee_frac": 0.02,
-    }
-    entry.update(kw)
-    return entry
+    return s21_fleet(
+        **{"count": 1000, "availability_frac": 0.9, "pool_fee_frac": 0.02, **kw}
+    )
 
 
 def test_pue_scales_the_site_draw_and_moves_the_breakeven(solve_small):

@@ -10,7 +10,7 @@ import pytest
 from grid_flex.api import run
 from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError, UnboundedError
-from grid_flex.testing import assert_balance_closes, small_scenario
+from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -18,15 +18,7 @@ HOURS_PER_YEAR = 8760.0
 HP = 0.05  # USD/TH/s/day
 PRICE = 30.0  # USD/MWh, every hour
 MARGIN = mining_value_usd_per_mwh(HP, 17.5, 0.0) - PRICE  # 119.05 − 30 = 89.05 USD/MWh
-FLEET = {
-    "type": "asic_fleet",
-    "id": "fleet",
-    "model": "asic/antminer_s21",
-    "power_mw": 1.0,
-    "availability_frac": 1.0,
-    "pool_fee_frac": 0.0,
-    "hashrate_curve": "linear",
-}
+FLEET = s21_fleet(power_mw=1.0, hashrate_curve="linear")
 CURTAILED = {  # the utility may curtail the non-firm part in the second hour
     "periods": [
         {"start": "2024-06-03T01:00:00+00:00", "end": "2024-06-03T02:00:00+00:00"}

@@ -6,18 +6,11 @@ import numpy as np
 import pytest
 
 from grid_flex.api import run
-from grid_flex.testing import small_scenario
+from grid_flex.testing import s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
-FLEET = {
-    "type": "asic_fleet",
-    "id": "fleet",
-    "model": "asic/antminer_s21",
-    "power_mw": 1.0,
-    "availability_frac": 1.0,
-    "pool_fee_frac": 0.0,
-}
+FLEET = s21_fleet(power_mw=1.0)
 #: The non-firm part is curtailed (nothing left) in hour 3.
 CURTAILED = {
     "periods": [

@@ -14,7 +14,12 @@ from grid_flex.inputs import check_scenario, prepare_inputs
 from grid_flex.io.scenario import scenario_from_dict
 from grid_flex.resources import data_dir
 from grid_flex.schema.scenario import scenario_source
-from grid_flex.testing import assert_balance_closes, small_scenario
+from grid_flex.testing import (
+    assert_balance_closes,
+    hand_battery,
+    s21_fleet,
+    small_scenario,
+)
 
 pytestmark = pytest.mark.solver
 
@@ -25,34 +30,10 @@ AS = "ancillary_services"
 
 
 def fleet(**kw: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "count": 1000,
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.0,
-    }
-    entry.update(kw)
-    return entry
+    return s21_fleet(**{"count": 1000, **kw})
 
 
-def battery(**kw: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "type": "battery",
-        "id": "bess",
-        "model": "battery/generic_lfp_4h_1mw",
-        "energy_mwh": 4.0,
-        "power_mw": 1.0,
-        "round_trip_eff_frac": 0.81,  # 0.9 each way
-        "soc_min_frac": 0.0,
-        "soc_max_frac": 1.0,
-        "degradation_usd_per_mwh": 0.0,
-        "initial_soc_frac": 0.0,
-        "final_soc": "free",
-    }
-    entry.update(kw)
-    return entry
+battery = hand_battery  # 1 MW / 4 MWh, 0.9 each way, starts empty
 
 
 def service(**kw: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 from grid_flex.api import build_model, extract, prepare_inputs, run, solve
 from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError, UnboundedError
-from grid_flex.testing import assert_balance_closes, small_scenario
+from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -19,15 +19,9 @@ S19JPRO_THS_PER_MW = 100.0 / 0.00295  # 33,898.3 TH/s per MW (29.5 J/TH)
 
 
 def fleet(fid: str = "fleet", model: str = "asic/antminer_s21", **size: object):
-    return {
-        "type": "asic_fleet",
-        "id": fid,
-        "model": model,
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.0,
-        "hashrate_curve": "linear",
-        "size": {"life_yr": 1.0, **size},
-    }
+    return s21_fleet(
+        fid, model=model, hashrate_curve="linear", size={"life_yr": 1.0, **size}
+    )
 
 
 def no_discount(**patch: object) -> dict[str, object]:
@@ -81,16 +75,7 @@ def test_connection_sized_equal_to_the_fleet_it_feeds():
     # 30 years costs 10,000 USD/MW-yr: far below the 3-hour margin's yearly worth
     sc = small_scenario(
         prices,
-        [
-            {
-                "type": "asic_fleet",
-                "id": "fleet",
-                "model": "asic/antminer_s21",
-                "count": 1000,
-                "availability_frac": 1.0,
-                "pool_fee_frac": 0.0,
-            }
-        ],
+        [s21_fleet(count=1000)],
         hashprice_usd_per_ths_day=hp,
         site={
             "import_limit_mw": None,
@@ -382,16 +367,7 @@ HEAT_VALUE = 10.0 * (1000.0 / 293.07107) / 0.8  # 42.65 USD/MWhth: gas 10, boile
 
 
 def heat_site(pump=None, storage=None, demand=(0.4,) * 4, supply=75.0, cooling="air"):
-    miners = {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "power_mw": 1.0,
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.0,
-        "hashrate_curve": "linear",
-        "cooling": cooling,
-    }
+    miners = s21_fleet(power_mw=1.0, hashrate_curve="linear", cooling=cooling)
     customer = {
         "id": "bldg",
         "demand": {"format": "inline", "unit": "mwth", "values": list(demand)},

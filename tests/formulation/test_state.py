@@ -15,23 +15,11 @@ from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import SolveError
 from grid_flex.programs import demand_charge, demand_response, emissions, energy_quota
 from grid_flex.studies.rolling import run_rolling
-from grid_flex.testing import small_scenario
+from grid_flex.testing import hand_battery, s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
-BATTERY: dict[str, Any] = {
-    "type": "battery",
-    "id": "bess",
-    "model": "battery/generic_lfp_4h_1mw",
-    "energy_mwh": 4.0,
-    "power_mw": 1.0,
-    "round_trip_eff_frac": 0.81,  # 0.9 each way
-    "soc_min_frac": 0.0,
-    "soc_max_frac": 1.0,
-    "degradation_usd_per_mwh": 0.0,
-    "initial_soc_frac": 0.0,
-    "final_soc": "free",
-}
+BATTERY: dict[str, Any] = hand_battery()  # 1 MW / 4 MWh, 0.9 each way, starts empty
 EXPORT = {"site": {"import_limit_mw": 10.0, "export_limit_mw": 10.0}}
 
 
@@ -59,14 +47,7 @@ HP = 0.05
 #: Value of the hashes one MWh buys on an S21 at HP, 2 % pool fee: 116.667 USD/MWh.
 V = mining_value_usd_per_mwh(HP, 17.5, 0.02)
 CAP_MW = 3.5  # 1000 S21 × 3.5 kW, availability 1
-FLEET: dict[str, Any] = {
-    "type": "asic_fleet",
-    "id": "fleet",
-    "model": "asic/antminer_s21",
-    "count": 1000,
-    "availability_frac": 1.0,
-    "pool_fee_frac": 0.02,
-}
+FLEET: dict[str, Any] = s21_fleet(count=1000, pool_fee_frac=0.02)
 
 
 def _fleet_site(prices: list[float], programs: list[dict[str, Any]]) -> Any:
@@ -186,16 +167,7 @@ def test_thermal_store_energy_carried(monkeypatch: pytest.MonkeyPatch) -> None:
     # (0.5 MWhth, lossless, empty at start and end) fills in hour 0 — window 1
     # (2 h, commits 1 h) sees hour 1 — and window 2 must start with that 0.5 MWhth
     # to serve it. Realised = perfect foresight = (V − 10) + 0.5 × heat value.
-    fleet = {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "power_mw": 1.0,
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.0,
-        "hashrate_curve": "linear",
-        "cooling": "immersion",
-    }
+    fleet = s21_fleet(power_mw=1.0, hashrate_curve="linear", cooling="immersion")
     demand = {"format": "inline", "unit": "mwth", "values": [0.0, 0.5, 0.0]}
     heat = {
         "type": "heat_recovery",

@@ -12,7 +12,7 @@ from grid_flex.errors import ScenarioError
 from grid_flex.inputs import check_scenario, prepare_inputs
 from grid_flex.io.scenario import load_scenario
 from grid_flex.programs.four_cp_defaults import historic_table
-from grid_flex.testing import assert_balance_closes, small_scenario
+from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
 
 HP = 0.05
 VALUE = mining_value_usd_per_mwh(HP, 17.5, 0.02)  # S21, 116.67 USD/MWh
@@ -20,16 +20,9 @@ CAP_MW = 1000 * 3500.0 / 1e6 * 0.9  # 1000 S21 at 90 % availability: 3.15 MW
 
 
 def fleet(**kw: object) -> dict[str, object]:
-    entry: dict[str, object] = {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "count": 1000,
-        "availability_frac": 0.9,
-        "pool_fee_frac": 0.02,
-    }
-    entry.update(kw)
-    return entry
+    return s21_fleet(
+        **{"count": 1000, "availability_frac": 0.9, "pool_fee_frac": 0.02, **kw}
+    )
 
 
 def battery(**kw: object) -> dict[str, object]:
