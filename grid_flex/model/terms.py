@@ -261,7 +261,16 @@ def size_max_field(scenario: Any, key: str, unit: str) -> str:
         elif entry is not None and name.startswith("storage"):
             base = f"assets.{owner}.storage.size"
             entry = getattr(entry, "storage", None)
-        size = getattr(entry, "size", None)
+        elif entry is not None and name.endswith("_committed_mw"):
+            # a reserve service's season commitment: <id>.<service>_committed_mw
+            service = name.removesuffix("_committed_mw")
+            for i, svc in enumerate(getattr(entry, "services", None) or []):
+                if svc.name == service:
+                    base = f"programs.{owner}.services[{i}].commitment"
+                    size = svc.commitment
+                    entry = None
+        if entry is not None:
+            size = getattr(entry, "size", None)
     given = (
         [
             f

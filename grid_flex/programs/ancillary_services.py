@@ -10,9 +10,16 @@ Formulation (services s, eligible assets a of s, intervals t)::
     ends of the interval (soc[t−1] and soc[t]):
         soc ≥ soc_min + Σ_{s up}   o[s,a,t] · d_s / η_d
         soc ≤ soc_max − Σ_{s down} o[s,a,t] · d_s · η_c
+    Σ_a o[s,a,t] = K_s in every window interval        (with ``commitment``)
     revenue[t] = Σ_{s,a} π_s[t] · o[s,a,t] · Δt                              [USD]
     E[s,a,t]   = f_s · o[s,a,t] · Δt           expected deployed energy      [MWh]
     cost[t]    = Σ_{s,a} ±(V[a,t] − p[t]) · E[s,a,t]   (+ up, − down)        [USD]
+
+A service with ``commitment: {min_mw, max_mw}`` is offered for the season: one
+capacity ``K_s`` (key ``<id>.<service>_committed_mw``, :mod:`grid_flex.model.capacity`)
+offered in full in every interval of its windows, which a feasibility or risk study
+shares across its blocks and scenarios (a reserve commitment chosen here and now);
+revenue and deployment cost then follow it.
 
 ``π_s`` is the capacity price [USD/MW/h], ``d_s`` ``min_duration_h``, ``f_s``
 ``deployment_frac`` (DER-VET ``eou``/``eod``), ``p`` the import price (energy price +
@@ -62,6 +69,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grid_flex.errors import ScenarioError
+from grid_flex.model.capacity import CapacitySpec
 from grid_flex.model.headroom import soc_terms
 from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import (
@@ -117,6 +125,8 @@ class ServiceParams:
     offer_mask: BoolArray
     max_offer_mw: float | None
     exclusive: bool
+    #: The offer committed for the season [MW] (sized), or None: interval by interval.
+    commitment: CapacitySpec | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +177,11 @@ def resolve(entry: AncillaryServicesEntry, rctx: ResolveContext) -> AncillaryPar
                 offer_mask=mask,
                 max_offer_mw=s.max_offer_mw,
                 exclusive=s.exclusive,
+                commitment=None
+                if s.commitment is None
+                else CapacitySpec(
+                    unit="mw", min=s.commitment.min_mw, max=s.commitment.max_mw
+                ),
             )
         )
     return AncillaryParams(
@@ -405,6 +420,8 @@ def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
                 f"({s.max_offer_mw:g} MW) [MW]",
                 labels=ctx.inputs.labels,
             )
+        if s.commitment is not None:
+            _committed(ctx, params, s, total, who)
         revenue, cost = revenue + s_revenue, cost + s_cost
         outputs += [
             Quantity(f"{s.name}.offer_mw", total),
@@ -622,3 +639,38 @@ def _kpis(params: AncillaryParams, dt: FloatArray) -> KpiFunction:
         }
 
     return kpis
+
+
+def _committed(
+    ctx: BuildContext,
+    params: AncillaryParams,
+    s: ServiceParams,
+    total: LinExpr,
+    who: str,
+) -> None:
+    """The season's commitment: total offer = ``K_s`` in every window interval."""
+    assert s.commitment is not None
+    cap = ctx.capacity(
+        f"{params.id}.{s.name}_committed_mw",
+        s.commitment,
+        doc=f"{who}: offer to {s.name} committed for the season (size)",
+    )
+    rows = np.flatnonzero(s.offer_mask)
+    if not len(rows):
+        return
+    held = ctx.rows(
+        f"{s.name}_committed",
+        (total - cap.rows(ctx.n)).take(rows),
+        "==",
+        0.0,
+        doc=f"{who}: total offer to {s.name} = the MW committed for the season in "
+        "every interval of its windows [MW]",
+        labels=ctx.inputs.index[rows].tolist(),
+    )
+    ctx.declare_limit(
+        held,
+        field=params.field(f"services[{s.position}].commitment.min_mw"),
+        what=f"reserve '{s.name}' offer committed for the season",
+        unit="MW",
+        side="lower",
+    )

@@ -51,6 +51,29 @@ def check_capacity_price_spec(spec: Any) -> Any:
     return spec
 
 
+class CommitmentSize(StrictModel):
+    """The MW committed as a decision: chosen here and now for the season.
+
+    In a feasibility or risk study the commitment is a first-stage capacity shared
+    by every operating block and scenario: each scenario then delivers it when
+    called (or pays the shortfall) and earns its capacity payment.
+    """
+
+    min_mw: NonNegativeFloat = Field(default=0.0, description="[MW]")
+    max_mw: float = Field(
+        gt=0.0,
+        le=2000.0,
+        description="Largest commitment the site could offer (a site's load, at "
+        "most 2,000 MW) [MW]",
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> CommitmentSize:
+        if self.min_mw > self.max_mw:
+            raise ValueError(f"min_mw {self.min_mw} is above max_mw {self.max_mw}")
+        return self
+
+
 class ReserveService(StrictModel):
     """One ancillary service the site offers capacity to (per interval, in MW).
 
@@ -104,6 +127,12 @@ class ReserveService(StrictModel):
         default=False,
         description="May not be offered in a demand-response event interval (e.g. "
         "ERS vs ancillary services); overlapping windows are an error",
+    )
+    commitment: CommitmentSize | None = Field(
+        default=None,
+        description="Commit the offer for the season: the same total MW in every "
+        "interval of the windows, chosen between min_mw and max_mw (a first-stage "
+        "decision in a study) instead of interval by interval",
     )
 
     _price_unit = field_validator("capacity_price")(check_capacity_price_spec)
@@ -212,29 +241,6 @@ class DemandResponseCapacity(StrictModel):
         dupes = _duplicates(self.assets)
         if dupes:
             raise ValueError(f"assets lists {', '.join(dupes)} twice")
-        return self
-
-
-class CommitmentSize(StrictModel):
-    """The MW committed as a decision: chosen here and now for the season.
-
-    In a feasibility or risk study the commitment is a first-stage capacity shared
-    by every operating block and scenario: each scenario then delivers it when
-    called (or pays the shortfall) and earns its capacity payment.
-    """
-
-    min_mw: NonNegativeFloat = Field(default=0.0, description="[MW]")
-    max_mw: float = Field(
-        gt=0.0,
-        le=2000.0,
-        description="Largest commitment the site could offer (a site's load, at "
-        "most 2,000 MW) [MW]",
-    )
-
-    @model_validator(mode="after")
-    def _order(self) -> CommitmentSize:
-        if self.min_mw > self.max_mw:
-            raise ValueError(f"min_mw {self.min_mw} is above max_mw {self.max_mw}")
         return self
 
 

@@ -232,3 +232,79 @@ def test_sized_commitment_in_a_plain_solve_arrays_and_pyomo_agree():
     # capacity payment 24 h · 17 · 1 MW; energy payment 4 MWh · 50
     assert kpis["capacity_payment_usd"] == pytest.approx(24 * 17.0, rel=1e-9)
     assert kpis["payments_usd"] == pytest.approx(4 * 50.0, rel=1e-9)
+
+
+# ---- reserve commitment for the season ----------------------------------------------
+# The same fleet offers up-regulation (a load reduction) at a capacity price π per MW
+# and hour; a share f = 0.1 of the offer is expected to be deployed, each deployed MWh
+# losing the fleet's margin V − 20 = 218.095 USD: 21.810 USD per MW-h offered. Hour by
+# hour the site offers its 1 MW exactly where π > 21.810. Committed for the season
+# (the same MW in every hour of both equiprobable scenarios, π = 10 or π_high), it
+# commits exactly when E[π] = (10 + π_high) / 2 > 21.810, π_high > 33.619.
+DEPLOY_COST = 0.1 * (V - 20.0)
+
+
+def reserve(price: float, committed: bool = True) -> dict[str, Any]:
+    service: dict[str, Any] = {
+        "name": "reg_up",
+        "direction": "up",
+        "capacity_price_usd_per_mw_per_h": price,
+        "deployment_frac": 0.1,
+        "eligible_assets": ["fleet"],
+    }
+    if committed:
+        service["commitment"] = {"max_mw": 2.0}
+    return {"type": "ancillary_services", "id": "reserves", "services": [service]}
+
+
+def reserve_scenarios(high: float, committed: bool = True) -> list[RiskScenario]:
+    def patch(p: float) -> dict[str, Any]:
+        return {
+            "programs": {"reserves": {"services": reserve(p, committed)["services"]}}
+        }
+
+    return [
+        RiskScenario("low", 0.5, patch(10.0)),
+        RiskScenario("high", 0.5, patch(high)),
+    ]
+
+
+@pytest.mark.parametrize(("high", "committed"), [(33.0, 0.0), (34.2, 1.0)])
+def test_reserve_committed_exactly_when_expected_price_beats_deployment_cost(
+    high, committed
+):
+    assert abs(DEPLOY_COST - 21.8095) < 1e-4
+    assert ((10.0 + high) / 2 > DEPLOY_COST) == bool(committed)
+    out = solve_risk(
+        base([reserve(10.0)]), reserve_scenarios(high), alpha=0.5, omega=0.0
+    )
+    key = "reserves.reg_up_committed_mw"
+    assert out.capacities[key] == pytest.approx(committed, abs=1e-6)
+
+
+def test_reserve_offered_hour_by_hour_without_a_commitment():
+    # the same two scenarios without commitment: each offers where its own price pays,
+    # so NPV(high) − NPV(low) = (33 − 21.810) · 24 h, year-scaled like the fleet
+    out = solve_risk(
+        base([reserve(10.0, False)]),
+        reserve_scenarios(33.0, False),
+        alpha=0.5,
+        omega=0.0,
+    )
+    assert "reserves.reg_up_committed_mw" not in out.capacities
+    npv = out.scenario_results.set_index("scenario")["profit_usd"]
+    committed = solve_risk(
+        base([reserve(10.0)]), reserve_scenarios(33.0), alpha=0.5, omega=0.0
+    )
+    # committing is worth nothing here (0 MW chosen), offering hourly earns the
+    # high scenario's margin: the two-stage value of waiting
+    npv_c = committed.scenario_results.set_index("scenario")["profit_usd"]
+    assert npv["low"] == pytest.approx(npv_c["low"], rel=1e-9)
+    assert npv["high"] > npv_c["high"]
+
+
+def test_reserve_commitment_bounds_name_the_field():
+    bad = reserve(10.0)
+    bad["services"][0]["commitment"] = {"max_mw": 1e6}
+    with pytest.raises(ScenarioError, match=r"services\[0\]\.commitment\.max_mw"):
+        base([bad])
