@@ -814,6 +814,12 @@ def portfolio(spec: Path, out_dir: Path | None, quiet: bool) -> None:
         click.echo(
             f"  (emissions total leaves out sites without emissions data: {missing})"
         )
+    if quotas := s["quotas"]:
+        full = [q for q in quotas if q["used_mwh"] >= q["quota_mwh"] - 1e-6]
+        click.echo(
+            f"  Energy quotas used up in {len(full)} of {len(quotas)} site quota "
+            "periods (summary.json: quotas)"
+        )
     for note in s["notes"]:
         click.echo(f"  note: {note}")
     if out_dir is not None:
