@@ -6,7 +6,8 @@ Usage::
     python benchmarks/remeasure.py --list               # items, estimates, commands
     python benchmarks/remeasure.py --only floor60 --only sizing
     python benchmarks/remeasure.py --long --budget-min 40   # also the long items
-    python benchmarks/remeasure.py --json /tmp/remeasure.json
+    python benchmarks/remeasure.py --json /tmp/rm1.json  # then what did not fit:
+    python benchmarks/remeasure.py --rest /tmp/rm1.json --json /tmp/rm2.json
 
 Every item is a README figure taken from whole processes: a command (A) timed in turn
 with the one it is compared with (B), A B A B, and the paired medians of the A/B
@@ -186,6 +187,13 @@ FLOOR_EST = {
         "all_programs_2020": 60,
         "west_texas_2020_sized": 45,
         "caiso_2020_regulation": 40,
+        "caiso_ironmtn_2019": 18,
+        "germany_2018_smard": 18,
+        "houston_hospital_heat_2020": 20,
+        "west_texas_2020": 18,
+        "west_texas_gpu_mining_2020": 20,
+        "west_texas_today": 18,
+        "all_assets_2020": 22,
     },
     15: {
         "caiso_2020_regulation": 90,
@@ -517,7 +525,16 @@ def main() -> None:
     parser.add_argument("--long", action="store_true", help="also the long items")
     parser.add_argument("--list", action="store_true", help="list items and exit")
     parser.add_argument("--json", type=Path, help="write every item's rows here")
+    parser.add_argument(
+        "--rest",
+        type=Path,
+        help="skip the items a previous run's --json file holds as measured",
+    )
     args = parser.parse_args()
+    done = set()
+    if args.rest is not None:
+        earlier = json.loads(args.rest.read_text(encoding="utf-8"))
+        done = {(i["key"], i["label"]) for i in earlier if i["status"] == "measured"}
     os.chdir(ROOT)  # benchmark cases are given relative to the repository
     gf = bench_floor.grid_flex_command()
     t_start = time.perf_counter()
@@ -535,7 +552,7 @@ def main() -> None:
         order = sorted(todo, key=lambda it: PRIORITY.index(it.key))
         budget_s = args.budget_min * 60
         for it in order:
-            if args.only and it.key not in args.only:
+            if (args.only and it.key not in args.only) or (it.key, it.label) in done:
                 it.status = "not asked"
                 continue
             if it.long and not args.long:
