@@ -16,16 +16,18 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from grid_flex.decompose import solve_lp, solve_model_lp
 from grid_flex.errors import UnboundedError
 from grid_flex.inputs import ModelInputs, prepare_inputs
 from grid_flex.io.catalog import Catalog
 from grid_flex.io.scenario import apply_to_scenario, load_scenario
 from grid_flex.model.arrays import attach_array_layer, compile_arrays
 from grid_flex.model.build import SiteModel, build_model, build_site
+from grid_flex.model.capacity import first_stage_columns
 from grid_flex.output import NOT_REPRODUCIBLE, write_results
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
-from grid_flex.solve import Solution, SolveOptions, solve_model, try_solve_compiled
+from grid_flex.solve import Solution, SolveOptions
 from grid_flex.unbounded import explain_unbounded
 
 
@@ -37,19 +39,31 @@ def solve_options(scenario: Scenario) -> SolveOptions:
         time_limit_s=s.time_limit_s,
         presolve=s.presolve,
         threads=s.threads,
+        sizing_method=s.sizing_method,
+        sizing_gap_frac=s.sizing_gap_frac,
+        sizing_max_iterations=s.sizing_max_iterations,
     )
 
 
 def solve(site: SiteModel, options: SolveOptions | None = None) -> Solution:
     """Solve a built site (and anything a study added to its model) with HiGHS.
 
+    Sized capacities are solved by the capacity decomposition when
+    ``options.sizing_method`` asks for it (:mod:`grid_flex.decompose`); the optimum
+    is loaded into the Pyomo model either way.
+
     An unbounded LP with sized capacities that have no ``max`` is explained in the
     scenario's terms (which capacity grows without limit) by
     :func:`grid_flex.unbounded.explain_unbounded`.
     """
     opts = options or solve_options(site.inputs.scenario)
+    first_stage = [
+        c.var.component
+        for c in site.capacities.values()
+        if c.var is not None and c.spec.sized
+    ]
     try:
-        return solve_model(site.model, opts)
+        return solve_model_lp(site.model, first_stage, opts)
     except UnboundedError as exc:
         raise explain_unbounded(
             site.model, site.capacities.values(), opts, exc
@@ -65,9 +79,11 @@ def solve_arrays(
     (:class:`grid_flex.model.arrays.ArrayLayer`): no Pyomo variable, row or
     expression objects, the same LP as :func:`build_model` compiles (tested), and
     nothing to load the optimum back into (the default year at 15 minutes peaks at
-    456 MiB instead of 639 MiB, whole process). Returns None when a module put
-    Pyomo components of its own on the model, or when the LP is infeasible or
-    unbounded (the Pyomo build's solve explains that in the scenario's words).
+    456 MiB instead of 639 MiB, whole process). Sized capacities are solved as
+    ``options.sizing_method`` says (:func:`grid_flex.decompose.solve_lp`). Returns
+    None when a module put Pyomo components of its own on the model, or when the LP
+    is infeasible or unbounded (the Pyomo build's solve explains that in the
+    scenario's words).
     """
     import pyomo.core as pyo
 
@@ -82,7 +98,10 @@ def solve_arrays(
         return None
     # The objective is the layer's own total: extract re-checks profit against it.
     lp = dataclasses.replace(compile_arrays(layer), objective=layer.objective)
-    solution = try_solve_compiled(lp, options)
+    first_stage = first_stage_columns(
+        site.capacities.values(), lp.layer_offsets[id(layer)]
+    )
+    solution = solve_lp(lp, first_stage, options, give_up_on_failure=True)
     return None if solution is None else (site, solution)
 
 
@@ -148,6 +167,8 @@ def run(
         site, solution = solved
         t3 = time.perf_counter() - sum(solution.timings_s.values())
     results = extract(site, solution)
+    if solution.report:
+        results.summary["sizing_solve"] = solution.report
     if extra is not None:
         name = getattr(extra, "__qualname__", None) or repr(extra)
         results.summary[NOT_REPRODUCIBLE] = (

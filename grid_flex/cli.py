@@ -241,9 +241,12 @@ def _bundled(path: Path, folder: str) -> Path:
 
 
 def _solve_options(
-    scenario: Scenario, time_limit_s: float | None, method: str | None = None
+    scenario: Scenario,
+    time_limit_s: float | None,
+    method: str | None = None,
+    sizing_method: str | None = None,
 ) -> SolveOptions:
-    """The scenario's HiGHS options with the command line's time limit and method."""
+    """The scenario's HiGHS options with the command line's time limit and methods."""
     from dataclasses import replace
 
     from grid_flex.api import solve_options
@@ -253,6 +256,8 @@ def _solve_options(
         opts = replace(opts, time_limit_s=time_limit_s)
     if method is not None:
         opts = replace(opts, method=method)  # type: ignore[arg-type]
+    if sizing_method is not None:
+        opts = replace(opts, sizing_method=sizing_method)  # type: ignore[arg-type]
     return opts
 
 
@@ -286,6 +291,12 @@ def main() -> None:
     help="HiGHS LP method (default: the scenario's, else HiGHS's choice).",
 )
 @click.option(
+    "--sizing-method",
+    type=click.Choice(["auto", "monolithic", "decomposed"]),
+    help="How sized capacities are solved (default: the scenario's solver."
+    "sizing_method, else auto): see README, How sizes are solved.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["csv", "parquet"]),
@@ -313,6 +324,7 @@ def solve(
     assignments: tuple[str, ...],
     time_limit_s: float | None,
     method: str | None,
+    sizing_method: str | None,
     fmt: str | None,
     rolling: str | None,
     quiet: bool,
@@ -334,7 +346,7 @@ def solve(
     if rolling is not None:
         assignments = (*assignments, *_rolling_assignments(rolling))
     sc, base = load_scenario(path, override_files=overrides, assignments=assignments)
-    opts = _solve_options(sc, time_limit_s, method)
+    opts = _solve_options(sc, time_limit_s, method, sizing_method)
     extra_text = ""
     with quiet_stdout(quiet):  # HiGHS writes its banner to the C-level stdout
         if sc.rolling is not None:
@@ -489,6 +501,12 @@ def risk(
 )
 @_scenario_options
 @click.option("--time-limit-s", type=float, help="HiGHS time limit [s].")
+@click.option(
+    "--sizing-method",
+    type=click.Choice(["auto", "monolithic", "decomposed"]),
+    help="How the study's capacities are solved (default: the scenario's solver."
+    "sizing_method, else auto): see README, How sizes are solved.",
+)
 @_quiet_option()
 @_handle_errors
 def size(
@@ -497,6 +515,7 @@ def size(
     overrides: tuple[Path, ...],
     assignments: tuple[str, ...],
     time_limit_s: float | None,
+    sizing_method: str | None,
     quiet: bool,
 ) -> None:
     """Size SCENARIO over its life (its size blocks and study section).
@@ -524,7 +543,7 @@ def size(
     sc, base = load_scenario(
         scenario, override_files=overrides, assignments=assignments
     )
-    opts = _solve_options(sc, time_limit_s)
+    opts = _solve_options(sc, time_limit_s, sizing_method=sizing_method)
     with progress_bar(None, "feasibility study", quiet=quiet):
         result = run_feasibility(sc, base, options=opts)
     if out_dir is not None:

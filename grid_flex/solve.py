@@ -26,6 +26,7 @@ from grid_flex.model.handoff import CompiledLP, compile_model
 from grid_flex.model.linear import FloatArray, LinearLayer
 
 Method = Literal["choose", "simplex", "ipm", "pdlp"]
+SizingMethod = Literal["auto", "monolithic", "decomposed"]
 
 #: HiGHS IIS strategy "elastic LP" (the light test finds nothing on most of our LPs).
 IIS_ELASTIC_LP = 2
@@ -53,6 +54,15 @@ class SolveOptions:
         HiGHS thread count (None: HiGHS default).
     verbose : bool
         Print HiGHS's log.
+    sizing_method : {"auto", "monolithic", "decomposed"}
+        How an LP with sized capacities (first-stage columns) is solved: whole, or by
+        the capacity decomposition of :mod:`grid_flex.decompose`; "auto" decomposes
+        large LPs with few bounded capacities.
+    sizing_gap_frac : float
+        Relative optimality gap at which the decomposition stops [-].
+    sizing_max_iterations : int
+        Subproblem solves after which the decomposition gives up and the LP is
+        solved whole.
     """
 
     method: Method = "choose"
@@ -60,6 +70,9 @@ class SolveOptions:
     presolve: bool = True
     threads: int | None = None
     verbose: bool = False
+    sizing_method: SizingMethod = "auto"
+    sizing_gap_frac: float = 1e-7
+    sizing_max_iterations: int = 50
 
 
 @dataclass
@@ -73,6 +86,8 @@ class Solution:
     timings_s: dict[str, float] = field(default_factory=dict)
     #: CPU time of this process while HiGHS ran [s] (set by :class:`WarmStart`).
     highs_cpu_s: float | None = None
+    #: How an LP with first-stage columns was solved (:mod:`grid_flex.decompose`).
+    report: dict[str, Any] = field(default_factory=dict)
 
     def layer_x(self, layer: LinearLayer) -> FloatArray:
         """Column values of one layer, in the layer's column order."""

@@ -16,6 +16,7 @@ What it costs per year is ``(crf(r, life) · capex + fixed O&M) · (C − existi
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from grid_flex.finance import crf
-from grid_flex.model.linear import FloatArray, LinExpr, Sense, VarArray
+from grid_flex.model.linear import FloatArray, IntArray, LinExpr, Sense, VarArray
 
 
 class RowSink(Protocol):
@@ -251,3 +252,25 @@ class Capacity:
     def value(self, x: FloatArray) -> float:
         """The solved capacity [unit]."""
         return float(self.expr.value(x)[0])
+
+
+def first_stage_columns(capacities: Iterable[Capacity], layer_offset: int) -> IntArray:
+    """Column positions of the sized capacities in a compiled LP (first-stage columns).
+
+    Parameters
+    ----------
+    capacities : iterable of Capacity
+        A site's capacities (``SiteModel.capacities.values()``); numbers are skipped
+        and a column read by several capacities (a battery's energy and its power at
+        a fixed duration) is listed once.
+    layer_offset : int
+        Position of the site layer's first column in the LP
+        (``lp.layer_offsets[id(site.layer)]``).
+    """
+    cols = {
+        layer_offset + c.var.offset + j
+        for c in capacities
+        if c.var is not None and c.spec.sized
+        for j in range(c.var.n)
+    }
+    return np.array(sorted(cols), dtype=np.int64)

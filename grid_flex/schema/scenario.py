@@ -244,6 +244,28 @@ class SolverSettings(StrictModel):
     time_limit_s: PositiveFloat | None = None
     presolve: bool = True
     threads: int | None = Field(default=None, gt=0)
+    sizing_method: Literal["auto", "monolithic", "decomposed"] = Field(
+        default="auto",
+        description=(
+            "How an LP with sized capacities is solved: whole (monolithic), or by "
+            "fixing the capacities and re-solving the operating LP (decomposed, "
+            "exact to sizing_gap_frac); auto decomposes large LPs with at most 40 "
+            "bounded capacities"
+        ),
+    )
+    sizing_gap_frac: float = Field(
+        default=1e-7,
+        gt=0.0,
+        le=0.1,
+        description="Relative optimality gap at which the decomposition stops [-]",
+    )
+    sizing_max_iterations: int = Field(
+        default=50,
+        ge=1,
+        le=10_000,
+        description="Operating-LP solves after which the decomposition gives up "
+        "and the LP is solved whole",
+    )
 
 
 class Scenario(StrictModel):

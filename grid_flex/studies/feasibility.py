@@ -33,6 +33,7 @@ import pandas as pd
 import pyomo.core as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
+from grid_flex.decompose import ModelSolver
 from grid_flex.finance import (
     breakeven,
     discount_factors,
@@ -107,6 +108,8 @@ class FeasibilityResult:
     bau: Design
     finance: dict[str, Any]
     assumptions: list[str] = field(default_factory=list)
+    #: How the sizing LP was solved (:mod:`grid_flex.decompose`).
+    sizing_solve: dict[str, Any] = field(default_factory=dict)
 
 
 # ---- build -------------------------------------------------------------------------
@@ -259,17 +262,42 @@ def _objective(
 
 
 # ---- solve -------------------------------------------------------------------------
-def _solve(study: StudyModel, options: SolveOptions) -> Solution:
+def _solver(study: StudyModel, options: SolveOptions) -> ModelSolver:
+    """The study LP's solver over its shared capacities (decomposed if chosen)."""
+    return ModelSolver(
+        study.model, [study.model.capacity[k] for k in study.capacities], options
+    )
+
+
+def _solve(study: StudyModel, solver: ModelSolver) -> Solution:
     try:
-        return solve_model(study.model, options)
+        return solver.solve()
     except Exception as exc:
         from grid_flex.errors import UnboundedError
 
         if isinstance(exc, UnboundedError):
             raise explain_unbounded(
-                study.model, study.capacities.values(), options, exc
+                study.model, study.capacities.values(), solver.options, exc
             ) from exc
         raise
+
+
+def _solve_at(
+    study: StudyModel, solver: ModelSolver, values: dict[str, float]
+) -> Solution:
+    """The study LP with every shared capacity at ``values``.
+
+    A warm re-solve from the decomposition's basis when it ran, else the model
+    with the capacities fixed, solved whole.
+    """
+    solution = solver.solve_at([values[k] for k in study.capacities])
+    if solution is not None:
+        return solution
+    _fix(study, values)
+    try:
+        return solve_model(study.model, solver.options)
+    finally:
+        _fix(study, None)
 
 
 def _fix(study: StudyModel, values: dict[str, float] | None) -> None:
@@ -463,23 +491,25 @@ def run_feasibility(
     opts = options or solve_options(scenario)
     study, notes = build_study(scenario, base, catalog)
     progress.expect(3)  # optimal, rounded, business as usual
-    sol = _solve(study, opts)
+    solver = _solver(study, opts)
+    sol = _solve(study, solver)
     progress.step()
     optimal = _design("optimal", study, scenario, sol)
     rounded_values = _rounded(study, optimal.capacities)
-    _fix(study, rounded_values)
-    rounded = _design("rounded", study, scenario, solve_model(study.model, opts))
+    rounded_sol = _solve_at(study, solver, rounded_values)
+    rounded = _design("rounded", study, scenario, rounded_sol)
     progress.step()
     existing = {k: c.spec.existing for k, c in study.capacities.items()}
-    _fix(study, existing)
-    bau = _design("bau", study, scenario, solve_model(study.model, opts), bau=True)
+    bau_sol = _solve_at(study, solver, existing)
+    bau = _design("bau", study, scenario, bau_sol, bau=True)
     progress.step()
-    _fix(study, None)
     sizes = sizes_table(study, optimal, rounded)
     finance = finance_summary(scenario, rounded, bau, notes)
     if scenario.study.breakeven_btc_price:
         finance |= breakeven_btc(scenario, base, catalog, opts, rounded_values, bau)
-    return FeasibilityResult(scenario, sizes, optimal, rounded, bau, finance, notes)
+    result = FeasibilityResult(scenario, sizes, optimal, rounded, bau, finance, notes)
+    result.sizing_solve = sol.report
+    return result
 
 
 def sizes_table(study: StudyModel, optimal: Design, rounded: Design) -> pd.DataFrame:
@@ -640,6 +670,8 @@ def study_results(result: FeasibilityResult) -> Results:
     first = next(iter(blocks.values()))
     summary = dict(first.summary)
     summary["finance"] = result.finance
+    if result.sizing_solve:
+        summary["sizing_solve"] = result.sizing_solve
     summary["sizes"] = result.sizes.to_dict(orient="records")
     summary["design_profit_usd"] = {
         "optimal_lp_objective_usd": result.optimal.objective_usd,

@@ -11,7 +11,7 @@ from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError, UnboundedError
 from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
 
-pytestmark = pytest.mark.solver
+pytestmark = [pytest.mark.solver, pytest.mark.usefixtures("sizing_method")]
 
 HOURS_PER_YEAR = 8760.0
 S21_THS_PER_MW = 200.0 / 0.0035  # 57,142.857 TH/s per MW of nameplate (17.5 J/TH)

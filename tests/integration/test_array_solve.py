@@ -156,13 +156,13 @@ def test_profit_is_checked_against_the_array_objective(
 ) -> None:
     """The closure check compares profit with the objective on the array path too."""
     sc, base = short("west_texas_2020")
-    real = api.try_solve_compiled
+    real = api.solve_lp
 
-    def off_by_one(lp: Any, options: Any) -> Any:
-        solution = real(lp, options)
+    def off_by_one(lp: Any, first_stage: Any, options: Any, **kw: Any) -> Any:
+        solution = real(lp, first_stage, options, **kw)
         solution.objective += 1000.0
         return solution
 
-    monkeypatch.setattr(api, "try_solve_compiled", off_by_one)
+    monkeypatch.setattr(api, "solve_lp", off_by_one)
     with pytest.raises(gf.SolveError, match="does not match the objective"):
         gf.run(sc, base_dir=base)

@@ -55,6 +55,7 @@ def study(**kw: Any) -> dict[str, Any]:
     return base | kw
 
 
+@pytest.mark.usefixtures("sizing_method")
 def test_lp_objective_equals_the_pretax_proforma_npv_of_its_design():
     # Two formulations of one number: the LP's objective (weights × profit − present
     # cost per unit) and the pro forma's NPV built line by line with taxes at 0.
@@ -98,6 +99,7 @@ def test_every_year_has_its_hashprice_through_the_2028_halving():
     assert r.finance["cost_per_btc_usd"] is not None
 
 
+@pytest.mark.usefixtures("sizing_method")
 def test_build_out_with_its_own_life_is_bought_once_and_salvaged():
     # Miners live 2 years, their build-out 6: in a 3-year study the miners are bought
     # in year 0 and again in year 2, the build-out once; at the end half the miners'
@@ -184,6 +186,7 @@ def _plans(sc: Any) -> list[Any]:
 
 
 @pytest.mark.parametrize("mode", ["each", "weather", "one"])
+@pytest.mark.usefixtures("sizing_method")
 def test_year_modes_agree_on_a_flat_hashprice(mode):
     # A constant hashprice and no escalation: every year is the same, so the three
     # ways of putting years in the LP give one answer.
@@ -198,6 +201,7 @@ def test_year_modes_agree_on_a_flat_hashprice(mode):
     assert r.finance["npv_usd"] == pytest.approx(ref.finance["npv_usd"], rel=1e-9)
 
 
+@pytest.mark.usefixtures("sizing_method")
 def test_bau_keeps_only_the_existing_part_and_npv_is_the_difference():
     sc = small_scenario(
         PRICES,
@@ -218,6 +222,7 @@ def test_bau_keeps_only_the_existing_part_and_npv_is_the_difference():
     )
 
 
+@pytest.mark.usefixtures("sizing_method")
 def test_unbounded_study_is_explained():
     entry = fleet(capex_usd_per_th=0.1)
     del entry["size"]["max_mw"]
@@ -387,6 +392,7 @@ def test_bundled_study_runs_on_a_short_horizon(tmp_path, name):
     assert (sizes["rounded"] >= sizes["min"] - 1e-9).all()
 
 
+@pytest.mark.usefixtures("sizing_method")
 def test_the_40_mw_site_splits_its_connection_between_gpus_and_asics():
     # Two days of the bundled study, the GPU contract scaled to them: the cluster is
     # sized to the contract (a GPU-hour earns 2.0 USD against ≈1.45 USD of node and
