@@ -182,7 +182,7 @@ class CapacityDecomposition:
         self.hi = lp.col_ub[self.cols].astype(float)
         self.sub = Subproblem(lp, self.cols)
         self._rows_u: tuple[FloatArray, FloatArray, FloatArray] = self.sub.master_rows
-        self._moving_cols = np.union1d(self.cols, self.sub.bounded_cols)
+        self._moving_cols = np.union1d(self.sub.param_cols, self.sub.bounded_cols)
         self._moving_rows = self.sub.shifted_rows
         self._h: highspy.Highs | None = None
         self._t0 = time.perf_counter()

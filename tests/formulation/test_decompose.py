@@ -88,6 +88,9 @@ def random_model(seed: int, sense: int) -> tuple[pyo.ConcreteModel, list[object]
     m.N = pyo.RangeSet(0, n - 1)
     m.C = pyo.Var(m.K, bounds=lambda _m, j: (0.0, float(rng.uniform(2, 9))))
     m.x = pyo.Var(m.N, bounds=(0, 10))
+    # a copy of each capacity held to it by an equality (as a study block's copy)
+    m.copy = pyo.Var(m.K, bounds=(0, 20))
+    m.link = pyo.Constraint(m.K, rule=lambda m, j: 2 * m.copy[j] == 2 * m.C[j])
     m.rows = pyo.ConstraintList()
     for i in range(n):
         j = int(rng.integers(k))
@@ -95,8 +98,8 @@ def random_model(seed: int, sense: int) -> tuple[pyo.ConcreteModel, list[object]
         share = float(rng.uniform(0.3, 1.5))
         if i % 3 == 0:  # −a·x ≥ −share·C  (a negative coefficient)
             m.rows.add(-a * m.x[i] >= -share * m.C[j])
-        elif i % 3 == 1:  # a·x ≤ share·C + 0.5
-            m.rows.add(a * m.x[i] <= share * m.C[j] + 0.5)
+        elif i % 3 == 1:  # a·x ≤ share·copy + 0.5
+            m.rows.add(a * m.x[i] <= share * m.copy[j] + 0.5)
         else:  # x_i + x_{i−1} ≤ share·C_j + 0.3·C_{j+1}
             m.rows.add(m.x[i] + m.x[i - 1] <= share * m.C[j] + 0.3 * m.C[(j + 1) % k])
     m.rows.add(sum(m.x[i] for i in range(n)) <= 30.0)  # no capacity in it
@@ -143,6 +146,7 @@ def test_gradient_matches_finite_differences_on_a_random_lp():
     lp = compile_model(m)
     cols = columns_of(lp, first)
     dec = CapacityDecomposition(lp, cols, DECOMPOSED)
+    assert len(dec.sub.alias_cols) == 3  # the copies are read as the capacities
     at = 0.5 * (lp.col_lb[cols] + lp.col_ub[cols]) + np.array([0.013, -0.021, 0.007])
     _, grad = dec.cut(at)
     h = 1e-4
