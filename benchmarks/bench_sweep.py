@@ -5,8 +5,11 @@
     python benchmarks/bench_sweep.py memory [--cases 300]    # RSS of one worker
     python benchmarks/bench_sweep.py spec N FILE [--days D]  # write an N-case spec
     python benchmarks/bench_sweep.py ratios FILE [--repeat 1] [--workers 2]
+    python benchmarks/bench_sweep.py stages FILE [--cases 30] [--start 300]
 
-``ratios`` runs ``grid-flex sweep FILE`` as whole processes, one worker then N
+``stages`` runs cases of FILE as one sweep worker does (in this process, BLAS on
+one thread, each row stored) and prints CPU per case by stage against HiGHS's own
+CPU. ``ratios`` runs ``grid-flex sweep FILE`` as whole processes, one worker then N
 workers, in turn; it prints the CPU beyond HiGHS's own (Σ of each case's HiGHS CPU
 time, from the store, against the whole process tree's CPU) and the wall-clock
 speed-up of N workers over one.
@@ -231,6 +234,71 @@ def ratios(spec_file: Path, repeat: int, workers: int) -> None:
     print(f"{workers} workers vs 1: {speed:.2f}x faster (wall, median of pairs)")
 
 
+def stages(spec_file: Path, n: int, start: int) -> None:
+    """CPU per case by stage (process time; no profiler) as a sweep worker."""
+    import collections
+    from collections.abc import Callable
+    from typing import Any
+
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    import grid_flex.io.scenario as gio
+    import grid_flex.studies.resolve as rs
+    from grid_flex.studies import sweep as sw
+    from grid_flex.studies.sweep_spec import expand, read_spec
+
+    spent: dict[str, float] = collections.defaultdict(float)
+
+    def timed(owner: Any, name: str, label: str) -> None:
+        f: Callable[..., Any] = getattr(owner, name)
+
+        def run(*a: Any, **k: Any) -> Any:
+            t = time.process_time()
+            try:
+                return f(*a, **k)
+            finally:
+                spent[label] += time.process_time() - t
+
+        setattr(owner, name, run)
+
+    for owner, name, label in (
+        (gio, "scenario_from_dict", "scenario validated"),
+        (rs, "prepare_inputs", "inputs prepared"),
+        (rs, "build_site", "array-only build"),
+        (rs, "compile_arrays", "LP compiled"),
+        (WarmStart, "solve", "LP update + HiGHS + solution read"),
+        (rs, "extract", "results extracted (KPIs)"),
+        (rs.gc, "collect", "garbage collection"),
+        (sw.store, "write_case", "row stored"),
+    ):
+        timed(owner, name, label)
+    spec, folder = read_spec(spec_file)
+    cases = expand(spec, folder)[start : start + n + 1]
+    root = Path(tempfile.mkdtemp(prefix="bench_sweep_")) / "out"
+    sw.store.prepare_folder(root)
+    tasks = [sw._task(c, root, False) for c in cases]
+    with threadpool_limits(limits=1):
+        sw.run_case(tasks[0])  # cold
+        spent.clear()
+        cpu = time.process_time()
+        rows = []
+        for task in tasks[1:]:
+            rows.append(sw.run_case(task))
+            sw.store.write_case(root, rows[-1])
+        cpu = time.process_time() - cpu
+    shutil.rmtree(root.parent)
+    highs = sum(r["highs_cpu_s"] for r in rows)
+    k = len(rows)
+    print(f"{k} cases from case {start + 1} of {spec_file}, load "
+          f"{os.getloadavg()[0]:.1f}: CPU {cpu / k * 1e3:.1f} ms a case, HiGHS "
+          f"{highs / k * 1e3:.1f} ms, beyond HiGHS {(cpu - highs) / k * 1e3:.1f} ms "
+          f"({(cpu - highs) / highs:.1%})")  # fmt: skip
+    for label, s in spent.items():
+        extra = s - highs if label.startswith("LP update") else s
+        shown = label.replace("HiGHS + ", "") if label.startswith("LP") else label
+        print(f"  {shown:36s} {extra / k * 1e3:6.2f} ms")
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="what", required=True)
@@ -249,6 +317,10 @@ def main() -> None:
     r.add_argument("file", type=Path)
     r.add_argument("--repeat", type=int, default=1)
     r.add_argument("--workers", type=int, default=2)
+    st = sub.add_parser("stages")
+    st.add_argument("file", type=Path)
+    st.add_argument("--cases", type=int, default=30)
+    st.add_argument("--start", type=int, default=300)
     args = p.parse_args()
     if args.what == "overhead":
         overhead(args.cases, args.path, args.low, args.high)
@@ -258,6 +330,8 @@ def main() -> None:
         memory(args.cases)
     elif args.what == "ratios":
         ratios(args.file, args.repeat, args.workers)
+    elif args.what == "stages":
+        stages(args.file, args.cases, args.start)
     else:
         spec(args.n, args.file, args.days)
 
