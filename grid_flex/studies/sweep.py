@@ -536,6 +536,7 @@ def run_sweep(
         unique = {c.key: c for c in cases}
         done = store.done_keys(root)
         run_id = uuid.uuid4().hex[:12]
+        stored: dict[str, Row] = {}  # this run's rows, for the summary
         in_workers = client is None and workers > 1  # they store their own rows
         todo = [
             _task(c, root, spec.timeseries) | {"store": in_workers, "run_id": run_id}
@@ -549,6 +550,7 @@ def run_sweep(
                 if not row.pop(STORED, False):
                     row["run_id"] = run_id
                     store.write_case(root, row)
+                stored[row["key"]] = row
                 solved += 1
                 failed += row.get("status") != "ok"
                 if on_row is not None:
@@ -556,7 +558,7 @@ def run_sweep(
                 advance()
     finally:
         _close(client)
-    summary = write_summary(root, spec, cases)
+    summary = write_summary(root, spec, cases, stored)
     write_analyses(root, spec, summary)
     store.atomic_write(
         root / COLUMNS_FILE,
@@ -577,12 +579,20 @@ def run_sweep(
     )
 
 
-def write_summary(root: Path, spec: SweepSpec, cases: list[Case]) -> pd.DataFrame:
-    """``summary.csv``/``.parquet`` (one row per case) and ``failures.csv``."""
+def write_summary(
+    root: Path,
+    spec: SweepSpec,
+    cases: list[Case],
+    stored: Mapping[str, Row] | None = None,
+) -> pd.DataFrame:
+    """``summary.csv``/``.parquet`` (one row per case) and ``failures.csv``.
+
+    ``stored``: rows this run wrote, by key (not read back from their files).
+    """
     from grid_flex.studies.sweep_spec import _get
 
     paths = axis_paths(spec)
-    rows = store.read_cases(root, [c.key for c in cases])
+    rows = store.read_cases(root, [c.key for c in cases], stored)
     rows = rows.drop(columns=[c for c in store.RUN_COLUMNS if c in rows.columns])
     head = []
     for c in cases:

@@ -118,12 +118,25 @@ def write_timeseries(root: Path, key: str, table: pd.DataFrame) -> None:
     atomic_write(path, lambda p: table.to_parquet(p))
 
 
-def read_cases(root: Path, keys: Iterable[str]) -> pd.DataFrame:
-    """The rows of the given keys (missing ones left out), one row per key."""
+def read_cases(
+    root: Path,
+    keys: Iterable[str],
+    known: Mapping[str, Mapping[str, Any]] | None = None,
+) -> pd.DataFrame:
+    """The rows of the given keys (missing ones left out), one row per key.
+
+    ``known`` holds rows already in memory by key (those this run stored): they
+    are taken as written, the others read from their files.
+    """
     import pyarrow.parquet as pq
 
     records = []
     for key in dict.fromkeys(keys):
+        row = (known or {}).get(key)
+        if row is not None:
+            cells = {k: _cell(v) for k, v in row.items()}
+            records.append({k: v for k, v in cells.items() if _present(v)})
+            continue
         path = root / CASES_DIR / f"{key}.parquet"
         if path.is_file():
             for rec in pq.read_table(path).to_pylist():
