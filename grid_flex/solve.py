@@ -18,7 +18,6 @@ from typing import Any, Literal
 import highspy
 import numpy as np
 import pandas as pd
-import pyomo.core as pyo
 
 from grid_flex.errors import InfeasibleError, SolverFailure, UnboundedError
 from grid_flex.io.timeseries import format_stamp
@@ -282,6 +281,8 @@ def _highs(lp: CompiledLP, opts: SolveOptions) -> highspy.Highs:
 def _load(model: Any, lp: CompiledLP, x: FloatArray, duals: FloatArray) -> None:
     for v, val in zip(lp.columns, x.tolist(), strict=True):
         v.set_value(val, skip_validation=True)
+    import pyomo.core as pyo  # loading into a Pyomo model: array solves need none
+
     dual = getattr(model, "dual", None)
     if isinstance(dual, pyo.Suffix) and dual.import_enabled():
         for owner in lp.row_owners:

@@ -582,14 +582,12 @@ def build(ctx: BuildContext, params: ClusterParams) -> AssetTerms:
         # Variables only on the intervals of the job's window (indexed by position).
         positions = job.window_start + np.arange(len(job.coverage_frac))
         cover_w = np.asarray(job.coverage_frac)
-        import pyomo.core as pyo  # here, not at import: checks load no Pyomo
-
-        window = pyo.Set(
-            initialize=positions.tolist(),
-            ordered=True,
+        window = ctx.layer.index_set(
+            ctx.block,
+            f"job_{job.id}_T",
+            positions.tolist(),
             doc=f"{tag}: intervals of its window",
         )
-        ctx.block.add_component(f"job_{job.id}_T", window)
         xw = ctx.layer.add_var(
             ctx.block,
             f"job_{job.id}_it_power_mw",
@@ -834,12 +832,9 @@ def _event_limits(
     elif windows >= 1:
         # Long windows: a running window sum, w[s] = w[s−1] + last − first, keeps the
         # rows at a few entries instead of k; the limit becomes w's upper bound.
-        import pyomo.core as pyo  # here, not at import: checks load no Pyomo
-
-        starts = pyo.Set(
-            initialize=range(windows), ordered=True, doc=f"{tag}: {span} windows"
+        starts = ctx.layer.index_set(
+            ctx.block, f"{prefix}_window_T", range(windows), f"{tag}: {span} windows"
         )
-        ctx.block.add_component(f"{prefix}_window_T", starts)
         w = ctx.layer.add_var(
             ctx.block,
             f"{prefix}_window_reduction_mwh",

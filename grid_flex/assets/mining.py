@@ -309,9 +309,7 @@ def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:
         params.power,
         doc=f"fleet {params.id}: nameplate power (size)",
     )
-    import pyomo.core as pyo  # here, not at import: checks load no Pyomo
-
-    blk.K = pyo.Set(initialize=range(k), ordered=True, doc="hashrate curve segments")
+    ctx.layer.index_set(blk, "K", range(k), doc="hashrate curve segments")
     seg = ctx.layer.add_var(
         blk,
         "segment_power_mw",

@@ -17,7 +17,8 @@ give the same LP (``tests/studies/``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,16 +78,143 @@ class Family:
         return self.index
 
 
+class PyomoComponentAdded(TypeError):
+    """A module put a Pyomo component on an :class:`ArrayBlock` (the LP needs Pyomo)."""
+
+
+class ArrayIndex:
+    """An ordered index set of an array-only build (Pyomo's ordered ``Set``'s role)."""
+
+    __slots__ = ("doc", "members")
+
+    def __init__(self, members: Iterable[Any], doc: str) -> None:
+        self.members: Sequence[Any] = (
+            members if isinstance(members, range | _Product) else tuple(members)
+        )
+        self.doc = doc
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.members)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.members
+
+    def __getitem__(self, position: int) -> Any:
+        return self.members[position]
+
+    def __mul__(self, other: ArrayIndex) -> ArrayIndex:
+        """The product set, ``(a, b)`` for a in self for b in other (Pyomo's order)."""
+        return ArrayIndex(_Product(self.members, other.members), self.doc)
+
+
+class _Product(Sequence[tuple[Any, Any]]):
+    """The ordered pairs of two sequences, made on demand (a product set's members)."""
+
+    def __init__(self, a: Sequence[Any], b: Sequence[Any]) -> None:
+        self.a, self.b = a, b
+
+    def __len__(self) -> int:
+        return len(self.a) * len(self.b)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        q, r = divmod(range(len(self))[i], len(self.b))
+        return (self.a[q], self.b[r])
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        return itertools.product(self.a, self.b)
+
+
+class ArrayBlock:
+    """A block of an array-only build: named, nested, holding plain attributes.
+
+    It stands in for a Pyomo block when nothing but arrays is built
+    (:func:`grid_flex.api.solve_arrays`), so that solving the site imports no Pyomo.
+    Putting a Pyomo component on it raises :class:`PyomoComponentAdded`: the caller
+    then builds the site with Pyomo instead.
+    """
+
+    _name: str
+    _parent: ArrayBlock | None
+    _subs: dict[Any, ArrayBlock]
+
+    def __init__(self, name: str, parent: ArrayBlock | None = None) -> None:
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_parent", parent)
+        object.__setattr__(self, "_subs", {})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if type(value).__module__.startswith("pyomo"):
+            raise PyomoComponentAdded(f"{self.getname()}.{name}")
+        object.__setattr__(self, name, value)
+
+    def add_component(self, name: str, value: Any) -> None:
+        """Set ``self.<name>`` (Pyomo's ``add_component``)."""
+        setattr(self, name, value)
+
+    def __getitem__(self, key: Any) -> ArrayBlock:
+        """The sub-block of ``key`` of an indexed block (``ArrayLayer.sub_blocks``)."""
+        return self._subs[key]
+
+    def parent_block(self) -> ArrayBlock | None:
+        """The enclosing block (None for the model)."""
+        return self._parent
+
+    def model(self) -> ArrayBlock:
+        """The outermost block."""
+        top = self
+        while (up := top.parent_block()) is not None:
+            top = up
+        return top
+
+    @property
+    def name(self) -> str:
+        """Fully qualified name, as Pyomo gives it."""
+        return self.getname(fully_qualified=True)
+
+    def getname(self, fully_qualified: bool = True) -> str:
+        """``asset[fleet]``; nested blocks join their parents' names with dots."""
+        parent = self.parent_block()
+        if not fully_qualified or parent is None or parent.parent_block() is None:
+            return str(self._name)
+        return f"{parent.getname(fully_qualified=True)}.{self._name}"
+
+
 class ArrayLayer(LinearLayer):
     """A :class:`LinearLayer` that records arrays only.
 
-    It creates no Pyomo variables, rows, expressions or objective.
+    It creates no Pyomo variables, rows, expressions or objective; on an
+    :class:`ArrayBlock` it creates no Pyomo object at all (index sets and sub-blocks
+    are :class:`ArrayIndex` and :class:`ArrayBlock`).
     """
 
     def __init__(self, block: Any) -> None:
         super().__init__(block)
         self.col_lb: list[FloatArray] = []
         self.col_ub: list[FloatArray] = []
+        self.plain = isinstance(block, ArrayBlock)
+
+    def index_set(self, block: Any, name: str, members: Iterable[Any], doc: str) -> Any:
+        """An :class:`ArrayIndex` on a plain build (else Pyomo's ordered ``Set``)."""
+        if not self.plain:
+            return super().index_set(block, name, members, doc)
+        index = ArrayIndex(members, doc)
+        block.add_component(name, index)
+        return index
+
+    def sub_blocks(self, block: Any, name: str, keys: Sequence[Any], doc: str) -> Any:
+        """An indexed :class:`ArrayBlock` on a plain build (else a Pyomo ``Block``)."""
+        if not self.plain:
+            return super().sub_blocks(block, name, keys, doc)
+        holder = ArrayBlock(name, block)
+        for key in keys:
+            holder._subs[key] = ArrayBlock(f"{name}[{key}]", block)
+        block.add_component(name, holder)
+        return holder
 
     def add_var(
         self,

@@ -32,15 +32,14 @@ uses), then programs, which see the whole site.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import pyomo.core as pyo
-from pyomo.common.gc_manager import PauseGC
 
 from grid_flex.assets import REGISTRY as ASSETS
 from grid_flex.model.capacity import (
@@ -65,7 +64,7 @@ from grid_flex.programs import REGISTRY as PROGRAMS
 class SiteModel:
     """A built site: the Pyomo model, its site block and the registered terms."""
 
-    model: pyo.ConcreteModel
+    model: Any  # Pyomo's ConcreteModel, or an ArrayBlock for an array-only build
     block: Any
     layer: LinearLayer
     inputs: ModelInputs
@@ -131,9 +130,9 @@ def build_site(
         gc.collect()
     shared = dict(capacities or {})
     registry: dict[str, Capacity] = {}
-    with PauseGC():
+    with _gc_paused():
         layer = attach_layer(block)
-        block.T = pyo.Set(initialize=range(n), ordered=True, doc="intervals")
+        layer.index_set(block, "T", range(n), doc="intervals")
         site_ctx = BuildContext(
             block, layer, inputs, block.T, capacities=registry, shared=frozenset(shared)
         )
@@ -209,7 +208,9 @@ def build_site(
             export_expr = exp.expr
 
         asset_ids = [p.id for _, p in inputs.assets]
-        block.asset = pyo.Block(asset_ids, doc="one block per asset, by scenario id")
+        layer.sub_blocks(
+            block, "asset", asset_ids, doc="one block per asset, by scenario id"
+        )
         built: dict[str, AssetTerms] = {}
         phases = sorted(
             inputs.assets, key=lambda a: getattr(ASSETS[a[0]], "PHASE", 0)
@@ -251,7 +252,9 @@ def build_site(
             kinds={p.id: kind for kind, p in inputs.assets},
         )
         program_ids = [p.id for _, p in inputs.programs]
-        block.program = pyo.Block(program_ids, doc="one block per grid program, by id")
+        layer.sub_blocks(
+            block, "program", program_ids, doc="one block per grid program, by id"
+        )
         built_programs: dict[str, ProgramTerms] = {}
         # Programs holding flexibility first (in the order of their HOLDS_FLEX rank,
         # each seeing what the earlier ones hold); the others see all of it.
@@ -410,6 +413,8 @@ def _link_shared(
         assert var is not None
         return var.component == shared[key]
 
+    import pyomo.core as pyo
+
     block.capacity_link = pyo.Constraint(
         keys, rule=rule, doc="site capacity = the study's shared capacity"
     )
@@ -429,6 +434,18 @@ def _capacity_cost(
         if per_unit:
             total = total + (cap.expr - cap.spec.existing) * per_unit
     return total
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off, then back on if it was (Pyomo's PauseGC)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 #: The model of the last outermost build (a weak reference: it never keeps it alive).
@@ -602,6 +619,8 @@ def build_model(
     the objective on ``site.model`` before it is solved (PyPSA's
     ``extra_functionality``).
     """
+    import pyomo.core as pyo
+
     model = pyo.ConcreteModel(name=inputs.scenario.name)
     site = build_site(model, inputs)
     if extra is not None:

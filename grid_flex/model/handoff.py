@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pyomo.core as pyo
-from pyomo.repn.standard_repn import generate_standard_repn
 
 from grid_flex.errors import SolveError
 from grid_flex.model.linear import ConstraintArray, FloatArray, LinearLayer, find_layers
@@ -99,6 +97,8 @@ class _Columns:
 def _linear_terms(
     expr: Any, cols: _Columns, what: str
 ) -> tuple[list[int], list[float], float]:
+    from pyomo.repn.standard_repn import generate_standard_repn
+
     repn = generate_standard_repn(expr, compute_values=True, quadratic=False)
     if repn.nonlinear_expr is not None or repn.quadratic_vars:
         raise SolveError(f"{what} is not linear; grid-flex solves linear programs only")
@@ -108,6 +108,8 @@ def _linear_terms(
 
 def compile_model(model: Any) -> CompiledLP:
     """Compile the active parts of ``model`` to matrices (see module docstring)."""
+    import pyomo.core as pyo  # a Pyomo model: array-only solves import no Pyomo
+
     layers = find_layers(model)
     cols = _Columns(layers)
     own_components = {id(f.component) for layer in layers for f in layer.constraints}

@@ -236,6 +236,23 @@ class LinearLayer:
         """Number of columns (scalar variables) so far."""
         return len(self.columns)
 
+    # ---- structure ------------------------------------------------------------------
+    def index_set(self, block: Any, name: str, members: Iterable[Any], doc: str) -> Any:
+        """Add the ordered index set ``block.<name>`` holding ``members``."""
+        import pyomo.core as pyo
+
+        index = pyo.Set(initialize=list(members), ordered=True, doc=doc)
+        block.add_component(name, index)
+        return index
+
+    def sub_blocks(self, block: Any, name: str, keys: Sequence[Any], doc: str) -> Any:
+        """Add ``block.<name>``: one sub-block per key (``block.<name>[key]``)."""
+        import pyomo.core as pyo
+
+        blocks = pyo.Block(list(keys), doc=doc)
+        block.add_component(name, blocks)
+        return blocks
+
     # ---- variables ------------------------------------------------------------------
     def add_var(
         self,

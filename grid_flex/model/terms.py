@@ -385,10 +385,7 @@ class BuildContext:
         labels: Sequence[Any],
     ) -> ConstraintArray:
         """Add a constraint family with its own row count, indexed 0..k−1."""
-        import pyomo.core as pyo
-
-        index = pyo.Set(initialize=range(expr.n), ordered=True)
-        self.block.add_component(f"{name}_index", index)
+        index = self.layer.index_set(self.block, f"{name}_index", range(expr.n), doc="")
         return self.layer.add_constraint(
             self.block, name, index, expr, sense, rhs, doc=doc, labels=labels
         )

@@ -345,10 +345,11 @@ def build(ctx: BuildContext, params: AncillaryParams) -> ProgramTerms:
     _check(params, site, ctx.inputs)
     p = ctx.inputs.import_price_usd_per_mwh
     blk = ctx.block
-    import pyomo.core as pyo  # here, not at import: checks load no Pyomo
-
-    blk.service = pyo.Block(
-        [s.name for s in params.services], doc=f"{who}: one block per service"
+    ctx.layer.sub_blocks(
+        blk,
+        "service",
+        [s.name for s in params.services],
+        doc=f"{who}: one block per service",
     )
     held: dict[tuple[str, Direction], LinExpr] = {}
     expected: dict[tuple[str, Direction], LinExpr] = {}

@@ -159,10 +159,9 @@ def build(ctx: BuildContext, params: DemandChargeParams) -> ProgramTerms:
     var_of_month[charged] = np.arange(len(charged))
     labels = [params.months[m] for m in charged.tolist()]
 
-    import pyomo.core as pyo  # here, not at import: checks load no Pyomo
-
-    month_set = pyo.Set(initialize=labels, ordered=True, doc=f"{who}: billed months")
-    ctx.block.add_component("MONTHS", month_set)
+    month_set = ctx.layer.index_set(
+        ctx.block, "MONTHS", labels, doc=f"{who}: billed months"
+    )
     floor = (
         np.zeros(len(charged))
         if params.peak_floor_mw is None

@@ -38,12 +38,28 @@ def test_importing_the_package_and_the_cli_loads_no_heavy_library():
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
 
 
-def test_the_solve_path_uses_pyomo_core_not_pyomo_environ():
+def test_the_pyomo_model_uses_pyomo_core_not_pyomo_environ():
     # pyomo.environ loads every solver and writer plugin (about 0.3 s); the model
     # needs only pyomo.core. Users who want SolverFactory import pyomo.environ.
-    loaded = loaded_after("import grid_flex.api, grid_flex.cli")
+    loaded = loaded_after(
+        "import grid_flex as gf\n"
+        "sc, base = gf.load_scenario('ercot_uri_feb2021_contract')\n"
+        "gf.build_model(gf.prepare_inputs(sc, base))"
+    )
     assert "pyomo" in loaded
     assert "pyomo.environ" not in loaded
+
+
+def test_solving_a_scenario_imports_no_pyomo():
+    # The array-only build uses plain blocks and index sets: Pyomo (0.12-0.2 s CPU of
+    # import) is loaded only for a Pyomo model (extra= hooks, full_model=True, and
+    # the explanation of an infeasible or unbounded case).
+    imported = imported_by_command(
+        "solve", "ercot_uri_feb2021_contract", "--set", "horizon.timestep_min=60", "-q"
+    )
+    assert "highspy" in imported
+    assert "grid_flex.model.build" in imported
+    assert not any(m == "pyomo" or m.startswith("pyomo.") for m in imported)
 
 
 def test_version_command_imports_nothing_heavy():
