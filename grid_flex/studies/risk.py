@@ -7,19 +7,29 @@ with those shared capacities. Each scenario's pre-tax NPV is the feasibility stu
 objective for its own blocks; the study maximises
 ``(1 − ω) E[NPV] + ω CVaR_α(NPV)`` (:mod:`grid_flex.studies.risk_cvar` states the
 convention). ω = 0 is the risk-neutral (expected value) study.
+
+**How it is solved** (:func:`solve_study`): with the first stage fixed the LP falls
+apart into one operating LP per scenario and year, so it is solved by the capacity
+decomposition of :mod:`grid_flex.decompose` over the first-stage columns (each shared
+capacity, hedge and commitment, and its copy in every block; CVaR's ζ stays in the
+subproblem, where it links one row per scenario). The optimum is the extensive
+form's to ``solver.sizing_gap_frac`` (default 1e-7 relative); ``solver.sizing_method:
+monolithic`` solves the extensive form whole instead (benchmarks/README.md, "Risk
+studies", compares the two).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyomo.core as pyo
 
+from grid_flex.decompose import ModelSolver
 from grid_flex.errors import ScenarioError
 from grid_flex.inputs import prepare_inputs
 from grid_flex.io.catalog import Catalog
@@ -154,6 +164,36 @@ def build_risk(
     return RiskModel(m, list(scenarios), plans, sites, caps, cost, notes)
 
 
+def first_stage(rm: RiskModel) -> list[Any]:
+    """The first-stage variables: each shared capacity and its copy in every block."""
+    m = rm.model
+    out = [m.capacity[k] for k in rm.capacities]
+    for by_year in rm.sites.values():
+        for site in by_year.values():
+            for k in rm.capacities:
+                var = site.capacities[k].var
+                assert var is not None
+                out.append(var.component)
+    return out
+
+
+def solve_study(rm: RiskModel, options: SolveOptions) -> Solution:
+    """Solve ``rm`` (loaded into its model): decomposed over the first stage.
+
+    ``sizing_method: auto`` decomposes whenever the study has first-stage capacities
+    (the extensive form's scenarios are what makes it large, not its LP's size
+    alone); ``monolithic`` solves the extensive form whole. A decomposition that
+    gives up falls back to the whole LP (``solution.report["fallback"]``).
+    """
+    opts = options
+    if opts.sizing_method == "auto" and rm.capacities:
+        opts = replace(opts, sizing_method="decomposed")
+    solution = ModelSolver(rm.model, first_stage(rm), opts).solve()
+    if not solution.report:
+        solution.report = {"method": "monolithic"}
+    return solution
+
+
 def set_omega(rm: RiskModel, omega: float) -> None:
     """Replace the objective by ``(1 − ω) E[L] + ω CVaR_α(L)`` (α as built)."""
     check_risk_parameters(0.5, omega)
@@ -229,7 +269,7 @@ def solve_outcome(
     reported profits, E, VaR, CVaR and objective are those of that evaluation.
     """
     set_omega(rm, omega)
-    sol = solve_model(rm.model, options)
+    sol = solve_study(rm, options)
     if omega == 0.0:
         return outcome(rm, sol, alpha, omega), sol
     caps = {k: float(pyo.value(rm.model.capacity[k])) for k in rm.capacities}

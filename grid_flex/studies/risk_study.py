@@ -24,7 +24,7 @@ import pandas as pd
 from grid_flex.io.catalog import Catalog
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
-from grid_flex.solve import SolveOptions, solve_model
+from grid_flex.solve import SolveOptions
 from grid_flex.studies import progress
 from grid_flex.studies.risk import (
     RiskModel,
@@ -34,6 +34,7 @@ from grid_flex.studies.risk import (
     evaluate_design,
     outcome,
     solve_outcome,
+    solve_study,
 )
 
 
@@ -48,6 +49,9 @@ class RiskStudyResult:
     designs: pd.DataFrame
     first_block: Results
     notes: list[str] = field(default_factory=list)
+    #: How the risk-neutral study was solved (``Solution.report``: method, solves,
+    #: gap, and why a decomposition fell back to the whole LP).
+    solve_report: dict[str, Any] = field(default_factory=dict)
 
 
 def mean_value_patch(
@@ -149,7 +153,8 @@ def run_risk(
     rm = build_risk(base, scenarios, bd, alpha=alpha, omega=0.0, catalog=catalog)
     # neutral, averse, the frontier, each scenario alone, mean value and its design
     progress.expect(2 + len(frontier_omegas) + len(scenarios) + 2)
-    neutral = outcome(rm, solve_model(rm.model, opts), alpha, 0.0)
+    solution = solve_study(rm, opts)
+    neutral = outcome(rm, solution, alpha, 0.0)
     progress.step()
     averse, sol = solve_outcome(rm, opts, alpha, omega)
     progress.step()
@@ -182,7 +187,7 @@ def run_risk(
         )
         ws += (
             s.probability
-            * outcome(one, solve_model(one.model, opts), alpha, 0.0).objective_usd
+            * outcome(one, solve_study(one, opts), alpha, 0.0).objective_usd
         )
         progress.step()
     rp = neutral.objective_usd
@@ -208,14 +213,23 @@ def run_risk(
         omega=0.0,
         catalog=catalog,
     )
-    ev_design = outcome(ev, solve_model(ev.model, opts), alpha, 0.0).capacities
+    ev_design = outcome(ev, solve_study(ev, opts), alpha, 0.0).capacities
     progress.step()
     eev = evaluate_design(rm, ev_design, opts, alpha).objective_usd
     progress.step()
     values["eev_usd"] = eev
     values["vss_usd"] = rp - eev
     return (
-        RiskStudyResult(neutral, averse, values, frontier, designs, first_block, notes),
+        RiskStudyResult(
+            neutral,
+            averse,
+            values,
+            frontier,
+            designs,
+            first_block,
+            notes,
+            dict(solution.report),
+        ),
         rm,
     )
 
@@ -234,6 +248,7 @@ def risk_summary(result: RiskStudyResult) -> dict[str, Any]:
         "capacities_risk_averse": a.capacities,
         **result.values,
         "notes": result.notes,
+        "solve": result.solve_report,
     }
 
 
@@ -305,6 +320,14 @@ def risk_text(result: RiskStudyResult) -> str:
             f"    {row['key']:<28} {row['risk_neutral']:>12,.3f} → "
             f"{row['risk_averse']:>12,.3f} {row['unit']}"
         )
+    how = result.solve_report
+    if how.get("method") == "decomposed":
+        lines.append(
+            f"  solved by decomposition over the first stage: {how.get('solves')} "
+            f"solves, gap {how.get('gap_frac', 0.0):.1e}"
+        )
+    elif how.get("fallback"):
+        lines.append(f"  solved whole (decomposition gave up: {how['fallback']})")
     if result.notes:
         lines.append(
             f"  {len(result.notes)} notes on the scenarios' assumptions: "
