@@ -194,6 +194,16 @@ def _out_file_option(text: str) -> Callable[[F], F]:
     )
 
 
+def _time_limit_option() -> Callable[[F], F]:
+    """``--time-limit-s S``: HiGHS's time limit, a positive finite number of seconds."""
+    return click.option(
+        "--time-limit-s",
+        type=float,
+        callback=lambda _ctx, _param, value: _positive_finite(value, "--time-limit-s"),
+        help="HiGHS time limit [s].",
+    )
+
+
 def _quiet_option(text: str = "Print nothing but errors.") -> Callable[[F], F]:
     return click.option("-q", "--quiet", is_flag=True, help=text)
 
@@ -279,12 +289,7 @@ def main() -> None:
 @click.argument("scenario", required=False)
 @_out_dir_option("Write the time series, summary.json and the resolved scenario here.")
 @_scenario_options
-@click.option(
-    "--time-limit-s",
-    type=float,
-    callback=lambda _ctx, _param, value: _positive_finite(value, "--time-limit-s"),
-    help="HiGHS time limit [s].",
-)
+@_time_limit_option()
 @click.option(
     "--method",
     type=click.Choice(["choose", "simplex", "ipm", "pdlp"]),
@@ -453,7 +458,7 @@ def scenarios() -> None:
     metavar="KEY.PATH=VALUE",
     help="Override one field of the base scenario (repeatable).",
 )
-@click.option("--time-limit-s", type=float, help="HiGHS time limit [s].")
+@_time_limit_option()
 @_quiet_option()
 @_handle_errors
 def risk(
@@ -500,7 +505,7 @@ def risk(
     "finance section), the time series and the resolved scenario here."
 )
 @_scenario_options
-@click.option("--time-limit-s", type=float, help="HiGHS time limit [s].")
+@_time_limit_option()
 @click.option(
     "--sizing-method",
     type=click.Choice(["auto", "monolithic", "decomposed"]),
@@ -524,7 +529,6 @@ def size(
     with business as usual (only the existing capacities).
     """
     from grid_flex.io.scenario import load_scenario
-    from grid_flex.resources import scenarios_dir
     from grid_flex.studies.feasibility import (
         feasibility_text,
         run_feasibility,
@@ -533,13 +537,8 @@ def size(
     from grid_flex.studies.progress import progress_bar
 
     _check_out_dir(out_dir)
-    bundled_study = scenarios_dir() / "studies" / f"{scenario}.yaml"
-    if (
-        "/" not in scenario
-        and not scenario.endswith(".yaml")
-        and bundled_study.exists()
-    ):
-        scenario = str(bundled_study)  # a bundled study (scenarios/studies/) by name
+    # a bundled study (scenarios/studies/) by name; a file of that name here wins
+    scenario = str(_bundled(Path(scenario), "studies"))
     sc, base = load_scenario(
         scenario, override_files=overrides, assignments=assignments
     )
