@@ -1,29 +1,48 @@
-"""Write a text file whole or not at all: a temporary file renamed into place."""
+"""Write a file whole or not at all: a temporary file renamed into place."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
-def write_text_atomic(target: Path, text: str, *, newline: str | None = None) -> Path:
-    """Write ``text`` to ``target`` through a temporary file in the same folder.
+def write_atomic(
+    target: Path, write: Callable[[Path], object], *, suffix: str = ""
+) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``target``, then rename it there.
 
     The file gets the mode a plain ``open`` would give it (0666 less the umask, not
     the private mode of :func:`tempfile.mkstemp`); a failure or Ctrl-C leaves no
-    partial file and no temporary one. ``newline`` is passed to :func:`open`.
-    Returns ``target``.
+    partial file and no temporary one. The temporary file is named
+    ``.<target name>.<random><suffix>``. Returns ``target``.
     """
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=suffix, dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
-            handle.write(text)
+        write(tmp)
         umask = os.umask(0)
         os.umask(umask)
-        Path(tmp).chmod(0o666 & ~umask)
-        Path(tmp).replace(target)
+        tmp.chmod(0o666 & ~umask)
+        tmp.replace(target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def write_text_atomic(target: Path, text: str, *, newline: str | None = None) -> Path:
+    """Write ``text`` (UTF-8) to ``target`` whole or not at all (:func:`write_atomic`).
+
+    ``newline`` is passed to :func:`open`. Returns ``target``.
+    """
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8", newline=newline) as handle:
+            handle.write(text)
+
+    return write_atomic(target, write)

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from grid_flex.errors import InputError
+from grid_flex.io.atomic import write_atomic
 
 CASES_DIR = "cases"
 TIMESERIES_DIR = "timeseries"
@@ -64,16 +63,14 @@ def prepare_folder(out_dir: str | Path) -> Path:
 
 
 def atomic_write(path: Path, write: Any) -> None:
-    """``write(tmp_path)`` then rename into ``path`` (same folder, so atomic)."""
+    """``write(tmp_path)`` then rename into ``path`` (same folder, so atomic).
+
+    The temporary file ends in ``.tmp`` (a resumed sweep removes those a kill left);
+    the file gets the mode of any other output (see
+    :func:`grid_flex.io.atomic.write_atomic`).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, write, suffix=".tmp")
 
 
 def write_manifest(root: Path, manifest: Mapping[str, Any]) -> None:

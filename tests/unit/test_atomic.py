@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,19 @@ def test_an_interrupted_rename_leaves_no_temporary(
     with pytest.raises(KeyboardInterrupt):
         write_text_atomic(tmp_path / "mica_disclosure.csv", "indicator\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sweep_files_get_the_mode_of_any_other_output(tmp_path: Path) -> None:
+    # the sweep store's files (sweep.json, case rows) are readable like every other
+    # output, not private like mkstemp's temporary file; no .tmp file is left behind
+    from grid_flex.studies.sweep_store import atomic_write
+
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "sweep.json"
+        atomic_write(target, lambda p: p.write_text("{}", encoding="utf-8"))
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert target.read_text(encoding="utf-8") == "{}"
+    assert [p.name for p in tmp_path.iterdir()] == ["sweep.json"]
