@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyomo.core as pyo
+from pydantic import BaseModel
 
 from grid_flex.api import solve, solve_options
 from grid_flex.conventions import utc_text
@@ -728,6 +729,46 @@ def rolling_spec(
         raise ScenarioError(scenario_source(scenario), [f"rolling: {exc}"]) from exc
 
 
+def _choice_left(block: Any) -> bool:
+    """Whether a size block leaves its capacity to choose (no unit with min = max)."""
+    data = block.model_dump()
+    return not any(
+        value is not None and data.get("max_" + key[4:]) == value
+        for key, value in data.items()
+        if key.startswith("min_")
+    )
+
+
+def sized_fields(scenario: Scenario) -> list[str]:
+    """Fields of ``scenario`` whose capacity is chosen (a ``size``/``commitment``).
+
+    A block whose bounds fix the size (``min = max``, e.g. a fixed non-firm offer)
+    is operated as built and not listed.
+    """
+    found: list[str] = []
+
+    def walk(model: Any, path: str) -> None:
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            here = f"{path}.{name}"
+            if name in ("size", "commitment") and value is not None:
+                if _choice_left(value):
+                    found.append(here)
+            elif isinstance(value, BaseModel):
+                walk(value, here)
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, BaseModel):
+                        walk(item, f"{here}[{i}]")
+
+    walk(scenario.site, "site")
+    for i, asset in enumerate(scenario.assets):
+        walk(asset, f"assets[{i}]")
+    for program in scenario.programs:
+        walk(program, f"programs.{program.id}")
+    return found
+
+
 def run_rolling(
     scenario: str | Path | Scenario,
     *,
@@ -768,6 +809,18 @@ def run_rolling(
         sc, base = scenario, Path(base_dir or ".")
     else:
         sc, base = load_scenario(scenario)
+    sized = sized_fields(sc)
+    if sized:
+        raise ScenarioError(
+            scenario_source(sc),
+            [
+                f"{field}: a rolling run operates the site as built and cannot "
+                "choose a capacity (each window would choose its own); give the "
+                "chosen value (e.g. committed_mw, or a fixed size) or size it "
+                "first with grid-flex size"
+                for field in sized
+            ],
+        )
     spec = rolling_spec(
         sc,
         lookahead_h=lookahead_h,

@@ -206,6 +206,18 @@ def _write(tmp_path: Path, scenario: gf.Scenario, **patch: Any) -> Path:
     return path
 
 
+_SIZED_DR: dict[str, Any] = {
+    "type": "demand_response",
+    "id": "dr",
+    "events": {"price_above_usd_per_mwh": 40.0},
+    "size": {"max_mw": 1.0},
+    "baseline": "declared",
+    "baseline_mw": 1.0,
+    "payment_usd_per_mwh": 50.0,
+    "capacity": {"assets": ["fleet"], "price_usd_per_mw_per_h": 10.0},
+}
+
+
 def _small_battery_file(tmp_path: Path, **patch: Any) -> Path:
     sc = small_scenario(
         [10.0] * 24 + [50.0] * 24, [BATTERY], hashprice_usd_per_ths_day=None, **EXPORT
@@ -245,6 +257,37 @@ def test_cli_bad_rolling_input_exits_2(
     path = _small_battery_file(tmp_path, **patch)
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["solve", str(path), *args, "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert field in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("fleet", "programs", "field"),
+    [
+        ({**FLEET, "power_mw": None, "size": {"max_mw": 2.0}}, [], "assets[0].size"),
+        (FLEET, [_SIZED_DR], "programs.dr.size"),
+    ],
+)
+def test_cli_rolling_refuses_a_sized_capacity(
+    tmp_path: Path, fleet: dict[str, Any], programs: list[Any], field: str
+) -> None:
+    # each window would choose its own size (a fleet re-sized every day, a DR
+    # commitment of 1 MW one day and 0 the next): refused before any work
+    fleet = {k: v for k, v in fleet.items() if v is not None}
+    sc = small_scenario(
+        [10.0] * 24 + [50.0] * 24,
+        [fleet],
+        hashprice_usd_per_ths_day=0.1,
+        programs=programs,
+    )
+    path = tmp_path / "site.yaml"
+    data = sc.model_dump(mode="json", exclude_unset=True)
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["solve", str(path), "--rolling", "24:12", "-o", str(out)]
+    )
     assert result.exit_code == 2, result.output
     assert field in result.output
     assert not out.exists()
