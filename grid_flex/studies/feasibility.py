@@ -14,14 +14,17 @@ inside the study, linear salvage at the end (all from :func:`grid_flex.finance.p
 applied to one unit, so the LP and the pro forma cannot drift apart) and its fixed
 O&M, escalated and discounted.
 
-Then the design is rounded to whole units and re-solved with sizes fixed (what is
-reported can be bought), and business as usual (only the existing part of every
+Then the design is rounded to whole units, the better of each capacity's floor and
+ceil unit count, and re-solved with those sizes fixed and the continuous decisions
+(commitments, hedges, a connection) re-optimised (what is reported can be bought),
+and business as usual (only the existing part of every
 sized capacity) is solved the same way. Each gets a year-by-year pro forma with taxes
 (:func:`grid_flex.finance.proforma`) and its metrics; NPV is reported against BAU.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -34,6 +37,7 @@ import pyomo.core as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from grid_flex.decompose import ModelSolver
+from grid_flex.errors import InfeasibleError
 from grid_flex.finance import (
     breakeven,
     discount_factors,
@@ -301,8 +305,8 @@ def _solve_at(
 
 
 def _fix(study: StudyModel, values: dict[str, float] | None) -> None:
-    """Fix every shared capacity (and its block copies) at ``values``; None frees."""
-    for k in study.capacities:
+    """Fix the shared capacities in ``values`` (and their block copies); None frees."""
+    for k in study.capacities if values is None else values:
         targets = [study.model.capacity[k]] + [
             s.capacities[k].var.component  # type: ignore[union-attr]
             for s in study.sites.values()
@@ -314,23 +318,96 @@ def _fix(study: StudyModel, values: dict[str, float] | None) -> None:
                 v.fix(values[k])
 
 
-def _rounded(study: StudyModel, optimal: dict[str, float]) -> dict[str, float]:
-    """Whole purchasable units nearest the optimum, within the bounds."""
-    out = {}
+def _unit_choices(
+    study: StudyModel, optimal: dict[str, float]
+) -> dict[str, list[float]]:
+    """Floor and ceil whole units of each purchasable capacity, within its bounds.
+
+    Only capacities bought in whole units (``purchase_size``: hardware) are listed;
+    one value when the optimum is a whole number of units (within 1e-6 of a unit).
+    """
+    out: dict[str, list[float]] = {}
     for k, cap in study.capacities.items():
         size = cap.spec.purchase_size
         if not size:
-            out[k] = optimal[k]
             continue
-        units = round(optimal[k] / size)
+        x = optimal[k] / size
+        near = round(x)
+        units = {near} if abs(x - near) < 1e-6 else {math.floor(x), math.ceil(x)}
         lo = math.ceil(cap.spec.lower / size - 1e-9)
         hi = (
             math.floor(cap.spec.upper / size + 1e-9)
             if math.isfinite(cap.spec.upper)
-            else units
+            else max(units)
         )
-        out[k] = min(max(units, lo), hi) * size
+        out[k] = sorted({min(max(u, lo), hi) * size for u in units})
     return out
+
+
+def _solve_hardware(
+    study: StudyModel, solver: ModelSolver, values: dict[str, float]
+) -> Solution:
+    """The study LP with the capacities in ``values`` fixed, the others free.
+
+    Continuous first-stage decisions (commitments, hedge blocks, forwards, a
+    connection without unit size) re-optimise within their bounds at the fixed
+    hardware; with every capacity fixed the re-solve is warm (:func:`_solve_at`).
+    """
+    if set(values) == set(study.capacities):
+        return _solve_at(study, solver, values)
+    _fix(study, values)
+    try:
+        return solve_model(study.model, solver.options)
+    finally:
+        _fix(study, None)
+
+
+def _rounded_solve(
+    study: StudyModel, solver: ModelSolver, optimal: dict[str, float]
+) -> Solution:
+    """The best design in whole units next to the optimum, solved and loaded.
+
+    Each purchasable capacity is tried at its floor and ceil unit count: every
+    combination when at most 3 capacities lie between two counts, else greedily one
+    capacity at a time (in the study's order) from the nearest counts. The design
+    with the highest objective (NPV) is kept; ties keep the smaller hardware.
+    """
+    choices = _unit_choices(study, optimal)
+    keys = list(choices)
+    if not keys:  # nothing bought in units: the optimum itself, re-solved
+        return _solve_hardware(study, solver, {})
+    tried: dict[tuple[float, ...], float] = {}
+    failure: Exception | None = None
+
+    def value(combo: tuple[float, ...]) -> float:
+        nonlocal failure
+        if combo not in tried:
+            try:
+                fixed = dict(zip(keys, combo, strict=True))
+                tried[combo] = _solve_hardware(study, solver, fixed).objective
+            except InfeasibleError as exc:
+                failure = failure or exc
+                tried[combo] = -math.inf
+        return tried[combo]
+
+    split = [k for k in keys if len(choices[k]) > 1]
+    if len(split) <= 3:
+        for combo in itertools.product(*(choices[k] for k in keys)):
+            value(combo)
+    else:
+        best = [
+            c[-1] if len(c) > 1 and c[-1] - optimal[k] < optimal[k] - c[0] else c[0]
+            for k, c in choices.items()
+        ]
+        for i, k in enumerate(keys):
+            for v in choices[k]:
+                trial = (*best[:i], v, *best[i + 1 :])
+                if value(trial) > value(tuple(best)):
+                    best = list(trial)
+    combo = max(tried, key=lambda c: (tried[c], [-v for v in c]))
+    if tried[combo] == -math.inf and failure is not None:
+        raise failure
+    return _solve_hardware(study, solver, dict(zip(keys, combo, strict=True)))
 
 
 def _design(
@@ -495,9 +572,9 @@ def run_feasibility(
     sol = _solve(study, solver)
     progress.step()
     optimal = _design("optimal", study, scenario, sol)
-    rounded_values = _rounded(study, optimal.capacities)
-    rounded_sol = _solve_at(study, solver, rounded_values)
+    rounded_sol = _rounded_solve(study, solver, optimal.capacities)
     rounded = _design("rounded", study, scenario, rounded_sol)
+    rounded_values = rounded.capacities
     progress.step()
     existing = {k: c.spec.existing for k, c in study.capacities.items()}
     bau_sol = _solve_at(study, solver, existing)
