@@ -558,17 +558,31 @@ def solve_lp(
     n = len(first_stage)
     fallback = None
     if use_decomposition(lp, first_stage, opts):
+        t0 = time.perf_counter()
         dec = CapacityDecomposition(lp, first_stage, opts)
         solution = dec.solve()
         if solution is not None:
             return solution
         fallback = dec.report.fallback
+        opts = remaining(opts, time.perf_counter() - t0)
     solved = (
         try_solve_compiled(lp, opts) if give_up_on_failure else solve_compiled(lp, opts)
     )
     if solved is not None:
         solved.report = _monolithic_report(n, fallback) if n else {}
     return solved
+
+
+def remaining(options: SolveOptions, spent_s: float) -> SolveOptions:
+    """``options`` with ``time_limit_s`` less the ``spent_s`` seconds already used.
+
+    The monolithic fallback after a decomposition that gave up gets what is left
+    of the user's limit, not the whole limit again (at least 1 ms: HiGHS then stops
+    on the time limit and the solve says so).
+    """
+    if options.time_limit_s is None:
+        return options
+    return replace(options, time_limit_s=max(options.time_limit_s - spent_s, 1e-3))
 
 
 class ModelSolver:
@@ -619,6 +633,7 @@ class ModelSolver:
                 solution.timings_s = {"compile_s": compile_s, **solution.timings_s}
                 return solution
             fallback = dec.report.fallback
+            opts = remaining(opts, time.perf_counter() - t0)
         solution = solve_model(self.model, opts)
         solution.report = _monolithic_report(len(cols), fallback)
         return solution

@@ -172,6 +172,45 @@ def test_iteration_limit_falls_back_to_the_whole_lp_and_says_so():
     assert sol.objective == pytest.approx(solve_compiled(lp).objective, rel=1e-9)
 
 
+@pytest.mark.parametrize("entry", ["solve_lp", "ModelSolver"])
+def test_fallback_gets_the_time_left_not_the_whole_limit(monkeypatch, entry):
+    # a decomposition that spends 0.3 s of a 10 s limit and gives up: the whole LP
+    # may use the 10 - 0.3 = 9.7 s left (it was given the whole 10 s again)
+    import time
+
+    import grid_flex.decompose as dmod
+
+    def slow_give_up(self):
+        time.sleep(0.3)
+        self.report.fallback = "gave up"
+        return None
+
+    limits: list[float | None] = []
+
+    def spy(fn):
+        def wrapped(model_or_lp, options=None):
+            limits.append(options.time_limit_s)
+            return fn(model_or_lp, options)
+
+        return wrapped
+
+    monkeypatch.setattr(CapacityDecomposition, "solve", slow_give_up)
+    monkeypatch.setattr(dmod, "solve_compiled", spy(dmod.solve_compiled))
+    monkeypatch.setattr(dmod, "solve_model", spy(dmod.solve_model))
+    m = hand_model(-1)
+    opts = replace(DECOMPOSED, time_limit_s=10.0)
+    if entry == "solve_lp":
+        lp = compile_model(m)
+        sol = solve_lp(lp, columns_of(lp, [m.C]), opts)
+    else:
+        sol = ModelSolver(m, [m.C], opts).solve()
+    assert sol is not None
+    assert sol.objective == pytest.approx(40.0)
+    assert len(limits) == 1
+    assert limits[0] is not None
+    assert 9.0 < limits[0] <= 9.7 + 1e-9
+
+
 def test_open_ended_capacity_falls_back_to_the_whole_lp():
     m = hand_model(-1)
     m.C.setub(None)
