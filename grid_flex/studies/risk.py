@@ -149,6 +149,7 @@ def build_risk(
                 site = build_site(
                     blk.op[p.key], inp, objective=False, capacities=shared
                 )
+                _check_shared(site, shared, rs.name, source)
             sites[rs.name][p.key] = site
     cost = {k: unit_present_cost_usd(c, base) for k, c in caps.items()}
     m.npv_usd = pyo.Expression(
@@ -162,6 +163,31 @@ def build_risk(
         expr=add_cvar(m, loss, prob, alpha, omega), sense=pyo.minimize
     )
     return RiskModel(m, list(scenarios), plans, sites, caps, cost, notes)
+
+
+def _check_shared(
+    site: SiteModel, shared: dict[str, Any], scenario: str, source: str
+) -> None:
+    """Raise ScenarioError if ``site`` sizes a capacity the first stage does not have.
+
+    The first stage is what the first scenario (the base, patched) sizes; a
+    capacity sized only by a later scenario's patch would be its own choice.
+    """
+    extra = sorted(
+        k
+        for k, c in site.capacities.items()
+        if c.var is not None and c.spec.sized and c.factor == 1.0 and k not in shared
+    )
+    if extra:
+        raise ScenarioError(
+            source,
+            [
+                f"scenarios.{scenario}: sizes {k}, which the first scenario does not "
+                "size: the sized capacities are decided once for every scenario; "
+                "give the size block in the base scenario (or the first scenario)"
+                for k in extra
+            ],
+        )
 
 
 def first_stage(rm: RiskModel) -> list[Any]:

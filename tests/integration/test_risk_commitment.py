@@ -179,6 +179,18 @@ def test_commitment_given_twice_or_out_of_bounds_names_the_field():
         base([dr(10.0, min_mw=3.0)])
 
 
+def test_a_capacity_sized_only_by_a_later_scenario_is_refused():
+    # base commits a fixed 0.5 MW; "called" patches in a size block: its commitment
+    # would be its own choice (it chose 0 while "quiet" held 0.5), not first stage
+    fixed = {k: v for k, v in dr(10.0).items() if k != "size"} | {"committed_mw": 0.5}
+    two = [
+        RiskScenario("quiet", 0.5, prices([20.0] * HOURS)),
+        RiskScenario("called", 0.5, prices(CALLED) | {"programs": [dr(10.0)]}),
+    ]
+    with pytest.raises(ScenarioError, match=r"scenarios\.called: sizes dr\.committed"):
+        solve_risk(base([fixed]), two, alpha=0.5, omega=0.0)
+
+
 def test_least_commitment_the_site_cannot_hold_names_size_min_mw():
     from grid_flex.api import run
 
