@@ -566,14 +566,16 @@ def validate(
     no_data: bool,
 ) -> None:
     """Check SCENARIO: fields, catalogue references and (by default) its data."""
-    from grid_flex.inputs import check_scenario, prepare_inputs
     from grid_flex.io.scenario import load_scenario
+    from grid_flex.nodata.scenario import check_scenario
 
     sc, base = load_scenario(
         scenario, override_files=overrides, assignments=assignments
     )
     check_scenario(sc)
     if not no_data:
+        from grid_flex.inputs import prepare_inputs
+
         inputs = prepare_inputs(sc, base)
         click.echo(
             f"{scenario}: valid ({len(inputs.index)} intervals, "

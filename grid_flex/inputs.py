@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +22,21 @@ from grid_flex.conventions import (
     BLOCK_INTERVAL_S,
     index_step,
     timestep_h,
-    to_utc,
 )
-from grid_flex.errors import CatalogError, DataError, FinanceInputError, ScenarioError
+from grid_flex.errors import DataError, FinanceInputError, ScenarioError
 from grid_flex.io import readers
 from grid_flex.io.calendar import place_hour_of_year
 from grid_flex.io.catalog import Catalog, load_catalog, with_entries
 from grid_flex.io.checks import check_values, warn_unit
+from grid_flex.io.horizon import horizon_bounds_utc
 from grid_flex.io.seasonal_tariff import seasonal_tariff_series
 from grid_flex.io.timeseries import fill_missing, format_stamp, read_csv_series
 from grid_flex.io.units import convert
 from grid_flex.model.data import ModelInputs as ModelInputs
 from grid_flex.model.linear import FloatArray
 from grid_flex.model.terms import DataNeeded, ResolveContext
+from grid_flex.nodata.scenario import check_scenario as check_scenario
+from grid_flex.nodata.scenario import entry_errors, naming
 from grid_flex.programs import REGISTRY as PROGRAMS
 from grid_flex.resources import data_dir
 from grid_flex.schema import series as ss
@@ -43,7 +45,6 @@ from grid_flex.schema.scenario import (
     HashpriceDerivation,
     Horizon,
     Scenario,
-    scenario_source,
 )
 
 BUNDLED_PREFIX = "bundled:"
@@ -51,41 +52,14 @@ BUNDLED_PREFIX = "bundled:"
 
 # ---- horizon -------------------------------------------------------------------------
 def horizon_index(h: Horizon) -> pd.DatetimeIndex:
-    """Interval starts of the horizon, tz-aware UTC, regular."""
-
-    def utc(name: str, t: dt.datetime) -> pd.Timestamp:
-        stamp = pd.Timestamp(t)
-        try:
-            return to_utc(stamp, h.timezone)
-        except ValueError as exc:  # pandas raises subclasses of ValueError for both
-            skipped = "nonexistent" in f"{type(exc).__name__} {exc}".lower()
-            kind = (
-                "does not exist (skipped by the daylight-saving change)"
-                if skipped
-                else "occurs twice (daylight-saving fall-back)"
-            )
-            raise ScenarioError(
-                f"horizon.{name}",
-                [
-                    f"horizon.{name}: {stamp} {kind} in {h.timezone}; "
-                    "give the time with its UTC offset, e.g. "
-                    f"{stamp.isoformat()}-06:00, or pick another hour"
-                ],
-            ) from exc
-
-    start, end = utc("start", h.start), utc("end", h.end)
-    step = pd.Timedelta(minutes=h.timestep_min)
-    span = end - start
-    if span % step != pd.Timedelta(0):
-        raise ScenarioError(
-            "horizon.end",
-            [
-                f"horizon.end: end - start = {span} is not a whole number of "
-                f"{h.timestep_min}-minute steps (horizon.timestep_min)"
-            ],
-        )
+    """Interval starts of the horizon, tz-aware UTC, regular (checked first)."""
+    start, end = horizon_bounds_utc(h)
     return pd.date_range(
-        start, end, freq=step, inclusive="left", name="interval_start_utc"
+        pd.Timestamp(start).tz_convert("UTC"),
+        pd.Timestamp(end).tz_convert("UTC"),
+        freq=pd.Timedelta(minutes=h.timestep_min),
+        inclusive="left",
+        name="interval_start_utc",
     )
 
 
@@ -438,12 +412,8 @@ def resolve_entries(
     """Resolve asset or program entries with their modules."""
     out = []
     for i, entry in enumerate(entries):
-        try:
+        with entry_errors(what, i, entry):
             out.append((entry.type, registry[entry.type].resolve(entry, rctx)))
-        except CatalogError as exc:
-            raise ScenarioError(
-                f"{what}[{i}].model", [f"{what}[{i}].model ({entry.id}): {exc}"]
-            ) from exc
     return tuple(out)
 
 
@@ -485,32 +455,17 @@ def resolve_context(
     )
 
 
-@contextlib.contextmanager
-def _naming(scenario: Scenario) -> Iterator[None]:
-    """Head errors found after schema validation with the scenario's file."""
-    origin = scenario_source(scenario)
-    try:
-        yield
-    except ScenarioError as exc:
-        problems = [
-            p if p.startswith(exc.source) else f"{exc.source}: {p}"
-            for p in exc.problems
-        ]
-        raise ScenarioError(origin, problems) from exc
-    except DataError as exc:
-        raise DataError(f"{origin}: {exc}") from exc
+def check_scenario_on_index(scenario: Scenario, catalog: Catalog | None = None) -> None:
+    """Checks that need no data file, every entry resolved on the horizon's index.
 
-
-def check_scenario(scenario: Scenario, catalog: Catalog | None = None) -> None:
-    """Checks that need no data file: the horizon and the catalogue references.
-
-    Modules that need a series to check their entry are skipped here; they are
-    checked by :func:`prepare_inputs`.
+    Modules that need a series to check their entry are checked up to that point;
+    :func:`prepare_inputs` makes the rest. :func:`check_scenario` runs the same
+    checks without pandas where it can.
     """
     cat = with_entries(
         catalog if catalog is not None else load_catalog(), scenario.catalog_entries
     )
-    with _naming(scenario):
+    with naming(scenario):
         index = horizon_index(scenario.horizon)
         rctx = resolve_context(scenario, cat, index, None)
         with contextlib.suppress(DataNeeded):
@@ -519,9 +474,9 @@ def check_scenario(scenario: Scenario, catalog: Catalog | None = None) -> None:
             (scenario.assets, ASSETS, "assets"),
             (scenario.programs, PROGRAMS, "programs"),
         ):
-            for entry in entries:
-                with contextlib.suppress(DataNeeded):
-                    resolve_entries([entry], registry, rctx, what)
+            for i, entry in enumerate(entries):
+                with contextlib.suppress(DataNeeded), entry_errors(what, i, entry):
+                    registry[entry.type].resolve(entry, rctx)
 
 
 def energy_adders_usd_per_mwh(scenario: Scenario, rctx: ResolveContext) -> FloatArray:
@@ -604,7 +559,7 @@ def prepare_inputs(
     cat = with_entries(
         catalog if catalog is not None else load_catalog(), scenario.catalog_entries
     )
-    with _naming(scenario):
+    with naming(scenario):
         index = horizon_index(scenario.horizon)
         price = price_series(
             scenario.energy.price, scenario, base, index, "energy.price"

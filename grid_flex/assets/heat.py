@@ -55,15 +55,14 @@ Choices:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 import numpy as np
 
 from grid_flex.conventions import KWH_PER_MMBTU
-from grid_flex.errors import DataError, ScenarioError
-from grid_flex.io.units import unit_spec
+from grid_flex.errors import ScenarioError
 from grid_flex.model.capacity import CapacitySpec
 from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import (
@@ -73,7 +72,7 @@ from grid_flex.model.terms import (
     Quantity,
     ResolveContext,
 )
-from grid_flex.schema import series as ss
+from grid_flex.nodata.heat import demand_kinds, temperature_problems
 from grid_flex.schema.assets import (
     HeatCustomer,
     HeatPump,
@@ -201,47 +200,9 @@ def resolve(entry: HeatRecoveryEntry, rctx: ResolveContext) -> HeatParams:
     runs them; checks that need the sources' cooling are made by :func:`build`.
     """
     where = f"assets.{entry.id}"
-    problems: list[str] = []
-    dupes = sorted({s for s in entry.sources if entry.sources.count(s) > 1})
-    if dupes:
-        problems.append(
-            f"{where}.sources: {', '.join(dupes)} listed more than once "
-            "(its heat would be counted twice)"
-        )
-    if entry.id in entry.sources:
-        problems.append(
-            f"{where}.sources: a heat recovery cannot take heat from itself "
-            f"({entry.id!r})"
-        )
-    ids = [c.id for c in entry.customers]
-    repeated = sorted({c for c in ids if ids.count(c) > 1})
-    if repeated:
-        problems.append(
-            f"{where}.customers: customer ids must be unique; repeated: "
-            f"{', '.join(repeated)}"
-        )
-    kinds: list[tuple[Literal["heat", "fuel"], tuple[str, ...]] | None] = []
-    for i, cust in enumerate(entry.customers):
-        field = f"{where}.customers[{i}]"
-        if cust.boiler_eff_frac <= 0:
-            problems.append(
-                f"{field}.boiler_eff_frac: must be above 0 (the efficiency of the "
-                "boiler the heat displaces, e.g. 0.8)"
-            )
-        kind, problem = _demand_kind(cust, f"{field}.demand")
-        kinds.append(kind)
-        if problem:
-            problems.append(problem)
-    if entry.loop_temp_degc is not None:
-        problems += temperature_problems(
-            entry, entry.loop_temp_degc, f"loop_temp_degc = {entry.loop_temp_degc:g}"
-        )
-    if problems:
-        raise ScenarioError(where, problems)
-
+    kinds = demand_kinds(entry)
     customers = []
     for i, (cust, kind) in enumerate(zip(entry.customers, kinds, strict=True)):
-        assert kind is not None
         field = f"{where}.customers[{i}].demand"
         raw = rctx.load(cust.demand, field, kind[1])
         customers.append(_customer(cust, kind[0], raw, rctx, field))
@@ -300,44 +261,6 @@ def _thermal_spec(given: float | None, size: Any, unit: str) -> CapacitySpec:
     )
 
 
-def _demand_kind(
-    cust: HeatCustomer, field: str
-) -> tuple[tuple[Literal["heat", "fuel"], tuple[str, ...]] | None, str | None]:
-    """What a demand series holds (heat or boiler fuel) and the series names to accept.
-
-    Decided from the declaration, before any file is read. Returns
-    ``((kind, accepted name prefixes), None)`` or ``(None, problem)``.
-    """
-    spec = cust.demand
-    if isinstance(spec, ss.InlineSeries | ss.CsvSeries):
-        try:
-            unit = unit_spec(spec.unit)
-        except DataError as exc:
-            return None, f"{field}.unit: {exc}"
-        if unit.quantity == "heat":
-            return ("heat", ("heat_",)), None
-        if unit.quantity == "fuel":
-            return ("fuel", ("fuel_",)), None
-        return None, (
-            f"{field}.unit: {spec.unit!r} is {unit.quantity} ({unit.canonical}), not "
-            "heat; give thermal power (mwth, kwth) or boiler fuel (mmbtu_per_h_fuel). "
-            "Electric and thermal units are never converted into each other"
-        )
-    if isinstance(spec, ss.DoeCrbSeries):
-        if spec.column.endswith("_mmbtu"):
-            # the DOE reader names the series "<building>_<load>_fuel_mmbtu_per_h"
-            stem = spec.column.removesuffix("_mmbtu").lower()
-            return ("fuel", ("fuel_", f"{stem}_fuel_")), None
-        return None, (
-            f"{field}.column: {spec.column!r} is not a heating load; use a "
-            "*_space_heating_mmbtu or *_domestic_hot_water_mmbtu column (boiler fuel)"
-        )
-    return None, (
-        f"{field}: format {spec.format!r} holds prices or emission rates, not heat "
-        "demand; use doe_crb, or inline / csv with unit mwth, kwth or mmbtu_per_h_fuel"
-    )
-
-
 def _customer(
     cust: HeatCustomer,
     kind: Literal["heat", "fuel"],
@@ -376,26 +299,6 @@ def _customer(
         value_usd_per_mwhth=float(value),
         fuel_mmbtu_per_mwhth=float(fuel_per_mwhth),
     )
-
-
-def temperature_problems(
-    entry: HeatRecoveryEntry | HeatParams, loop_temp_degc: float, why: str
-) -> list[str]:
-    """Customers the loop is too cold for, when there is no heat pump to lift it."""
-    if entry.heat_pump is not None:
-        return []
-    customers: Sequence[HeatCustomer | CustomerParams] = entry.customers
-    out = []
-    for i, c in enumerate(customers):
-        if c.supply_temp_degc > loop_temp_degc:
-            out.append(
-                f"assets.{entry.id}.customers[{i}].supply_temp_degc: customer {c.id} "
-                f"needs {c.supply_temp_degc:g} °C but the heat-recovery loop runs at "
-                f"{loop_temp_degc:g} °C ({why}); a heat_pump is needed to lift loop "
-                "heat to the supply temperature (or lower supply_temp_degc if the "
-                "customer can take cooler water)"
-            )
-    return out
 
 
 # ---- build ---------------------------------------------------------------------------

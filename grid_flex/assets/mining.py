@@ -48,6 +48,7 @@ from grid_flex.model.terms import (
     Quantity,
     ResolveContext,
 )
+from grid_flex.nodata.mining import curve_points, size_costs
 from grid_flex.schema.assets import AsicFleetEntry
 from grid_flex.schema.catalog import AsicSpec
 
@@ -155,17 +156,7 @@ def resolve(entry: AsicFleetEntry, rctx: ResolveContext) -> FleetParams:
     else:
         assert entry.power_mw is not None
         power = CapacitySpec.of(entry.power_mw, "mw")
-    if isinstance(entry.hashrate_curve, list):
-        points = [(p.power_frac, p.hashrate_frac) for p in entry.hashrate_curve]
-    elif entry.hashrate_curve == "catalog" and spec.hashrate_curve:
-        points = [(p.power_frac, p.hashrate_frac) for p in spec.hashrate_curve]
-    else:
-        points = [(1.0, 1.0)]
-    problems = curve_problems(points)
-    if problems:
-        raise ScenarioError(
-            f"assets.{entry.id}.hashrate_curve", [*problems, "see domain.md §1.6"]
-        )
+    points = curve_points(entry, spec)
     cooling = entry.cooling or spec.cooling
     derate = None
     if entry.ambient_temperature is not None:
@@ -196,39 +187,14 @@ def fleet_size(entry: AsicFleetEntry, spec: AsicSpec) -> CapacitySpec:
     size = entry.size
     assert size is not None
     unit_mw = spec.power_w / 1e6
-    where = f"assets.{entry.id}.size"
 
     def mw(name: str) -> float | None:
         v_mw: float | None = getattr(size, f"{name}_mw")
         v_count: float | None = getattr(size, f"{name}_count")
         return v_mw if v_count is None else v_count * unit_mw
 
+    miners, life = size_costs(entry, spec)
     price = spec.price
-    ths_per_mw = spec.hashrate_ths / unit_mw
-    if size.capex_usd_per_th is not None:
-        miners = size.capex_usd_per_th * ths_per_mw
-    elif size.capex_usd_per_unit is not None:
-        miners = size.capex_usd_per_unit / unit_mw
-    elif price is not None:
-        miners = (
-            price.usd_per_th * ths_per_mw
-            if price.usd_per_th is not None
-            else (price.usd_per_unit or 0.0) / unit_mw
-        )
-    else:
-        raise ScenarioError(
-            where,
-            [
-                f"{where}: catalogue entry {entry.model} has no price; give "
-                "size.capex_usd_per_th (or capex_usd_per_unit) and size.life_yr, or "
-                f"add a price to models/{entry.model}.yaml"
-            ],
-        )
-    life = size.life_yr if size.life_yr is not None else price and price.life_yr
-    if not life:
-        raise ScenarioError(
-            where, [f"{where}.life_yr: required (catalogue {entry.model} has none)"]
-        )
     fom = size.fixed_om_usd_per_mw_yr
     if fom is None:
         fom = price.fixed_om_usd_per_mw_yr if price is not None else 0.0
@@ -272,24 +238,6 @@ def bid_curve(
         ) / params.pue
         steps.append({"price_usd_per_mwh": float(price), "power_mw": cumulative})
     return steps
-
-
-def curve_problems(points: list[tuple[float, float]]) -> list[str]:
-    """Why a hashrate curve cannot be used in an LP (empty when it can)."""
-    problems = []
-    p_prev, h_prev, slope_prev = 0.0, 0.0, np.inf
-    for i, (p, h) in enumerate(points):
-        if p <= p_prev or h <= h_prev:
-            problems.append(f"point {i}: power and hashrate must both increase")
-            break
-        slope = (h - h_prev) / (p - p_prev)
-        if slope > slope_prev * (1 + 1e-9):
-            problems.append(
-                f"point {i}: slope {slope:.3f} exceeds the previous {slope_prev:.3f}; "
-                "the curve must be concave (efficiency falls as power rises)"
-            )
-        p_prev, h_prev, slope_prev = p, h, slope
-    return problems
 
 
 def build(ctx: BuildContext, params: FleetParams) -> AssetTerms:

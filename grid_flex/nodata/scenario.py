@@ -1,0 +1,138 @@
+"""``check_scenario``: every check of a scenario that needs no data file.
+
+Horizon, catalogue references and the data-free checks of the asset and program
+kinds listed in :data:`CHECKS` run here on the standard library. An entry of another
+kind, or one whose checks need the horizon's intervals (windows), hands the whole
+scenario to :func:`grid_flex.inputs.check_scenario_on_index`, which resolves every
+entry on a pandas index: the same checks, in the same order, so the first problem
+reported is the same either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any, Final
+
+from grid_flex.errors import CatalogError, DataError, ScenarioError
+from grid_flex.io.catalog import Catalog, load_catalog, with_entries
+from grid_flex.io.horizon import horizon_bounds_utc
+from grid_flex.nodata.battery import size_prices, soc_settings
+from grid_flex.nodata.heat import demand_kinds
+from grid_flex.nodata.mining import curve_points, size_costs
+from grid_flex.schema.scenario import AdderWindow, Scenario, scenario_source
+
+
+def check_scenario(scenario: Scenario, catalog: Catalog | None = None) -> None:
+    """Checks that need no data file: the horizon and the catalogue references.
+
+    Modules that need a series to check their entry are checked up to that point;
+    :func:`grid_flex.inputs.prepare_inputs` makes the rest. Loads no pandas, numpy
+    or Pyomo unless an entry's checks need the horizon's intervals.
+
+    Raises
+    ------
+    ScenarioError, DataError
+        The first problem found, headed with the scenario's file.
+    """
+    base = catalog if catalog is not None else load_catalog()
+    if not checked_without_index(
+        scenario, with_entries(base, scenario.catalog_entries)
+    ):
+        from grid_flex.inputs import check_scenario_on_index
+
+        check_scenario_on_index(scenario, base)
+
+
+def checked_without_index(scenario: Scenario, catalog: Catalog) -> bool:
+    """Run the data-free checks on the standard library; False: some need the index.
+
+    Raises
+    ------
+    ScenarioError, DataError
+        A problem found before the first entry that needs the index.
+    """
+    with naming(scenario):
+        horizon_bounds_utc(scenario.horizon)
+        adders = scenario.energy.adders_usd_per_mwh
+        if isinstance(adders, list) and any(isinstance(a, AdderWindow) for a in adders):
+            return False
+        for entries, what in (
+            (scenario.assets, "assets"),
+            (scenario.programs, "programs"),
+        ):
+            for i, entry in enumerate(entries):
+                check = CHECKS.get(entry.type)
+                if check is None:
+                    return False
+                with entry_errors(what, i, entry):
+                    if not check(entry, catalog):
+                        return False
+    return True
+
+
+@contextlib.contextmanager
+def naming(scenario: Scenario) -> Iterator[None]:
+    """Head errors found after schema validation with the scenario's file."""
+    origin = scenario_source(scenario)
+    try:
+        yield
+    except ScenarioError as exc:
+        problems = [
+            p if p.startswith(exc.source) else f"{exc.source}: {p}"
+            for p in exc.problems
+        ]
+        raise ScenarioError(origin, problems) from exc
+    except DataError as exc:
+        raise DataError(f"{origin}: {exc}") from exc
+
+
+@contextlib.contextmanager
+def entry_errors(what: str, i: int, entry: Any) -> Iterator[None]:
+    """A catalogue reference that does not resolve, named by the entry's field."""
+    try:
+        yield
+    except CatalogError as exc:
+        raise ScenarioError(
+            f"{what}[{i}].model", [f"{what}[{i}].model ({entry.id}): {exc}"]
+        ) from exc
+
+
+# ---- per kind: the checks its module's resolve makes before it reads a series ------
+def _asic_fleet(entry: Any, catalog: Catalog) -> bool:
+    spec = catalog.get_asic(entry.model)
+    if entry.size is not None:
+        size_costs(entry, spec)
+    curve_points(entry, spec)
+    return True  # then the ambient temperature, if any, is data
+
+
+def _battery(entry: Any, catalog: Catalog) -> bool:
+    spec = catalog.get_battery(entry.model)
+    if entry.size is not None:
+        size_prices(entry, spec)
+    soc_settings(entry, spec)
+    return True
+
+
+def _heat_recovery(entry: Any, catalog: Catalog) -> bool:
+    demand_kinds(entry)
+    return True  # then every customer's demand is data (at least one customer)
+
+
+def _emissions(entry: Any, catalog: Catalog) -> bool:
+    return True  # its first step reads the marginal emission rate
+
+
+def _fixed_price_contract(entry: Any, catalog: Catalog) -> bool:
+    return entry.windows is None  # windows are checked on the horizon's intervals
+
+
+#: Scenario ``type`` → its data-free check (False: the entry needs the index).
+CHECKS: Final[dict[str, Callable[[Any, Catalog], bool]]] = {
+    "asic_fleet": _asic_fleet,
+    "battery": _battery,
+    "heat_recovery": _heat_recovery,
+    "emissions": _emissions,
+    "fixed_price_contract": _fixed_price_contract,
+}
