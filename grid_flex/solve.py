@@ -21,7 +21,7 @@ import pandas as pd
 
 from grid_flex.errors import InfeasibleError, SolverFailure, UnboundedError
 from grid_flex.io.timeseries import format_stamp
-from grid_flex.model.handoff import CompiledLP, compile_model
+from grid_flex.model.handoff import CompiledLP, check_size, compile_model
 from grid_flex.model.linear import FloatArray, LinearLayer
 
 Method = Literal["choose", "simplex", "ipm", "pdlp"]
@@ -271,8 +271,9 @@ def _highs(lp: CompiledLP, opts: SolveOptions) -> highspy.Highs:
     hl.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     hl.a_matrix_.num_col_ = ncol
     hl.a_matrix_.num_row_ = nrow
+    check_size(nrow, ncol, len(lp.a.data))  # HiGHS's indices are 32-bit
     hl.a_matrix_.start_ = lp.a.indptr.astype(np.int32)
-    hl.a_matrix_.index_ = lp.a.indices.astype(np.int32)
+    hl.a_matrix_.index_ = lp.a.indices.astype(np.int32, copy=False)
     hl.a_matrix_.value_ = lp.a.data.astype(float, copy=False)
     h.passModel(hl)
     return h

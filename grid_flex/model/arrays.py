@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from grid_flex.model.handoff import CompiledLP, RowOwner
+from grid_flex.model.handoff import CompiledLP, RowOwner, check_size
 from grid_flex.model.linear import (
     LAYER_ATTR,
     ConstraintArray,
@@ -228,6 +228,7 @@ class ArrayLayer(LinearLayer):
     ) -> VarArray:
         """Record a variable family's bounds (see :meth:`LinearLayer.add_var`)."""
         n = 1 if index is None else len(index)
+        self._check_room(name, n)
         lbs = np.broadcast_to(np.asarray(lb, dtype=float), (n,))
         ubs = np.broadcast_to(np.asarray(ub, dtype=float), (n,))
         if (lbs > ubs).any():
@@ -345,6 +346,9 @@ def compile_arrays(layer: ArrayLayer) -> CompiledLP:
     rows, cols, vals = [], [], []
     nrow = 0
     families = active_families(layer)
+    check_size(
+        sum(f.expr.n for f in families), ncol, sum(len(f.expr.rows) for f in families)
+    )
     for fam in families:
         e = fam.expr
         rows.append(e.rows + nrow)

@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 
 from grid_flex.errors import SolveError
-from grid_flex.model.linear import ConstraintArray, FloatArray, LinearLayer, find_layers
+from grid_flex.model.linear import (
+    MAX_INDEX,
+    ConstraintArray,
+    FloatArray,
+    LinearLayer,
+    find_layers,
+)
 from grid_flex.model.sparse import Compressed, compress
 
 
@@ -62,6 +68,23 @@ class CompiledLP:
     def shape(self) -> tuple[int, int]:
         """(rows, columns)."""
         return (len(self.row_lb), len(self.columns))
+
+
+def check_size(nrow: int, ncol: int, nnz: int) -> None:
+    """Refuse an LP larger than HiGHS's 32-bit indices (and grid-flex's) allow.
+
+    Raises
+    ------
+    SolveError
+        If the rows, columns or matrix entries number more than 2**31 − 1.
+    """
+    top = MAX_INDEX
+    if nrow > top or ncol > top or nnz > top:
+        raise SolveError(
+            f"the LP has {nrow:,} rows, {ncol:,} columns and {nnz:,} matrix entries; "
+            f"HiGHS takes at most {top:,} of each: shorten the horizon or lengthen "
+            "the time step"
+        )
 
 
 def _block_active(blk: Any) -> bool:
@@ -112,6 +135,12 @@ def compile_model(model: Any) -> CompiledLP:
 
     layers = find_layers(model)
     cols = _Columns(layers)
+    families = [f for layer in layers for f in layer.constraints]
+    check_size(
+        sum(f.expr.n for f in families),
+        len(cols.columns),
+        sum(len(f.expr.rows) for f in families),
+    )
     own_components = {id(f.component) for layer in layers for f in layer.constraints}
 
     rows_parts: list[np.ndarray] = []
@@ -210,6 +239,7 @@ def compile_model(model: Any) -> CompiledLP:
     if obj_idx:
         np.add.at(c, np.asarray(obj_idx, dtype=np.int64), np.asarray(obj_val))
 
+    check_size(nrow, len(cols.columns), sum(len(r) for r in rows_parts))
     a = compress(
         np.concatenate(rows_parts) if rows_parts else np.empty(0, np.int64),
         np.concatenate(cols_parts) if cols_parts else np.empty(0, np.int64),

@@ -25,17 +25,44 @@ from grid_flex.model.sparse import Compressed, compress
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+#: Row and column positions of a :class:`LinExpr`: 32-bit, as HiGHS's own indices.
+IndexArray = NDArray[np.int32]
 Sense = Literal["==", "<=", ">="]
+#: Most rows or columns an expression may index (HiGHS's indices are 32-bit too).
+MAX_INDEX = int(np.iinfo(np.int32).max)
 
 #: Attribute under which a block keeps its :class:`LinearLayer`.
 LAYER_ATTR = "_grid_flex_layer"
+
+
+def as_index(positions: ArrayLike, what: str = "index") -> IndexArray:
+    """``positions`` as 32-bit row or column positions (no copy if already so).
+
+    32 bits halve the memory of a year's coordinates against 64 (a 15-minute year's
+    terms hold about 2.6 million entries); HiGHS takes 32-bit indices as well.
+
+    Raises
+    ------
+    OverflowError
+        If a position is negative or above ``MAX_INDEX`` (2**31 − 1).
+    """
+    arr = np.asarray(positions)
+    if arr.dtype == np.int32:
+        return arr
+    if arr.size and (int(arr.min()) < 0 or int(arr.max()) > MAX_INDEX):
+        raise OverflowError(
+            f"{what} positions must lie in [0, {MAX_INDEX}] (32-bit), got "
+            f"[{int(arr.min())}, {int(arr.max())}]"
+        )
+    return arr.astype(np.int32)
 
 
 class LinExpr:
     """``n`` affine rows over the columns of one :class:`LinearLayer`.
 
     Row ``i`` equals ``Σ_k coefs[k]·x[cols[k]] (rows[k] == i) + const[i]``. Entries are
-    kept in coordinate form; duplicates add up.
+    kept in coordinate form; duplicates add up. Row and column positions are 32-bit
+    (:func:`as_index`); coefficients are float64.
     """
 
     __slots__ = ("coefs", "cols", "const", "n", "rows")
@@ -45,14 +72,16 @@ class LinExpr:
     def __init__(
         self,
         n: int,
-        rows: IntArray,
-        cols: IntArray,
+        rows: ArrayLike,
+        cols: ArrayLike,
         coefs: FloatArray,
         const: FloatArray | None = None,
     ) -> None:
+        if n > MAX_INDEX:
+            raise OverflowError(f"{n} rows: at most {MAX_INDEX} (32-bit positions)")
         self.n = n
-        self.rows = rows
-        self.cols = cols
+        self.rows: IndexArray = as_index(rows, "row")
+        self.cols: IndexArray = as_index(cols, "column")
         self.coefs = coefs
         self.const = np.zeros(n) if const is None else const
 
@@ -63,7 +92,7 @@ class LinExpr:
         arr = np.asarray(values, dtype=float)
         if arr.ndim == 0:
             arr = np.full(1 if n is None else n, float(arr))
-        empty = np.empty(0, dtype=np.int64)
+        empty = np.empty(0, dtype=np.int32)
         return cls(len(arr), empty, empty.copy(), np.empty(0), arr.copy())
 
     @classmethod
@@ -75,9 +104,13 @@ class LinExpr:
     def stack(cls, *parts: LinExpr) -> LinExpr:
         """Rows of each part, one after the other."""
         starts = np.cumsum([0] + [p.n for p in parts])
+        if starts[-1] > MAX_INDEX:
+            raise OverflowError(f"{starts[-1]} rows: at most {MAX_INDEX} (32-bit)")
         return cls(
             int(starts[-1]),
-            np.concatenate([p.rows + s for p, s in zip(parts, starts, strict=False)]),
+            np.concatenate(
+                [p.rows + np.int32(s) for p, s in zip(parts, starts, strict=False)]
+            ),
             np.concatenate([p.cols for p in parts]),
             np.concatenate([p.coefs for p in parts]),
             np.concatenate([p.const for p in parts]),
@@ -138,7 +171,7 @@ class LinExpr:
         """One row holding the sum of all rows."""
         return LinExpr(
             1,
-            np.zeros(len(self.rows), dtype=np.int64),
+            np.zeros(len(self.rows), dtype=np.int32),
             self.cols,
             self.coefs,
             np.array([self.const.sum()]),
@@ -152,7 +185,7 @@ class LinExpr:
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
         lengths = counts[pos]
         total = int(lengths.sum())
-        new_rows = np.repeat(np.arange(len(pos), dtype=np.int64), lengths)
+        new_rows = np.repeat(np.arange(len(pos), dtype=np.int32), lengths)
         offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         src = order[np.repeat(starts[pos], lengths) + offsets]
         return LinExpr(
@@ -191,8 +224,9 @@ class VarArray:
     @property
     def expr(self) -> LinExpr:
         """The variables themselves as an expression, one row each."""
-        idx = np.arange(self.n, dtype=np.int64)
-        return LinExpr(self.n, idx, idx + self.offset, np.ones(self.n))
+        idx = np.arange(self.n, dtype=np.int32)
+        cols = np.arange(self.offset, self.offset + self.n, dtype=np.int32)
+        return LinExpr(self.n, idx, cols, np.ones(self.n))
 
     @property
     def cols(self) -> IntArray:
@@ -236,6 +270,15 @@ class LinearLayer:
         """Number of columns (scalar variables) so far."""
         return len(self.columns)
 
+    def _check_room(self, name: str, n: int) -> None:
+        """Refuse a variable family whose columns would pass ``MAX_INDEX``."""
+        if self.ncols + n > MAX_INDEX:
+            raise OverflowError(
+                f"{name}: {n} more columns after {self.ncols} pass the {MAX_INDEX} "
+                "that 32-bit positions (and HiGHS) allow; shorten the horizon or "
+                "lengthen the time step"
+            )
+
     # ---- structure ------------------------------------------------------------------
     def index_set(self, block: Any, name: str, members: Iterable[Any], doc: str) -> Any:
         """Add the ordered index set ``block.<name>`` holding ``members``."""
@@ -269,6 +312,7 @@ class LinearLayer:
         ``lb``/``ub`` are scalars or arrays in index order; ±inf means no bound.
         """
         n = 1 if index is None else len(index)
+        self._check_room(name, n)
         lbs = np.broadcast_to(np.asarray(lb, dtype=float), (n,))
         ubs = np.broadcast_to(np.asarray(ub, dtype=float), (n,))
         if (lbs > ubs).any():

@@ -6,24 +6,28 @@ Importing :mod:`scipy.sparse` costs about half a second at start-up (it pulls in
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 
 class Compressed(NamedTuple):
-    """A CSR (by row) or CSC (by column) matrix: ``indptr``, ``indices``, ``data``."""
+    """A CSR (by row) or CSC (by column) matrix: ``indptr``, ``indices``, ``data``.
+
+    ``indices`` are 32-bit (as HiGHS takes them, so the hand-off passes them without
+    a copy); ``indptr`` counts entries and is 64-bit.
+    """
 
     indptr: NDArray[np.int64]
-    indices: NDArray[np.int64]
+    indices: NDArray[np.int32]
     data: NDArray[np.float64]
     shape: tuple[int, int]
 
 
 def compress(
-    rows: NDArray[np.int64],
-    cols: NDArray[np.int64],
+    rows: NDArray[np.integer[Any]],
+    cols: NDArray[np.integer[Any]],
     vals: NDArray[np.float64],
     shape: tuple[int, int],
     *,
@@ -36,6 +40,8 @@ def compress(
     """
     major, minor = (rows, cols) if by == "row" else (cols, rows)
     n_major, n_minor = shape if by == "row" else (shape[1], shape[0])
+    if n_minor > np.iinfo(np.int32).max + 1:
+        raise OverflowError(f"{n_minor} rows or columns: 32-bit indices allow 2**31")
     if len(major) and (major.max() >= n_major or minor.max() >= n_minor):
         raise ValueError("a coordinate lies outside the matrix shape")
     key = major.astype(np.int64) * max(n_minor, 1) + minor
@@ -48,7 +54,7 @@ def compress(
     np.add.at(data, group, vals[order])
     unique = key[first]
     major_u = unique // max(n_minor, 1)
-    indices = (unique % max(n_minor, 1)).astype(np.int64)
+    indices = (unique % max(n_minor, 1)).astype(np.int32)
     indptr = np.zeros(n_major + 1, dtype=np.int64)
     np.cumsum(np.bincount(major_u, minlength=n_major), out=indptr[1:])
     return Compressed(indptr, indices, data, shape)

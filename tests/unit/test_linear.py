@@ -6,7 +6,13 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from grid_flex.model.linear import LinExpr, attach_layer, find_layers
+from grid_flex.model.linear import (
+    MAX_INDEX,
+    LinExpr,
+    as_index,
+    attach_layer,
+    find_layers,
+)
 
 
 @pytest.fixture
@@ -79,3 +85,56 @@ def test_lower_above_upper_is_refused():
     layer = attach_layer(m)
     with pytest.raises(ValueError, match="lower bound above upper"):
         layer.add_var(m, "z", None, lb=2.0, ub=1.0, doc="z")
+
+
+def test_positions_are_32_bit_through_every_operation(layer_and_vars):
+    """Rows and columns stay int32 (half the coordinates' memory), however made."""
+    _, layer, x, y = layer_and_vars
+    expr = 2.0 * x.expr - y.expr * np.array([1.0, -2.0, 0.5, 3.0]) + 5.0
+    made = [
+        x.expr,
+        expr,
+        -expr,
+        expr.take([3, 0, 0]),
+        expr.shift(1),
+        expr.sum(),
+        LinExpr.stack(x.expr, y.expr),
+        LinExpr.constant(1.0, 4),
+        LinExpr(4, np.arange(4, dtype=np.int64), np.arange(4), np.ones(4)),
+    ]
+    for e in made:
+        assert e.rows.dtype == np.int32
+        assert e.cols.dtype == np.int32
+    assert expr.matrix(layer.ncols).indices.dtype == np.int32
+
+
+def test_positions_beyond_32_bit_are_refused():
+    """A position that int32 cannot hold raises instead of wrapping around."""
+    big = np.array([0, MAX_INDEX + 1], dtype=np.int64)
+    with pytest.raises(OverflowError, match="column positions"):
+        LinExpr(2, np.arange(2), big, np.ones(2))
+    with pytest.raises(OverflowError, match="row positions"):
+        LinExpr(2, np.array([-1, 0]), np.arange(2), np.ones(2))
+    np.testing.assert_array_equal(as_index(np.array([0, MAX_INDEX])), [0, MAX_INDEX])
+
+
+def test_too_many_columns_are_refused(monkeypatch):
+    """A layer refuses a variable family whose columns would pass 2**31 − 1."""
+    import grid_flex.model.linear as linear
+    from grid_flex.model.arrays import ArrayBlock, attach_array_layer
+
+    monkeypatch.setattr(linear, "MAX_INDEX", 10)
+    layer = attach_array_layer(ArrayBlock("m"))
+    layer.add_var(layer.block, "x", range(6), doc="x")
+    with pytest.raises(OverflowError, match="y: 6 more columns after 6"):
+        layer.add_var(layer.block, "y", range(6), doc="y")
+
+
+def test_hand_off_refuses_an_lp_beyond_highs_indices():
+    """HiGHS's indices are 32-bit: a larger LP is a SolveError naming the counts."""
+    from grid_flex.errors import SolveError
+    from grid_flex.model.handoff import check_size
+
+    check_size(MAX_INDEX, MAX_INDEX, MAX_INDEX)
+    with pytest.raises(SolveError, match="2,147,483,648 matrix entries"):
+        check_size(10, 10, MAX_INDEX + 1)
