@@ -71,8 +71,28 @@ class Results:
         return pd.Series(flat, name="value")
 
 
-def extract(site: SiteModel, solution: Solution) -> Results:
-    """Evaluate every registered quantity at the optimum and compute the KPIs."""
+def extract(site: SiteModel, solution: Solution, *, timeseries: bool = True) -> Results:
+    """Evaluate every registered quantity at the optimum and compute the KPIs.
+
+    ``timeseries=False`` computes the same summary (same checks, same numbers) and
+    leaves :attr:`Results.timeseries` without columns (only the interval index):
+    for sweeps, which keep the KPIs of each case and not its time series.
+    """
+    cols, summary = _evaluate(site, solution)
+    index = site.inputs.index
+    table = pd.DataFrame(cols, index=index) if timeseries else pd.DataFrame(index=index)
+    return Results(
+        objective_usd=solution.objective,
+        timeseries=table,
+        summary=summary,
+        timings_s=dict(solution.timings_s),
+    )
+
+
+def _evaluate(
+    site: SiteModel, solution: Solution
+) -> tuple[dict[str, FloatArray], dict[str, Any]]:
+    """The per-interval columns (arrays) and the checked summary of a solved site."""
     x = solution.layer_x(site.layer)
     inputs = site.inputs
     dt = inputs.timestep_h
@@ -161,12 +181,11 @@ def extract(site: SiteModel, solution: Solution) -> Results:
         pk["cost_usd"] = float(values["cost_usd"].sum())
         program_kpis[pid] = pk
 
-    table = pd.DataFrame(cols, index=inputs.index)
     capacity_cost = float(site.capacity_cost_usd.value(x)[0])
-    _check_closure(site, solution, table, capacity_cost)
+    _check_closure(site, solution, cols, capacity_cost)
 
-    imp = table["site.grid_import_mw"].to_numpy()
-    exp = table.get("site.grid_export_mw", pd.Series(0.0, index=table.index)).to_numpy()
+    imp = cols["site.grid_import_mw"]
+    exp = cols.get("site.grid_export_mw", np.zeros_like(imp))
     price = inputs.price_usd_per_mwh
     bought = float(imp @ dt)
     hours = float(dt.sum())
@@ -176,13 +195,11 @@ def extract(site: SiteModel, solution: Solution) -> Results:
         "end_utc": utc_text(inputs.index[-1] + index_step(inputs.index)),
         "intervals": len(inputs.index),
         "horizon_h": hours,
-        "profit_usd": float(table["site.profit_usd"].sum()),
-        "revenue_usd": float(table["site.revenue_usd"].sum()),
-        "energy_cost_usd": float(table["site.energy_cost_usd"].sum()),
-        "other_cost_usd": float(table["site.cost_usd"].sum()),
-        "unallocated_energy_cost_usd": float(
-            table["site.unallocated_energy_cost_usd"].sum()
-        ),
+        "profit_usd": _total(cols["site.profit_usd"]),
+        "revenue_usd": _total(cols["site.revenue_usd"]),
+        "energy_cost_usd": _total(cols["site.energy_cost_usd"]),
+        "other_cost_usd": _total(cols["site.cost_usd"]),
+        "unallocated_energy_cost_usd": _total(cols["site.unallocated_energy_cost_usd"]),
     }
     for kind, agg in by_kind.items():
         summary[REVENUE_ALIASES.get(kind, f"{kind}_revenue_usd")] = agg["revenue_usd"]
@@ -211,31 +228,31 @@ def extract(site: SiteModel, solution: Solution) -> Results:
     notes = (*inputs.assumptions, *site_notes(inputs.scenario))
     if notes:
         summary["assumptions"] = "; ".join(notes)
-    return Results(
-        objective_usd=solution.objective,
-        timeseries=table,
-        summary=summary,
-        timings_s=dict(solution.timings_s),
-    )
+    return cols, summary
+
+
+def _total(values: FloatArray) -> float:
+    """Sum over the horizon, NaN skipped (as ``pandas.Series.sum``)."""
+    return float(np.nansum(values))
 
 
 def _check_closure(
     site: SiteModel,
     solution: Solution,
-    table: pd.DataFrame,
+    cols: dict[str, FloatArray],
     capacity_cost_usd: float = 0.0,
 ) -> None:
     """Balance, bounds and objective re-checked on the solved values."""
-    residual = (
-        table["site.grid_import_mw"]
-        - table.get("site.grid_export_mw", 0.0)
-        - table["site.net_load_mw"]
-    ).abs()
+    residual = np.abs(
+        cols["site.grid_import_mw"]
+        - cols.get("site.grid_export_mw", 0.0)
+        - cols["site.net_load_mw"]
+    )
     if (residual > BALANCE_TOL_MW).any():
-        worst = int(np.argmax(residual.to_numpy()))
+        worst = int(np.argmax(residual))
         raise SolveError(
-            f"power balance does not close at {residual.index[worst]}: "
-            f"residual {residual.iloc[worst]} MW"
+            f"power balance does not close at {site.inputs.index[worst]}: "
+            f"residual {residual[worst]} MW"
         )
     lp = solution.lp
     tol = 1e-6 * np.maximum(1.0, np.abs(solution.x))
@@ -252,7 +269,7 @@ def _check_closure(
         # build holds the Objective, whose expression a study may have replaced
         and (isinstance(own, str) or own.expr is site.layer.objective_expr)
     ):
-        profit = float(table["site.profit_usd"].sum()) - capacity_cost_usd
+        profit = _total(cols["site.profit_usd"]) - capacity_cost_usd
         scale = max(1.0, abs(solution.objective))
         if abs(profit - solution.objective) > MONEY_RTOL * scale + 1e-6:
             raise SolveError(

@@ -456,8 +456,9 @@ class WarmStart:
         self._lp = lp
         self.modes[mode] += 1
         sol = h.getSolution()
-        x = np.asarray(sol.col_value, dtype=float)
-        duals = np.asarray(sol.row_dual, dtype=float)
+        # highspy hands the vectors over as lists: fromiter is quicker than asarray
+        x = np.fromiter(sol.col_value, dtype=float, count=lp.shape[1])
+        duals = np.fromiter(sol.row_dual, dtype=float, count=lp.shape[0])
         return Solution(
             objective=float(lp.c @ x + lp.c0),
             x=x,

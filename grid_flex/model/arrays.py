@@ -35,7 +35,7 @@ from grid_flex.model.linear import (
     Sense,
     VarArray,
 )
-from grid_flex.model.sparse import compress
+from grid_flex.model.sparse import PatternMemo, compress
 
 
 @dataclass(eq=False)
@@ -334,12 +334,13 @@ class _ArrayColumns:
         raise IndexError(j)
 
 
-def compile_arrays(layer: ArrayLayer) -> CompiledLP:
+def compile_arrays(layer: ArrayLayer, *, memo: PatternMemo | None = None) -> CompiledLP:
     """An array-only layer's LP, rows and columns in ``compile_model``'s order.
 
     :func:`grid_flex.model.handoff.compile_model` gives the same LP for the site
     built with Pyomo components (tested). It records which family owns each row, so
     that KPIs can read duals (shadow prices), and names the columns (for messages).
+    ``memo`` re-uses the last matrix's ordering when the sparsity repeats (re-solves).
     """
     ncol = layer.ncols
     owners: list[RowOwner] = []
@@ -357,7 +358,7 @@ def compile_arrays(layer: ArrayLayer) -> CompiledLP:
         owners.append(RowOwner(nrow, nrow + e.n, fam, np.arange(e.n)))
         nrow += e.n
     empty_i = np.empty(0, dtype=np.int64)
-    a = compress(
+    a = (compress if memo is None else memo.compress)(
         np.concatenate(rows) if rows else empty_i,
         np.concatenate(cols) if cols else empty_i,
         np.concatenate(vals) if vals else np.empty(0),

@@ -2,7 +2,8 @@
 
 A :class:`Resolver` keeps one HiGHS model per structure (the LP's shape and sense).
 Each scenario is prepared and built with the site's builders on an array-only layer
-(:class:`grid_flex.model.arrays.ArrayLayer`: the arrays, no Pyomo rows), its LP
+on plain blocks (:class:`grid_flex.model.arrays.ArrayLayer` on an
+:class:`~grid_flex.model.arrays.ArrayBlock`: the arrays, no Pyomo object), its LP
 compared with the kept one, and only the changed costs, bounds, right-hand sides and
 coefficients are passed to HiGHS, which re-solves from its last basis
 (:class:`grid_flex.solve.WarmStart`). Results are the same :class:`Results` that
@@ -16,6 +17,7 @@ scenario's constraint names.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import time
 from collections import OrderedDict
@@ -25,21 +27,24 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyomo.core as pyo
 
 from grid_flex.api import run, solve_options
 from grid_flex.errors import InfeasibleError
 from grid_flex.inputs import prepare_inputs
 from grid_flex.io.catalog import Catalog
-from grid_flex.model.arrays import ArrayLayer, attach_array_layer, compile_arrays
+from grid_flex.model.arrays import (
+    ArrayBlock,
+    PyomoComponentAdded,
+    attach_array_layer,
+    compile_arrays,
+)
 from grid_flex.model.build import SiteModel, build_site
 from grid_flex.model.handoff import CompiledLP
+from grid_flex.model.sparse import PatternMemo
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
 from grid_flex.solve import SolveOptions, WarmStart
 
-#: Pyomo components an array-only build must not hold (they would be left out).
-_MODEL_COMPONENTS = (pyo.Var, pyo.Constraint, pyo.Objective, pyo.Expression)
 #: Series files kept in memory by a Resolver (each a year of floats: ~70 kB hourly).
 MAX_CACHED_SERIES = 32
 
@@ -127,32 +132,36 @@ def build_numbers(
     catalog: Catalog | None = None,
     *,
     series: SeriesCache | None = None,
+    memo: PatternMemo | None = None,
 ) -> tuple[SiteModel, CompiledLP] | None:
     """Build ``scenario`` on an array-only layer and compile its LP from the arrays.
 
-    Returns None when some module put Pyomo components of its own on the model
-    (the array-only LP would miss them); use the full build then. ``series``
-    keeps the series files earlier cases read (see :func:`cached_series`).
+    The site is built on plain blocks (:class:`~grid_flex.model.arrays.ArrayBlock`,
+    as :func:`grid_flex.api.solve_arrays` does): no Pyomo set, block or component
+    is made. Returns None when some module put Pyomo components of its own on the
+    model (the array-only LP would miss them); use the full build then. ``series``
+    keeps the series files earlier cases read (see :func:`cached_series`);
+    ``memo`` keeps the last matrix's ordering
+    (:class:`~grid_flex.model.sparse.PatternMemo`).
     """
     if series is None:
         inputs = prepare_inputs(scenario, Path(base_dir), catalog)
     else:
         with cached_series(series):
             inputs = prepare_inputs(scenario, Path(base_dir), catalog)
-    model = pyo.ConcreteModel(name=inputs.scenario.name)
-    attach_array_layer(model)
+    model = ArrayBlock(inputs.scenario.name)
+    layer = attach_array_layer(model)
     froze = gc.isenabled()  # build_site freezes what it built only then
     try:
         site = build_site(model, inputs)
+    except PyomoComponentAdded:  # a module needs Pyomo: the caller builds with it
+        return None
     finally:
         if froze:
             gc.unfreeze()
-    if not isinstance(site.layer, ArrayLayer) or any(
-        True
-        for _ in site.model.component_data_objects(_MODEL_COMPONENTS, descend_into=True)
-    ):
-        return None
-    return site, compile_arrays(site.layer)
+    # The objective is the layer's own total: extract re-checks profit against it.
+    lp = compile_arrays(layer, memo=memo)
+    return site, dataclasses.replace(lp, objective=layer.objective)
 
 
 def one_thread_options(scenario: Scenario) -> SolveOptions:
@@ -210,6 +219,7 @@ class Resolver:
         self._frozen = False
         self._models: OrderedDict[tuple[Any, ...], WarmStart] = OrderedDict()
         self._series: SeriesCache = OrderedDict()
+        self._pattern = PatternMemo()
         self.modes: dict[str, int] = {"cold": 0, "in_place": 0, "basis": 0, "full": 0}
         #: CPU seconds HiGHS took on the last case (None after a full build).
         self.last_highs_cpu_s: float | None = None
@@ -233,8 +243,15 @@ class Resolver:
         *,
         catalog: Catalog | None = None,
         extra: Callable[[SiteModel], None] | None = None,
+        timeseries: bool = True,
     ) -> Results:
-        """Solve ``scenario``; see the module docstring for when it re-solves warm."""
+        """Solve ``scenario``; see the module docstring for when it re-solves warm.
+
+        ``timeseries=False``: KPIs only (the summary, checked as usual; no
+        per-interval table, see :func:`grid_flex.results.extract`), for sweeps.
+        A case solved by the full build (``extra``, or infeasible) comes back
+        whole.
+        """
         if self.freeze and not self._frozen:
             # Once (again after a full build, whose solve unfreezes everything).
             # A flag, not gc.get_freeze_count(): that walks the frozen objects.
@@ -244,7 +261,7 @@ class Resolver:
         enabled = gc.isenabled()
         gc.disable()  # build_site then neither collects everything nor freezes
         try:
-            return self._run(scenario, base_dir, catalog, extra)
+            return self._run(scenario, base_dir, catalog, extra, timeseries)
         finally:
             if enabled:
                 gc.enable()
@@ -257,6 +274,7 @@ class Resolver:
         base_dir: str | Path,
         catalog: Catalog | None,
         extra: Callable[[SiteModel], None] | None,
+        timeseries: bool,
     ) -> Results:
         options = self._options(scenario)
         self.last_highs_cpu_s = None
@@ -264,7 +282,9 @@ class Resolver:
         built = (
             None
             if extra is not None
-            else build_numbers(scenario, base_dir, catalog, series=self._series)
+            else build_numbers(
+                scenario, base_dir, catalog, series=self._series, memo=self._pattern
+            )
         )
         if built is None:
             self.modes["full"] += 1
@@ -291,7 +311,7 @@ class Resolver:
             self.modes[mode] += count - before[mode]
         self.last_highs_cpu_s = solution.highs_cpu_s
         t2 = time.perf_counter()
-        results = extract(site, solution)
+        results = extract(site, solution, timeseries=timeseries)
         t3 = time.perf_counter()
         results.timings_s = {
             "build_s": t1 - t0,

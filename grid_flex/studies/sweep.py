@@ -150,7 +150,9 @@ def _solve_case(sc: Scenario, task: Task, row: Row) -> None:
     resolver = _resolver()
     before = dict(resolver.modes)
     try:
-        results = resolver.run(sc, task["base_dir"])
+        results = resolver.run(
+            sc, task["base_dir"], timeseries=bool(task.get("timeseries"))
+        )
         row |= {"status": "ok", "error": None}
         row |= _kpis(results.summary)
         row["highs_s"] = results.timings_s.get("highs_s")

@@ -265,3 +265,58 @@ def test_a_resolver_puts_each_series_on_the_horizon_once(
     assert len(calls) == first
     cold, _ = short("west_texas_2020", "hashprice.derive.btc_price_usd=12000")
     assert profits[1] == pytest.approx(gf.run(cold, base_dir=base).objective_usd, 1e-9)
+
+
+#: Cases re-solved in turn: costs (BTC price, adders), bounds (import limit),
+#: sizes (fleet power, battery count) and a carbon price on another site.
+KPI_CASES = [
+    ("west_texas_2020", ("hashprice.derive.btc_price_usd=9000",)),
+    (
+        "west_texas_2020",
+        ("hashprice.derive.btc_price_usd=13000", "energy.adders_usd_per_mwh=7"),
+    ),
+    ("west_texas_2020", ("site.import_limit_mw=45",)),
+    ("west_texas_2020", ("assets.s19xp_fleet.power_mw=30", "assets.battery.count=20")),
+    (
+        "houston_hospital_heat_2020",
+        ("programs.emissions.carbon_price_usd_per_tco2=50",),
+    ),
+    (
+        "houston_hospital_heat_2020",
+        ("programs.emissions.carbon_price_usd_per_tco2=400",),
+    ),
+]
+
+
+def test_kpi_only_extraction_equals_the_full_results() -> None:
+    """A sweep's KPI-only extraction: the full results' KPIs, case after case."""
+    from grid_flex.studies.sweep import _kpis
+
+    kpi_only, full = Resolver(), Resolver()
+    for name, sets in KPI_CASES:
+        sc, base = short(name, *sets)
+        a = kpi_only.run(sc, base, timeseries=False)
+        b = full.run(sc, base)
+        assert a.timeseries.columns.empty
+        assert a.timeseries.index.equals(b.timeseries.index)
+        ka, kb = _kpis(a.summary), _kpis(b.summary)
+        assert ka.keys() == kb.keys()
+        for k, v in kb.items():
+            if isinstance(v, float):
+                assert ka[k] == pytest.approx(v, rel=1e-9, abs=1e-9, nan_ok=True), k
+            else:
+                assert ka[k] == v, k
+        # The totals are the sums of the per-interval table (as pandas sums them).
+        ts = b.timeseries
+        for kpi, column in [
+            ("profit_usd", "site.profit_usd"),
+            ("revenue_usd", "site.revenue_usd"),
+            ("energy_cost_usd", "site.energy_cost_usd"),
+            ("other_cost_usd", "site.cost_usd"),
+        ]:
+            assert ka[kpi] == pytest.approx(float(ts[column].sum()), rel=1e-9), kpi
+        # And a cold solve of the case alone finds the same profit.
+        cold = gf.run(sc, base_dir=base).summary["profit_usd"]
+        assert ka["profit_usd"] == pytest.approx(cold, rel=1e-9)
+    assert kpi_only.modes == full.modes
+    assert kpi_only.modes["in_place"] + kpi_only.modes["basis"] >= 3
