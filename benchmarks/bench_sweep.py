@@ -191,8 +191,6 @@ def spec(n: int, out: Path, days: int | None) -> None:
 
 def _sweep_run(spec_file: Path, workers: int) -> dict[str, float]:
     """One ``grid-flex sweep`` from scratch: wall, CPU of its processes, HiGHS CPU."""
-    import pyarrow.parquet as pq
-
     out = Path(tempfile.mkdtemp(prefix="bench_sweep_")) / "out"
     code = "from grid_flex.cli import main; main()"
     cmd = [sys.executable, "-c", code, "sweep", str(spec_file), "-o", str(out), "-q"]
@@ -201,7 +199,9 @@ def _sweep_run(spec_file: Path, workers: int) -> dict[str, float]:
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
     assert status == 0, f"{cmd} exited with {status}"
-    cases = [pq.read_table(p).to_pylist()[0] for p in (out / "cases").glob("*.parquet")]
+    from grid_flex.studies import sweep_store as store
+
+    cases = [row for k in store.done_keys(out) for row in store.read_case(out, k)]
     shutil.rmtree(out.parent)
     assert all(c["status"] == "ok" for c in cases)
     return {

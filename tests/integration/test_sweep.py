@@ -5,6 +5,7 @@ Cases are three-day horizons of the default site (about 0.1 s of HiGHS each).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -188,13 +189,14 @@ def test_killed_sweep_resumes_without_solving_any_case_twice(
     cases = out / "cases"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
-        if cases.is_dir() and len(list(cases.glob("*.parquet"))) >= 2:
+        if cases.is_dir() and len(list(cases.glob("*.json"))) >= 2:
             break
         time.sleep(0.005)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     before = {
-        p.stem: pd.read_parquet(p)["run_id"].item() for p in cases.glob("*.parquet")
+        p.stem: json.loads(p.read_text(encoding="utf-8"))["run_id"]
+        for p in cases.glob("*.json")
     }
     assert 2 <= len(before) < N_CASES, "the sweep must be killed mid-way"
     solved_now: list[str] = []
@@ -205,7 +207,7 @@ def test_killed_sweep_resumes_without_solving_any_case_twice(
     assert len(solved_now) == N_CASES - len(before) == outcome.solved
     assert outcome.skipped == len(before)
     for key, run_id in before.items():  # finished files were not rewritten
-        assert pd.read_parquet(cases / f"{key}.parquet")["run_id"].item() == run_id
+        assert json.loads((cases / f"{key}.json").read_text())["run_id"] == run_id
     assert not list(cases.glob(".*"))  # no temporary file left behind
     assert_same_table(
         pd.read_parquet(out / "summary.parquet"),
@@ -277,7 +279,7 @@ def test_bad_spec_exits_2_before_any_solve(
     code, output = cli("sweep", spec, "-o", tmp_path / "out")
     assert code == 2, output
     assert expected in output
-    assert not list((tmp_path / "out").glob("cases/*.parquet"))
+    assert not list((tmp_path / "out").glob("cases/*"))
 
 
 def test_unreachable_dask_scheduler_exits_2_before_any_solve(
@@ -289,7 +291,7 @@ def test_unreachable_dask_scheduler_exits_2_before_any_solve(
     code, output = cli("sweep", spec_file, "-o", out, "--dask", "tcp://127.0.0.1:9")
     assert code == 2, output
     assert "cannot reach the Dask scheduler" in output
-    assert not list(out.glob("cases/*.parquet"))
+    assert not list(out.glob("cases/*"))
 
 
 def test_foreign_output_folder_is_refused(spec_file: Path, tmp_path: Path) -> None:
