@@ -57,15 +57,33 @@ def as_index(positions: ArrayLike, what: str = "index") -> IndexArray:
     return arr.astype(np.int32)
 
 
+#: Coordinates of a sum's part: row positions, column positions, coefficients.
+Part = tuple[IndexArray, IndexArray, FloatArray]
+
+
+def _joined(arrays: list[NDArray[Any]], dtype: Any) -> NDArray[Any]:
+    """The arrays one after the other (the array itself when there is one)."""
+    if not arrays:
+        return np.empty(0, dtype=dtype)
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
 class LinExpr:
     """``n`` affine rows over the columns of one :class:`LinearLayer`.
 
     Row ``i`` equals ``Σ_k coefs[k]·x[cols[k]] (rows[k] == i) + const[i]``. Entries are
     kept in coordinate form; duplicates add up. Row and column positions are 32-bit
     (:func:`as_index`); coefficients are float64.
+
+    A sum of expressions keeps the coordinates of its terms as they are (its *parts*)
+    instead of copying them into one array: the site's sums (net load, revenue, cost,
+    profit, flexibility over every asset) would otherwise hold a second and third copy
+    of every asset's terms. ``rows``, ``cols`` and ``coefs`` join the parts when read,
+    in the order a copying sum would have (same values, same order), without keeping
+    the result; scaling and negation apply part by part.
     """
 
-    __slots__ = ("coefs", "cols", "const", "n", "rows")
+    __slots__ = ("_coefs", "_cols", "_parts", "_rows", "const", "n")
     #: Make ``ndarray * LinExpr`` call ``LinExpr.__rmul__`` instead of broadcasting.
     __array_ufunc__ = None
 
@@ -80,10 +98,56 @@ class LinExpr:
         if n > MAX_INDEX:
             raise OverflowError(f"{n} rows: at most {MAX_INDEX} (32-bit positions)")
         self.n = n
-        self.rows: IndexArray = as_index(rows, "row")
-        self.cols: IndexArray = as_index(cols, "column")
-        self.coefs = coefs
+        self._rows: IndexArray = as_index(rows, "row")
+        self._cols: IndexArray = as_index(cols, "column")
+        self._coefs = coefs
+        self._parts: tuple[Part, ...] | None = None
         self.const = np.zeros(n) if const is None else const
+
+    @classmethod
+    def _of_parts(cls, n: int, parts: tuple[Part, ...], const: FloatArray) -> LinExpr:
+        """The sum of ``parts`` plus ``const``, keeping the parts' arrays (no copy)."""
+        if len(parts) == 1:
+            return cls(n, *parts[0], const)
+        out = cls.__new__(cls)
+        out.n = n
+        out._parts = parts
+        out.const = const
+        return out
+
+    # ---- coordinates ----------------------------------------------------------------
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        """The coordinate arrays this expression adds up (one part unless a sum)."""
+        if self._parts is None:
+            return ((self._rows, self._cols, self._coefs),)
+        return self._parts
+
+    @property
+    def rows(self) -> IndexArray:
+        """Row position of each entry (int32)."""
+        if self._parts is None:
+            return self._rows
+        return _joined([p[0] for p in self._parts], np.int32)
+
+    @property
+    def cols(self) -> IndexArray:
+        """Column position of each entry (int32)."""
+        if self._parts is None:
+            return self._cols
+        return _joined([p[1] for p in self._parts], np.int32)
+
+    @property
+    def coefs(self) -> FloatArray:
+        """Coefficient of each entry [unit of the rows per unit of the column]."""
+        if self._parts is None:
+            return self._coefs
+        return _joined([p[2] for p in self._parts], float)
+
+    @property
+    def nnz(self) -> int:
+        """Number of entries (duplicates counted)."""
+        return sum(len(p[2]) for p in self.parts)
 
     # ---- construction -------------------------------------------------------------
     @classmethod
@@ -129,25 +193,17 @@ class LinExpr:
         if isinstance(other, LinExpr):
             if other.n != self.n:
                 raise ValueError(f"cannot add {other.n} rows to {self.n} rows")
-            return LinExpr(
-                self.n,
-                np.concatenate((self.rows, other.rows)),
-                np.concatenate((self.cols, other.cols)),
-                np.concatenate((self.coefs, other.coefs)),
-                self.const + other.const,
-            )
-        return LinExpr(
-            self.n,
-            self.rows,
-            self.cols,
-            self.coefs,
-            self.const + self._broadcast(other),
+            parts = tuple(p for p in (*self.parts, *other.parts) if len(p[2]))
+            return LinExpr._of_parts(self.n, parts, self.const + other.const)
+        return LinExpr._of_parts(
+            self.n, self.parts, self.const + self._broadcast(other)
         )
 
     __radd__ = __add__
 
     def __neg__(self) -> LinExpr:
-        return LinExpr(self.n, self.rows, self.cols, -self.coefs, -self.const)
+        parts = tuple((r, c, -k) for r, c, k in self.parts)
+        return LinExpr._of_parts(self.n, parts, -self.const)
 
     def __sub__(self, other: LinExpr | ArrayLike) -> LinExpr:
         return self + (-other if isinstance(other, LinExpr) else -np.asarray(other))
@@ -158,30 +214,29 @@ class LinExpr:
     def __mul__(self, factor: ArrayLike) -> LinExpr:
         f = np.asarray(factor, dtype=float)
         if f.ndim == 0:
-            return LinExpr(self.n, self.rows, self.cols, self.coefs * f, self.const * f)
+            parts = tuple((r, c, k * f) for r, c, k in self.parts)
+            return LinExpr._of_parts(self.n, parts, self.const * f)
         f = self._broadcast(f)
-        return LinExpr(
-            self.n, self.rows, self.cols, self.coefs * f[self.rows], self.const * f
-        )
+        parts = tuple((r, c, k * f[r]) for r, c, k in self.parts)
+        return LinExpr._of_parts(self.n, parts, self.const * f)
 
     __rmul__ = __mul__
 
     # ---- reshaping ----------------------------------------------------------------
     def sum(self) -> LinExpr:
         """One row holding the sum of all rows."""
-        return LinExpr(
-            1,
-            np.zeros(len(self.rows), dtype=np.int32),
-            self.cols,
-            self.coefs,
-            np.array([self.const.sum()]),
+        parts = tuple(
+            (np.zeros(len(k), dtype=np.int32), c, k) for _, c, k in self.parts
         )
+        return LinExpr._of_parts(1, parts, np.array([self.const.sum()]))
 
     def take(self, positions: ArrayLike) -> LinExpr:
         """Rows at ``positions`` (in that order, repeats allowed)."""
         pos = np.asarray(positions, dtype=np.int64)
-        order = np.argsort(self.rows, kind="stable")
-        counts = np.bincount(self.rows, minlength=self.n)
+        rows = self.rows
+        order = np.argsort(rows, kind="stable")
+        counts = np.bincount(rows, minlength=self.n)
+        del rows
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
         lengths = counts[pos]
         total = int(lengths.sum())
@@ -206,9 +261,8 @@ class LinExpr:
 
     def value(self, x: FloatArray) -> FloatArray:
         """Evaluate every row at the column values ``x``."""
-        out = np.bincount(
-            self.rows, weights=self.coefs * x[self.cols], minlength=self.n
-        )
+        weights = _joined([k * x[c] for _, c, k in self.parts], float)
+        out = np.bincount(self.rows, weights=weights, minlength=self.n)
         return out + self.const
 
 

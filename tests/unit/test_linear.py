@@ -138,3 +138,63 @@ def test_hand_off_refuses_an_lp_beyond_highs_indices():
     check_size(MAX_INDEX, MAX_INDEX, MAX_INDEX)
     with pytest.raises(SolveError, match="2,147,483,648 matrix entries"):
         check_size(10, 10, MAX_INDEX + 1)
+
+
+def _copied(*terms: LinExpr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The coordinates a copying sum holds: every term's, one after the other."""
+    return tuple(
+        np.concatenate([getattr(t, a) for t in terms])
+        for a in ("rows", "cols", "coefs")
+    )
+
+
+def test_a_sum_keeps_its_terms_arrays_and_reads_like_a_copy(layer_and_vars):
+    """A sum shares its terms' coordinates (no copy), reads as their concatenation."""
+    _, _, x, y = layer_and_vars
+    a = 2.0 * x.expr
+    b = y.expr * np.array([1.0, -2.0, 0.5, 3.0])
+    c = x.expr.shift(1)
+    total = a + b + 5.0 + c
+    assert len(total.parts) == 3
+    for term, part in zip((a, b, c), total.parts, strict=True):
+        for held, own in zip(part, term.parts[0], strict=True):
+            assert held is own  # the term's own array, not a copy
+    joined = (total.rows, total.cols, total.coefs)
+    for got, want in zip(joined, _copied(a, b, c), strict=True):
+        np.testing.assert_array_equal(got, want)
+    values = np.linspace(-3.0, 7.0, 8)
+    rows, cols, coefs = _copied(a, b, c)
+    copy_value = np.bincount(rows, weights=coefs * values[cols], minlength=4) + 5.0
+    assert np.array_equal(total.value(values), copy_value)  # same bits, same order
+    assert total.nnz == len(rows)
+
+
+def test_scaling_a_sum_applies_to_every_part(layer_and_vars):
+    _, _, x, y = layer_and_vars
+    w = np.array([1.0, -2.0, 0.5, 3.0])
+    values = np.array([1.0, 2.0, 3.0, 4.0, 10.0, 20.0, 30.0, 40.0])
+    xv, yv = values[:4], values[4:]
+    total = x.expr + y.expr + 1.0
+    np.testing.assert_allclose((-total).value(values), -(xv + yv + 1))
+    np.testing.assert_allclose((total * w).value(values), (xv + yv + 1) * w)
+    np.testing.assert_allclose((3.0 - total).value(values), 2 - xv - yv)
+    np.testing.assert_allclose(total.sum().value(values), [(xv + yv + 1).sum()])
+    np.testing.assert_allclose(
+        total.take([2, 2]).value(values), [xv[2] + yv[2] + 1] * 2
+    )
+    assert (-total).parts[0][0] is total.parts[0][0]  # positions shared, signs new
+    empty = LinExpr.zeros(4) + LinExpr.zeros(4)
+    assert empty.rows.dtype == np.int32
+    assert len(empty.rows) == 0
+    np.testing.assert_array_equal(empty.value(values), np.zeros(4))
+
+
+def test_a_sum_survives_pickling(layer_and_vars):
+    import pickle
+
+    _, _, x, y = layer_and_vars
+    total = x.expr - 2.0 * y.expr + 1.0
+    back = pickle.loads(pickle.dumps(total))
+    values = np.arange(8, dtype=float)
+    np.testing.assert_array_equal(back.value(values), total.value(values))
+    assert len(back.parts) == 2
