@@ -4,13 +4,15 @@ On the all-programs benchmark site over four days across a local month edge (Aug
 into September: 4CP months, the import cap's August in the window), each rewrite the
 benchmark README reports as exact must reach the full LP's optimum: the months
 solved apart with the battery's state of charge fixed at the month edge, the rows
-of never-binding families generated lazily, and the demand-charge peaks written as
-a tree of group peaks. The diagnosis probes (columns fixed to 0, families deleted)
-must change it (they are different models).
+of never-binding families generated lazily, the demand-charge peaks written as
+a tree of group peaks, and offers substituted by their headroom slack (the
+battery's envelope columns). The diagnosis probes (columns fixed to 0, families
+deleted) must change it (they are different models).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import sys
 from pathlib import Path
@@ -100,3 +102,47 @@ def test_diagnoses_are_other_models(case: tuple[ModuleType, object, object]) -> 
     fewer_rows = probe.solve(probe.without_families(lp, ["flex_down_grid"]))
     assert no_battery_offers[1][2] < full - 1.0  # offers earn: less without them
     assert fewer_rows[1][2] >= full - 1e-6 * abs(full)  # a relaxation
+
+
+@pytest.mark.parametrize(
+    ("family", "pattern"),
+    [
+        # o − c + d ≤ P: the battery's envelope (z = P + c − d − o, lowest power + P)
+        ("asset[battery].flex_down_stack", "ecrs].offer_battery"),
+        ("asset[battery].flex_up_stack", "reg_down].offer_battery"),
+        # s[t−1] − 2.169·o ≥ soc_min: a ≥ row, divided by the offer's coefficient
+        ("asset[battery].held_up_energy_start", "ecrs].offer_battery"),
+        ("asset[s19jpro_fleet].flex_up_stack", "offer_s19jpro"),
+    ],
+)
+def test_offers_substituted_reach_the_optimum(
+    case: tuple[ModuleType, object, object], family: str, pattern: str
+) -> None:
+    probe, lp, _ = case
+    full = probe.solve(lp)[1]
+    fam = probe.families(lp)
+    rewritten = probe.with_substituted_offers(lp, fam, family, pattern)
+    names = probe.column_names(lp)
+    offers = [j for j, n in enumerate(names) if pattern in n and lp.col_ub[j] > 0]
+    assert offers
+    # each offer column now holds the headroom slack z ≥ 0, unbounded above
+    assert all(rewritten.col_ub[j] == float("inf") for j in offers)
+    assert all(rewritten.col_lb[j] == 0.0 for j in offers)
+    assert (rewritten.A != lp.A).nnz > 0  # the matrix did change
+    assert rewritten.shape == lp.shape
+    assert _close(probe.solve(rewritten)[1][2], full[2])
+
+
+def test_substitution_without_the_cost_shift_is_another_model(
+    case: tuple[ModuleType, object, object],
+) -> None:
+    # The check above can fail: dropping the constant the substitution moves into
+    # the objective (c_o · b) gives another optimum.
+    probe, lp, _ = case
+    full = probe.solve(lp)[1][2]
+    fam = probe.families(lp)
+    rewritten = probe.with_substituted_offers(
+        lp, fam, "asset[battery].flex_down_stack", "ecrs].offer_battery"
+    )
+    wrong = dataclasses.replace(rewritten, c0=lp.c0)
+    assert not _close(probe.solve(wrong)[1][2], full)
