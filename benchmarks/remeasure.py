@@ -397,6 +397,16 @@ def items(gf: list[str], tmp: Path) -> list[Item]:
             long=True,
         ),
     ]
+    out.append(
+        Item(
+            "light",
+            "End to end against the floor (light commands)",
+            "`bench_light.py --repeat 3` (no B: this checkout alone)",
+            40,
+            script([PY, f"{bench}/bench_light.py", "--repeat", "3"]),
+            "python benchmarks/bench_light.py --repeat 3",
+        )
+    )
     for step in (60, 15):
         for name, scenario in bench_floor.cases().items():
             if step == 15 and name in FLOOR15_SKIP:
@@ -490,6 +500,7 @@ def items(gf: list[str], tmp: Path) -> list[Item]:
 #: Run order: the floor tables and the short paired figures first.
 PRIORITY = [
     "floor60",
+    "light",
     "pipeline",
     "hashprice",
     "rolling",
@@ -509,7 +520,14 @@ PRIORITY = [
 ]
 
 #: Items whose rows are a benchmark script's own printed table.
-SCRIPTS = {"reserves", "year_modes", "peer", "portfolio", "portfolio_texas"}
+SCRIPTS = {
+    "reserves",
+    "year_modes",
+    "peer",
+    "portfolio",
+    "portfolio_texas",
+    "light",
+}
 
 PAIR_HEAD = (
     "| figure | A wall / cpu / peak | B wall / cpu / peak | A/B wall | A/B cpu "
