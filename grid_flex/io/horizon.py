@@ -36,15 +36,12 @@ def horizon_bounds_utc(h: Horizon) -> tuple[dt.datetime, dt.datetime]:
 
 def _utc(h: Horizon, name: str, t: dt.datetime) -> dt.datetime:
     """``t`` in UTC; naive = local to the horizon's zone, which must name it once."""
-    if t.tzinfo is not None:
-        return t.astimezone(dt.UTC)
-    zone = ZoneInfo(h.timezone)
-    first = t.replace(tzinfo=zone, fold=0)
-    if first.utcoffset() != t.replace(tzinfo=zone, fold=1).utcoffset():
-        back = first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+    try:
+        return local_to_utc(t, h.timezone)
+    except LocalTimeError as exc:
         kind = (
             "does not exist (skipped by the daylight-saving change)"
-            if back != t
+            if exc.skipped
             else "occurs twice (daylight-saving fall-back)"
         )
         raise ScenarioError(
@@ -54,8 +51,41 @@ def _utc(h: Horizon, name: str, t: dt.datetime) -> dt.datetime:
                 "give the time with its UTC offset, e.g. "
                 f"{t.isoformat()}-06:00, or pick another hour"
             ],
-        )
+        ) from exc
+
+
+class LocalTimeError(ValueError):
+    """A naive local time that a daylight-saving change skips or repeats."""
+
+    def __init__(self, t: dt.datetime, timezone: str, *, skipped: bool) -> None:
+        what = "does not exist" if skipped else "is ambiguous"
+        super().__init__(f"{t} {what} in {timezone}")
+        self.skipped = skipped
+
+
+def local_to_utc(t: dt.datetime, timezone: str) -> dt.datetime:
+    """A date-time in UTC; a naive one is local to ``timezone`` (an IANA name).
+
+    Raises
+    ------
+    LocalTimeError
+        A naive time skipped (``skipped=True``) or repeated by a daylight-saving
+        change, as pandas' ``tz_localize(..., ambiguous="raise",
+        nonexistent="raise")`` refuses them.
+    """
+    if t.tzinfo is not None:
+        return t.astimezone(dt.UTC)
+    zone = ZoneInfo(timezone)
+    first = t.replace(tzinfo=zone, fold=0)
+    if first.utcoffset() != t.replace(tzinfo=zone, fold=1).utcoffset():
+        back = first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+        raise LocalTimeError(t, timezone, skipped=back != t)
     return first.astimezone(dt.UTC)
+
+
+def utc_text(t: dt.datetime) -> str:
+    """A date-time for a message in UTC: ``"2019-01-01 06:00 UTC"``."""
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def timedelta_text(d: dt.timedelta) -> str:

@@ -36,6 +36,7 @@ interval: ``full = min(Σ_loads capacity_mw, import limit)`` over the computing 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -43,9 +44,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from grid_flex.conventions import month_keys, month_label, to_utc
+from grid_flex.conventions import month_keys, month_label
 from grid_flex.errors import ScenarioError
-from grid_flex.io.timeseries import format_stamp
 from grid_flex.model.headroom import expected_import_mw
 from grid_flex.model.linear import FloatArray, IntArray, LinExpr
 from grid_flex.model.terms import (
@@ -55,6 +55,14 @@ from grid_flex.model.terms import (
     ProgramTerms,
     Quantity,
     ResolveContext,
+)
+from grid_flex.nodata.four_cp import (
+    known_intervals,
+    listed_stamps,
+    local_label,
+    outside,
+    span,
+    stamp_utc,
 )
 from grid_flex.programs._paths import field_path
 from grid_flex.programs.demand_charge import KW_PER_MW, full_load_mw
@@ -110,17 +118,7 @@ class FourCpParams:
 # ---- placing stamps on the horizon -----------------------------------------------
 def _utc(stamp: Any, timezone: str, field: str) -> pd.Timestamp:
     """A stamp as UTC: naive ones are local to ``timezone``."""
-    ts = pd.Timestamp(stamp)
-    try:
-        return to_utc(ts, timezone)
-    except ValueError as exc:  # both pandas errors derive from ValueError
-        raise ScenarioError(
-            field,
-            [
-                f"{field}: {ts} does not exist or occurs twice in {timezone} "
-                "(daylight saving); give it with its UTC offset"
-            ],
-        ) from exc
+    return pd.Timestamp(stamp_utc(stamp, timezone, field))
 
 
 def _place(
@@ -143,29 +141,26 @@ def _place(
     return pos, overlap / float(b - a)
 
 
-def _outside(rctx: ResolveContext, field: str, what: str) -> ScenarioError:
+def _horizon(rctx: ResolveContext) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of the horizon (UTC)."""
     end = rctx.index[-1] + pd.Timedelta(hours=float(rctx.timestep_h[-1]))
-    return ScenarioError(
-        field,
-        [
-            f"{field}: {what} lies outside the horizon "
-            f"({format_stamp(rctx.index[0])} to {format_stamp(end)})"
-        ],
-    )
+    return rctx.index[0].to_pydatetime(), end.to_pydatetime()
+
+
+def _outside(rctx: ResolveContext, field: str, what: str) -> ScenarioError:
+    return outside(field, what, _horizon(rctx))
 
 
 def _span(
     stamp: pd.Timestamp, length_min: int, convention: str
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The interval ``[start, end)`` a stamp marks (its end or its start)."""
-    length = pd.Timedelta(minutes=length_min)
-    if convention == "end":
-        return stamp - length, stamp
-    return stamp, stamp + length
+    start, end = span(stamp.to_pydatetime(), length_min, convention)
+    return pd.Timestamp(start), pd.Timestamp(end)
 
 
 def _local(stamp: pd.Timestamp, timezone: str) -> str:
-    return stamp.tz_convert(timezone).strftime("%Y-%m-%d %H:%M %Z")
+    return local_label(stamp.to_pydatetime(), timezone)
 
 
 # ---- resolve -----------------------------------------------------------------------
@@ -228,53 +223,32 @@ def _resolve_known(
 ) -> FourCpParams:
     field = field_path(entry.id, "intervals")
     bounds = rctx.bounds_ns()
-    n = len(rctx.index)
-    stamps: list[tuple[str, pd.Timestamp]]
+    stamps: list[tuple[str, dt.datetime]]
     historic = entry.intervals == ERCOT_HISTORIC
     if historic:
         length, convention = HISTORIC_INTERVAL_MIN, "end"
-        stamps = [(field, s.tz_convert("UTC")) for s in historic_intervals()]
-    else:
-        assert isinstance(entry.intervals, list)
-        length, convention = entry.interval_min, entry.time_convention
         stamps = [
-            (f"{field}[{i}]", _utc(s, entry.timezone, f"{field}[{i}]"))
-            for i, s in enumerate(entry.intervals)
+            (field, s.tz_convert("UTC").to_pydatetime()) for s in historic_intervals()
         ]
-    weight = np.zeros(n)
+    else:
+        length, convention = entry.interval_min, entry.time_convention
+        stamps = listed_stamps(entry, field)
+    weight = np.zeros(len(rctx.index))
     peaks: list[Peak] = []
-    seen: dict[int, str] = {}
-    for where, stamp in stamps:
-        start, end = _span(stamp, length, convention)
-        placed = _place(start, end, bounds)
-        key = int(month_keys(pd.DatetimeIndex([start]), entry.timezone)[0])
-        label = _local(stamp, entry.timezone)
-        if placed is None or key % 12 + 1 not in entry.months:
-            if historic:
-                continue  # the table spans several years: keep those that apply
-            if placed is None:
-                raise _outside(rctx, where, f"the 4CP interval {label}")
-            raise ScenarioError(
-                where,
-                [
-                    f"{where}: the 4CP interval {label} is in month {key % 12 + 1}, "
-                    f"not one of the coincident-peak months {entry.months}"
-                ],
-            )
-        if key in seen:
-            raise ScenarioError(
-                where,
-                [
-                    f"{where}: a second 4CP interval in {month_label(key)} (the "
-                    f"first is {seen[key]}); there is one coincident peak a month"
-                ],
-            )
-        seen[key] = label
+    for k in known_intervals(
+        entry,
+        stamps,
+        _horizon(rctx),
+        length_min=length,
+        convention=convention,
+        historic=historic,
+        field=field,
+    ):
+        placed = _place(pd.Timestamp(k.start), pd.Timestamp(k.end), bounds)
+        assert placed is not None, "known_intervals keeps intervals inside the horizon"
         pos, fracs = placed
         weight[pos] += fracs
-        peaks.append(Peak(label, month_label(key), pos, fracs))
-    if not peaks:
-        raise _outside(rctx, field, "every bundled historic 4CP interval (2019-2021)")
+        peaks.append(Peak(k.label, month_label(k.month_key), pos, fracs))
     return _params(entry, keys, weight, "known", tuple(peaks))
 
 

@@ -128,6 +128,7 @@ def test_the_scenario_schema_imports_no_table_library():
         "west_texas_2020",  # fleets (one sized by count, one by power), battery
         "houston_hospital_heat_2020",  # heat recovery, emissions
         "ercot_uri_feb2021_contract",  # fixed-price contract
+        "ercot_summer_2019_4cp",  # 4CP with listed intervals
         "germany_2018_smard",
     ],
 )

@@ -34,6 +34,8 @@ WITHOUT_INDEX = (
     "ercot_uri_feb2021_rolling",
     "germany_2018_smard",
     "houston_hospital_heat_2020",
+    "ercot_summer_2019_4cp",
+    "ercot_summer_2019_4cp_rolling",
 )
 
 
@@ -60,6 +62,8 @@ def test_bundled_scenarios_of_checked_kinds_need_no_index(name: str):
 
 WT = "west_texas_2020"
 HEAT = "houston_hospital_heat_2020"
+CP = "ercot_summer_2019_4cp"
+CONTRACT = "ercot_uri_feb2021_contract"
 SET = [
     (WT, "horizon.end=2020-01-02T00:30:00"),
     (WT, "horizon.start=2020-03-08T02:30:00"),
@@ -78,7 +82,46 @@ SET = [
     (HEAT, "assets.hospital_heat.sources=[immersion_miners, immersion_miners]"),
     (HEAT, "assets.hospital_heat.sources=[hospital_heat]"),
     (HEAT, "assets.hospital_heat.loop_temp_degc=20"),
+    (CP, "programs.four_cp.intervals=[2019-05-20T17:00:00]"),  # before the horizon
+    (CP, "programs.four_cp.intervals=[2019-09-30T23:45:00, 2019-10-01T00:15:00]"),
+    (CP, "programs.four_cp.months=[6, 7, 8]"),  # the September stamp: not a CP month
+    (CP, "programs.four_cp.intervals=[2019-06-19T17:00:00, 2019-06-20T17:00:00]"),
+    (CP, "programs.four_cp.intervals=[2019-11-03T01:30:00]"),  # occurs twice
+    (
+        CONTRACT,
+        "programs.contract.windows={periods: [{start: 2020-01-01T00:00:00, "
+        "end: 2020-01-02T00:00:00}]}",
+    ),
+    (
+        CONTRACT,
+        "energy.adders_usd_per_mwh=[1.0, {usd_per_mwh: 2.0, periods: [{start: "
+        "2020-01-01T00:00:00, end: 2020-01-02T00:00:00}]}]",
+    ),
 ]
+
+
+GOOD = [  # accepted, checked without the index
+    (CP, "programs.four_cp.interval_min=60"),
+    (CP, "programs.four_cp.time_convention=start"),
+    (
+        CONTRACT,
+        "programs.contract.windows={recurring: [{start_hour: 7, end_hour: 22}]}",
+    ),
+    (
+        CONTRACT,
+        "energy.adders_usd_per_mwh=[1.0, {usd_per_mwh: 2.0, recurring: "
+        "[{start_hour: 7, end_hour: 22, weekdays: [0, 1, 2, 3, 4]}]}]",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "assignment"), GOOD, ids=[b for _, b in GOOD])
+def test_windows_without_periods_and_listed_4cp_intervals_need_no_index(
+    name: str, assignment: str
+):
+    sc, _ = load_scenario(name, assignments=(assignment,))
+    assert outcome(check_scenario, sc) == outcome(check_scenario_on_index, sc) == "ok"
+    assert checked_without_index(sc, with_entries(load_catalog(), sc.catalog_entries))
 
 
 @pytest.mark.parametrize(("name", "assignment"), SET, ids=[b for _, b in SET])
