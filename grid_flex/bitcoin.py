@@ -230,7 +230,8 @@ def _epoch_seconds(times: pd.DatetimeIndex) -> np.ndarray:
     return np.asarray(idx.as_unit("ns").asi8, dtype=float) / 1e9
 
 
-def _interval_ends(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+def _horizon_end(index: pd.DatetimeIndex) -> pd.Timestamp:
+    """End of the last interval of an interval-start index."""
     if len(index) == 0:
         raise FinanceInputError("the time index is empty")
     freq = getattr(index, "freq", None)
@@ -240,7 +241,11 @@ def _interval_ends(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
         step = index[-1] - index[-2]
     else:
         raise FinanceInputError("a one-interval index needs a freq (interval length)")
-    ends = index[1:].append(pd.DatetimeIndex([index[-1] + step]))
+    return index[-1] + step
+
+
+def _interval_ends(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    ends = index[1:].append(pd.DatetimeIndex([_horizon_end(index)]))
     return pd.DatetimeIndex(ends)
 
 
@@ -277,7 +282,7 @@ def _subsidy_sat(index: pd.DatetimeIndex, a: ChainAnchor) -> np.ndarray:
     ends = _epoch_seconds(_interval_ends(index))
     heights = np.floor(block_height_at(index, a)).astype(np.int64)
     sat = subsidy_sat_array(np.maximum(heights, 0)).astype(float)
-    halvings = halving_times(index[0], _interval_ends(index)[-1], a)
+    halvings = halving_times(index[0], _horizon_end(index), a)
     for h, t in zip(halvings["height"], halvings["time_utc"], strict=True):
         ts = t.timestamp()
         i = int(np.searchsorted(starts, ts, side="right")) - 1
@@ -443,7 +448,7 @@ def projection_assumptions(
 ) -> list[str]:
     """Plain statements of what was projected for a horizon (empty if nothing)."""
     a = anchor or ChainAnchor()
-    end = _interval_ends(index)[-1]
+    end = _horizon_end(index)
     if end <= a.time_utc:
         return []
     notes = [a.describe()]

@@ -21,8 +21,8 @@ from grid_flex.bitcoin import ChainAnchor
 from grid_flex.conventions import (
     BLOCK_INTERVAL_S,
     index_step,
-    timestep_h,
 )
+from grid_flex.conventions import timestep_h as timestep_h  # memoised by re-solves
 from grid_flex.errors import DataError, FinanceInputError, ScenarioError
 from grid_flex.io import readers
 from grid_flex.io.calendar import place_hour_of_year

@@ -60,12 +60,15 @@ def cached_series(cache: SeriesCache) -> Iterator[None]:
     the series spec, the file's path, size and modification time and
     the horizon (and for a load, the field and its checks), so a changed file or
     spec is read again. Inline series are read from the scenario, not cached; their
-    load on the horizon is.
+    load on the horizon is. The interval lengths of the horizon
+    (:func:`grid_flex.conventions.timestep_h`) are memoised too, keyed by every
+    interval start.
     """
     import grid_flex.inputs as gi
 
     read_original = gi.read_series
     load_original = gi.load_on_horizon
+    lengths_original = gi.timestep_h
 
     def remembered(key: tuple[Any, ...], make: Callable[[], pd.Series]) -> pd.Series:
         hit = cache.get(key)
@@ -117,13 +120,19 @@ def cached_series(cache: SeriesCache) -> Iterator[None]:
             lambda: load_original(spec, base_dir, index, field=field, limits=limits),
         )
 
+    def lengths(index: pd.DatetimeIndex, freq: pd.Timedelta | None = None) -> pd.Series:
+        key = ("timestep_h", index.asi8.tobytes(), str(index.tz), freq)
+        return remembered(key, lambda: lengths_original(index, freq))
+
     gi.read_series = read
     gi.load_on_horizon = load
+    gi.timestep_h = lengths
     try:
         yield
     finally:
         gi.read_series = read_original
         gi.load_on_horizon = load_original
+        gi.timestep_h = lengths_original
 
 
 def build_numbers(

@@ -246,14 +246,21 @@ def test_a_resolver_puts_each_series_on_the_horizon_once(
     # aligns no series again, and its profit equals a cold solve's.
     import grid_flex.inputs as gi
 
+    # The interval lengths of the horizon are worked out once as well.
     calls = []
     original = gi.align
+    lengths = gi.timestep_h
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(kwargs.get("field"))
         return original(*args, **kwargs)
 
+    def counting_lengths(*args: Any, **kwargs: Any) -> Any:
+        calls.append("timestep_h")
+        return lengths(*args, **kwargs)
+
     monkeypatch.setattr(gi, "align", counting)
+    monkeypatch.setattr(gi, "timestep_h", counting_lengths)
     resolver = Resolver()
     profits = []
     for price in (9000, 12000):
@@ -261,8 +268,9 @@ def test_a_resolver_puts_each_series_on_the_horizon_once(
         profits.append(resolver.run(sc, base).summary["profit_usd"])
         if price == 9000:
             first = len(calls)
-    assert first >= 1
+    assert "timestep_h" in calls
     assert len(calls) == first
+    assert gi.timestep_h is counting_lengths  # put back after each case
     cold, _ = short("west_texas_2020", "hashprice.derive.btc_price_usd=12000")
     assert profits[1] == pytest.approx(gf.run(cold, base_dir=base).objective_usd, 1e-9)
 
