@@ -85,7 +85,10 @@ def solve_arrays(
     (:class:`~grid_flex.model.arrays.ArrayBlock`): no Pyomo object at all, so the
     solve imports no Pyomo, the same LP as :func:`build_model` compiles (tested), and
     nothing to load the optimum back into (the default year at 15 minutes peaks at
-    456 MiB instead of 639 MiB, whole process). Sized capacities are solved as
+    456 MiB instead of 639 MiB, whole process). Once compiled, the row families'
+    coordinates are dropped (:meth:`~grid_flex.model.arrays.ArrayLayer.release_rows`:
+    the returned site's families keep their row counts and bounds, not their
+    entries). Sized capacities are solved as
     ``options.sizing_method`` says (:func:`grid_flex.decompose.solve_lp`). Returns
     None when a module put Pyomo components of its own on the model, or when the LP
     is infeasible or unbounded (the Pyomo build's solve explains that in the
@@ -101,6 +104,7 @@ def solve_arrays(
         gc.unfreeze()  # build_site froze what it made; nothing here needs that
     # The objective is the layer's own total: extract re-checks profit against it.
     lp = dataclasses.replace(compile_arrays(layer), objective=layer.objective)
+    layer.release_rows()  # compiled into lp: HiGHS's solve starts lower without them
     first_stage = first_stage_columns(
         site.capacities.values(), lp.layer_offsets[id(layer)]
     )

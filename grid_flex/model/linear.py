@@ -14,6 +14,7 @@ from their Pyomo expressions.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -55,6 +56,24 @@ def as_index(positions: ArrayLike, what: str = "index") -> IndexArray:
             f"[{int(arr.min())}, {int(arr.max())}]"
         )
     return arr.astype(np.int32)
+
+
+@functools.lru_cache(maxsize=64)
+def _shared(kind: str, n: int) -> NDArray[Any]:
+    """A read-only array of ``n`` zeros (``"zeros"``), ones or positions 0..n-1.
+
+    Expressions never change their arrays in place, so the many that need the same
+    constant array (a variable family's unit coefficients, the zero constant of
+    every expression without one) share one.
+    """
+    if kind == "zeros":
+        arr = np.zeros(n)
+    elif kind == "ones":
+        arr = np.ones(n)
+    else:
+        arr = np.arange(n, dtype=np.int32)
+    arr.flags.writeable = False
+    return arr
 
 
 #: Coordinates of a sum's part: row positions, column positions, coefficients.
@@ -102,7 +121,7 @@ class LinExpr:
         self._cols: IndexArray = as_index(cols, "column")
         self._coefs = coefs
         self._parts: tuple[Part, ...] | None = None
-        self.const = np.zeros(n) if const is None else const
+        self.const = _shared("zeros", n) if const is None else const
 
     @classmethod
     def _of_parts(cls, n: int, parts: tuple[Part, ...], const: FloatArray) -> LinExpr:
@@ -275,12 +294,13 @@ class VarArray:
     n: int
     doc: str
 
-    @property
+    @functools.cached_property
     def expr(self) -> LinExpr:
-        """The variables themselves as an expression, one row each."""
-        idx = np.arange(self.n, dtype=np.int32)
+        """The variables themselves as an expression, one row each (made once)."""
         cols = np.arange(self.offset, self.offset + self.n, dtype=np.int32)
-        return LinExpr(self.n, idx, cols, np.ones(self.n))
+        cols.flags.writeable = False
+        idx = _shared("positions", self.n)
+        return LinExpr(self.n, idx, cols, _shared("ones", self.n))
 
     @property
     def cols(self) -> IntArray:
