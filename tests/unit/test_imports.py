@@ -129,6 +129,8 @@ def test_the_scenario_schema_imports_no_table_library():
         "houston_hospital_heat_2020",  # heat recovery, emissions
         "ercot_uri_feb2021_contract",  # fixed-price contract
         "ercot_summer_2019_4cp",  # 4CP with listed intervals
+        "scenarios/studies/west_texas_greenfield_2025.yaml",  # a study: sized assets
+        "scenarios/studies/houston_hospital_heat_sizing_2020.yaml",
         "germany_2018_smard",
     ],
 )
