@@ -52,6 +52,14 @@ def _utc(h: Horizon, name: str, t: dt.datetime) -> dt.datetime:
                 f"{t.isoformat()}-06:00, or pick another hour"
             ],
         ) from exc
+    except OverflowError:
+        raise ScenarioError(
+            f"horizon.{name}",
+            [
+                f"horizon.{name}: {t} in {h.timezone} is outside the dates a "
+                "calendar can hold in UTC (years 1 to 9999); give a real study period"
+            ],
+        ) from None
 
 
 class LocalTimeError(ValueError):

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from grid_flex.errors import InputError
@@ -84,15 +85,40 @@ def write_manifest(root: Path, manifest: Mapping[str, Any]) -> None:
 
 
 def done_keys(root: Path) -> set[str]:
-    """Keys of every case with a finished file."""
-    return {
-        p.stem
-        for p in (root / CASES_DIR).iterdir()
-        if p.suffix in CASE_SUFFIXES and not p.name.startswith(".")
-    }
+    """Keys of every case with a finished, readable file.
+
+    A case file that does not parse (empty or cut short, as a power cut after the
+    rename can leave it: files are not synced to disk) is removed, so its case is
+    solved again instead of failing the sweep's summary.
+    """
+    done = set()
+    for path in (root / CASES_DIR).iterdir():
+        if path.suffix not in CASE_SUFFIXES or path.name.startswith("."):
+            continue
+        if _readable(path):
+            done.add(path.stem)
+        else:
+            path.unlink(missing_ok=True)
+    return done
+
+
+def _readable(path: Path) -> bool:
+    """Whether a case file holds a whole row (JSON object, or a Parquet footer)."""
+    try:
+        if path.suffix == ".json":
+            return isinstance(json.loads(path.read_text(encoding="utf-8")), dict)
+        import pyarrow.parquet as pq
+
+        pq.read_metadata(path)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _cell(value: Any) -> Any:
+    """A row's cell as stored: numpy scalars as Python ones, NaN as missing."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None if math.isnan(value) else value
     return value
@@ -163,4 +189,6 @@ def read_cases(
 
 def _present(value: Any) -> bool:
     """False for a missing cell (None or NaN): the column is left out of the row."""
+    if isinstance(value, np.generic):
+        value = value.item()
     return value is not None and not (isinstance(value, float) and math.isnan(value))
