@@ -303,6 +303,24 @@ def hashprice_derivation(
     d: HashpriceDerivation, base_dir: str | Path, index: pd.DatetimeIndex
 ) -> bitcoin.HashpricePath:
     """Hashprice derived from network data, with its components and assumptions."""
+    price, difficulty, fees, anchor, hp = _derived_hashprice(d, base_dir, index)
+    frame = pd.DataFrame(
+        {
+            "btc_price_usd": price,
+            "difficulty": difficulty,
+            "fees_btc_per_block": fees,
+            "subsidy_btc_per_block": bitcoin.subsidy_btc_per_block(index, anchor),
+            "hashprice_usd_per_ths_day": hp,
+        },
+        index=index,
+    )
+    return bitcoin.HashpricePath(frame, derivation_notes(d, index))
+
+
+def _derived_hashprice(
+    d: HashpriceDerivation, base_dir: str | Path, index: pd.DatetimeIndex
+) -> tuple[Any, Any, Any, ChainAnchor, pd.Series]:
+    """BTC price, difficulty, fees, chain anchor and the hashprice they give."""
     base = Path(base_dir)
     price = _derived_input(
         d.btc_price_usd,
@@ -328,17 +346,7 @@ def hashprice_derivation(
         )
     except FinanceInputError as exc:
         raise ScenarioError("hashprice.derive", [f"hashprice.derive: {exc}"]) from exc
-    frame = pd.DataFrame(
-        {
-            "btc_price_usd": price,
-            "difficulty": difficulty,
-            "fees_btc_per_block": fees,
-            "subsidy_btc_per_block": bitcoin.subsidy_btc_per_block(index, anchor),
-            "hashprice_usd_per_ths_day": hp,
-        },
-        index=index,
-    )
-    return bitcoin.HashpricePath(frame, derivation_notes(d, index))
+    return price, difficulty, fees, anchor, hp
 
 
 def hashprice_series(
@@ -354,8 +362,8 @@ def hashprice_series(
         _expect_quantity(s, ("hashprice_",), "hashprice.series", "a hashprice")
         return s.to_numpy(dtype=float)
     assert hp.derive is not None
-    path = hashprice_derivation(hp.derive, base_dir, index)
-    return path.hashprice_usd_per_ths_day.to_numpy(dtype=float)
+    # The hashprice alone (not its components' table: a sweep derives it per case).
+    return _derived_hashprice(hp.derive, base_dir, index)[-1].to_numpy(dtype=float)
 
 
 def derivation_notes(
