@@ -366,9 +366,7 @@ def compile_arrays(layer: ArrayLayer, *, memo: PatternMemo | None = None) -> Com
     rows, cols, vals = [], [], []
     nrow = 0
     families = active_families(layer)
-    check_size(
-        sum(f.expr.n for f in families), ncol, sum(len(f.expr.rows) for f in families)
-    )
+    check_size(sum(f.expr.n for f in families), ncol, sum(f.expr.nnz for f in families))
     for fam in families:
         e = fam.expr
         rows.append(e.rows + nrow)

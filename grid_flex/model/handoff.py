@@ -139,7 +139,7 @@ def compile_model(model: Any) -> CompiledLP:
     check_size(
         sum(f.expr.n for f in families),
         len(cols.columns),
-        sum(len(f.expr.rows) for f in families),
+        sum(f.expr.nnz for f in families),
     )
     own_components = {id(f.component) for layer in layers for f in layer.constraints}
 
