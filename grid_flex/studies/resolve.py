@@ -121,7 +121,7 @@ def cached_series(cache: SeriesCache) -> Iterator[None]:
         )
 
     def lengths(index: pd.DatetimeIndex, freq: pd.Timedelta | None = None) -> pd.Series:
-        key = ("timestep_h", index.asi8.tobytes(), str(index.tz), freq)
+        key = ("timestep_h", index.asi8.tobytes(), index.unit, str(index.tz), freq)
         return remembered(key, lambda: lengths_original(index, freq))
 
     gi.read_series = read
