@@ -567,7 +567,7 @@ def validate(
 ) -> None:
     """Check SCENARIO: fields, catalogue references and (by default) its data."""
     from grid_flex.io.scenario import load_scenario
-    from grid_flex.nodata.scenario import check_scenario
+    from grid_flex.validation import check_scenario
 
     sc, base = load_scenario(
         scenario, override_files=overrides, assignments=assignments

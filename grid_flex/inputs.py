@@ -35,8 +35,7 @@ from grid_flex.io.units import convert
 from grid_flex.model.data import ModelInputs as ModelInputs
 from grid_flex.model.linear import FloatArray
 from grid_flex.model.terms import DataNeeded, ResolveContext
-from grid_flex.nodata.scenario import check_scenario as check_scenario
-from grid_flex.nodata.scenario import entry_errors, naming
+from grid_flex.nodata.naming import entry_errors, naming
 from grid_flex.programs import REGISTRY as PROGRAMS
 from grid_flex.resources import data_dir
 from grid_flex.schema import series as ss
@@ -467,7 +466,8 @@ def check_scenario_on_index(scenario: Scenario, catalog: Catalog | None = None) 
     """Checks that need no data file, every entry resolved on the horizon's index.
 
     Modules that need a series to check their entry are checked up to that point;
-    :func:`prepare_inputs` makes the rest. :func:`check_scenario` runs the same
+    :func:`prepare_inputs` makes the rest.
+    :func:`grid_flex.validation.check_scenario` runs the same
     checks without pandas where it can.
     """
     cat = with_entries(

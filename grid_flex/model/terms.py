@@ -47,9 +47,10 @@ if TYPE_CHECKING:
 class DataNeeded(Exception):
     """Raised when a data-free check reaches a step that needs data.
 
-    :func:`grid_flex.inputs.check_scenario` resolves entries without reading any file;
-    ``rctx.load`` (and anything needing the energy price) raises this to skip the rest
-    of that entry's checks, which :func:`grid_flex.inputs.prepare_inputs` then makes.
+    :func:`grid_flex.validation.check_scenario` resolves entries without reading
+    any file; ``rctx.load`` (and anything needing the energy price) raises this to skip
+    the rest of that entry's checks, which :func:`grid_flex.inputs.prepare_inputs`
+    then makes.
     """
 
 

@@ -1,9 +1,10 @@
-"""``check_scenario``: every check of a scenario that needs no data file.
+"""``checked_without_index``: a scenario's data-free checks on the standard library.
 
 Horizon, catalogue references and the data-free checks of the asset and program
-kinds listed in :data:`CHECKS` run here on the standard library. An entry of another
-kind, or one whose checks need the horizon's intervals (explicit window periods, the
-bundled 4CP table, GPU jobs, events), hands the whole scenario to
+kinds listed in :data:`CHECKS` run here. An entry of another kind, or one whose
+checks need the horizon's intervals (explicit window periods, the bundled 4CP
+table, GPU jobs, events), makes it return False:
+:func:`grid_flex.validation.check_scenario` then hands the whole scenario to
 :func:`grid_flex.inputs.check_scenario_on_index`, which resolves every entry on a
 pandas index: the same checks, in the same order, so the first problem reported is
 the same either way.
@@ -11,40 +12,18 @@ the same either way.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Final
 
-from grid_flex.errors import CatalogError, DataError, ScenarioError
-from grid_flex.io.catalog import Catalog, load_catalog, with_entries
+from grid_flex.io.catalog import Catalog
 from grid_flex.io.horizon import horizon_bounds_utc
 from grid_flex.nodata import four_cp
 from grid_flex.nodata.battery import size_prices, soc_settings
 from grid_flex.nodata.heat import demand_kinds
 from grid_flex.nodata.mining import curve_points, size_costs
-from grid_flex.schema.scenario import AdderWindow, Scenario, scenario_source
-
-
-def check_scenario(scenario: Scenario, catalog: Catalog | None = None) -> None:
-    """Checks that need no data file: the horizon and the catalogue references.
-
-    Modules that need a series to check their entry are checked up to that point;
-    :func:`grid_flex.inputs.prepare_inputs` makes the rest. Loads no pandas, numpy
-    or Pyomo unless an entry's checks need the horizon's intervals.
-
-    Raises
-    ------
-    ScenarioError, DataError
-        The first problem found, headed with the scenario's file.
-    """
-    base = catalog if catalog is not None else load_catalog()
-    if not checked_without_index(
-        scenario, with_entries(base, scenario.catalog_entries)
-    ):
-        from grid_flex.inputs import check_scenario_on_index
-
-        check_scenario_on_index(scenario, base)
+from grid_flex.nodata.naming import entry_errors, naming
+from grid_flex.schema.scenario import AdderWindow, Scenario
 
 
 def checked_without_index(scenario: Scenario, catalog: Catalog) -> bool:
@@ -74,33 +53,6 @@ def checked_without_index(scenario: Scenario, catalog: Catalog) -> bool:
                     if not check(entry, catalog, horizon):
                         return False
     return True
-
-
-@contextlib.contextmanager
-def naming(scenario: Scenario) -> Iterator[None]:
-    """Head errors found after schema validation with the scenario's file."""
-    origin = scenario_source(scenario)
-    try:
-        yield
-    except ScenarioError as exc:
-        problems = [
-            p if p.startswith(exc.source) else f"{exc.source}: {p}"
-            for p in exc.problems
-        ]
-        raise ScenarioError(origin, problems) from exc
-    except DataError as exc:
-        raise DataError(f"{origin}: {exc}") from exc
-
-
-@contextlib.contextmanager
-def entry_errors(what: str, i: int, entry: Any) -> Iterator[None]:
-    """A catalogue reference that does not resolve, named by the entry's field."""
-    try:
-        yield
-    except CatalogError as exc:
-        raise ScenarioError(
-            f"{what}[{i}].model", [f"{what}[{i}].model ({entry.id}): {exc}"]
-        ) from exc
 
 
 # ---- per kind: the checks its module's resolve makes before it reads a series ------

@@ -9,8 +9,8 @@ import pytest
 
 from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
-from grid_flex.inputs import check_scenario
 from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
+from grid_flex.validation import check_scenario
 
 pytestmark = pytest.mark.solver
 

@@ -20,11 +20,11 @@ import pytest
 
 from grid_flex.api import build_model, prepare_inputs, solve
 from grid_flex.errors import DataError, ScenarioError
-from grid_flex.inputs import check_scenario
 from grid_flex.io.scenario import scenario_from_dict
 from grid_flex.resources import data_dir
 from grid_flex.results import Results
 from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
+from grid_flex.validation import check_scenario
 
 pytestmark = pytest.mark.solver
 

@@ -10,7 +10,7 @@ import pytest
 
 from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
-from grid_flex.inputs import check_scenario, prepare_inputs
+from grid_flex.inputs import prepare_inputs
 from grid_flex.io.scenario import scenario_from_dict
 from grid_flex.resources import data_dir
 from grid_flex.schema.scenario import scenario_source
@@ -20,6 +20,7 @@ from grid_flex.testing import (
     s21_fleet,
     small_scenario,
 )
+from grid_flex.validation import check_scenario
 
 pytestmark = pytest.mark.solver
 

@@ -9,10 +9,11 @@ import pytest
 from grid_flex.api import run
 from grid_flex.conventions import mining_value_usd_per_mwh
 from grid_flex.errors import ScenarioError
-from grid_flex.inputs import check_scenario, prepare_inputs
+from grid_flex.inputs import prepare_inputs
 from grid_flex.io.scenario import load_scenario
 from grid_flex.programs.four_cp_defaults import historic_table
 from grid_flex.testing import assert_balance_closes, s21_fleet, small_scenario
+from grid_flex.validation import check_scenario
 
 HP = 0.05
 VALUE = mining_value_usd_per_mwh(HP, 17.5, 0.02)  # S21, 116.67 USD/MWh

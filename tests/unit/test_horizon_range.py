@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from grid_flex.cli import main
 from grid_flex.errors import ScenarioError
 from grid_flex.io.scenario import load_scenario
-from grid_flex.nodata.scenario import check_scenario
+from grid_flex.validation import check_scenario
 
 
 def test_a_horizon_ending_in_year_9999_west_of_utc_is_a_scenario_error() -> None:

@@ -1,6 +1,6 @@
 """The data-free check without pandas equals the check on the horizon's index.
 
-:func:`grid_flex.nodata.scenario.check_scenario` (``grid-flex validate --no-data``)
+:func:`grid_flex.validation.check_scenario` (``grid-flex validate --no-data``)
 runs the horizon, catalogue and per-kind checks on the standard library and hands
 other kinds to :func:`grid_flex.inputs.check_scenario_on_index`; here both run on
 the same scenarios and must accept the same ones and refuse the others with the same
@@ -21,8 +21,9 @@ from grid_flex.inputs import check_scenario_on_index
 from grid_flex.io.catalog import load_catalog, with_entries
 from grid_flex.io.horizon import horizon_bounds_utc, timedelta_text
 from grid_flex.io.scenario import bundled_names, load_scenario, scenario_from_dict
-from grid_flex.nodata.scenario import check_scenario, checked_without_index
+from grid_flex.nodata.scenario import checked_without_index
 from grid_flex.schema.scenario import Horizon, Scenario
+from grid_flex.validation import check_scenario
 
 #: Bundled scenarios whose kinds all have a data-free check on the standard library.
 WITHOUT_INDEX = (
