@@ -23,6 +23,17 @@ S21 = "asic/antminer_s21"
 LFP_4H = "battery/generic_lfp_4h_1mw"
 
 
+#: A study's bitcoin block for hand-sized tests: 100 kUSD/BTC, difficulty 1.2e14 on
+#: 2027-01-01 growing 20 %/yr, 0.05 BTC of fees a block.
+BITCOIN_2027: dict[str, Any] = {
+    "btc_price_usd": 100000.0,
+    "difficulty_start": 1.2e14,
+    "difficulty_start_date": "2027-01-01",
+    "difficulty_growth_frac_per_yr": 0.2,
+    "fees_btc_per_block": 0.05,
+}
+
+
 def s21_fleet(fid: str = "fleet", **fields: Any) -> dict[str, Any]:
     """An S21 fleet entry with every miner available and no pool fee.
 

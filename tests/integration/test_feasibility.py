@@ -17,7 +17,7 @@ from grid_flex.cli import main
 from grid_flex.errors import ScenarioError, UnboundedError
 from grid_flex.finance import discount_factors, npv
 from grid_flex.studies.feasibility import run_feasibility
-from grid_flex.testing import small_scenario
+from grid_flex.testing import BITCOIN_2027, s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -25,24 +25,12 @@ PRICES = [20.0, 60.0, 150.0, 90.0] * 6  # one day, hourly
 
 
 def fleet(**size: Any) -> dict[str, Any]:
-    return {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.0,
-        "hashrate_curve": "linear",
-        "size": {"max_mw": 5.0, "life_yr": 2, **size},
-    }
+    return s21_fleet(
+        hashrate_curve="linear", size={"max_mw": 5.0, "life_yr": 2, **size}
+    )
 
 
-BITCOIN = {
-    "btc_price_usd": 100000.0,
-    "difficulty_start": 1.2e14,
-    "difficulty_start_date": "2027-01-01",
-    "difficulty_growth_frac_per_yr": 0.2,
-    "fees_btc_per_block": 0.05,
-}
+BITCOIN = BITCOIN_2027
 
 
 def study(**kw: Any) -> dict[str, Any]:

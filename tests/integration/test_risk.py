@@ -15,30 +15,19 @@ from click.testing import CliRunner
 from grid_flex.cli import main
 from grid_flex.studies.risk_set import gbm_scenarios, load_risk_study
 from grid_flex.studies.risk_study import mean_value_patch, run_risk
-from grid_flex.testing import small_scenario
+from grid_flex.testing import BITCOIN_2027, s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
 PRICES = [20.0, 60.0, 150.0, 90.0] * 6  # one day, hourly
-BITCOIN = {
-    "btc_price_usd": 100000.0,
-    "difficulty_start": 1.2e14,
-    "difficulty_start_date": "2027-01-01",
-    "difficulty_growth_frac_per_yr": 0.2,
-    "fees_btc_per_block": 0.05,
-}
+BITCOIN = BITCOIN_2027
 
 
 def base(**study: Any) -> Any:
-    fleet = {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.0,
-        "hashrate_curve": "linear",
-        "size": {"max_mw": 5.0, "life_yr": 3, "capex_usd_per_th": 6.0},
-    }
+    fleet = s21_fleet(
+        hashrate_curve="linear",
+        size={"max_mw": 5.0, "life_yr": 3, "capex_usd_per_th": 6.0},
+    )
     return small_scenario(
         PRICES,
         [fleet],

@@ -20,7 +20,7 @@ from grid_flex.io.scenario import scenario_from_dict
 from grid_flex.solve import SolveOptions
 from grid_flex.studies.risk import build_risk, outcome, solve_outcome, solve_study
 from grid_flex.studies.risk_set import gbm_scenarios
-from grid_flex.testing import small_scenario
+from grid_flex.testing import BITCOIN_2027, s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -31,26 +31,15 @@ STUDY = {
     "start_year": 2027,
     "federal_tax_frac": 0.0,
     "breakeven_btc_price": False,
-    "bitcoin": {
-        "btc_price_usd": 100000.0,
-        "difficulty_start": 1.2e14,
-        "difficulty_start_date": "2027-01-01",
-        "difficulty_growth_frac_per_yr": 0.2,
-        "fees_btc_per_block": 0.05,
-    },
+    "bitcoin": BITCOIN_2027,
 }
 
 
 def base() -> Any:
-    fleet = {
-        "type": "asic_fleet",
-        "id": "fleet",
-        "model": "asic/antminer_s21",
-        "availability_frac": 1.0,
-        "pool_fee_frac": 0.0,
-        "hashrate_curve": "linear",
-        "size": {"max_mw": 5.0, "life_yr": 3, "capex_usd_per_th": 6.0},
-    }
+    fleet = s21_fleet(
+        hashrate_curve="linear",
+        size={"max_mw": 5.0, "life_yr": 3, "capex_usd_per_th": 6.0},
+    )
     battery = {
         "type": "battery",
         "id": "battery",
