@@ -31,7 +31,6 @@ from grid_flex.io.checks import check_values, warn_unit
 from grid_flex.io.horizon import horizon_bounds_utc
 from grid_flex.io.seasonal_tariff import seasonal_tariff_series
 from grid_flex.io.timeseries import fill_missing, format_stamp, read_csv_series
-from grid_flex.io.units import convert
 from grid_flex.model.data import ModelInputs as ModelInputs
 from grid_flex.model.linear import FloatArray
 from grid_flex.model.terms import DataNeeded, ResolveContext
@@ -45,6 +44,7 @@ from grid_flex.schema.scenario import (
     Horizon,
     Scenario,
 )
+from grid_flex.units import convert
 
 BUNDLED_PREFIX = "bundled:"
 

@@ -32,7 +32,7 @@ from grid_flex.io.timeseries import (
     read_csv_series,
     require_columns,
 )
-from grid_flex.io.units import convert
+from grid_flex.units import convert
 
 HOURS_PER_YEAR: Final = 8760
 

@@ -41,7 +41,7 @@ from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
 from grid_flex.errors import DataError
-from grid_flex.io.units import convert, unit_spec
+from grid_flex.units import convert, unit_spec
 
 MissingPolicy = Literal["error", "interpolate", "ffill", "zero"]
 TimeConvention = Literal["start", "end"]
@@ -810,7 +810,7 @@ def read_csv_series(
     value_column : str
         Column with the values.
     unit : str
-        Unit of the values (see :mod:`grid_flex.io.units`); the result is converted to
+        Unit of the values (see :mod:`grid_flex.units`); the result is converted to
         the canonical unit and named ``<quantity>_<canonical unit>``
         (``"usd_per_kwh"`` -> ×1000, ``"price_usd_per_mwh"``).
     time_convention : {"start", "end"}

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Literal, Protocol
 
 from grid_flex.errors import DataError, ScenarioError
-from grid_flex.io.units import unit_spec
 from grid_flex.schema import series as ss
 from grid_flex.schema.assets import HeatCustomer, HeatRecoveryEntry
+from grid_flex.units import unit_spec
 
 #: What a customer's demand series holds and the series name prefixes to accept.
 DemandKind = tuple[Literal["heat", "fuel"], tuple[str, ...]]

@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from grid_flex.io.units import normalise_unit
 from grid_flex.schema.base import (
     Fraction,
     NonNegativeFloat,
@@ -22,6 +21,7 @@ from grid_flex.schema.base import (
 )
 from grid_flex.schema.series import SeriesSpec
 from grid_flex.schema.windows import WindowSet
+from grid_flex.units import normalise_unit
 
 #: Capacity price units a reserve series may carry (money per MW held for one hour).
 CAPACITY_PRICE_UNITS = ("usd_per_mw_per_h", "usd_per_kw_per_h")

@@ -16,8 +16,8 @@ from grid_flex.io.timeseries import (
     parse_timezone,
     read_csv_series,
 )
-from grid_flex.io.units import UNITS, convert, series_name
 from grid_flex.resources import data_dir
+from grid_flex.units import UNITS, convert, series_name
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data"
 DERVET = data_dir() / "caiso_2020_da_energy_regup_regdn_dervet.csv"
