@@ -39,9 +39,9 @@ from grid_flex.model.linear import (
 )
 
 if TYPE_CHECKING:
-    from grid_flex.io.catalog import Catalog
     from grid_flex.model.capacity import Capacity, CapacitySpec
     from grid_flex.model.data import ModelInputs
+    from grid_flex.schema.catalog import AsicSpec, BatterySpec, GpuNodeSpec
 
 
 class DataNeeded(Exception):
@@ -54,14 +54,34 @@ class DataNeeded(Exception):
     """
 
 
+class SpecCatalog(Protocol):
+    """The catalogue lookups a module's ``resolve`` makes, by reference.
+
+    :class:`grid_flex.io.catalog.Catalog` is one; the model floor names only these
+    lookups so that it never imports the readers above it.
+    """
+
+    def get_asic(self, ref: str) -> AsicSpec:
+        """The ASIC model ``ref`` (e.g. ``"asic/antminer_s21"``)."""
+        ...
+
+    def get_battery(self, ref: str) -> BatterySpec:
+        """The battery unit ``ref``."""
+        ...
+
+    def get_gpu(self, ref: str) -> GpuNodeSpec:
+        """The GPU node ``ref``."""
+        ...
+
+
 @dataclass(frozen=True)
 class ResolveContext:
     """What ``resolve`` gets: the catalogue, the horizon and a series loader.
 
     Attributes
     ----------
-    catalog : Catalog
-        Equipment catalogue.
+    catalog : SpecCatalog
+        Equipment catalogue (a :class:`grid_flex.io.catalog.Catalog`).
     index : pandas.DatetimeIndex
         The horizon's UTC interval starts.
     timestep_h : ndarray
@@ -78,7 +98,7 @@ class ResolveContext:
         Asset id → type for every asset of the scenario (for programs' checks).
     """
 
-    catalog: Catalog
+    catalog: SpecCatalog
     index: pd.DatetimeIndex
     timestep_h: FloatArray
     load: Callable[[Any, str, tuple[str, ...]], FloatArray]
