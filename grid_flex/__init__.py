@@ -20,7 +20,7 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from grid_flex.version import __version__
 
 #: Public name -> module that defines it.
 _EXPORTS = {

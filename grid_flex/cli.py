@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from grid_flex import __version__
 from grid_flex.console import quiet_stdout
 from grid_flex.errors import GridFlexError, InputError, InputWarning, SolveError
+from grid_flex.version import __version__
 
 if TYPE_CHECKING:
     from grid_flex.schema.scenario import Scenario

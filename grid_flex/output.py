@@ -17,7 +17,6 @@ from typing import Any
 
 import pandas as pd
 
-from grid_flex import __version__
 from grid_flex.inputs import BUNDLED_PREFIX
 from grid_flex.io.catalog import (
     Catalog,
@@ -40,6 +39,7 @@ from grid_flex.tables import (
     write_timeseries_csv,
     write_timeseries_parquet,
 )
+from grid_flex.version import __version__
 
 MARKER = "summary.json"
 

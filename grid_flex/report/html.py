@@ -14,12 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from grid_flex import __version__
 from grid_flex.headline import headline
 from grid_flex.numfmt import format_number
 from grid_flex.report import figures as fig
 from grid_flex.report import figures_operations as ops
 from grid_flex.report.folder import ResultsFolder
+from grid_flex.version import __version__
 
 #: Finance figures shown for a feasibility study: (key, label, unit).
 FINANCE_ROWS = (

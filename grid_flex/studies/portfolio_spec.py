@@ -42,7 +42,6 @@ from pydantic import (
     ValidationError,
 )
 
-from grid_flex import __version__
 from grid_flex.columns import write_column_dictionary
 from grid_flex.errors import ScenarioError
 from grid_flex.inputs import prepare_inputs
@@ -68,6 +67,7 @@ from grid_flex.studies.portfolio import (
     run_portfolio,
 )
 from grid_flex.tables import with_text_stamps
+from grid_flex.version import __version__
 
 
 class SiteSpec(StrictModel):

@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from grid_flex import __version__
 from grid_flex.columns import COLUMNS_FILE, column_dictionary, table_columns
 from grid_flex.errors import (
     GridFlexError,
@@ -56,6 +55,7 @@ from grid_flex.studies.sweep_spec import (
     expand,
     read_spec,
 )
+from grid_flex.version import __version__
 
 if TYPE_CHECKING:
     from grid_flex.studies.feasibility import FeasibilityResult

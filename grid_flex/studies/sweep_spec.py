@@ -42,7 +42,6 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from grid_flex import __version__
 from grid_flex.errors import ScenarioError
 from grid_flex.io.scenario import (
     apply_overrides,
@@ -52,6 +51,7 @@ from grid_flex.io.scenario import (
 from grid_flex.output import _absolute_files
 from grid_flex.schema.messages import validation_problems, yaml_message
 from grid_flex.schema.scenario import Scenario
+from grid_flex.version import __version__
 
 #: Column holding the case's position in the expansion.
 CASE_COLUMN = "case"

@@ -24,3 +24,14 @@ def test_pipeline_stages_are_public():
     ):
         assert stage in grid_flex.__all__
         assert callable(getattr(grid_flex, stage))
+
+
+def test_version_is_the_one_pyproject_declares():
+    # grid_flex/version.py and pyproject.toml each hold the number: keep them equal.
+    import tomllib
+    from pathlib import Path
+
+    pyproject = Path(grid_flex.__file__).parent.parent / "pyproject.toml"
+    declared = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    assert grid_flex.__version__ == declared["version"]
+    assert grid_flex.__version__ is grid_flex.version.__version__
