@@ -38,8 +38,8 @@ import yaml
 
 from grid_flex.inputs import prepare_inputs
 from grid_flex.io.scenario import scenario_from_dict
-from grid_flex.model.build import build_model
 from grid_flex.model.handoff import CompiledLP, compile_model
+from grid_flex.site import build_model
 from grid_flex.solve import SolveOptions, _highs
 
 #: The built models, kept alive so that their components keep their full names.

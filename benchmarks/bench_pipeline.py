@@ -42,9 +42,9 @@ def one_run(
 
     from grid_flex.inputs import prepare_inputs
     from grid_flex.io.scenario import load_scenario
-    from grid_flex.model.build import build_model
     from grid_flex.model.handoff import compile_model
     from grid_flex.results import extract
+    from grid_flex.site import build_model
     from grid_flex.solve import SolveOptions, _highs, solve_model
 
     t0 = time.perf_counter()

@@ -38,8 +38,8 @@ def main() -> None:
     from grid_flex.inputs import prepare_inputs
     from grid_flex.io.scenario import load_scenario
     from grid_flex.model.arrays import attach_array_layer, compile_arrays
-    from grid_flex.model.build import build_site
     from grid_flex.model.capacity import first_stage_columns
+    from grid_flex.site import build_site
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(

@@ -24,8 +24,8 @@ def save(scenario: str, assignments: list[str], out: str) -> None:
     from grid_flex.api import solve_options
     from grid_flex.inputs import prepare_inputs
     from grid_flex.io.scenario import load_scenario
-    from grid_flex.model.build import build_model
     from grid_flex.model.handoff import compile_model
+    from grid_flex.site import build_model
     from grid_flex.solve import _highs, solve_model
 
     sc, base = load_scenario(scenario, assignments=assignments)

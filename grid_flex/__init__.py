@@ -41,9 +41,9 @@ _EXPORTS = {
     "Catalog": "grid_flex.io.catalog",
     "load_catalog": "grid_flex.io.catalog",
     "load_scenario": "grid_flex.io.scenario",
-    "SiteModel": "grid_flex.model.build",
-    "build_model": "grid_flex.model.build",
-    "build_site": "grid_flex.model.build",
+    "SiteModel": "grid_flex.site",
+    "build_model": "grid_flex.site",
+    "build_site": "grid_flex.site",
     "summary_text": "grid_flex.output",
     "write_results": "grid_flex.output",
     "Results": "grid_flex.results",
@@ -70,10 +70,10 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     from grid_flex.inputs import ModelInputs, prepare_inputs
     from grid_flex.io.catalog import Catalog, load_catalog
     from grid_flex.io.scenario import load_scenario
-    from grid_flex.model.build import SiteModel, build_model, build_site
     from grid_flex.output import summary_text, write_results
     from grid_flex.results import Results, extract
     from grid_flex.schema.scenario import Scenario
+    from grid_flex.site import SiteModel, build_model, build_site
     from grid_flex.solve import Solution, SolveOptions, solve_model
 
 

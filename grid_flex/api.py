@@ -27,11 +27,11 @@ from grid_flex.model.arrays import (
     attach_array_layer,
     compile_arrays,
 )
-from grid_flex.model.build import SiteModel, build_model, build_site
 from grid_flex.model.capacity import first_stage_columns
 from grid_flex.output import NOT_REPRODUCIBLE, write_results
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
+from grid_flex.site import SiteModel, build_model, build_site
 from grid_flex.solve import Solution, SolveOptions
 from grid_flex.unbounded import explain_unbounded
 

@@ -17,9 +17,9 @@ import pandas as pd
 from grid_flex.conventions import index_step, utc_text
 from grid_flex.errors import SolveError
 from grid_flex.inputs import site_notes
-from grid_flex.model.build import SiteModel
 from grid_flex.model.linear import FloatArray
 from grid_flex.model.terms import Evaluation
+from grid_flex.site import SiteModel
 from grid_flex.solve import Solution
 
 #: Absolute tolerance of the closure checks [MW] and relative one for money.

@@ -42,9 +42,9 @@ import pyomo.core as pyo
 
 from grid_flex.errors import ScenarioError
 from grid_flex.io.scenario import scenario_from_dict
-from grid_flex.model.build import SiteModel
 from grid_flex.results import Results
 from grid_flex.schema.scenario import Scenario, scenario_source
+from grid_flex.site import SiteModel
 from grid_flex.solve import SolveOptions
 from grid_flex.studies import progress
 from grid_flex.studies.resolve import Resolver

@@ -2,7 +2,7 @@
 
 One LP (design.md §5): ``m.capacity[key]`` holds the sized capacities (first-stage
 variables, by ``"<asset_id>.<name>"``); each ``m.op[key]`` is an operating site built by
-:func:`~grid_flex.model.build.build_site` with ``objective=False`` and those shared
+:func:`~grid_flex.site.build_site` with ``objective=False`` and those shared
 capacities (:mod:`grid_flex.studies.feasibility_years` says which years the blocks
 stand for). The objective is the **pre-tax** net present value::
 
@@ -48,10 +48,10 @@ from grid_flex.finance import (
 )
 from grid_flex.inputs import ModelInputs, prepare_inputs
 from grid_flex.io.catalog import Catalog
-from grid_flex.model.build import SiteModel, build_site
 from grid_flex.model.capacity import Capacity
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
+from grid_flex.site import SiteModel, build_site
 from grid_flex.solve import Solution, SolveOptions, solve_model
 from grid_flex.studies import progress
 from grid_flex.studies.feasibility_years import YearPlan, plan_years

@@ -53,11 +53,11 @@ from pyomo.common.gc_manager import PauseGC
 
 from grid_flex.errors import InfeasibleError, ScenarioError
 from grid_flex.inputs import ModelInputs
-from grid_flex.model.build import SiteModel, build_site
 from grid_flex.model.capacity import CapacitySpec
 from grid_flex.model.handoff import compile_model
 from grid_flex.model.linear import FloatArray, IntArray, LinearLayer, LinExpr
 from grid_flex.programs.energy_quota import changed_quota, energy_mwh, group_sum
+from grid_flex.site import SiteModel, build_site
 from grid_flex.solve import Solution, SolveOptions, WarmStart, solve_model
 from grid_flex.studies import progress
 from grid_flex.studies import rolling_state as protocol

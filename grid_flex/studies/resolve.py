@@ -38,11 +38,11 @@ from grid_flex.model.arrays import (
     attach_array_layer,
     compile_arrays,
 )
-from grid_flex.model.build import SiteModel, build_site
 from grid_flex.model.handoff import CompiledLP
 from grid_flex.model.sparse import PatternMemo
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
+from grid_flex.site import SiteModel, build_site
 from grid_flex.solve import SolveOptions, WarmStart
 
 #: Series files kept in memory by a Resolver (each a year of floats: ~70 kB hourly).

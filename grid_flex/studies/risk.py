@@ -2,7 +2,7 @@
 
 One LP (design.md §5): ``m.capacity[key]`` holds the first-stage capacities (as in
 :mod:`grid_flex.studies.feasibility`); ``m.scen[s].op[year]`` is the operating site of
-scenario ``s`` in one year block, built by :func:`~grid_flex.model.build.build_site`
+scenario ``s`` in one year block, built by :func:`~grid_flex.site.build_site`
 with those shared capacities. Each scenario's pre-tax NPV is the feasibility study's
 objective for its own blocks; the study maximises
 ``(1 − ω) E[NPV] + ω CVaR_α(NPV)`` (:mod:`grid_flex.studies.risk_cvar` states the
@@ -34,9 +34,9 @@ from grid_flex.errors import ScenarioError
 from grid_flex.inputs import prepare_inputs
 from grid_flex.io.catalog import Catalog
 from grid_flex.io.scenario import apply_overrides, scenario_from_dict
-from grid_flex.model.build import SiteModel, build_site
 from grid_flex.model.capacity import Capacity
 from grid_flex.schema.scenario import Scenario, scenario_source
+from grid_flex.site import SiteModel, build_site
 from grid_flex.solve import Solution, SolveOptions, solve_model
 from grid_flex.studies.feasibility import (
     _objective,

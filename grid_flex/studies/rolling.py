@@ -55,13 +55,13 @@ from grid_flex.io.catalog import Catalog, load_catalog
 from grid_flex.io.scenario import load_scenario, scenario_from_dict
 from grid_flex.io.timeseries import format_stamp
 from grid_flex.model.arrays import ArrayLayer, attach_array_layer, compile_arrays
-from grid_flex.model.build import SiteModel, build_model, build_site
 from grid_flex.model.linear import FloatArray, LinExpr
 from grid_flex.model.terms import ResolveContext
 from grid_flex.output import write_results
 from grid_flex.results import Results, extract
 from grid_flex.schema.rolling import Forecasts, Rolling
 from grid_flex.schema.scenario import Scenario, scenario_source
+from grid_flex.site import SiteModel, build_model, build_site
 from grid_flex.solve import Solution, SolveOptions, WarmStart
 from grid_flex.studies import progress
 from grid_flex.studies import rolling_state as protocol

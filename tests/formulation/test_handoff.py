@@ -202,7 +202,7 @@ def test_balance_dual_is_minus_the_price_when_the_fleet_is_full():
 
 
 def test_site_embeds_as_a_block_of_a_planning_model(prices):
-    from grid_flex.model.build import build_site
+    from grid_flex.site import build_site
 
     sc = small_scenario(prices, ASSETS, site={"import_limit_mw": 5.0})
     inputs = prepare_inputs(sc)

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import grid_flex as gf
+from grid_flex import site as site_module
 from grid_flex.io.scenario import load_scenario
-from grid_flex.model import build as build_module
 from grid_flex.resources import scenarios_dir
 
 pytestmark = pytest.mark.solver
@@ -60,7 +60,7 @@ def solved(name: str) -> tuple[gf.Solution, dict[str, float]]:
 @pytest.mark.parametrize("name", CASES, ids=lambda c: Path(c).stem)
 def test_lean_rows_keep_the_bundled_optimum(monkeypatch, name: str) -> None:
     lean, x = solved(name)
-    monkeypatch.setattr(build_module, "SKIP_IMPLIED_ROWS", False)
+    monkeypatch.setattr(site_module, "SKIP_IMPLIED_ROWS", False)
     full, _ = solved(name)
     assert lean.objective == pytest.approx(full.objective, rel=1e-9, abs=1e-6)
     assert lean.lp.shape[0] <= full.lp.shape[0]

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from grid_flex import site as site_module
 from grid_flex.api import build_model, prepare_inputs, solve
-from grid_flex.model import build as build_module
 from grid_flex.testing import s21_fleet, small_scenario
 
 pytestmark = pytest.mark.solver
@@ -132,7 +132,7 @@ def objective_and_rows(case: dict[str, Any]) -> tuple[float, int]:
 @pytest.mark.parametrize("name", list(CASES))
 def test_lean_rows_keep_the_optimum(monkeypatch, name):
     lean, lean_rows = objective_and_rows(CASES[name])
-    monkeypatch.setattr(build_module, "SKIP_IMPLIED_ROWS", False)
+    monkeypatch.setattr(site_module, "SKIP_IMPLIED_ROWS", False)
     full, full_rows = objective_and_rows(CASES[name])
     assert lean == pytest.approx(full, rel=1e-9, abs=1e-9)
     if name == "connection_below_capacity":

@@ -232,7 +232,7 @@ def test_shared_capacity_variable_links_two_operating_blocks():
         **no_discount(),
     )
     inputs = prepare_inputs(sc)
-    from grid_flex.model.build import build_site
+    from grid_flex.site import build_site
     from grid_flex.solve import solve_model
 
     m = pyo.ConcreteModel()

@@ -17,8 +17,8 @@ import pytest
 import grid_flex as gf
 from grid_flex.inputs import prepare_inputs
 from grid_flex.io.scenario import load_scenario
-from grid_flex.model.build import build_model
 from grid_flex.results import extract
+from grid_flex.site import build_model
 from grid_flex.solve import solve_model
 
 pytestmark = pytest.mark.solver

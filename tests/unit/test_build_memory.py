@@ -6,7 +6,7 @@ import gc
 import weakref
 
 from grid_flex.inputs import prepare_inputs
-from grid_flex.model.build import build_model
+from grid_flex.site import build_model
 from grid_flex.testing import small_scenario
 
 

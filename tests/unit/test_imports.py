@@ -58,7 +58,7 @@ def test_solving_a_scenario_imports_no_pyomo():
         "solve", "ercot_uri_feb2021_contract", "--set", "horizon.timestep_min=60", "-q"
     )
     assert "highspy" in imported
-    assert "grid_flex.model.build" in imported
+    assert "grid_flex.site" in imported
     assert not any(m == "pyomo" or m.startswith("pyomo.") for m in imported)
 
 
@@ -161,7 +161,7 @@ def test_validate_without_data_on_the_index_never_loads_the_solver_or_pyomo(
     imported = imported_by_command("validate", scenario, "--no-data")
     assert "grid_flex.inputs" in imported
     assert "grid_flex.assets.mining" in imported
-    assert not {"highspy", "grid_flex.solve", "grid_flex.model.build"} & imported
+    assert not {"highspy", "grid_flex.solve", "grid_flex.site"} & imported
     top = {m.split(".")[0] for m in imported}
     assert "pyomo" not in top, sorted(m for m in imported if m.startswith("pyomo"))
 

@@ -22,8 +22,8 @@ from grid_flex.model.arrays import (
     attach_array_layer,
     compile_arrays,
 )
-from grid_flex.model.build import build_site
 from grid_flex.model.linear import VarArray
+from grid_flex.site import build_site
 from grid_flex.solve import SolveOptions
 from grid_flex.testing import small_scenario
 
