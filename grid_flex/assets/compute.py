@@ -89,7 +89,6 @@ import numpy as np
 import pandas as pd
 
 from grid_flex.conventions import month_keys, month_label
-from grid_flex.errors import ScenarioError
 from grid_flex.model.capacity import Capacity, CapacitySpec
 from grid_flex.model.linear import (
     ConstraintArray,
@@ -106,11 +105,11 @@ from grid_flex.model.terms import (
     Quantity,
     ResolveContext,
 )
+from grid_flex.nodata.compute import JobWindow, check, size_costs
+from grid_flex.nodata.intervals import Intervals
 from grid_flex.schema.assets import GpuClusterEntry, InferenceLoad, TrainingJob
 from grid_flex.schema.catalog import GpuNodeSpec
 
-#: Relative tolerance of the pre-solve capacity checks [-].
-CHECK_RTOL = 1e-9
 #: Longest inference event window (in intervals) written as one row of sums; longer
 #: windows use a running sum, four entries per row.
 DIRECT_WINDOW_MAX = 8
@@ -231,29 +230,20 @@ def resolve(entry: GpuClusterEntry, rctx: ResolveContext) -> ClusterParams:
     Raises
     ------
     ScenarioError
-        For a job window outside the horizon, a job time that does not exist (or is
-        ambiguous) in the horizon's timezone, work the cluster could never deliver in
-        its window, floors (``min_power_frac``) that deliver more than the work or
-        that do not fit in the cluster beside the inference load.
+        From :func:`grid_flex.nodata.compute.check`: for a job window outside the
+        horizon, a job time that does not exist (or is ambiguous) in the horizon's
+        timezone, work the cluster could never deliver in its window, floors
+        (``min_power_frac``) that deliver more than the work or that do not fit in
+        the cluster beside the inference load.
     """
     spec = rctx.catalog.get_gpu(entry.model)
     kw_per_gpu = spec.power_max_kw / spec.gpu_count
-    gpu_h_per_mwh = 1000.0 / kw_per_gpu
     avail = entry.availability_frac
-    where = f"assets.{entry.id}"
+    windows = check(
+        entry, spec, Intervals.of_index(rctx.index, rctx.timestep_h, rctx.timezone)
+    )
     if entry.size is not None:
         capacity = cluster_size(entry, spec)
-        if entry.inference is not None and (
-            entry.inference.flex_frac > 0 and entry.inference.max_events_per_month > 0
-        ):
-            raise ScenarioError(
-                f"{where}.inference",
-                [
-                    f"{where}.inference.flex_frac: inference reductions (events) are "
-                    "not offered on a sized cluster; set flex_frac: 0 or give count "
-                    "instead of size"
-                ],
-            )
     elif entry.count is not None:
         capacity = CapacitySpec.of(entry.count * spec.power_max_kw / 1000.0, "mw")
     else:
@@ -261,31 +251,15 @@ def resolve(entry: GpuClusterEntry, rctx: ResolveContext) -> ClusterParams:
         capacity = CapacitySpec.of(entry.it_power_mw, "mw")
     nameplate = capacity.upper
     p_it = nameplate * avail
-    # Pre-solve checks at the largest size (work it could deliver) and the smallest
-    # (floors above the work); an unbounded cluster can deliver any work.
-    p_floor = capacity.lower * avail
-    p_check = p_it if math.isfinite(p_it) else None
-    problems: list[str] = []
-
     inference = (
-        _resolve_inference(entry.inference, p_it if p_check is not None else 0.0, rctx)
+        _resolve_inference(entry.inference, p_it if math.isfinite(p_it) else 0.0, rctx)
         if entry.inference is not None
         else None
     )
-    jobs: list[JobParams] = []
-    job_fields: list[tuple[str, TrainingJob]] = []
-    for i, job in enumerate(entry.training_jobs):
-        field = f"{where}.training_jobs[{i}]"
-        resolved = _resolve_job(job, field, p_it, gpu_h_per_mwh, rctx, problems)
-        if resolved is not None:
-            jobs.append(resolved)
-            job_fields.append((field, job))
-    if not problems:
-        problems += _capacity_problems(
-            where, jobs, job_fields, p_check, p_floor, gpu_h_per_mwh, inference, rctx
-        )
-    if problems:
-        raise ScenarioError(where, problems)
+    jobs = [
+        _job(job, window)
+        for job, window in zip(entry.training_jobs, windows, strict=True)
+    ]
     return ClusterParams(
         id=entry.id,
         model_ref=entry.model,
@@ -308,34 +282,13 @@ def cluster_size(entry: GpuClusterEntry, spec: GpuNodeSpec) -> CapacitySpec:
     """The cluster's nameplate IT power as a decision, in whole nodes [MW].
 
     Costs per MW of node IT power: node price / node MW + facility build-out; the
-    node price, life and support cost default to the catalogue's dated price.
+    node price, life and support cost default to the catalogue's dated price
+    (:func:`grid_flex.nodata.compute.size_costs`).
     """
     size = entry.size
     assert size is not None
     node_mw = spec.power_max_kw / 1000.0
-    where = f"assets.{entry.id}.size"
-    price = spec.price
-    if size.capex_usd_per_node is not None:
-        per_node = size.capex_usd_per_node
-    elif price is not None:
-        per_node = price.usd_per_node
-    else:
-        raise ScenarioError(
-            where,
-            [
-                f"{where}: catalogue entry {entry.model} has no price; give "
-                f"size.capex_usd_per_node and size.life_yr, or add a price to "
-                f"models/{entry.model}.yaml"
-            ],
-        )
-    life = size.life_yr if size.life_yr is not None else price and price.life_yr
-    if not life:
-        raise ScenarioError(
-            where, [f"{where}.life_yr: required (catalogue {entry.model} has none)"]
-        )
-    fom = size.fixed_om_usd_per_node_yr
-    if fom is None:
-        fom = price.fixed_om_usd_per_node_yr if price is not None else 0.0
+    per_node, life, fom = size_costs(entry, spec)
     apart = size.infrastructure_life_yr is not None
     infra = size.infrastructure_usd_per_mw
     return CapacitySpec(
@@ -344,83 +297,33 @@ def cluster_size(entry: GpuClusterEntry, spec: GpuNodeSpec) -> CapacitySpec:
         max=math.inf if size.max_nodes is None else size.max_nodes * node_mw,
         existing=size.existing_nodes * node_mw,
         capex_usd_per_unit=per_node / node_mw + (0.0 if apart else infra),
-        life_yr=float(life),
+        life_yr=life,
         fixed_om_usd_per_unit_yr=fom / node_mw,
         purchase_size=node_mw,
         build_out_usd_per_unit=infra if apart else 0.0,
-        build_out_life_yr=size.infrastructure_life_yr or float(life),
+        build_out_life_yr=size.infrastructure_life_yr or life,
     )
 
 
-def _resolve_job(
-    job: TrainingJob,
-    field: str,
-    p_it: float,
-    gpu_h_per_mwh: float,
-    rctx: ResolveContext,
-    problems: list[str],
-) -> JobParams | None:
-    """One job's window and money terms; appends to ``problems`` on bad input."""
-    times: dict[str, pd.Timestamp] = {}
-    for name in ("release", "deadline"):
-        value = getattr(job, name)
-        try:
-            times[name] = rctx.utc(value)
-        except ValueError:
-            problems.append(
-                f"{field}.{name}: {value} does not exist or is ambiguous in "
-                f"{rctx.timezone} (daylight-saving change); give it with its UTC "
-                "offset"
-            )
-    if len(times) < 2:
-        return None
-    tz = rctx.timezone
-    release, deadline = times["release"], times["deadline"]
-    index = rctx.index
-    starts, ends = rctx.bounds_ns()
-    r_ns = release.as_unit("ns").value
-    d_ns = deadline.as_unit("ns").value
-    overlap = np.minimum(ends, d_ns) - np.maximum(starts, r_ns)
-    coverage = np.clip(overlap / (ends - starts), 0.0, 1.0)
-    inside = np.flatnonzero(coverage > 0)
-    horizon_end = index[-1] + pd.Timedelta(hours=float(rctx.timestep_h[-1]))
-    if len(inside) == 0:
-        if deadline <= index[0]:
-            problems.append(
-                f"{field}.deadline: {_fmt(deadline, tz)} is at or before the "
-                f"horizon start {_fmt(index[0], tz)}; the job's window lies outside "
-                "the horizon"
-            )
-        else:
-            problems.append(
-                f"{field}.release: {_fmt(release, tz)} is at or after the horizon "
-                f"end {_fmt(horizon_end, tz)}; the job's window lies outside the "
-                "horizon"
-            )
-        return None
-    first, last = int(inside[0]), int(inside[-1])
-    if job.work_gpu_h is not None:
-        work = job.work_gpu_h
-    else:
-        assert job.work_mwh is not None
-        work = job.work_mwh * gpu_h_per_mwh
+def _job(job: TrainingJob, window: JobWindow) -> JobParams:
+    """A checked job window with the job's money terms."""
     if job.revenue_usd_per_gpu_h is not None:
         rate = job.revenue_usd_per_gpu_h
     elif job.contract_value_usd is not None:
-        rate = job.contract_value_usd / work
+        rate = job.contract_value_usd / window.work_gpu_h
     else:
         rate = 0.0
     return JobParams(
-        id=job.id,
-        work_gpu_h=work,
-        min_power_frac=job.min_power_frac,
-        max_power_frac=job.max_power_frac,
+        id=window.id,
+        work_gpu_h=window.work_gpu_h,
+        min_power_frac=window.min_power_frac,
+        max_power_frac=window.max_power_frac,
         revenue_usd_per_gpu_h=rate,
         penalty_usd_per_gpu_h=job.penalty_usd_per_gpu_h,
-        window_start=first,
-        coverage_frac=tuple(float(c) for c in coverage[first : last + 1]),
-        release_text=_fmt(release, tz),
-        deadline_text=_fmt(deadline, tz),
+        window_start=window.window_start,
+        coverage_frac=window.coverage_frac,
+        release_text=window.release_text,
+        deadline_text=window.deadline_text,
     )
 
 
@@ -441,116 +344,6 @@ def _resolve_inference(
         month_starts=tuple(int(s) for s in starts),
         month_labels=labels,
     )
-
-
-def _capacity_problems(
-    where: str,
-    jobs: list[JobParams],
-    job_fields: list[tuple[str, TrainingJob]],
-    p_check: float | None,
-    p_floor: float,
-    gpu_h_per_mwh: float,
-    inference: InferenceParams | None,
-    rctx: ResolveContext,
-) -> list[str]:
-    """Floors that cannot be met and work the cluster could never deliver.
-
-    ``p_check`` is the largest available IT power (``None``: unbounded, any work
-    fits), ``p_floor`` the smallest, at which floors must not exceed the work [MW].
-    """
-    if p_check is None:
-        return [
-            problem
-            for job, (field, _) in zip(jobs, job_fields, strict=True)
-            if (
-                problem := _floor_problem(
-                    job, field, p_floor, gpu_h_per_mwh, rctx.timestep_h
-                )
-            )
-        ]
-    p_it = p_check
-    n = len(rctx.index)
-    dt = rctx.timestep_h
-    problems: list[str] = []
-    load = inference.load_mw if inference is not None else 0.0
-    load_min = load - (inference.max_reduction_mw if inference is not None else 0.0)
-    floors = [j.min_power_frac * p_it * j.coverage(n) for j in jobs]
-    floor_total = np.sum(floors, axis=0) if floors else np.zeros(n)
-
-    # Floors plus the full inference load must fit (so the LP is always feasible).
-    need = floor_total + load
-    over = np.flatnonzero(need > p_it * (1 + CHECK_RTOL) + 1e-12)
-    if len(over):
-        t = int(over[0])
-        names = ", ".join(j.id for j, f in zip(jobs, floors, strict=True) if f[t] > 0)
-        when = _fmt(rctx.index[t], rctx.timezone)
-        problems.append(
-            f"{where}.training_jobs: at {when} the floors (min_power_frac × "
-            f"{p_it:g} MW available IT power) of job(s) {names} need "
-            f"{float(floor_total[t]):g} MW which, with the inference load of "
-            f"{load:g} MW, exceeds the {p_it:g} MW of available IT power "
-            f"({len(over)} interval(s)); lower min_power_frac or move the windows"
-        )
-
-    for job, floor, (field, entry) in zip(jobs, floors, job_fields, strict=True):
-        cover = job.coverage(n)
-        hours = float(cover @ dt)
-        window = f"between release {job.release_text} and deadline {job.deadline_text}"
-        if problem := _floor_problem(job, field, p_floor, gpu_h_per_mwh, dt):
-            problems.append(problem)
-        room = np.minimum(
-            job.max_power_frac * p_it * cover,
-            np.maximum(0.0, p_it - load_min - (floor_total - floor)),
-        )
-        most_gpu_h = float(room @ dt) * gpu_h_per_mwh
-        if job.work_gpu_h > most_gpu_h * (1 + CHECK_RTOL) + 1e-9:
-            less = []
-            if load > 0:
-                less.append(f"the inference load at its deepest ({load_min:g} MW)")
-            if len(jobs) > 1:
-                less.append("the other jobs' floors")
-            beside = f", less {' and '.join(less)}" if less else ""
-            if entry.work_gpu_h is not None:
-                name = "work_gpu_h"
-                asked = f"{job.work_gpu_h:.6g} GPU-h"
-                could = f"{most_gpu_h:.6g} GPU-h"
-            else:
-                name = "work_mwh"
-                asked = f"{entry.work_mwh:.6g} MWh"
-                could = f"{most_gpu_h / gpu_h_per_mwh:.6g} MWh"
-            problems.append(
-                f"{field}.{name}: {asked} is more than the "
-                f"{could} the cluster could ever deliver {window} ({hours:g} h "
-                f"inside the horizon at max_power_frac {job.max_power_frac:g} × "
-                f"{p_it:g} MW available IT power{beside})"
-            )
-    return problems
-
-
-def _floor_problem(
-    job: JobParams, field: str, p_it: float, gpu_h_per_mwh: float, dt: FloatArray
-) -> str | None:
-    """A floor that delivers more than the job's work at ``p_it`` MW available."""
-    cover = job.coverage(len(dt))
-    hours = float(cover @ dt)
-    floor_gpu_h = job.min_power_frac * p_it * hours * gpu_h_per_mwh
-    if floor_gpu_h <= job.work_gpu_h * (1 + CHECK_RTOL):
-        return None
-    return (
-        f"{field}.min_power_frac: running at its floor "
-        f"({job.min_power_frac:g} × {p_it:g} MW) for the {hours:g} h of its "
-        f"window in the horizon delivers {floor_gpu_h:.6g} GPU-h, more than "
-        f"its work of {job.work_gpu_h:.6g} GPU-h"
-    )
-
-
-def _fmt(stamp: pd.Timestamp, timezone: str = "UTC") -> str:
-    """A time stamp for messages: UTC, preceded by local time outside UTC."""
-    utc = stamp.tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
-    if timezone == "UTC":
-        return utc
-    local = stamp.tz_convert(timezone).strftime("%Y-%m-%d %H:%M %Z")
-    return f"{local} ({utc})"
 
 
 # ---- build -----------------------------------------------------------------------

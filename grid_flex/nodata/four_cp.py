@@ -8,7 +8,7 @@ intervals it returns on the horizon's index.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from grid_flex.conventions import month_label
 from grid_flex.errors import ScenarioError
 from grid_flex.io.horizon import LocalTimeError, local_to_utc, utc_text
-from grid_flex.schema.tariffs import FourCpEntry
+from grid_flex.nodata.intervals import Intervals
+from grid_flex.schema.tariffs import FourCpEntry, PriceWeightedProbabilities
 
 
 @dataclass(frozen=True)
@@ -152,19 +153,114 @@ def known_intervals(
     return out
 
 
-def check(entry: Any, horizon: tuple[dt.datetime, dt.datetime]) -> bool:
-    """The data-free check of listed intervals; False for the other forms.
+def check_covered(entry: FourCpEntry, covered: Sequence[int]) -> None:
+    """The horizon must cover some coincident-peak month for probabilities.
 
-    The bundled table and the probability forms need pandas (the table, the price
-    window over the horizon's intervals).
+    ``covered``: the month keys (:func:`month_key`) of the ``months`` the horizon's
+    intervals start in, in the entry's zone.
+
+    Raises
+    ------
+    ScenarioError
+        ``covered`` is empty.
     """
+    if not covered:
+        field = f"programs.{entry.id}.months"
+        raise ScenarioError(
+            field,
+            [
+                f"{field}: the horizon covers none of the coincident-peak months "
+                f"{entry.months} (in {entry.timezone}), so no probability can be placed"
+            ],
+        )
+
+
+def check_months(
+    field: str, covered: Iterable[int], weighted: Container[int], who: str
+) -> None:
+    """Every coincident-peak month the horizon covers must carry some weight.
+
+    ``covered`` in order; ``weighted``: the month keys with a positive weight.
+
+    Raises
+    ------
+    ScenarioError
+        Naming every covered month without weight.
+    """
+    empty = [k for k in covered if k not in weighted]
+    if empty:
+        names = ", ".join(month_label(k) for k in empty)
+        raise ScenarioError(
+            field,
+            [
+                f"{field}: {who} no probability weight in {names}, a coincident-"
+                "peak month the horizon covers; give weight there or leave the "
+                "month out of months"
+            ],
+        )
+
+
+def check_default(entry: FourCpEntry, grid: Intervals) -> None:
+    """The default (price-weighted) form up to the price: months covered and weighted.
+
+    A month is weighted when some interval on its ``weekdays`` overlaps the daily
+    window (local start in the entry's zone, as
+    :func:`grid_flex.programs.four_cp_defaults.window_overlap_h` decides it).
+
+    Raises
+    ------
+    ScenarioError
+        From :func:`check_covered` and :func:`check_months`.
+    """
+    probs = entry.probabilities
+    settings = (
+        probs
+        if isinstance(probs, PriceWeightedProbabilities)
+        else PriceWeightedProbabilities()
+    )
+    lo, hi = settings.start_hour, settings.end_hour
+    step_h = grid.step_h
+    covered: dict[int, None] = {}
+    weighted: set[int] = set()
+    for local in grid.local_starts(entry.timezone):
+        if local.month not in entry.months:
+            continue
+        key = local.year * 12 + local.month - 1
+        covered[key] = None
+        hour = local.hour + local.minute / 60.0
+        if local.weekday() in settings.weekdays and min(hour + step_h, hi) > max(
+            hour, lo
+        ):
+            weighted.add(key)
+    check_covered(entry, list(covered))
+    check_months(
+        f"programs.{entry.id}.probabilities",
+        covered,
+        weighted,
+        "the default window selects",
+    )
+
+
+def check(entry: Any, grid: Intervals) -> bool:
+    """The data-free check of a 4CP entry; False: it needs the index.
+
+    Listed intervals, and the default form up to its price, are checked here; the
+    bundled table and listed probabilities are checked on the pandas index.
+    """
+    if entry.intervals is None:
+        if entry.probabilities == "default" or isinstance(
+            entry.probabilities, PriceWeightedProbabilities
+        ):
+            check_default(entry, grid)
+            return True  # then the weighting reads the price
+        return False
     if not isinstance(entry.intervals, list):
         return False
     field = f"programs.{entry.id}.intervals"
     known_intervals(
         entry,
         listed_stamps(entry, field),
-        horizon,
+        grid.span,
         length_min=entry.interval_min,
         convention=entry.time_convention,
         historic=False,

@@ -63,7 +63,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -83,6 +83,7 @@ from grid_flex.model.terms import (
     ResolveContext,
     SiteTerms,
 )
+from grid_flex.nodata.assets import Direction, check_assets, no_flex_problem
 from grid_flex.programs.windows import window_mask
 from grid_flex.schema.flexibility import AncillaryServicesEntry
 from grid_flex.schema.scenario import scenario_source
@@ -94,12 +95,6 @@ TYPE = "ancillary_services"
 #: Built before the other programs, whose limits then bound what it holds.
 HOLDS_FLEX = 1
 
-#: Asset kind that needs an explicit opt-in (``gpu_clusters_allowed``).
-GPU_KIND = "gpu_cluster"
-#: Asset kinds whose terms never declare ``flex_down_mw`` / ``flex_up_mw`` (heat
-#: recovery moves heat, it has no controllable electric load): refused in ``resolve``.
-#: Any other kind without them is refused in ``build``, from its terms.
-NO_FLEX_KINDS = frozenset({"heat_recovery"})
 #: Series names accepted as capacity prices (quantity, currency and unit).
 CAPACITY_PRICE_NAMES = (
     "capacity_price_usd_per_mw_per_h",
@@ -108,7 +103,6 @@ CAPACITY_PRICE_NAMES = (
 )
 
 BoolArray = NDArray[np.bool_]
-Direction = Literal["up", "down"]
 
 
 @dataclass(frozen=True)
@@ -199,100 +193,21 @@ def capacity_price(spec: Any, rctx: ResolveContext, field: str) -> FloatArray:
     return np.asarray(values, dtype=float)
 
 
-def check_assets(entry: AncillaryServicesEntry, asset_kinds: Mapping[str, str]) -> None:
-    """Eligibility of every listed asset from its kind; one error naming every problem.
-
-    Raises
-    ------
-    ScenarioError
-        For a ``gpu_clusters_allowed`` id that is not a GPU cluster, and an
-        ``eligible_assets`` id that is unknown, a GPU cluster not declared eligible or
-        of a kind with no controllable load.
-    """
-    where = f"programs.{entry.id}"
-    problems = []
-    for j, gid in enumerate(entry.gpu_clusters_allowed):
-        kind = asset_kinds.get(gid)
-        if kind != GPU_KIND:
-            problems.append(
-                f"{where}.gpu_clusters_allowed[{j}]: {gid!r} is "
-                + ("not an asset" if kind is None else f"an asset of type {kind}")
-                + ", not a GPU cluster (list gpu_cluster ids only)"
-            )
-    for i, s in enumerate(entry.services):
-        problems += asset_problems(
-            s.eligible_assets,
-            asset_kinds,
-            direction=s.direction,
-            field=f"{where}.services[{i}].eligible_assets",
-            gpu_allowed=entry.gpu_clusters_allowed,
-            gpu_field=f"{where}.gpu_clusters_allowed",
-        )
-    if problems:
-        raise ScenarioError(where, problems)
-
-
-# ---- shared with demand_response ---------------------------------------------------
-def asset_problems(
-    ids: Sequence[str],
-    asset_kinds: Mapping[str, str],
-    *,
-    direction: Direction,
-    field: str,
-    gpu_allowed: Sequence[str] | None,
-    gpu_field: str = "",
-) -> list[str]:
-    """Why the assets ``ids`` (listed at ``field``) cannot hold ``direction`` capacity.
-
-    Decided from the ids and kinds alone (``rctx.asset_kinds``), for ``resolve``;
-    :func:`flex_problems` completes it from the built terms.
-    ``gpu_allowed``: GPU clusters declared eligible (None: every listed one is).
-    """
-    problems = []
-    for j, aid in enumerate(ids):
-        where = f"{field}[{j}]"
-        kind = asset_kinds.get(aid)
-        if kind is None:
-            known = ", ".join(asset_kinds) or "none"
-            problems.append(
-                f"{where}: {aid!r} is not an asset of this scenario (assets: {known})"
-            )
-        elif kind == GPU_KIND and gpu_allowed is not None and aid not in gpu_allowed:
-            change = "reduce" if direction == "up" else "increase"
-            problems.append(
-                f"{where}: {aid!r} is a GPU cluster not declared eligible; add it "
-                f"to {gpu_field} if its compute commitments allow it to {change} "
-                "load for this service"
-            )
-        elif kind in NO_FLEX_KINDS:
-            problems.append(_no_flex(where, aid, kind, direction))
-    return problems
-
-
 def flex_problems(
     ids: Sequence[str], site: SiteTerms, *, direction: Direction, field: str
 ) -> list[str]:
     """Listed assets whose built terms declare no room in ``direction``.
 
     The part of the eligibility check that needs the terms: it catches kinds not in
-    :data:`NO_FLEX_KINDS` whose module declares no ``flex_down_mw`` / ``flex_up_mw``.
+    :data:`grid_flex.nodata.assets.NO_FLEX_KINDS` whose module declares no
+    ``flex_down_mw`` / ``flex_up_mw``.
     """
     room = "flex_down_mw" if direction == "up" else "flex_up_mw"
     return [
-        _no_flex(f"{field}[{j}]", aid, site.kinds[aid], direction)
+        no_flex_problem(f"{field}[{j}]", aid, site.kinds[aid], direction)
         for j, aid in enumerate(ids)
         if getattr(site.assets[aid], room) is None
     ]
-
-
-def _no_flex(where: str, aid: str, kind: str, direction: Direction) -> str:
-    room = "flex_down_mw" if direction == "up" else "flex_up_mw"
-    change = "reduce" if direction == "up" else "increase"
-    return (
-        f"{where}: {aid!r} ({kind}) has no controllable load it could "
-        f"{change} ({room} not declared); list ASIC fleets, batteries or "
-        "eligible GPU clusters"
-    )
 
 
 def load_value_bounds(

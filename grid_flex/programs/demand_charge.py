@@ -42,7 +42,6 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from grid_flex.conventions import month_keys, month_label
-from grid_flex.errors import ScenarioError
 from grid_flex.model.headroom import expected_import_mw
 from grid_flex.model.linear import FloatArray, IntArray, LinExpr
 from grid_flex.model.terms import (
@@ -53,6 +52,7 @@ from grid_flex.model.terms import (
     ResolveContext,
     SiteTerms,
 )
+from grid_flex.nodata.programs import demand_charge_selects_nothing
 from grid_flex.programs._paths import field_path
 from grid_flex.programs.windows import window_mask
 from grid_flex.schema.tariffs import DemandChargeEntry
@@ -126,13 +126,7 @@ def resolve(entry: DemandChargeEntry, rctx: ResolveContext) -> DemandChargeParam
         field = field_path(entry.id, "windows")
         selected = window_mask(entry.windows, rctx, field=field)
         if not selected.any():
-            raise ScenarioError(
-                field,
-                [
-                    f"{field}: the window selects no interval of the horizon, so "
-                    "the demand charge would measure no peak; widen it or drop it"
-                ],
-            )
+            raise demand_charge_selects_nothing(field)
     months, pos = month_positions(rctx.index, rctx.timezone)
     return DemandChargeParams(
         id=entry.id,

@@ -69,12 +69,12 @@ of a reserve service marked ``exclusive``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from grid_flex.errors import ScenarioError
@@ -92,11 +92,9 @@ from grid_flex.model.terms import (
     ResolveContext,
     SiteTerms,
 )
-from grid_flex.programs.ancillary_services import (
-    AncillaryParams,
-    asset_problems,
-    flex_problems,
-)
+from grid_flex.nodata.demand_response import baseline_windows
+from grid_flex.nodata.programs import capacity_assets
+from grid_flex.programs.ancillary_services import AncillaryParams, flex_problems
 from grid_flex.programs.import_cap import site_max_draw_mw
 from grid_flex.programs.windows import window_mask
 from grid_flex.schema.flexibility import DemandResponseEntry
@@ -181,38 +179,28 @@ def resolve(entry: DemandResponseEntry, rctx: ResolveContext) -> DemandResponseP
     the data-free check makes it even when the events are a price trigger.
     """
     where = f"programs.{entry.id}"
-    if entry.capacity is not None:
-        problems = asset_problems(
-            entry.capacity.assets,
-            rctx.asset_kinds,
-            direction="up",
-            field=f"{where}.capacity.assets",
-            gpu_allowed=None,
-        )
-        if problems:
-            raise ScenarioError(where, problems)
+    capacity_assets(entry, rctx.asset_kinds)
     mask = window_mask(entry.events, rctx, field=f"{where}.events")
     starts = mask & ~np.concatenate(([False], mask[:-1]))
     event_of = np.where(mask, np.cumsum(starts) - 1, -1).astype(np.int64)
     windows: list[IntArray] = []
     if entry.baseline == "pre_event_mean":
         index = rctx.index
-        span = pd.Timedelta(hours=entry.baseline_window_h)
-        for k in np.flatnonzero(starts).tolist():
-            inside = (index >= index[k] - span) & (index < index[k]) & ~mask
-            positions = np.flatnonzero(inside).astype(np.int64)
-            if len(positions) == 0:
-                raise ScenarioError(
-                    f"{where}.baseline_window_h",
-                    [
-                        f"{where}.baseline_window_h: the event starting "
-                        f"{format_stamp(index[k])} has no non-event interval in the "
-                        f"{entry.baseline_window_h:g} h before it to compute its "
-                        "baseline; start the horizon earlier, or declare "
-                        "baseline_mw"
-                    ],
-                )
-            windows.append(positions)
+        step = (
+            (index[1] - index[0]).to_pytimedelta()
+            if len(index) > 1
+            else dt.timedelta(hours=float(rctx.timestep_h[0]))
+        )
+        windows = [
+            np.asarray(w, dtype=np.int64)
+            for w in baseline_windows(
+                mask.tolist(),
+                index[0].to_pydatetime(),
+                step,
+                entry.baseline_window_h,
+                field=where,
+            )
+        ]
     capacity = None
     if entry.capacity is not None:
         cap = entry.capacity

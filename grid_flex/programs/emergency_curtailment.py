@@ -56,16 +56,15 @@ from grid_flex.model.terms import (
     Quantity,
     ResolveContext,
 )
+from grid_flex.nodata.assets import CURTAILABLE_KINDS, select_assets
 from grid_flex.programs._paths import field_path
-from grid_flex.programs.mining_ban import BINDING_DUAL_TOL, select_assets
+from grid_flex.programs.mining_ban import BINDING_DUAL_TOL
 from grid_flex.programs.windows import window_mask
 from grid_flex.schema.contracts import EmergencyCurtailmentEntry
 from grid_flex.schema.scenario import scenario_source
 
 TYPE = "emergency_curtailment"
 
-#: Asset kinds that can be curtailed (the site's flexible computing loads).
-CURTAILABLE_KINDS = frozenset({"asic_fleet", "gpu_cluster"})
 #: Asset kind kept from charging in events (``forbid_storage_charging``).
 STORAGE_KIND = "battery"
 

@@ -57,6 +57,8 @@ from grid_flex.model.terms import (
     ResolveContext,
 )
 from grid_flex.nodata.four_cp import (
+    check_covered,
+    check_months,
     known_intervals,
     listed_stamps,
     local_label,
@@ -178,15 +180,7 @@ def resolve(entry: FourCpEntry, rctx: ResolveContext) -> FourCpParams:
     covered = np.unique(keys[in_cp])
     if entry.intervals is not None:
         return _resolve_known(entry, rctx, keys)
-    if not len(covered):
-        field = field_path(entry.id, "months")
-        raise ScenarioError(
-            field,
-            [
-                f"{field}: the horizon covers none of the coincident-peak months "
-                f"{entry.months} (in {tz}), so no probability can be placed"
-            ],
-        )
+    check_covered(entry, covered.tolist())
     probs = entry.probabilities
     if probs == "default" or isinstance(probs, PriceWeightedProbabilities):
         return _resolve_default(entry, rctx, keys, covered)
@@ -324,17 +318,8 @@ def _check_months(
     field: str, keys: IntArray, weight: FloatArray, covered: IntArray, who: str
 ) -> None:
     """Every coincident-peak month the horizon covers must carry some weight."""
-    empty = [k for k in covered.tolist() if not (weight[keys == k] > 0).any()]
-    if empty:
-        names = ", ".join(month_label(k) for k in empty)
-        raise ScenarioError(
-            field,
-            [
-                f"{field}: {who} no probability weight in {names}, a coincident-"
-                "peak month the horizon covers; give weight there or leave the "
-                "month out of months"
-            ],
-        )
+    weighted = set(np.unique(keys[weight > 0]).tolist())
+    check_months(field, covered.tolist(), weighted, who)
 
 
 # ---- build -------------------------------------------------------------------------

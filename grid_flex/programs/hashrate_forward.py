@@ -47,6 +47,7 @@ from grid_flex.model.terms import (
     Quantity,
     ResolveContext,
 )
+from grid_flex.nodata.assets import forward_fleets
 from grid_flex.programs._paths import field_path
 from grid_flex.schema.contracts import HashrateForwardEntry
 from grid_flex.schema.scenario import scenario_source
@@ -54,7 +55,6 @@ from grid_flex.schema.scenario import scenario_source
 TYPE = "hashrate_forward"
 
 HOURS_PER_DAY = 24.0
-FLEET = "asic_fleet"
 
 
 @dataclass(frozen=True)
@@ -75,22 +75,7 @@ class ForwardParams:
 
 def resolve(entry: HashrateForwardEntry, rctx: ResolveContext) -> ForwardParams:
     """Scenario entry → :class:`ForwardParams` (the delivering fleets checked)."""
-    where = field_path(entry.id, "fleets")
-    kinds = rctx.asset_kinds
-    if entry.fleets is None:
-        fleets = tuple(a for a, k in kinds.items() if k == FLEET)
-        if kinds and not fleets:
-            raise ScenarioError(
-                where, [f"{where}: the site has no asic_fleet to deliver the forward"]
-            )
-    else:
-        bad = [a for a in entry.fleets if kinds and kinds.get(a) != FLEET]
-        if bad:
-            raise ScenarioError(
-                where,
-                [f"{where}: {a!r} is not an asic_fleet of this site" for a in bad],
-            )
-        fleets = tuple(entry.fleets)
+    fleets = forward_fleets(entry, rctx.asset_kinds)
     if entry.size is None:
         assert entry.forward_ths is not None
         volume = CapacitySpec.of(entry.forward_ths, "ths")

@@ -20,14 +20,12 @@ profit in the limits, an upper bound of what lifting the ban would earn).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from grid_flex.errors import ScenarioError
 from grid_flex.model.headroom import load_ceiling
 from grid_flex.model.linear import ConstraintArray, LinExpr
 from grid_flex.model.terms import (
@@ -37,14 +35,13 @@ from grid_flex.model.terms import (
     Quantity,
     ResolveContext,
 )
+from grid_flex.nodata.assets import ASIC_KIND, select_assets
 from grid_flex.programs._paths import field_path
 from grid_flex.programs.windows import window_mask
 from grid_flex.schema.contracts import MiningBanEntry
 
 TYPE = "mining_ban"
 
-#: Asset kind a ban applies to.
-ASIC_KIND = "asic_fleet"
 #: A limit binds where its shadow price exceeds this [USD per MW of the limit].
 BINDING_DUAL_TOL = 1e-6
 
@@ -57,68 +54,6 @@ class MiningBanParams:
     in_window: NDArray[np.bool_]
     #: The fleets banned, checked (every ASIC fleet when the entry names none).
     asset_ids: tuple[str, ...]
-
-
-def select_assets(
-    asset_kinds: Mapping[str, str],
-    asset_ids: Sequence[str] | None,
-    kinds: Collection[str],
-    *,
-    field: str,
-    rule: str,
-) -> tuple[str, ...]:
-    """The asset ids a limit applies to, checked against the scenario's assets.
-
-    Needs only ids and kinds, so programs call it in ``resolve`` (also in the
-    data-free check).
-
-    Parameters
-    ----------
-    asset_kinds : mapping of str to str
-        Asset id → type for every asset of the scenario (``rctx.asset_kinds``).
-    asset_ids : sequence of str or None
-        Ids named in the scenario; every asset of ``kinds`` when None.
-    kinds : collection of str
-        Asset kinds the limit may apply to.
-    field : str
-        Dotted scenario path of ``asset_ids``, for messages; also the error's source.
-    rule : str
-        What the limit is, for messages (e.g. "a mining ban").
-
-    Raises
-    ------
-    ScenarioError
-        Naming every id that is unknown or of another kind, or, by default, the
-        absence of any asset of ``kinds``.
-    """
-    allowed = " or ".join(sorted(kinds))
-    of_kind = [aid for aid, kind in asset_kinds.items() if kind in kinds]
-    if asset_ids is None:
-        if not of_kind:
-            raise ScenarioError(
-                field,
-                [
-                    f"{field}: {rule} applies to {allowed} assets and the site "
-                    f"has none (assets: {', '.join(asset_kinds)})"
-                ],
-            )
-        return tuple(of_kind)
-    problems = []
-    for aid in asset_ids:
-        kind = asset_kinds.get(aid)
-        if kind is None:
-            problems.append(
-                f"{field}: {aid!r} is not an asset of the site "
-                f"(assets: {', '.join(asset_kinds)})"
-            )
-        elif kind not in kinds:
-            problems.append(
-                f"{field}: {aid!r} is a {kind}; {rule} applies to {allowed} assets "
-                f"only (here: {', '.join(of_kind) or 'none'})"
-            )
-    if problems:
-        raise ScenarioError(field, problems)
-    return tuple(dict.fromkeys(asset_ids))
 
 
 def resolve(entry: MiningBanEntry, rctx: ResolveContext) -> MiningBanParams:

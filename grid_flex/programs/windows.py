@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from grid_flex.errors import ScenarioError
-from grid_flex.io.timeseries import format_stamp
 from grid_flex.model.terms import DataNeeded, ResolveContext
+from grid_flex.nodata.windows import period_spans
 from grid_flex.schema.windows import WindowSet
 
 BoolArray = NDArray[np.bool_]
 
 
 def window_mask(
-    windows: WindowSet, rctx: ResolveContext, *, field: str, outside: str = "error"
+    windows: WindowSet,
+    rctx: ResolveContext,
+    *,
+    field: str,
+    outside: Literal["error", "ignore"] = "error",
 ) -> BoolArray:
     """Which intervals of the horizon lie in ``windows``.
 
@@ -29,25 +34,22 @@ def window_mask(
         Dotted scenario path of ``windows``, for messages.
     outside : {"error", "ignore"}
         What to do with an explicit period that does not overlap the horizon.
+
+    Raises
+    ------
+    ScenarioError
+        From :func:`grid_flex.nodata.windows.period_spans`: a period outside the
+        horizon, or a naive time a daylight-saving change skips or repeats.
+    DataNeeded
+        A price trigger in a data-free check (no price given).
     """
     index = rctx.index
     mask = np.zeros(len(index), dtype=bool)
     ends = index + pd.to_timedelta(rctx.timestep_h, unit="h")
-    end_of_horizon = ends[-1]
-    for i, period in enumerate(windows.periods):
-        start, end = rctx.utc(period.start), rctx.utc(period.end)
-        inside = (index < end) & (ends > start)  # any overlap counts
-        if not inside.any() and outside == "error":
-            raise ScenarioError(
-                f"{field}.periods[{i}]",
-                [
-                    f"{field}.periods[{i}]: {format_stamp(start)} to "
-                    f"{format_stamp(end)} lies outside the horizon "
-                    f"({format_stamp(index[0])} to "
-                    f"{format_stamp(end_of_horizon)})"
-                ],
-            )
-        mask |= inside
+    horizon = (index[0].to_pydatetime(), ends[-1].to_pydatetime())
+    spans = period_spans(windows, horizon, rctx.timezone, field=field, outside=outside)
+    for start, end in spans:
+        mask |= (index < pd.Timestamp(end)) & (ends > pd.Timestamp(start))  # overlap
     if windows.recurring:
         local = index.tz_convert(rctx.timezone)
         hour = np.asarray(local.hour + local.minute / 60.0)

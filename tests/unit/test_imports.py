@@ -132,6 +132,11 @@ def test_the_scenario_schema_imports_no_table_library():
         "scenarios/studies/west_texas_greenfield_2025.yaml",  # a study: sized assets
         "scenarios/studies/houston_hospital_heat_sizing_2020.yaml",
         "germany_2018_smard",
+        "caiso_2020_regulation",  # reserves with price series, demand response
+        "west_texas_gpu_mining_2020",  # GPU jobs and inference, emissions
+        "benchmarks/all_assets_2020.yaml",
+        "benchmarks/all_programs_2020.yaml",  # every program kind but the forward
+        "benchmarks/uri_all_programs_2021.yaml",  # 15 minutes
     ],
 )
 def test_validate_without_data_loads_no_table_array_or_solver_library(scenario: str):
@@ -145,22 +150,29 @@ def test_validate_without_data_loads_no_table_array_or_solver_library(scenario: 
 
 
 @pytest.mark.parametrize(
-    "scenario",
+    "argv",
     [
-        "west_texas_gpu_mining_2020",  # compute: job windows on the horizon's index
-        "benchmarks/all_programs_2020.yaml",  # demand charges, reserves
-        "benchmarks/all_assets_2020.yaml",
+        ("ercot_summer_2019_4cp", "--set", "programs.four_cp.intervals=ercot_historic"),
+        (
+            "ercot_summer_2019_4cp",
+            "--set",
+            "programs.four_cp.intervals=null",
+            "--set",
+            "programs.four_cp.months=[7]",
+            "--set",
+            "programs.four_cp.probabilities=[{time: 2019-07-01T17:00:00, weight: 1}]",
+        ),
     ],
+    ids=["4CP table", "4CP listed probabilities"],
 )
 def test_validate_without_data_on_the_index_never_loads_the_solver_or_pyomo(
-    scenario: str,
+    argv: tuple[str, ...],
 ):
-    # Kinds whose checks need the horizon's intervals are checked on a pandas index;
-    # the modules import Pyomo where they build a model, so the checks load none
-    # of it (about 0.2 s CPU).
-    imported = imported_by_command("validate", scenario, "--no-data")
+    # The forms still checked on a pandas index (the bundled 4CP table, listed 4CP
+    # probabilities); the modules import Pyomo where they build a model, so the
+    # checks load none of it (about 0.2 s CPU).
+    imported = imported_by_command("validate", *argv, "--no-data")
     assert "grid_flex.inputs" in imported
-    assert "grid_flex.assets.mining" in imported
     assert not {"highspy", "grid_flex.solve", "grid_flex.site"} & imported
     top = {m.split(".")[0] for m in imported}
     assert "pyomo" not in top, sorted(m for m in imported if m.startswith("pyomo"))

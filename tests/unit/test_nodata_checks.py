@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -25,7 +27,12 @@ from grid_flex.nodata.scenario import checked_without_index
 from grid_flex.schema.scenario import Horizon, Scenario
 from grid_flex.validation import check_scenario
 
-#: Bundled scenarios whose kinds all have a data-free check on the standard library.
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+#: Benchmark cases (scenario files beside the benchmark scripts).
+BENCH_CASES = tuple(str(p) for p in sorted(BENCH.glob("*.yaml")))
+
+#: Bundled scenarios and benchmark cases: every one is checked on the standard
+#: library (none may fall back to the pandas index).
 WITHOUT_INDEX = (
     "west_texas_2020",
     "west_texas_today",
@@ -37,6 +44,12 @@ WITHOUT_INDEX = (
     "houston_hospital_heat_2020",
     "ercot_summer_2019_4cp",
     "ercot_summer_2019_4cp_rolling",
+    "caiso_2020_regulation",  # reserves, demand response
+    "west_texas_gpu_mining_2020",  # GPU jobs and inference
+    str(BENCH / "all_assets_2020.yaml"),
+    str(BENCH / "all_programs_2020.yaml"),  # every program kind
+    str(BENCH / "uri_all_programs_2021.yaml"),
+    str(BENCH / "west_texas_2020_sized.yaml"),
 )
 
 
@@ -49,7 +62,11 @@ def outcome(check, scenario) -> str:  # type: ignore[no-untyped-def]
     return "ok"
 
 
-@pytest.mark.parametrize("name", bundled_names())
+def test_every_bundled_case_is_listed_as_checked_without_the_index():
+    assert set(WITHOUT_INDEX) == set(bundled_names()) | set(BENCH_CASES)
+
+
+@pytest.mark.parametrize("name", [*bundled_names(), *BENCH_CASES])
 def test_every_bundled_scenario_passes_both_checks(name: str):
     sc, _ = load_scenario(name)
     assert outcome(check_scenario, sc) == outcome(check_scenario_on_index, sc) == "ok"
@@ -253,3 +270,458 @@ def test_horizon_times_are_read_as_pandas_reads_them(zone: str, minute: int):
 )
 def test_durations_are_written_as_pandas_writes_them(span: dt.timedelta):
     assert timedelta_text(span) == str(pd.Timedelta(span))
+
+
+# ---- GPU clusters, reserves, demand response, windows, tariffs (nodata2) -------------
+CAISO = "caiso_2020_regulation"
+GPU = "west_texas_gpu_mining_2020"
+ALL_PROGRAMS = str(BENCH / "all_programs_2020.yaml")
+URI_PROGRAMS = str(BENCH / "uri_all_programs_2021.yaml")
+ALL_ASSETS = str(BENCH / "all_assets_2020.yaml")
+OUTSIDE = {"periods": [{"start": "2019-01-01T00:00:00", "end": "2019-01-02T00:00:00"}]}
+
+
+def answered_without_index(sc: Scenario) -> bool:
+    """The standard-library check accepted ``sc`` or refused it: no fallback."""
+    try:
+        return checked_without_index(
+            sc, with_entries(load_catalog(), sc.catalog_entries)
+        )
+    except (ScenarioError, DataError):
+        return True
+
+
+def program(kind: str, **fields: Any) -> Callable[[dict[str, Any]], None]:
+    """Change the first program of ``kind`` (``None`` deletes a field)."""
+
+    def edit(data: dict[str, Any]) -> None:
+        entry = next(p for p in data["programs"] if p["type"] == kind)
+        for key, value in fields.items():
+            if value is None:
+                entry.pop(key, None)
+            else:
+                entry[key] = value
+
+    return edit
+
+
+def service(i: int, **fields: Any) -> Callable[[dict[str, Any]], None]:
+    """Change service ``i`` of the reserves entry."""
+
+    def edit(data: dict[str, Any]) -> None:
+        entry = next(p for p in data["programs"] if p["type"] == "ancillary_services")
+        entry["services"][i].update(fields)
+
+    return edit
+
+
+def added(entry: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        data["programs"].append(entry)
+
+    return edit
+
+
+def job(i: int, **fields: Any) -> Callable[[dict[str, Any]], None]:
+    """Change training job ``i`` of the GPU cluster (``None`` deletes a field)."""
+
+    def edit(data: dict[str, Any]) -> None:
+        cluster = next(a for a in data["assets"] if a["type"] == "gpu_cluster")
+        for key, value in fields.items():
+            if value is None:
+                cluster["training_jobs"][i].pop(key, None)
+            else:
+                cluster["training_jobs"][i][key] = value
+
+    return edit
+
+
+def cluster(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        entry = next(a for a in data["assets"] if a["type"] == "gpu_cluster")
+        for key, value in fields.items():
+            if value is None:
+                entry.pop(key, None)
+            else:
+                entry[key] = value
+
+    return edit
+
+
+def both(*edits: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        for e in edits:
+            e(data)
+
+    return edit
+
+
+def horizon(start: str, end: str) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        data["horizon"]["start"], data["horizon"]["end"] = start, end
+
+    return edit
+
+
+WEEKDAY_EVENINGS = {
+    "recurring": [{"weekdays": [0, 1, 2, 3, 4], "start_hour": 17, "end_hour": 20}]
+}
+FOUR_CP = {
+    "type": "four_cp",
+    "id": "cp",
+    "usd_per_kw_year": 50,
+    "probabilities": "default",
+}
+FORWARD = {
+    "type": "hashrate_forward",
+    "id": "fwd",
+    "forward_ths": 1000.0,
+    "fixed_hashprice_usd_per_ths_day": 0.05,
+}
+NEW_EDITS = [  # (scenario, edit, what, accepted)
+    # reserves: the listed assets from their kinds, then windows
+    (CAISO, service(0, eligible_assets=["s21_fleet", "nope"]), "unknown asset", False),
+    (
+        CAISO,
+        program("ancillary_services", gpu_clusters_allowed=["battery"]),
+        "GPU opt-in names a battery",
+        False,
+    ),
+    (
+        GPU,
+        added(
+            {
+                "type": "ancillary_services",
+                "services": [
+                    {
+                        "name": "reg_up",
+                        "direction": "up",
+                        "capacity_price_usd_per_mw_per_h": 5.0,
+                        "eligible_assets": ["gpu_cluster"],
+                    }
+                ],
+            }
+        ),
+        "GPU cluster not declared eligible",
+        False,
+    ),
+    (
+        ALL_ASSETS,
+        added(
+            {
+                "type": "ancillary_services",
+                "services": [
+                    {
+                        "name": "reg_up",
+                        "direction": "up",
+                        "capacity_price_usd_per_mw_per_h": 5.0,
+                        "eligible_assets": ["heat"],
+                    }
+                ],
+            }
+        ),
+        "heat recovery has no load",
+        False,
+    ),
+    (URI_PROGRAMS, service(1, windows=OUTSIDE), "service window outside", False),
+    (URI_PROGRAMS, service(1, windows=WEEKDAY_EVENINGS), "service window", True),
+    # demand response: capacity assets, events, baselines, availability
+    (
+        CAISO,
+        program(
+            "demand_response",
+            capacity={"assets": ["nope", "s21_fleet"], "price_usd_per_mw_per_h": 3.0},
+        ),
+        "DR capacity: unknown asset",
+        False,
+    ),
+    (CAISO, program("demand_response", events=OUTSIDE), "DR events outside", False),
+    (
+        CAISO,
+        program("demand_response", events=WEEKDAY_EVENINGS),
+        "DR recurring events",
+        True,
+    ),
+    (
+        CAISO,
+        program(
+            "demand_response",
+            events={"recurring": [{"start_hour": 0, "end_hour": 2}]},
+        ),
+        "DR event at the horizon's start: no baseline",
+        False,
+    ),
+    (
+        CAISO,
+        program(
+            "demand_response",
+            events={"recurring": [{"start_hour": 1, "end_hour": 23}]},
+            baseline_window_h=1,
+        ),
+        "DR events leave two hours a day: baseline of 1 h",
+        True,
+    ),
+    (
+        CAISO,
+        program(
+            "demand_response",
+            events={"recurring": [{"start_hour": 1, "end_hour": 24}]},
+            baseline_window_h=0.5,
+        ),
+        "DR baseline window shorter than a step",
+        False,
+    ),
+    (
+        CAISO,
+        program(
+            "demand_response",
+            events=WEEKDAY_EVENINGS,
+            capacity={
+                "assets": ["battery"],
+                "price_usd_per_mw_per_h": 3.0,
+                "availability": OUTSIDE,
+            },
+        ),
+        "DR availability outside",
+        False,
+    ),
+    # tariffs and limits
+    (
+        URI_PROGRAMS,
+        program("demand_charge", windows={"recurring": [{"months": [7]}]}),
+        "demand charge window selects nothing",
+        False,
+    ),
+    (
+        URI_PROGRAMS,
+        program("demand_charge", windows={"recurring": [{"months": [2]}]}),
+        "demand charge window",
+        True,
+    ),
+    (
+        URI_PROGRAMS,
+        program("demand_charge", windows=OUTSIDE),
+        "demand charge period outside",
+        False,
+    ),
+    (
+        URI_PROGRAMS,
+        program("import_cap", caps=[{**OUTSIDE, "cap_mw": 10}]),
+        "import cap period outside",
+        False,
+    ),
+    (
+        URI_PROGRAMS,
+        program("mining_ban", asset_ids=["battery"]),
+        "ban on a battery",
+        False,
+    ),
+    (URI_PROGRAMS, program("mining_ban", asset_ids=["nope"]), "ban: unknown", False),
+    (URI_PROGRAMS, program("mining_ban", windows=OUTSIDE), "ban outside", False),
+    (
+        URI_PROGRAMS,
+        program("emergency_curtailment", asset_ids=["battery"]),
+        "curtail a battery",
+        False,
+    ),
+    (
+        URI_PROGRAMS,
+        program("emergency_curtailment", events=OUTSIDE),
+        "emergency outside",
+        False,
+    ),
+    (
+        URI_PROGRAMS,
+        program(
+            "fixed_price_contract",
+            windows={
+                "periods": [
+                    {"start": "2021-03-14T02:30:00", "end": "2021-03-15T00:00:00"}
+                ]
+            },
+        ),
+        "contract period at a time the clocks skip",
+        False,
+    ),
+    (
+        URI_PROGRAMS,
+        added({**FORWARD, "fleets": ["battery"]}),
+        "forward on a battery",
+        False,
+    ),
+    (URI_PROGRAMS, added(FORWARD), "forward on every fleet", True),
+    # 4CP in its default (price-weighted) form, up to the price
+    (URI_PROGRAMS, added(FOUR_CP), "4CP months outside a February horizon", False),
+    (
+        ALL_PROGRAMS,
+        both(
+            horizon("2020-06-01T00:00:00", "2020-06-05T00:00:00"),
+            program("four_cp", probabilities={"weekdays": [5, 6]}),
+        ),
+        "4CP default window: no weekend in the horizon",
+        False,
+    ),
+    (
+        ALL_PROGRAMS,
+        both(
+            horizon("2020-06-01T00:00:00", "2020-06-05T00:00:00"),
+            program("four_cp", probabilities={"start_hour": 9, "end_hour": 10.5}),
+        ),
+        "4CP default window moved",
+        True,
+    ),
+    # energy adders with periods (in a window, and at a skipped local time)
+    (
+        ALL_PROGRAMS,
+        lambda d: d["energy"].update(
+            adders_usd_per_mwh=[
+                1.0,
+                {"usd_per_mwh": 2.0, **WEEKDAY_EVENINGS},
+                {
+                    "usd_per_mwh": 3.0,
+                    "periods": [
+                        {"start": "2020-03-08T02:30:00", "end": "2020-03-09T00:00:00"}
+                    ],
+                },
+            ]
+        ),
+        "adder period at a time the clocks skip",
+        False,
+    ),
+    # GPU clusters: job windows, work, floors, sizes
+    (GPU, job(0, release="2020-03-08T02:30:00"), "job release skipped", False),
+    (
+        GPU,
+        job(1, release="2021-02-01T00:00:00", deadline="2021-03-01T00:00:00"),
+        "job after the horizon",
+        False,
+    ),
+    (
+        GPU,
+        job(1, release="2019-02-01T00:00:00", deadline="2019-03-01T00:00:00"),
+        "job before the horizon",
+        False,
+    ),
+    (GPU, job(0, work_gpu_h=1e9), "work beyond the cluster", False),
+    (
+        GPU,
+        job(0, work_gpu_h=None, work_mwh=1e5),
+        "work in MWh beyond the cluster",
+        False,
+    ),
+    (
+        GPU,
+        job(2, min_power_frac=0.9, max_power_frac=1.0),
+        "floor above the work",
+        False,
+    ),
+    (
+        GPU,
+        job(2, min_power_frac=0.5, max_power_frac=1.0, work_gpu_h=1000),
+        "floor delivers more than the work",
+        False,
+    ),
+    (
+        GPU,
+        both(
+            job(1, release="2020-02-10T00:00:00", min_power_frac=0.5),
+            job(0, min_power_frac=0.5, work_gpu_h=3e6),
+        ),
+        "floors and inference above the cluster",
+        False,
+    ),
+    (
+        GPU,
+        job(1, release="2020-07-31T23:20:00", deadline="2020-08-21T00:40:00"),
+        "partial first and last intervals",
+        True,
+    ),
+    (
+        GPU,
+        cluster(count=None, size={"max_nodes": 500}),
+        "sized cluster with inference events",
+        False,
+    ),
+    (
+        GPU,
+        both(
+            cluster(count=None, size={"max_nodes": 500}),
+            lambda d: d["assets"][1]["inference"].update(flex_frac=0.0),
+        ),
+        "sized cluster",
+        True,
+    ),
+    (
+        GPU,
+        both(
+            cluster(count=None, size={"min_nodes": 10}),
+            lambda d: d["assets"][1]["inference"].update(flex_frac=0.0),
+            job(2, min_power_frac=0.9, max_power_frac=1.0, work_gpu_h=1000),
+        ),
+        "unbounded cluster: floor above the work at its least size",
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "what", "accepted"), NEW_EDITS, ids=[e[2] for e in NEW_EDITS]
+)
+def test_reserves_dr_gpu_and_window_checks_agree_without_the_index(
+    name: str, edit: Callable[[dict[str, Any]], None], what: str, accepted: bool
+):
+    sc = edited(name, edit)
+    assert answered_without_index(sc)
+    fast = outcome(check_scenario, sc)
+    assert fast == outcome(check_scenario_on_index, sc)
+    assert (fast == "ok") == accepted, fast
+
+
+RECURRING = [
+    {"start_hour": 17, "end_hour": 20, "weekdays": [0, 1, 2, 3, 4]},
+    {"start_hour": 1.75, "end_hour": 3.25, "months": [3, 10, 11]},  # DST nights
+    {"start_hour": 0, "end_hour": 24, "months": [2], "weekdays": [6]},
+]
+
+
+@pytest.mark.parametrize(
+    "zone", ["America/Chicago", "Europe/Berlin", "Australia/Sydney", "Etc/GMT+8"]
+)
+@pytest.mark.parametrize(
+    ("start", "end", "step_min"),
+    [("2021-01-01", "2022-01-01", 60), ("2021-03-01", "2021-04-15", 15)],
+)
+def test_windows_on_the_clock_select_what_the_index_mask_selects(
+    zone: str, start: str, end: str, step_min: int
+):
+    # The standard-library mask (the data-free checks) and window_mask (resolve)
+    # choose the same intervals, interval by interval, across daylight-saving changes.
+    from grid_flex.inputs import horizon_index
+    from grid_flex.model.terms import ResolveContext
+    from grid_flex.nodata.intervals import Intervals
+    from grid_flex.nodata.windows import selected
+    from grid_flex.programs.windows import window_mask
+    from grid_flex.schema.windows import WindowSet
+
+    h = Horizon(
+        start=dt.datetime.fromisoformat(start),
+        end=dt.datetime.fromisoformat(end),
+        timestep_min=step_min,
+        timezone=zone,
+    )
+    index = horizon_index(h)
+    rctx = ResolveContext(
+        catalog=load_catalog(),
+        index=index,
+        timestep_h=np.full(len(index), step_min / 60),
+        load=lambda *_: np.zeros(0),
+        timezone=zone,
+    )
+    grid = Intervals.of(h)
+    assert grid == Intervals.of_index(index, rctx.timestep_h, zone)
+    periods = [{"start": "2021-03-13T23:10:00", "end": "2021-03-14T05:00:00"}]
+    for rec in [*([r] for r in RECURRING), RECURRING]:
+        windows = WindowSet.model_validate({"recurring": rec, "periods": periods})
+        fast = selected(windows, grid, field="w")
+        assert fast == window_mask(windows, rctx, field="w").tolist()
+        assert 0 < sum(fast) < len(fast)
