@@ -18,8 +18,8 @@ def check_scenario(scenario: Scenario, catalog: Catalog | None = None) -> None:
 
     Modules that need a series to check their entry are checked up to that point;
     :func:`grid_flex.inputs.prepare_inputs` makes the rest. Loads no pandas, numpy
-    or Pyomo unless an entry is of a form checked on the horizon's pandas index (the
-    bundled 4CP table, listed 4CP probabilities).
+    or Pyomo unless an entry's kind has no check in
+    :data:`grid_flex.nodata.scenario.CHECKS` (every registered kind has one).
 
     Raises
     ------

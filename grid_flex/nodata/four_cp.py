@@ -7,9 +7,11 @@ intervals it returns on the horizon's index.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +19,32 @@ from grid_flex.conventions import month_label
 from grid_flex.errors import ScenarioError
 from grid_flex.io.horizon import LocalTimeError, local_to_utc, utc_text
 from grid_flex.nodata.intervals import Intervals
+from grid_flex.resources import data_dir
 from grid_flex.schema.tariffs import FourCpEntry, PriceWeightedProbabilities
+
+#: The bundled table of historic 4CP intervals (domain.md §2.2a).
+HISTORIC_FILE = "ercot_4cp_intervals.csv"
+#: Zone of the stamps in :data:`HISTORIC_FILE` (Central Prevailing Time).
+HISTORIC_TIMEZONE = "America/Chicago"
+#: Length of an ERCOT 4CP interval [min]; the stamps mark interval ends.
+HISTORIC_INTERVAL_MIN = 15
+
+
+@cache
+def historic_stamps() -> tuple[dt.datetime, ...]:
+    """Ends of the bundled historic 4CP intervals (2019-2021), UTC, in table order.
+
+    The table's ``interval_end_local`` is the end of the 15-minute interval in
+    Central Prevailing Time, as ERCOT publishes it.
+    """
+    with (data_dir() / HISTORIC_FILE).open(newline="", encoding="utf-8") as f:
+        return tuple(
+            local_to_utc(
+                dt.datetime.fromisoformat(row["interval_end_local"]),
+                HISTORIC_TIMEZONE,
+            )
+            for row in csv.DictReader(f)
+        )
 
 
 @dataclass(frozen=True)
@@ -200,6 +227,15 @@ def check_months(
         )
 
 
+def _covered(entry: FourCpEntry, grid: Intervals) -> list[int]:
+    """Month keys of the coincident-peak months the horizon's intervals start in."""
+    covered: dict[int, None] = {}
+    for local in grid.local_starts(entry.timezone):
+        if local.month in entry.months:
+            covered[local.year * 12 + local.month - 1] = None
+    return list(covered)
+
+
 def check_default(entry: FourCpEntry, grid: Intervals) -> None:
     """The default (price-weighted) form up to the price: months covered and weighted.
 
@@ -212,6 +248,8 @@ def check_default(entry: FourCpEntry, grid: Intervals) -> None:
     ScenarioError
         From :func:`check_covered` and :func:`check_months`.
     """
+    covered = _covered(entry, grid)
+    check_covered(entry, covered)
     probs = entry.probabilities
     settings = (
         probs
@@ -220,19 +258,13 @@ def check_default(entry: FourCpEntry, grid: Intervals) -> None:
     )
     lo, hi = settings.start_hour, settings.end_hour
     step_h = grid.step_h
-    covered: dict[int, None] = {}
     weighted: set[int] = set()
     for local in grid.local_starts(entry.timezone):
-        if local.month not in entry.months:
+        if local.month not in entry.months or local.weekday() not in settings.weekdays:
             continue
-        key = local.year * 12 + local.month - 1
-        covered[key] = None
         hour = local.hour + local.minute / 60.0
-        if local.weekday() in settings.weekdays and min(hour + step_h, hi) > max(
-            hour, lo
-        ):
-            weighted.add(key)
-    check_covered(entry, list(covered))
+        if min(hour + step_h, hi) > max(hour, lo):
+            weighted.add(local.year * 12 + local.month - 1)
     check_months(
         f"programs.{entry.id}.probabilities",
         covered,
@@ -241,29 +273,72 @@ def check_default(entry: FourCpEntry, grid: Intervals) -> None:
     )
 
 
+def check_weighted(entry: FourCpEntry, grid: Intervals) -> None:
+    """Listed probabilities: each candidate inside the horizon and its months.
+
+    Raises
+    ------
+    ScenarioError
+        The horizon covers no coincident-peak month; a candidate at a local time a
+        daylight-saving change skips or repeats, outside the horizon, or weighted
+        outside ``months``; a covered month without weight.
+    """
+    assert isinstance(entry.probabilities, list)
+    covered = _covered(entry, grid)
+    check_covered(entry, covered)
+    field = f"programs.{entry.id}.probabilities"
+    tz = entry.timezone
+    weighted: set[int] = set()
+    for i, cand in enumerate(entry.probabilities):
+        where = f"{field}[{i}].time"
+        stamp = stamp_utc(cand.time, tz, where)
+        start, end = span(stamp, entry.interval_min, entry.time_convention)
+        label = local_label(stamp, tz)
+        if start < grid.start or end > grid.end:
+            raise outside(where, f"the candidate interval {label}", grid.span)
+        month = month_key(start, tz)
+        if cand.weight > 0 and month % 12 + 1 not in entry.months:
+            raise ScenarioError(
+                where,
+                [
+                    f"{where}: {label} has weight {cand.weight:g} but lies in month "
+                    f"{month % 12 + 1}, not one of the coincident-peak months "
+                    f"{entry.months}"
+                ],
+            )
+        if cand.weight > 0:  # the horizon intervals it overlaps carry weight
+            first = (start - grid.start) // grid.step
+            last = -((grid.start - end) // grid.step)  # ceiling
+            weighted.update(month_key(grid.at(k), tz) for k in range(first, last))
+    check_months(field, covered, weighted, "the listed probabilities put")
+
+
 def check(entry: Any, grid: Intervals) -> bool:
     """The data-free check of a 4CP entry; False: it needs the index.
 
-    Listed intervals, and the default form up to its price, are checked here; the
-    bundled table and listed probabilities are checked on the pandas index.
+    Every form is checked here: listed intervals, the bundled table, listed
+    probabilities, and the default form up to its price.
     """
     if entry.intervals is None:
-        if entry.probabilities == "default" or isinstance(
-            entry.probabilities, PriceWeightedProbabilities
-        ):
-            check_default(entry, grid)
-            return True  # then the weighting reads the price
-        return False
-    if not isinstance(entry.intervals, list):
-        return False
+        if isinstance(entry.probabilities, list):
+            check_weighted(entry, grid)
+        else:
+            check_default(entry, grid)  # then the weighting reads the price
+        return True
     field = f"programs.{entry.id}.intervals"
+    if isinstance(entry.intervals, list):
+        stamps = listed_stamps(entry, field)
+        length, convention = entry.interval_min, entry.time_convention
+    else:  # ercot_historic
+        stamps = [(field, s) for s in historic_stamps()]
+        length, convention = HISTORIC_INTERVAL_MIN, "end"
     known_intervals(
         entry,
-        listed_stamps(entry, field),
+        stamps,
         grid.span,
-        length_min=entry.interval_min,
-        convention=entry.time_convention,
-        historic=False,
+        length_min=length,
+        convention=convention,
+        historic=not isinstance(entry.intervals, list),
         field=field,
     )
     return True

@@ -1,13 +1,13 @@
 """``checked_without_index``: a scenario's data-free checks on the standard library.
 
 Horizon, catalogue references, the energy adders' windows and the data-free checks of
-the asset and program kinds listed in :data:`CHECKS` run here, each entry up to the
-point where its next check needs a series. An entry of another kind, or of a form
-checked on the horizon's index (the bundled 4CP table, listed 4CP probabilities),
-makes it return False: :func:`grid_flex.validation.check_scenario` then hands the
-whole scenario to :func:`grid_flex.inputs.check_scenario_on_index`, which resolves
-every entry on a pandas index: the same checks, in the same order, so the first
-problem reported is the same either way.
+the asset and program kinds listed in :data:`CHECKS` (every registered kind) run here,
+each entry up to the point where its next check needs a series. An entry of a kind
+without a check there (a new kind) makes it return False:
+:func:`grid_flex.validation.check_scenario` then hands the whole scenario to
+:func:`grid_flex.inputs.check_scenario_on_index`, which resolves every entry on a
+pandas index: the same checks, in the same order, so the first problem reported is
+the same either way.
 """
 
 from __future__ import annotations

@@ -57,8 +57,10 @@ from grid_flex.model.terms import (
     ResolveContext,
 )
 from grid_flex.nodata.four_cp import (
+    HISTORIC_INTERVAL_MIN,
     check_covered,
     check_months,
+    historic_stamps,
     known_intervals,
     listed_stamps,
     local_label,
@@ -69,8 +71,6 @@ from grid_flex.nodata.four_cp import (
 from grid_flex.programs._paths import field_path
 from grid_flex.programs.demand_charge import KW_PER_MW, full_load_mw
 from grid_flex.programs.four_cp_defaults import (
-    HISTORIC_INTERVAL_MIN,
-    historic_intervals,
     normalise_by_month,
     price_weighted_probabilities,
     window_overlap_h,
@@ -221,9 +221,7 @@ def _resolve_known(
     historic = entry.intervals == ERCOT_HISTORIC
     if historic:
         length, convention = HISTORIC_INTERVAL_MIN, "end"
-        stamps = [
-            (field, s.tz_convert("UTC").to_pydatetime()) for s in historic_intervals()
-        ]
+        stamps = [(field, s) for s in historic_stamps()]
     else:
         length, convention = entry.interval_min, entry.time_convention
         stamps = listed_stamps(entry, field)

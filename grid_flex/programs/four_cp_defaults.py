@@ -2,7 +2,8 @@
 
 ERCOT system load is not in the bundled data, so the 4CP program cannot find the
 coincident peaks itself. It takes them from the scenario (known intervals), from the
-bundled table of historic intervals (:func:`historic_intervals`), or spreads an
+bundled table of historic intervals
+(:func:`grid_flex.nodata.four_cp.historic_stamps`), or spreads an
 expected cost over likely intervals (:func:`price_weighted_probabilities`).
 
 The default probabilities: every interval overlapping the daily window 15:45-17:45
@@ -28,14 +29,8 @@ import pandas as pd
 
 from grid_flex.conventions import month_keys
 from grid_flex.model.linear import FloatArray, IntArray
+from grid_flex.nodata.four_cp import HISTORIC_FILE
 from grid_flex.resources import data_dir
-
-#: The bundled table of historic 4CP intervals (domain.md §2.2a).
-HISTORIC_FILE = "ercot_4cp_intervals.csv"
-#: Zone of the stamps in :data:`HISTORIC_FILE` (Central Prevailing Time).
-HISTORIC_TIMEZONE = "America/Chicago"
-#: Length of an ERCOT 4CP interval [min]; the stamps mark interval ends.
-HISTORIC_INTERVAL_MIN = 15
 
 #: Default price exponent ``k`` of the weighting ``price^k``.
 DEFAULT_PRICE_EXPONENT = 2.0
@@ -54,14 +49,6 @@ def historic_table() -> pd.DataFrame:
     Prevailing Time, as ERCOT publishes it.
     """
     return pd.read_csv(data_dir() / HISTORIC_FILE)
-
-
-def historic_intervals() -> pd.DatetimeIndex:
-    """Ends of the historic 4CP intervals, tz-aware in Central Prevailing Time."""
-    stamps = pd.to_datetime(historic_table()["interval_end_local"])
-    return pd.DatetimeIndex(stamps).tz_localize(
-        HISTORIC_TIMEZONE, ambiguous="raise", nonexistent="raise"
-    )
 
 
 def window_overlap_h(

@@ -62,6 +62,22 @@ def outcome(check, scenario) -> str:  # type: ignore[no-untyped-def]
     return "ok"
 
 
+def test_a_kind_without_a_data_free_check_falls_back_to_the_index(monkeypatch):
+    # Every kind has one today; a new kind without one is checked on the pandas
+    # index, with the same outcome (here: the GPU cluster's, taken out).
+    from grid_flex.nodata import scenario as nodata_scenario
+
+    sc = edited(GPU, job(0, work_gpu_h=1e9))
+    expected = outcome(check_scenario, sc)
+    assert "could ever deliver" in expected
+    checks = {k: v for k, v in nodata_scenario.CHECKS.items() if k != "gpu_cluster"}
+    monkeypatch.setattr(nodata_scenario, "CHECKS", checks)
+    assert not checked_without_index(
+        sc, with_entries(load_catalog(), sc.catalog_entries)
+    )
+    assert outcome(check_scenario, sc) == expected
+
+
 def test_every_bundled_case_is_listed_as_checked_without_the_index():
     assert set(WITHOUT_INDEX) == set(bundled_names()) | set(BENCH_CASES)
 
@@ -372,6 +388,10 @@ FOUR_CP = {
     "usd_per_kw_year": 50,
     "probabilities": "default",
 }
+WEIGHTED = [
+    {"time": "2019-07-01T17:00:00", "weight": 1.0},
+    {"time": "2019-07-02T17:15:00", "weight": 2.0},
+]
 FORWARD = {
     "type": "hashrate_forward",
     "id": "fwd",
@@ -569,6 +589,83 @@ NEW_EDITS = [  # (scenario, edit, what, accepted)
         ),
         "4CP default window moved",
         True,
+    ),
+    # 4CP from the bundled table, and listed probabilities
+    (CP, program("four_cp", intervals="ercot_historic"), "4CP bundled table", True),
+    (
+        CP,
+        both(
+            horizon("2022-06-01T00:00:00", "2022-10-01T00:00:00"),
+            program("four_cp", intervals="ercot_historic"),
+        ),
+        "4CP bundled table outside the horizon",
+        False,
+    ),
+    (
+        CP,
+        program("four_cp", intervals=None, probabilities=WEIGHTED),
+        "4CP probabilities in one month of four",
+        False,
+    ),
+    (
+        CP,
+        program("four_cp", intervals=None, months=[7], probabilities=WEIGHTED),
+        "4CP probabilities",
+        True,
+    ),
+    (
+        CP,
+        program(
+            "four_cp",
+            intervals=None,
+            months=[6, 7],
+            probabilities=[{"time": "2019-07-01T00:00:00", "weight": 1.0}],
+        ),
+        "4CP probability ending at midnight: a June interval",
+        False,
+    ),
+    (
+        CP,
+        program(
+            "four_cp",
+            intervals=None,
+            months=[7],
+            probabilities=[*WEIGHTED, {"time": "2019-05-01T17:00:00", "weight": 1.0}],
+        ),
+        "4CP candidate before the horizon",
+        False,
+    ),
+    (
+        CP,
+        program(
+            "four_cp",
+            intervals=None,
+            months=[7],
+            probabilities=[*WEIGHTED, {"time": "2019-08-01T17:00:00", "weight": 0.5}],
+        ),
+        "4CP candidate weighted outside months",
+        False,
+    ),
+    (
+        CP,
+        program(
+            "four_cp",
+            intervals=None,
+            months=[7],
+            probabilities=[*WEIGHTED, {"time": "2019-08-01T17:00:00", "weight": 0.0}],
+        ),
+        "4CP candidate outside months without weight",
+        True,
+    ),
+    (
+        CP,
+        program(
+            "four_cp",
+            intervals=None,
+            probabilities=[{"time": "2019-11-03T01:30:00", "weight": 1.0}],
+        ),
+        "4CP candidate at a repeated local time",
+        False,
     ),
     # energy adders with periods (in a window, and at a skipped local time)
     (
