@@ -35,6 +35,7 @@ from grid_flex.inputs import prepare_inputs
 from grid_flex.io.catalog import Catalog
 from grid_flex.io.scenario import apply_overrides, scenario_from_dict
 from grid_flex.model.capacity import Capacity
+from grid_flex.model.terms import UNIT_TEXT, size_max_field
 from grid_flex.schema.scenario import Scenario, scenario_source
 from grid_flex.site import SiteModel, build_site
 from grid_flex.solve import Solution, SolveOptions, solve_model
@@ -104,7 +105,8 @@ class RiskModel:
     plans: dict[str, list[YearPlan]]
     sites: dict[str, dict[str, SiteModel]]
     capacities: dict[str, Capacity]
-    present_cost_usd_per_unit: dict[str, float]
+    #: Per scenario: present worth of one unit of each new capacity [USD/unit].
+    present_cost_usd_per_unit: dict[str, dict[str, float]]
     notes: list[str]
 
 
@@ -129,6 +131,7 @@ def build_risk(
     notes: list[str] = []
     caps: dict[str, Capacity] = {}
     shared: dict[str, Any] | None = None
+    cost: dict[str, dict[str, float]] = {}
     for rs in scenarios:
         sc = patched(base, rs)
         ps, ns = plan_years(sc, base_dir)
@@ -150,11 +153,15 @@ def build_risk(
                     blk.op[p.key], inp, objective=False, capacities=shared
                 )
                 _check_shared(site, shared, rs.name, source)
+                _check_bounds(site, caps, rs, p.scenario, source)
             sites[rs.name][p.key] = site
-    cost = {k: unit_present_cost_usd(c, base) for k, c in caps.items()}
+        # costs are scenario data: each scenario's NPV pays its own capex, life,
+        # build-out and fixed O&M (and discounts them at its own rate)
+        own = sites[rs.name][ps[0].key].capacities
+        cost[rs.name] = {k: unit_present_cost_usd(own[k], sc) for k in caps}
     m.npv_usd = pyo.Expression(
         names,
-        rule=lambda _m, s: _objective(plans[s], sites[s], m, caps, cost),
+        rule=lambda _m, s: _objective(plans[s], sites[s], m, caps, cost[s]),
         doc="pre-tax NPV of each scenario [USD]",
     )
     prob = {s.name: s.probability for s in scenarios}
@@ -188,6 +195,77 @@ def _check_shared(
                 for k in extra
             ],
         )
+
+
+#: What decides a sized capacity (not what it costs): (attribute, the prefix of its
+#: size fields, what it is).
+_DECISION_FIELDS = (
+    ("unit", "", "unit"),
+    ("lower", "min", "smallest size"),
+    ("upper", "max", "largest size"),
+    ("existing", "existing", "existing part"),
+)
+
+
+def _check_bounds(
+    site: SiteModel,
+    first: Mapping[str, Capacity],
+    rs: RiskScenario,
+    scenario: Scenario,
+    source: str,
+) -> None:
+    """Raise ScenarioError if a scenario changes a shared capacity's bounds.
+
+    The capacities are decided once for every scenario, so whether they are sized,
+    their unit, bounds and existing part are the first scenario's; a later scenario
+    may change what they cost (its own NPV pays its own capex, life and O&M), not
+    what may be built.
+    """
+    problems = []
+    for k, cap in first.items():
+        own = site.capacities[k].spec
+        unit = UNIT_TEXT.get(cap.spec.unit, cap.spec.unit)
+        size = size_max_field(scenario, k, cap.spec.unit).rsplit(".", 1)[0]
+        given = _patch_paths(rs.patch, size)
+        owner = k.split(".", 1)[0]
+        if not own.sized:
+            problems.append(
+                f"scenarios.{rs.name}: {', '.join(given or [size])} fixes {k} at "
+                f"{_text(own.lower)} {unit}, which the first scenario sizes: the "
+                "sized capacities are decided once for every scenario; keep the "
+                f"size block of {owner} in every scenario"
+            )
+            continue
+        for attr, prefix, what in _DECISION_FIELDS:
+            mine, theirs = getattr(own, attr), getattr(cap.spec, attr)
+            if mine == theirs:
+                continue
+            named = [g for g in given if g.rsplit(".", 1)[-1].startswith(prefix)]
+            problems.append(
+                f"scenarios.{rs.name}: {', '.join(named or given or [size])} changes "
+                f"the {what} of {k} ({_text(mine)} here, {_text(theirs)} {unit} in "
+                "the first scenario): the sized capacities and their bounds are "
+                "decided once for every scenario; give the bound in the base "
+                "scenario (or the study's patch), and vary only costs per scenario"
+            )
+    if problems:
+        raise ScenarioError(source, problems)
+
+
+def _text(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _patch_paths(patch: Mapping[str, Any], prefix: str) -> list[str]:
+    """The dotted paths ``patch`` gives at or under ``prefix`` (``assets.<id>...``)."""
+
+    def walk(d: Any, path: str) -> list[str]:
+        if isinstance(d, Mapping) and d:
+            return [p for k, v in d.items() for p in walk(v, f"{path}.{k}")]
+        return [path]
+
+    flat = [p.lstrip(".") for p in walk(patch, "")]
+    return [p for p in flat if p == prefix or p.startswith(prefix + ".")]
 
 
 def first_stage(rm: RiskModel) -> list[Any]:

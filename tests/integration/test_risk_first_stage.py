@@ -1,0 +1,144 @@
+"""Risk studies: what a scenario may change about the shared first stage.
+
+Costs are scenario data (each scenario's NPV pays its own capex); bounds decide what
+may be built, once for every scenario, so a later scenario may not change them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from grid_flex.cli import main
+from grid_flex.errors import ScenarioError
+from grid_flex.studies.risk import RiskScenario, solve_risk
+from grid_flex.testing import BITCOIN_2027, s21_fleet, small_scenario
+
+pytestmark = pytest.mark.solver
+
+PRICES = [20.0, 60.0, 150.0, 90.0] * 6  # one day, hourly
+CAPEX = "assets.fleet.size.capex_usd_per_th"
+TH_PER_MW = 200.0 / 0.0035  # S21: 200 TH/s at 3.5 kW
+
+
+def base(capex_usd_per_th: float = 6.0) -> Any:
+    # life 3 yr > the 2-yr study and no salvage: a unit's present cost is its capex
+    fleet = s21_fleet(
+        hashrate_curve="linear",
+        size={"max_mw": 5.0, "life_yr": 3, "capex_usd_per_th": capex_usd_per_th},
+    )
+    return small_scenario(
+        PRICES,
+        [fleet],
+        hashprice_usd_per_ths_day=0.1,
+        study={
+            "discount_frac_per_yr": 0.1,
+            "analysis_yr": 2,
+            "start_year": 2027,
+            "federal_tax_frac": 0.0,
+            "salvage": "none",
+            "breakeven_btc_price": False,
+            "bitcoin": BITCOIN_2027,
+        },
+    )
+
+
+def capex(v: float) -> dict[str, Any]:
+    return {"assets": {"fleet": {"size": {"capex_usd_per_th": v}}}}
+
+
+def test_each_scenario_pays_its_own_capex():
+    # a pays 4 USD/TH, b 8: same operation, so at the shared design C MW
+    # NPV_a − NPV_b = (8 − 4) USD/TH · C · 57,142.857 TH/MW (bought in year 0,
+    # life 3 yr > 2 yr: no replacement, no salvage). At the mean capex, 6 USD/TH,
+    # 5 MW pays (NPV > 0, below; break-even is about 7.3 USD/TH); so the study
+    # builds 5 MW and the gap is 4 · 5 · 57,142.857 = 1,142,857.1 USD.
+    two = [
+        RiskScenario("a", 0.5, capex(4.0)),
+        RiskScenario("b", 0.5, capex(8.0)),
+    ]
+    out = solve_risk(base(), two, alpha=0.5, omega=0.0)
+    assert out.capacities["fleet.power_mw"] == pytest.approx(5.0, rel=1e-9)
+    npv = out.scenario_results.set_index("scenario")["profit_usd"]
+    assert npv["a"] - npv["b"] == pytest.approx(4.0 * 5.0 * TH_PER_MW, rel=1e-9)
+    # E[NPV] is linear in capex: the set's expectation is the study at 6 USD/TH
+    mean = solve_risk(base(6.0), [RiskScenario("m", 1.0)], alpha=0.5, omega=0.0)
+    assert mean.capacities == pytest.approx(out.capacities, rel=1e-9)
+    assert out.risk["expected_usd"] == pytest.approx(mean.objective_usd, rel=1e-9)
+    assert mean.objective_usd > 0.0
+
+
+def test_dear_capex_in_one_scenario_can_stop_the_build():
+    # at 6 USD/TH 5 MW pays; if b's capex is high enough that the mean is not worth
+    # it (mean NPV < 0), nothing is built, which the first scenario's capex alone
+    # would never show
+    cheap = solve_risk(base(6.0), [RiskScenario("a", 1.0)], alpha=0.5, omega=0.0)
+    assert cheap.capacities["fleet.power_mw"] == pytest.approx(5.0)
+    # the mean capex at which 5 MW just breaks even, per TH: 6 + NPV(5 MW) / TH
+    even = 6.0 + cheap.objective_usd / (5.0 * TH_PER_MW)
+    dear = 2.0 * (even + 1.0) - 6.0  # mean capex 1 USD/TH above break-even
+    two = [RiskScenario("a", 0.5), RiskScenario("b", 0.5, capex(dear))]
+    out = solve_risk(base(6.0), two, alpha=0.5, omega=0.0)
+    assert out.capacities["fleet.power_mw"] == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "what"),
+    [
+        ("max_mw", 3.0, "largest size"),
+        ("min_mw", 1.0, "smallest size"),
+        ("existing_mw", 1.0, "existing part"),
+    ],
+)
+def test_a_later_scenario_changing_a_bound_is_refused(field, value, what):
+    two = [
+        RiskScenario("a", 0.5),
+        RiskScenario("b", 0.5, {"assets": {"fleet": {"size": {field: value}}}}),
+    ]
+    with pytest.raises(ScenarioError) as err:
+        solve_risk(base(), two, alpha=0.5, omega=0.0)
+    text = str(err.value)
+    assert f"scenarios.b: assets.fleet.size.{field} changes the {what}" in text
+    assert "fleet.power_mw" in text
+
+
+def test_a_later_scenario_fixing_a_sized_capacity_is_refused():
+    fixed = {"assets": [s21_fleet(hashrate_curve="linear", count=100)]}
+    two = [RiskScenario("a", 0.5), RiskScenario("b", 0.5, fixed)]
+    with pytest.raises(
+        ScenarioError, match=r"scenarios\.b: .* fixes fleet\.power_mw at 0\.35 MW"
+    ):
+        solve_risk(base(), two, alpha=0.5, omega=0.0)
+
+
+def test_risk_command_exits_2_on_a_changed_bound(tmp_path: Path):
+    (tmp_path / "base.yaml").write_text(
+        yaml.safe_dump(base().model_dump(mode="json", exclude_unset=True))
+    )
+    study = {
+        "scenario": "base.yaml",
+        "alpha": 0.9,
+        "omega": 0.0,
+        "scenarios": [
+            {"name": "a", "probability": 0.5, "set": [f"{CAPEX}=10"]},
+            {
+                "name": "b",
+                "probability": 0.5,
+                "set": ["assets.fleet.size.max_mw=3", f"{CAPEX}=20"],
+            },
+        ],
+    }
+    path = tmp_path / "risk.yaml"
+    path.write_text(yaml.safe_dump(study))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["risk", str(path), "-q", "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "scenarios.b: assets.fleet.size.max_mw changes the largest size" in (
+        res.output
+    )
+    assert "3 here, 5 MW in the first scenario" in res.output
+    assert not out.exists()
