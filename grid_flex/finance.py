@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy_financial as npf
@@ -542,7 +542,7 @@ def replacement_years(install_yr: int, life_yr: int, analysis_yr: int) -> list[i
 CAPEX_COLUMNS: dict[str, str] = {
     "year": "year offset of the purchase (0 = investment date) [yr]",
     "amount_usd": "purchase cost [USD], positive",
-    "life_yr": "useful life [yr], whole years",
+    "life_yr": "useful life [yr], whole years (with_replacements books others)",
     "macrs": f"tax depreciation table ({', '.join(MACRS_TABLES)}); default 5yr_hy",
     "bonus_frac": "bonus depreciation share [0-1]; default 0",
     "itc_frac": "investment tax credit share [0-1]; default 0",
@@ -553,19 +553,36 @@ CAPEX_COLUMNS: dict[str, str] = {
 
 
 def with_replacements(
-    capex: pd.DataFrame, analysis_yr: int, cost_change_frac_per_yr: float = 0.0
+    capex: pd.DataFrame,
+    analysis_yr: int,
+    cost_change_frac_per_yr: float = 0.0,
+    *,
+    salvage: Salvage = "linear",
 ) -> pd.DataFrame:
     """The capex table plus a row for every replacement inside the analysis period.
 
     A replacement copies its row at year ``y + k·L`` (see :func:`replacement_years`)
     with the amount scaled by ``(1 + c)^(k·L)`` (``c < 0``: hardware gets cheaper).
     Adds a boolean ``replacement`` column.
+
+    A life that is not a whole number of years (at least 1) is modelled on its true
+    times: hardware bought at ``y`` is bought again at ``t_k = y + k·L`` while
+    ``t_k < N``; each purchase is booked at the end of the year it falls in
+    (``ceil(t_k)``, like every flow of the pro forma), its ``life_yr`` becomes the
+    whole years it is booked in service (``ceil(t_k + L) − ceil(t_k)``, for
+    depreciation), and the one still in service at ``N`` gets ``salvage_usd`` on its
+    true age: ``amount × (L − (N − t_k)) / L`` (``salvage="linear"``) or 0
+    (``"none"``), unless the row gives one.
     """
     c = check_rate("cost_change_frac_per_yr", cost_change_frac_per_yr)
     rows = []
     for _, row in capex.iterrows():
-        first = row.to_dict()
+        first: dict[str, Any] = {str(k): v for k, v in row.to_dict().items()}
         first["replacement"] = False
+        life = check_life("life_yr", row["life_yr"])
+        if life != int(life):
+            rows += _fractional_purchases(first, life, analysis_yr, c, salvage)
+            continue
         rows.append(first)
         for year in replacement_years(int(row["year"]), row["life_yr"], analysis_yr):
             again = dict(first)
@@ -576,6 +593,39 @@ def with_replacements(
             again["replacement"] = True
             rows.append(again)
     return pd.DataFrame(rows).reset_index(drop=True)
+
+
+def _fractional_purchases(
+    row: dict[str, Any], life_yr: float, analysis_yr: int, c: float, salvage: Salvage
+) -> list[dict[str, Any]]:
+    """The purchases of a capex row whose life is not whole (see with_replacements)."""
+    n = _whole_years("analysis_yr", analysis_yr)
+    name = row.get("name")
+    if life_yr < 1.0:
+        raise FinanceInputError(
+            (f"capex row {name!s}: " if name else "")
+            + f"life_yr = {life_yr!r}: a life under one year cannot be booked in a "
+            "yearly pro forma; give at least 1"
+        )
+    eps = 1e-9
+    y0 = float(row["year"])
+    times = [y0]
+    while times[-1] + life_yr < n - eps:
+        times.append(y0 + len(times) * life_yr)
+    given = row.get("salvage_usd")
+    out = []
+    for k, t in enumerate(times):
+        booked = math.ceil(t - eps)
+        again = dict(row)
+        again["year"] = booked
+        again["amount_usd"] = float(row["amount_usd"]) * (1.0 + c) ** (t - y0)
+        again["life_yr"] = max(math.ceil(t + life_yr - eps) - booked, 1)
+        again["replacement"] = k > 0
+        if t + life_yr > n + eps and (given is None or given != given):
+            left = (life_yr - (n - t)) / life_yr if salvage == "linear" else 0.0
+            again["salvage_usd"] = again["amount_usd"] * left
+        out.append(again)
+    return out
 
 
 # ---- pro forma ---------------------------------------------------------------------
@@ -823,7 +873,7 @@ def proforma(
         end = min(y + life, n)
         within = schedule[: max(end - y, 0)]
         depreciation[y + 1 : y + 1 + within.size] += within
-        if end > y:
+        if end > y or y == n:  # bought at N: written off (and sold) at once
             depreciation[end] += basis - within.sum()  # write-off at retirement/sale
         if y + life > n:
             if row.salvage_usd is not None:

@@ -37,7 +37,7 @@ import pyomo.core as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from grid_flex.decompose import ModelSolver
-from grid_flex.errors import InfeasibleError
+from grid_flex.errors import InfeasibleError, ScenarioError
 from grid_flex.finance import (
     breakeven,
     discount_factors,
@@ -50,7 +50,7 @@ from grid_flex.inputs import ModelInputs, prepare_inputs
 from grid_flex.io.catalog import Catalog
 from grid_flex.model.capacity import Capacity
 from grid_flex.results import Results, extract
-from grid_flex.schema.scenario import Scenario
+from grid_flex.schema.scenario import Scenario, scenario_source
 from grid_flex.site import SiteModel, build_site
 from grid_flex.solve import Solution, SolveOptions, solve_model
 from grid_flex.studies import progress
@@ -151,7 +151,7 @@ def _capex_table(
         {
             "year": 0,
             "amount_usd": amount * max(units, 0.0),
-            "life_yr": max(1, math.ceil(life - 1e-9)),
+            "life_yr": life,
             "macrs": study.macrs,
             "bonus_frac": study.bonus_frac,
             "name": name,
@@ -170,8 +170,41 @@ def _capex_table(
     if not rows:
         return pd.DataFrame(columns=["year", "amount_usd", "life_yr"])
     return with_replacements(
-        pd.DataFrame(rows), study.analysis_yr, study.capex_change_frac_per_yr
+        pd.DataFrame(rows),
+        study.analysis_yr,
+        study.capex_change_frac_per_yr,
+        salvage=study.salvage,
     )
+
+
+def _check_lives(caps: dict[str, Capacity], scenario: Scenario) -> None:
+    """Refuse a life under one year: the pro forma books purchases once a year.
+
+    A fractional life of a year or more is modelled (:func:`with_replacements`).
+    """
+    for k, cap in caps.items():
+        owner = k.rsplit(".", 1)[0]
+        index = next((i for i, a in enumerate(scenario.assets) if a.id == owner), None)
+        site = {"site.import_mw": "site.size", "site.non_firm_mw": "site.non_firm"}
+        where = site.get(k, k) if index is None else f"assets[{index}] ({owner})"
+        for field_name, amount, life in (
+            ("life_yr", cap.spec.capex_usd_per_unit, cap.spec.life_yr),
+            (
+                "infrastructure_life_yr",
+                cap.spec.build_out_usd_per_unit,
+                cap.spec.build_out_life_yr,
+            ),
+        ):
+            if amount > 0 and life < 1.0:
+                raise ScenarioError(
+                    scenario_source(scenario),
+                    [
+                        f"{where}: {field_name} = {life:g} yr (size block or "
+                        "catalogue price): a study books purchases once a year, so "
+                        "a life under one year cannot be modelled; give at least 1 "
+                        "(an ASIC's economic life is 2-5 yr, a battery's ~15 yr)"
+                    ],
+                )
 
 
 def shared_capacities(m: Any, site: SiteModel, doc: str) -> dict[str, Capacity]:
@@ -221,6 +254,7 @@ def build_study(
     m.op = pyo.Block([p.key for p in plans], doc="one operating site per block")
     first = build_site(m.op[plans[0].key], inputs[0], objective=False)
     caps = shared_capacities(m, first, "capacities shared by every operating block")
+    _check_lives(caps, scenario)
     sites = {plans[0].key: first}
     shared = {k: m.capacity[k] for k in caps}
     for plan, inp in zip(plans[1:], inputs[1:], strict=True):

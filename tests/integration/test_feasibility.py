@@ -113,6 +113,29 @@ def test_build_out_with_its_own_life_is_bought_once_and_salvaged():
     )
 
 
+@pytest.mark.usefixtures("sizing_method")
+def test_a_fractional_life_is_replaced_when_it_ends_and_salvaged_on_its_age():
+    # 2.5-year miners in a 3-year study: bought in year 0 and again at t = 2.5, booked
+    # at the end of year 3 like every flow of that year; at the end the second set is
+    # 0.5 yr old, (2.5 - 0.5) / 2.5 = 80 % of its value left (it was rounded up to a
+    # 3-year life before: never replaced, nothing salvaged)
+    sc = small_scenario(
+        PRICES, [fleet(life_yr=2.5)], hashprice_usd_per_ths_day=0.1, study=study()
+    )
+    r = run_feasibility(sc)
+    assert r.optimal.capacities["fleet.power_mw"] == pytest.approx(5.0)
+    pf = r.optimal.proforma
+    capex = 17.5 * 200 / 0.0035 * 5.0  # 5,000,000 USD
+    assert pf["capex_usd"].tolist() == pytest.approx([-capex, 0.0, 0.0, -capex])
+    assert pf["salvage_usd"].iloc[-1] == pytest.approx(0.8 * capex)
+    # the LP's present cost of one MW: 1e6 now + (1e6 - 0.8e6) / 1.1^3 in year 3
+    cost = r.sizes.set_index("key").loc["fleet.power_mw", "present_cost_usd_per_unit"]
+    assert cost == pytest.approx(1e6 + 0.2e6 / 1.1**3, rel=1e-12)
+    assert r.optimal.metrics["npv_usd"] == pytest.approx(
+        r.optimal.objective_usd, rel=1e-9
+    )
+
+
 def test_breakeven_btc_price_gives_zero_npv_when_re_run_at_that_price():
     # A fleet worth building at 100,000 USD/BTC (mean of the path); the study finds
     # the scale k of the whole BTC path at which the rounded design's after-tax NPV
@@ -321,6 +344,15 @@ NON_FIRM = {
     [
         ({"study": {"discount_frac_per_yr": -1.0}}, ["discount_frac_per_yr"]),
         ({"assets": [fleet(life_yr=0)]}, ["life_yr"]),
+        ({"assets": [fleet(life_yr=0.5)]}, ["assets[0] (fleet)", "at least 1"]),
+        (
+            {
+                "assets": [
+                    fleet(infrastructure_usd_per_mw=1e5, infrastructure_life_yr=0.2)
+                ]
+            },
+            ["assets[0] (fleet)", "infrastructure_life_yr = 0.2"],
+        ),
         ({"assets": [fleet(min_mw=6.0)]}, ["min_mw", "max_mw"]),
         ({"assets": [fleet(capex_usd_per_th=-2.0)]}, ["capex_usd_per_th"]),
         (

@@ -272,6 +272,41 @@ def test_with_replacements_scales_cost():
     assert out["replacement"].tolist() == [False, True, True]
 
 
+def test_with_replacements_books_a_fractional_life_on_its_true_times():
+    # 2.5-yr life, N = 5: bought at 0 and 2.5 (booked at the end of year 3, the year it
+    # falls in); the second serves to 5.0 exactly: no third purchase, no salvage
+    capex = pd.DataFrame({"year": [0], "amount_usd": [1000.0], "life_yr": [2.5]})
+    out = fin.with_replacements(capex, 5)
+    assert out["year"].tolist() == [0, 3]
+    assert out["life_yr"].tolist() == [3, 2]  # booked 0..3, 3..5
+    assert "salvage_usd" not in out  # none left at N: the default applies (0)
+    # N = 6: a third purchase at 5.0 (year 5), 1 yr old at N: (2.5 - 1) / 2.5 left;
+    # with a cost change of -10 %/yr it costs 1000 · 0.9^5
+    out = fin.with_replacements(capex, 6, cost_change_frac_per_yr=-0.10)
+    assert out["year"].tolist() == [0, 3, 5]
+    np.testing.assert_allclose(out["amount_usd"], [1000.0, 1000 * 0.9**2.5, 590.49])
+    assert out["salvage_usd"].iloc[-1] == pytest.approx(590.49 * 1.5 / 2.5)
+    assert out["replacement"].tolist() == [False, True, True]
+    # 1.5-yr life, N = 3: bought at 0 and 1.5 (year 2), which serves to 3.0 exactly
+    capex["life_yr"] = 1.5
+    assert fin.with_replacements(capex, 3)["year"].tolist() == [0, 2]
+    # salvage "none": nothing left of the one in service at N
+    out = fin.with_replacements(capex.assign(life_yr=2.5), 3, salvage="none")
+    assert out["salvage_usd"].iloc[-1] == 0.0
+    with pytest.raises(FinanceInputError, match="under one year"):
+        fin.with_replacements(capex.assign(life_yr=0.5), 3)
+
+
+def test_proforma_writes_off_a_purchase_in_the_last_year():
+    # bought at year N = 2 and sold there for 400: taxable 400 - 1000 = -600
+    capex = pd.DataFrame(
+        {"year": [2], "amount_usd": [1000.0], "life_yr": [3], "salvage_usd": [400.0]}
+    )
+    pf = fin.proforma(_ops(2), capex, discount_frac_per_yr=0.0, federal_tax_frac=0.5)
+    assert pf["depreciation_usd"].tolist() == [0.0, 0.0, 1000.0]
+    assert pf["federal_tax_usd"].iloc[-1] == pytest.approx(300.0)
+
+
 # ---- pro forma ---------------------------------------------------------------------
 def _ops(n, **cols):
     return pd.DataFrame(
