@@ -139,6 +139,13 @@ class Study(StrictModel):
         ):
             _rate_ok(f"study.{name}", getattr(self, name))
         years = [w.year for w in self.weather_years or []]
+        for i, year in enumerate(years):
+            if year in years[:i]:
+                raise ValueError(
+                    f"weather_years[{i}].year = {year} repeats weather_years"
+                    f"[{years.index(year)}]: each weather year is given once (two "
+                    "years written alike is usually a typo, e.g. 2019 for 2020)"
+                )
         for w in self.weather_years or []:
             if w.complete_from is not None and w.complete_from not in years:
                 raise ValueError(

@@ -346,6 +346,10 @@ NON_FIRM = {
         ({"assets": [fleet(life_yr=0)]}, ["life_yr"]),
         ({"assets": [fleet(life_yr=0.5)]}, ["assets[0] (fleet)", "at least 1"]),
         (
+            {"study": {"weather_years": weather(False)[:1] * 2}},
+            ["weather_years[1].year = 2020 repeats weather_years[0]"],
+        ),
+        (
             {
                 "assets": [
                     fleet(infrastructure_usd_per_mw=1e5, infrastructure_life_yr=0.2)
