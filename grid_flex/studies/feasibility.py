@@ -349,7 +349,7 @@ def _fix(study: StudyModel, values: dict[str, float] | None) -> None:
             if values is None:
                 v.unfix()
             else:
-                v.fix(values[k])
+                v.fix(values[k], skip_validation=True)  # BAU may lie below min
 
 
 def _unit_choices(

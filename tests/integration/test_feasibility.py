@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -231,6 +232,21 @@ def test_bau_keeps_only_the_existing_part_and_npv_is_the_difference():
     assert r.rounded.proforma["capex_usd"].iloc[0] == pytest.approx(
         -(r.rounded.capacities["fleet.power_mw"] - 1.0) * 1e6
     )
+
+
+@pytest.mark.usefixtures("sizing_method")
+def test_bau_below_the_size_minimum_is_solved_without_pyomo_warnings(caplog):
+    # BAU keeps only the existing 0 MW although the project's min_mw is 2: the fixed
+    # value lies outside the variable's bounds on purpose (Pyomo printed W1002 lines
+    # on stdout, past -q)
+    sc = small_scenario(
+        PRICES, [fleet(min_mw=2.0)], hashprice_usd_per_ths_day=0.1, study=study()
+    )
+    with caplog.at_level(logging.WARNING, logger="pyomo"):
+        r = run_feasibility(sc)
+    assert r.bau.capacities["fleet.power_mw"] == 0.0
+    assert r.bau.proforma["mining_revenue_usd"].sum() == 0.0
+    assert [rec.getMessage() for rec in caplog.records] == []
 
 
 @pytest.mark.usefixtures("sizing_method")
