@@ -21,10 +21,12 @@ it is solved; on Dask a run's rows come back together (runs of at most
 from __future__ import annotations
 
 import gc
+import json
 import multiprocessing
 import os
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -41,6 +43,7 @@ from grid_flex.errors import (
     GridFlexError,
     InfeasibleError,
     InputError,
+    InputWarning,
     UnboundedError,
 )
 from grid_flex.schema.scenario import Scenario
@@ -431,8 +434,8 @@ def solve_many(
     """
     base = Path(base_dir).resolve()
     tasks = [
-        {
-            "key": f"{i}-{case_key(sc, base)}",
+        {  # keys only match rows to scenarios here (nothing is stored): no data hash
+            "key": f"{i}-{case_key(sc, base, digests={})}",
             "scenario": sc.model_dump(mode="json"),
             "base_dir": str(base),
             "out": "",
@@ -484,9 +487,13 @@ def _task(case: Case, root: Path, timeseries: bool) -> Task:
 
 
 def _manifest(spec: SweepSpec, cases: list[Case]) -> dict[str, Any]:
+    inputs: dict[str, str] = {}
+    for c in cases:
+        inputs |= c.inputs
     return {
         "grid_flex_version": __version__,
         "spec": spec.model_dump(mode="json"),
+        "inputs": dict(sorted(inputs.items())),
         "cases": [
             {
                 "case": c.index,
@@ -499,6 +506,67 @@ def _manifest(spec: SweepSpec, cases: list[Case]) -> dict[str, Any]:
             for c in cases
         ],
     }
+
+
+def remade_cases(
+    previous: Mapping[str, Any] | None, cases: list[Case], done: set[str]
+) -> list[Case]:
+    """Cases an earlier run in the folder solved whose key has changed since.
+
+    A case is the same when its position, group, parameter and values are; its key
+    changes when anything it is made from does (a data file's content, the base
+    scenario, the spec's ``set``, the grid-flex version): its old row is not used.
+    """
+    if not previous:
+        return []
+
+    def text(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, default=str)
+
+    old = {e.get("case"): e for e in previous.get("cases", []) if isinstance(e, dict)}
+    out = []
+    for c in cases:
+        e = old.get(c.index)
+        if (
+            e is not None
+            and e.get("key") != c.key
+            and e.get("key") in done
+            and (e.get("group"), e.get("param")) == (c.group, c.param)
+            and text(e.get("set")) == text(c.axes)
+        ):
+            out.append(c)
+    return out
+
+
+def _warn_remade(
+    root: Path, previous: Mapping[str, Any] | None, cases: list[Case], done: set[str]
+) -> None:
+    """Warn that cases an earlier run solved are solved again, and why."""
+    remade = remade_cases(previous, cases, done)
+    if not remade or previous is None:
+        return
+    before = previous.get("inputs") or {}
+    now: dict[str, str] = {}
+    for c in cases:
+        now |= c.inputs
+    why = [
+        f"{path} has other content"
+        for path in sorted(now)
+        if path in before and before[path] != now[path]
+    ]
+    version = previous.get("grid_flex_version")
+    if version != __version__:
+        why.append(f"grid-flex is {__version__}, was {version}")
+    if not why:
+        why.append("the base scenario, the spec's set or a data file it reads changed")
+    warnings.warn(
+        f"{root}: {len(remade)} of the {len(cases)} cases an earlier run solved "
+        f"here were made from other input ({'; '.join(why)}): they are solved "
+        "again and the tables show the new results (the old rows stay in "
+        f"{store.CASES_DIR}/, unused; sweep into a new folder to start clean)",
+        InputWarning,
+        stacklevel=3,
+    )
 
 
 def run_sweep(
@@ -531,12 +599,15 @@ def run_sweep(
     _require("pyarrow", "rich")
     spec, spec_dir = read_spec(spec_path)
     cases = expand(spec, spec_dir, source=str(spec_path))
-    root = store.prepare_folder(out_dir)
+    store.check_folder(out_dir)  # a bad folder or --dask: refused, nothing created
     client = _client(dask) if dask is not None else None  # fail before any solve
     try:
+        root = store.prepare_folder(out_dir)
+        previous = store.read_manifest(root)
         store.write_manifest(root, _manifest(spec, cases))
         unique = {c.key: c for c in cases}
         done = store.done_keys(root)
+        _warn_remade(root, previous, cases, done)
         run_id = uuid.uuid4().hex[:12]
         stored: dict[str, Row] = {}  # this run's rows, for the summary
         in_workers = client is None and workers > 1  # they store their own rows
@@ -561,13 +632,16 @@ def run_sweep(
     finally:
         _close(client)
     summary = write_summary(root, spec, cases, stored)
-    write_analyses(root, spec, summary)
-    store.atomic_write(
-        root / COLUMNS_FILE,
-        lambda p: column_dictionary(
-            table_columns(root), parameters=axis_paths(spec)
-        ).to_csv(p, index=False),
-    )
+    try:
+        write_analyses(root, spec, summary)
+        unused_kpi_warning(spec, summary)
+    finally:  # the folder's tables are described even when an analysis fails
+        store.atomic_write(
+            root / COLUMNS_FILE,
+            lambda p: column_dictionary(
+                table_columns(root), parameters=axis_paths(spec)
+            ).to_csv(p, index=False),
+        )
     return SweepOutcome(
         root=root,
         cases=len(cases),
@@ -579,6 +653,22 @@ def run_sweep(
         summary=summary,
         lost=len(todo) - solved,
     )
+
+
+def unused_kpi_warning(spec: SweepSpec, summary: pd.DataFrame) -> None:
+    """Warn when ``kpi`` (used by no analysis) is not a column the cases reported.
+
+    A name no case can report is refused before solving (:func:`expand`); this
+    catches a study figure asked of solves (``npv_usd`` without size blocks).
+    """
+    ok = summary["status"] == "ok"
+    if not spec.one_at_a_time and ok.any() and spec.kpi not in summary.columns:
+        warnings.warn(
+            f"kpi: no case reported {spec.kpi!r} (a feasibility study's figure? "
+            "those come from cases with size blocks); no table uses it here",
+            InputWarning,
+            stacklevel=3,
+        )
 
 
 def write_summary(

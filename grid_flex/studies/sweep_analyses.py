@@ -56,7 +56,12 @@ def _kpi_column(summary: pd.DataFrame, kpi: str) -> pd.Series:
     if kpi not in summary.columns:
         known = [c for c in summary.columns if c.endswith(("_usd", "_mwh", "_tco2"))]
         raise ScenarioError(
-            "sweep", [f"kpi: {kpi!r} is not a KPI of the cases (have {known[:12]} ...)"]
+            "sweep",
+            [
+                f"kpi: {kpi!r} is not a KPI of the cases (have {known[:12]} ...); "
+                "the solved cases are kept: correct kpi and run the same command "
+                "again (nothing is solved twice)"
+            ],
         )
     return pd.to_numeric(summary[kpi], errors="coerce")
 

@@ -30,11 +30,12 @@ file and field.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -101,7 +102,7 @@ class Step(_Strict):
     low: float | None = None
     high: float | None = None
     rel_step_frac: float | None = Field(
-        None, gt=0, description="low/high = base × (1 ∓ step)"
+        None, gt=0, description="low/high = base × (1 ∓ step) (the lower one is low)"
     )
 
     @model_validator(mode="after")
@@ -111,6 +112,11 @@ class Step(_Strict):
             (self.low is None) != (self.high is None)
         ):
             raise ValueError("give low and high, or rel_step_frac")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(
+                f"low ({self.low:g}) is above high ({self.high:g}): swap them "
+                "(low is the tornado's lower value)"
+            )
         return self
 
 
@@ -208,18 +214,101 @@ class Case:
     group: str  # "grid", "base", "low", "high", "sample" or "file"
     param: str | None = None  # the one-at-a-time parameter (for low/high)
     run: str = "solve"  # "solve" or "size"
+    #: sha256 of each data file the case reads, by path (part of its key)
+    inputs: Mapping[str, str] = field(default_factory=dict)
+
+
+#: Digest recorded for a data file that cannot be read (its case fails, and is
+#: solved again once the file is there).
+UNREADABLE = "unreadable"
+
+
+def _files_of(data: Any) -> list[str]:
+    """Every ``file:`` value of a dumped scenario, once each."""
+    out: list[str] = []
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "file" and isinstance(value, str):
+                    out.append(value)
+                elif isinstance(value, dict | list):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, dict | list))
+    return list(dict.fromkeys(out))
+
+
+#: Digests of data files already hashed in a run: (scenario folder, ``file:`` as
+#: written) → (absolute path, sha256).
+DigestCache = dict[tuple[str, str], tuple[str, str]]
+
+
+def input_digests(
+    scenario: Scenario,
+    base_dir: Path,
+    known: DigestCache | None = None,
+    *,
+    data: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
+    """sha256 of the content of every data file ``scenario`` reads, by absolute path.
+
+    Bundled files (``bundled:<name>``) are hashed too. ``known`` caches the digests
+    across the cases of one run, so that each file is read once; ``data`` is the
+    scenario's ``model_dump(mode="json")`` when the caller has it. A file that
+    cannot be read gets :data:`UNREADABLE`.
+    """
+    from grid_flex.errors import DataError
+    from grid_flex.inputs import resolve_file
+
+    cache: DigestCache = known if known is not None else {}
+    dumped = scenario.model_dump(mode="json") if data is None else data
+    out: dict[str, str] = {}
+    for file in _files_of(dumped):
+        hit = cache.get((str(base_dir), file))
+        if hit is None:
+            try:
+                path = resolve_file(file, base_dir).resolve()
+            except DataError:  # not there: the case fails and says so
+                out[file] = UNREADABLE
+                continue
+            try:
+                with path.open("rb") as f:
+                    digest = hashlib.file_digest(f, "sha256").hexdigest()
+            except OSError:
+                digest = UNREADABLE
+            hit = cache[str(base_dir), file] = (str(path), digest)
+        out[hit[0]] = hit[1]
+    return out
 
 
 def case_key(
-    scenario: Scenario, base_dir: Path, version: str = __version__, run: str = "solve"
+    scenario: Scenario,
+    base_dir: Path,
+    version: str = __version__,
+    run: str = "solve",
+    digests: Mapping[str, str] | None = None,
+    *,
+    data: Mapping[str, Any] | None = None,
 ) -> str:
-    """sha256 of the resolved scenario (absolute file paths), version and run.
+    """sha256 of the resolved scenario (absolute file paths), its data, version, run.
 
-    ``run`` enters the hash only for a study (``"size"``), so solve keys do not
-    depend on it.
+    ``digests`` are the content hashes of the data files the scenario reads
+    (:func:`input_digests`, computed when not given): a case made from a data
+    file that has changed since gets another key, so a resumed sweep solves it
+    again. ``run`` enters the hash only for a study (``"size"``), so solve keys
+    do not depend on it. ``data``: the scenario's ``model_dump(mode="json")``.
     """
-    data = _absolute_files(scenario.model_dump(mode="json"), base_dir)
-    payload: dict[str, Any] = {"scenario": data, "version": version}
+    dumped = scenario.model_dump(mode="json") if data is None else data
+    if digests is None:
+        digests = input_digests(scenario, base_dir, data=dumped)
+    payload: dict[str, Any] = {
+        "scenario": _absolute_files(dumped, base_dir),
+        "version": version,
+    }
+    if digests:
+        payload["data"] = dict(digests)
     if run != "solve":
         payload["run"] = run
     text = json.dumps(payload, sort_keys=True)
@@ -361,6 +450,7 @@ def _steps(steps: list[Step], base: Mapping[str, Any]) -> list[Variant]:
             hi = centre * (1 + step.rel_step_frac)
             if isinstance(centre, int):
                 lo, hi = round(lo), round(hi)
+            lo, hi = min(lo, hi), max(lo, hi)  # a negative base: low is still lower
         out.append(("low", {step.path: lo}, step.path))
         out.append(("high", {step.path: hi}, step.path))
     return out
@@ -396,7 +486,10 @@ def axis_paths(spec: SweepSpec) -> list[str]:
 def expand(spec: SweepSpec, spec_dir: Path, source: str = "sweep") -> list[Case]:
     """Resolve and validate every case; all problems raised at once."""
     if spec.scenarios is not None:
-        return _folder_cases(spec_dir / spec.scenarios, source, spec.run)
+        files = _folder_cases(spec_dir / spec.scenarios, source, spec.run)
+        if wrong := kpi_problems(spec, files):
+            raise ScenarioError(source, wrong)
+        return files
     assert spec.base is not None
     path = base_path(spec_dir, spec.base)
     base_dir = path.parent.resolve()
@@ -416,6 +509,7 @@ def expand(spec: SweepSpec, spec_dir: Path, source: str = "sweep") -> list[Case]
     if problems:
         raise ScenarioError(source, problems)
     cases: list[Case] = []
+    known: DigestCache = {}  # each data file hashed once
     for group, values, param in _variants(spec, resolved or base):
         patch = [(f"case {len(cases)}", _patch(k, v)) for k, v in values.items()]
         try:
@@ -428,8 +522,14 @@ def expand(spec: SweepSpec, spec_dir: Path, source: str = "sweep") -> list[Case]
             cases.append(None)  # type: ignore[arg-type]
             continue
         run = run_of(spec.run, sc)
-        key = case_key(sc, base_dir, run=run)
-        cases.append(Case(len(cases), values, sc, base_dir, key, group, param, run))
+        dumped = sc.model_dump(mode="json")
+        inputs = input_digests(sc, base_dir, known, data=dumped)
+        key = case_key(sc, base_dir, run=run, digests=inputs, data=dumped)
+        cases.append(
+            Case(len(cases), values, sc, base_dir, key, group, param, run, inputs)
+        )
+    if not problems:
+        problems = kpi_problems(spec, cases)
     if problems:
         raise ScenarioError(
             source,
@@ -437,6 +537,50 @@ def expand(spec: SweepSpec, spec_dir: Path, source: str = "sweep") -> list[Case]
             + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else []),
         )
     return cases
+
+
+def kpi_problems(spec: SweepSpec, cases: list[Case]) -> list[str]:
+    """``kpi`` and ``two_way.kpi`` that no case can report (checked before solving).
+
+    A KPI is a name of the column dictionary (a run's summary KPI, a study's
+    finance figure, or a study's ``size.<key>``/``size_optimal.<key>``); an
+    ``assets.<id>.``/``programs.<id>.`` KPI needs that id in the cases.
+    """
+    from grid_flex.columns_tables import KPIS, SWEEP_SIZES, describe_kpi
+
+    asked = [("kpi", spec.kpi)]
+    if spec.two_way is not None:
+        asked.append(("two_way.kpi", spec.two_way.kpi))
+    owners: dict[str, set[str]] = {"assets": set(), "programs": set()}
+    for c in cases:
+        owners["assets"] |= {a.id for a in c.scenario.assets}
+        owners["programs"] |= {p.id for p in c.scenario.programs}
+    studies = any(c.run == "size" for c in cases)
+    problems = []
+    for where, name in asked:
+        if any(pattern.fullmatch(name) for pattern, _ in SWEEP_SIZES):
+            if not studies:
+                problems.append(
+                    f"{where}: {name!r} is a size of a feasibility study, and no "
+                    "case of this sweep is one (a base with size blocks, run: size)"
+                )
+            continue
+        head, _, tail = name.partition(".")
+        if describe_kpi(name) is None:
+            kpi = tail.rpartition(".")[2] if head in owners else name
+            close = difflib.get_close_matches(kpi, KPIS, n=3)
+            hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+            problems.append(
+                f"{where}: {name!r} is not a KPI grid-flex reports{hint} (a results "
+                "folder's columns.csv lists its summary.json KPIs; per asset or "
+                "program: assets.<id>.<kpi>, programs.<id>.<kpi>)"
+            )
+        elif head in owners and (oid := tail.partition(".")[0]) not in owners[head]:
+            problems.append(
+                f"{where}: {name!r}: the cases have no {head[:-1]} {oid!r} "
+                f"(theirs: {sorted(owners[head])})"
+            )
+    return problems
 
 
 def _resolved(base: Mapping[str, Any]) -> dict[str, Any]:
@@ -460,6 +604,7 @@ def _folder_cases(folder: Path, source: str, spec_run: str) -> list[Case]:
         raise ScenarioError(source, [f"scenarios: no *.yaml files in {folder}"])
     cases = []
     problems: list[str] = []
+    known: DigestCache = {}  # each data file hashed once
     for i, f in enumerate(files):
         try:
             sc, base_dir = load_scenario(f)
@@ -467,8 +612,12 @@ def _folder_cases(folder: Path, source: str, spec_run: str) -> list[Case]:
             problems += [f"{f.name}: {p}" for p in exc.problems]
             continue
         run = run_of(spec_run, sc)
-        key = case_key(sc, base_dir, run=run)
-        cases.append(Case(i, {"file": f.name}, sc, base_dir, key, "file", run=run))
+        dumped = sc.model_dump(mode="json")
+        inputs = input_digests(sc, base_dir, known, data=dumped)
+        key = case_key(sc, base_dir, run=run, digests=inputs, data=dumped)
+        cases.append(
+            Case(i, {"file": f.name}, sc, base_dir, key, "file", run=run, inputs=inputs)
+        )
     if problems:
         raise ScenarioError(source, problems)
     return cases

@@ -2,7 +2,8 @@
 
 Layout of a sweep folder::
 
-    sweep.json              the spec, the grid-flex version and every case (key, axes)
+    sweep.json              the spec, the grid-flex version, the data files' sha256 and
+                            every case (key, axes)
     cases/<key>.json        one row per finished case: status, error, KPIs, run facts
     timeseries/<key>.parquet  the case's time series (when the spec asks)
     summary.csv / .parquet  one row per case, one column per axis and KPI
@@ -49,8 +50,8 @@ class SweepFolderError(InputError):
     """The output folder holds something other than a sweep."""
 
 
-def prepare_folder(out_dir: str | Path) -> Path:
-    """Create the sweep folder, or accept an existing sweep folder to resume."""
+def check_folder(out_dir: str | Path) -> Path:
+    """Refuse an output folder that is not a sweep's (nothing is created)."""
     root = Path(out_dir)
     if root.exists():
         if not root.is_dir():
@@ -60,6 +61,12 @@ def prepare_folder(out_dir: str | Path) -> Path:
                 f"{root}: the folder is not empty and holds no {MANIFEST}; "
                 "choose a new folder (a sweep folder can be resumed)"
             )
+    return root
+
+
+def prepare_folder(out_dir: str | Path) -> Path:
+    """Create the sweep folder, or accept an existing sweep folder to resume."""
+    root = check_folder(out_dir)
     (root / CASES_DIR).mkdir(parents=True, exist_ok=True)
     for folder in (root / CASES_DIR, root / TIMESERIES_DIR):
         for tmp in folder.glob(".*.tmp"):  # a write cut short by a kill
@@ -82,6 +89,15 @@ def write_manifest(root: Path, manifest: Mapping[str, Any]) -> None:
     """Write ``sweep.json`` atomically."""
     text = json.dumps(manifest, indent=1, sort_keys=False, default=str)
     atomic_write(root / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def read_manifest(root: Path) -> dict[str, Any] | None:
+    """The ``sweep.json`` an earlier run left (None: none, or not readable)."""
+    try:
+        data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def done_keys(root: Path) -> set[str]:
