@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from grid_flex.console import quiet_stdout
-from grid_flex.errors import GridFlexError, InputError, InputWarning, SolveError
+from grid_flex.errors import (
+    GridFlexError,
+    InputError,
+    InputWarning,
+    InternalError,
+    SolveError,
+)
 from grid_flex.version import __version__
 
 if TYPE_CHECKING:
@@ -82,12 +88,22 @@ class _Program(click.Group):
             raise
 
 
+def _bug_text(exc: Exception) -> str:
+    """The one-line report of a bug in grid-flex, with the ``--debug`` hint."""
+    return (
+        f"internal error: {type(exc).__name__}: {exc}\n"
+        "  this is a bug in grid-flex; rerun with --debug for the traceback "
+        "and report it"
+    )
+
+
 def _handle_errors(func: F) -> F:
     """Map exceptions to messages and exit codes (the only place).
 
     Grid-flex errors keep their codes (2 bad input, 1 no solution); an operating
     system error on a file (permissions, disk full) is exit 2 naming the file; Ctrl-C
-    is exit 130; anything else is a bug: exit 3 with a short message. ``--debug``
+    is exit 130; :class:`~grid_flex.errors.InternalError` and anything else is a
+    bug: exit 3 with a short message. ``--debug``
     adds the traceback. Input warnings are printed as ``warning: ...``.
     """
 
@@ -110,7 +126,9 @@ def _handle_errors(func: F) -> F:
             fail(f"error: {exc}", EXIT_INPUT)
         except SolveError as exc:
             fail(f"no solution: {exc}", EXIT_SOLVE)
-        except GridFlexError as exc:  # pragma: no cover - every error has a subclass
+        except InternalError as exc:  # a bug grid-flex caught in itself
+            fail(_bug_text(exc), EXIT_INTERNAL)
+        except GridFlexError as exc:  # a worker's failure re-raised (sweep engine)
             fail(f"error: {exc}", EXIT_SOLVE)
         except KeyboardInterrupt:
             fail("interrupted: nothing was written", EXIT_INTERRUPTED)
@@ -120,12 +138,7 @@ def _handle_errors(func: F) -> F:
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:
-            fail(
-                f"internal error: {type(exc).__name__}: {exc}\n"
-                "  this is a bug in grid-flex; rerun with --debug for the traceback "
-                "and report it",
-                EXIT_INTERNAL,
-            )
+            fail(_bug_text(exc), EXIT_INTERNAL)
 
     wrapper = click.option(
         "--debug", is_flag=True, help="Show the Python traceback of errors."
@@ -660,7 +673,7 @@ def describe(scenario: str | None) -> None:
     "Solve the points on a Dask scheduler, or a local Dask cluster of N workers.",
 )
 @_scenario_options
-@_quiet_option("No progress bar.")
+@_quiet_option("Print nothing but errors (no table, no progress bar).")
 @_handle_errors
 def tradeoff(
     scenario: str,
@@ -680,18 +693,22 @@ def tradeoff(
     The points are solved on the sweep engine: re-solved in place in this process,
     or on local worker processes (--workers) or Dask (--dask).
     """
-    from grid_flex.io.results_folder import check_output_file
+    from grid_flex.io.atomic import write_atomic
+    from grid_flex.io.results_folder import (
+        check_output_file,
+        record_if_results_folder,
+    )
     from grid_flex.io.scenario import load_scenario
     from grid_flex.studies.progress import progress_bar
-    from grid_flex.tradeoff import tradeoff_curve
+    from grid_flex.tradeoff import is_tradeoff_table, tradeoff_curve
 
     _one_runner(workers, dask_address)
     if out_file is not None:
-        check_output_file(out_file)
+        check_output_file(out_file, ours=is_tradeoff_table, what="trade-off table")
     sc, base = load_scenario(
         scenario, override_files=overrides, assignments=assignments
     )
-    with progress_bar(None, "trade-off curve", quiet=quiet):
+    with quiet_stdout(quiet), progress_bar(None, "trade-off curve", quiet=quiet):
         table = tradeoff_curve(
             sc,
             base,
@@ -704,7 +721,10 @@ def tradeoff(
         )
     if out_file is not None:
         out_file.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out_file, index=False)
+        write_atomic(out_file, lambda tmp: table.to_csv(tmp, index=False))
+        record_if_results_folder(out_file)
+    if quiet:
+        return
     click.echo(
         table.drop(columns=["by"]).to_string(index=False, float_format="{:,.4g}".format)
     )
@@ -721,6 +741,7 @@ def tradeoff(
     help="Id of the emissions program to report (default: the first).",
 )
 @_scenario_options
+@_quiet_option()
 @_handle_errors
 def disclose(
     scenario: str | None,
@@ -728,6 +749,7 @@ def disclose(
     program_id: str | None,
     overrides: tuple[Path, ...],
     assignments: tuple[str, ...],
+    quiet: bool,
 ) -> None:
     """Solve SCENARIO and print its MiCA sustainability indicators."""
     from grid_flex.api import run
@@ -740,15 +762,19 @@ def disclose(
         override_files=overrides,
         assignments=assignments,
     )
-    results = run(sc, base_dir=base, out_dir=out_dir)
+    with quiet_stdout(quiet):  # HiGHS writes its banner to the C-level stdout
+        results = run(sc, base_dir=base, out_dir=out_dir)
     table = mica_disclosure(results, sc, program_id=program_id)
+    if out_dir is not None and program_id is not None:
+        # the results folder has the first program's
+        write_disclosure(results, sc, out_dir, program_id=program_id)
+    if quiet:
+        return
     shown = table.assign(
         value=[f"{v:,.6g}" if isinstance(v, float) else v for v in table["value"]]
     )
     click.echo(shown[["indicator", "value", "unit"]].to_string(index=False))
     if out_dir is not None:
-        if program_id is not None:  # the results folder has the first program's
-            write_disclosure(results, sc, out_dir, program_id=program_id)
         click.echo(f"\n  results and mica_disclosure.csv written to {out_dir}")
 
 
@@ -791,7 +817,7 @@ def sweep(
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
 @_out_dir_option("Write allocation.csv, moves.csv, sites.csv and summary.json here.")
-@_quiet_option("No progress bar.")
+@_quiet_option("Print nothing but errors (no summary, no progress bar).")
 @_handle_errors
 def portfolio(spec: Path, out_dir: Path | None, quiet: bool) -> None:
     """Allocate fleets across the sites of portfolio SPEC, period by period.
@@ -803,8 +829,10 @@ def portfolio(spec: Path, out_dir: Path | None, quiet: bool) -> None:
 
     spec = _bundled(spec, "portfolios")  # a bundled portfolio by name
     _check_out_dir(out_dir)
-    with progress_bar(None, "portfolio", quiet=quiet):
+    with quiet_stdout(quiet), progress_bar(None, "portfolio", quiet=quiet):
         res = run_portfolio_file(spec, out_dir)
+    if quiet:
+        return
     s = res.summary
     click.echo(f"Portfolio {s.get('name', '')}")
     click.echo(f"  Profit with moves [USD]     {res.objective_usd:,.0f}")

@@ -20,12 +20,12 @@ from pathlib import Path
 import pandas as pd
 
 from grid_flex.columns_tables import SWEEP_SIZES, TABLES, describe_kpi
-from grid_flex.errors import GridFlexError
+from grid_flex.errors import InternalError
 
 COLUMNS_FILE = "columns.csv"
 
 
-class UndeclaredColumnError(GridFlexError):
+class UndeclaredColumnError(InternalError):
     """A table column with no entry in the column dictionary (a programming error)."""
 
 
@@ -144,6 +144,11 @@ QUANTITIES: dict[str, str] = {
     "price_usd_per_mw_per_h": "capacity price of the service",
     "deployed_mwh": "expected energy deployed",
     "deployment_cost_usd": "expected cost of deployed energy",
+    "charge_offer_mw": "capacity offered by charging less (up) or more (down)",
+    "discharge_offer_mw": "capacity offered by discharging more (up) or less (down)",
+    # hashrate forwards
+    "forward_ths": "hashrate sold forward (the forward's volume)",
+    "delivered_ths": "hashrate the delivering fleets mine",
 }
 
 #: Quantities whose names carry an id: (pattern, meaning with the id).

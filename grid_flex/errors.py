@@ -1,8 +1,10 @@
 """Exception hierarchy of grid-flex.
 
 Every error a user can cause derives from :class:`GridFlexError`; the CLI maps
-:class:`InputError` (bad scenario, catalogue entry or data file) to exit code 2 and
-:class:`SolveError` (infeasible, unbounded, solver failure) to exit code 1.
+:class:`InputError` (bad scenario, catalogue entry or data file) to exit code 2,
+:class:`SolveError` (infeasible, unbounded, solver failure) to exit code 1, and
+:class:`InternalError` (a bug grid-flex detects in itself), like any exception
+grid-flex did not raise on purpose, to exit code 3.
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ class ResultsFolderError(InputError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{path}: {problem}")
+
+
+class InternalError(GridFlexError):
+    """A bug grid-flex detects in itself (an output column nobody declared). Exit 3."""
 
 
 class SolveError(GridFlexError):

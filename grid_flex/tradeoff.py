@@ -72,6 +72,19 @@ COLUMNS = (
 )
 
 
+def is_tradeoff_table(path: Path) -> bool:
+    """Whether ``path`` is a trade-off CSV grid-flex wrote (header :data:`COLUMNS`).
+
+    ``grid-flex tradeoff -o`` replaces such a file and refuses any other.
+    """
+    try:
+        with path.open(encoding="utf-8") as handle:
+            header = handle.readline(4096)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return header.rstrip("\r\n") == ",".join(COLUMNS)
+
+
 def _program_index(scenario: Scenario, program_id: str | None) -> int:
     """Position of the emissions program in ``scenario.programs``."""
     for i, entry in enumerate(scenario.programs):

@@ -18,7 +18,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
 
@@ -118,14 +118,35 @@ def check_output_dir(out_dir: str | Path) -> Path:
     return target
 
 
-def check_output_file(out_file: str | Path) -> Path:
+def check_output_file(
+    out_file: str | Path,
+    *,
+    ours: Callable[[Path], bool] | None = None,
+    what: str = "output",
+) -> Path:
     """Refuse an output file that cannot be written, before any work is done.
+
+    An existing file is replaced only if ``ours(path)`` recognises it as grid-flex's
+    own earlier output of this kind (rewriting a report is the usual workflow); any
+    other existing file is refused, and so is a file of a results folder (one its
+    ``.grid-flex-files`` lists, or a known results file beside a ``summary.json``;
+    a listed ``.html`` is an earlier report, replaced only if it still is one).
+
+    Parameters
+    ----------
+    out_file : path
+        The file a command is about to write.
+    ours : callable, optional
+        Recognises an existing file as an earlier output of the same kind.
+    what : str
+        What the command writes (``"HTML report"``), for the messages.
 
     Raises
     ------
     InputError
-        The path is a folder, lies under a file, or its nearest existing folder is
-        not writable (``/proc``, read-only mounts, permissions). Creates nothing.
+        The path is a folder, lies under a file, its nearest existing folder is not
+        writable (``/proc``, read-only mounts, permissions), or it is an existing
+        file that grid-flex did not write as this kind of output. Creates nothing.
     """
     target = Path(out_file)
     if target.is_dir():
@@ -134,6 +155,8 @@ def check_output_file(out_file: str | Path) -> Path:
     existing = _nearest_existing(folder)
     if not existing.is_dir():
         raise InputError(f"{target}: is under {existing}, which is a file")
+    if target.exists() or target.is_symlink():
+        _check_replaceable(target, ours, what)
     try:
         probe = tempfile.mkdtemp(prefix=".grid-flex-probe-", dir=existing)
         Path(probe).rmdir()
@@ -142,6 +165,38 @@ def check_output_file(out_file: str | Path) -> Path:
             f"{target}: cannot write in {existing} ({exc.strerror or exc})"
         ) from None
     return target
+
+
+def _check_replaceable(
+    target: Path, ours: Callable[[Path], bool] | None, what: str
+) -> None:
+    """Refuse to write over ``target`` unless it is an earlier output of its kind."""
+    if target.is_file() and ours is not None and ours(target):
+        return
+    folder = target.absolute().parent
+    results = (folder / MANIFEST).is_file() or (folder / "summary.json").is_file()
+    own = _listed(folder) | KNOWN_FILES | {MANIFEST}
+    if results and target.name in own and not target.name.endswith(".html"):
+        raise InputError(
+            f"{target}: is a file of the results folder {folder}; writing the "
+            f"{what} over it would corrupt the folder, so give another file name"
+        )
+    kind = "a file" if target.is_file() else "something"
+    raise InputError(
+        f"{target}: exists and is not a grid-flex {what} ({kind} grid-flex did not "
+        "write); choose another file name or move it"
+    )
+
+
+def record_if_results_folder(path: Path) -> None:
+    """List ``path`` in the manifest of the results folder it was written into.
+
+    A later run into the same folder then knows the file is grid-flex's own and may
+    replace the folder. Nothing happens outside a results folder.
+    """
+    folder = path.absolute().parent
+    if (folder / "summary.json").is_file():
+        record_files(folder, [f"{path.name}/" if path.is_dir() else path.name])
 
 
 def _alive(pid: int) -> bool:

@@ -17,11 +17,24 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grid_flex.io.atomic import write_text_atomic
+from grid_flex.io.results_folder import check_output_file, record_if_results_folder
 from grid_flex.report.folder import ResultsFolder, read_folder
 
 REPORT_FILE = "report.html"
+#: Every report page has this in its first bytes (``<title>`` of :func:`render_html`).
+REPORT_MARK = b"<title>grid-flex report:"
 
-__all__ = ["REPORT_FILE", "ResultsFolder", "read_folder", "render_report"]
+__all__ = ["REPORT_FILE", "ResultsFolder", "is_report", "read_folder", "render_report"]
+
+
+def is_report(path: Path) -> bool:
+    """Whether ``path`` is an HTML report grid-flex wrote (its first kilobytes)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return head.startswith(b"<!DOCTYPE html>") and REPORT_MARK in head
 
 
 def render_report(
@@ -39,7 +52,8 @@ def render_report(
     folder : path
         A results folder (``grid-flex solve -o``), a feasibility study's or a sweep's.
     out_file : path, optional
-        Where to write the page (default: ``report.html`` inside ``folder``).
+        Where to write the page (default: ``report.html`` inside ``folder``). An
+        existing file is replaced only if it is a grid-flex report.
     weeks : sequence of str
         Local dates starting the dispatch weeks to draw (default: the dearest and a
         typical week).
@@ -47,12 +61,21 @@ def render_report(
         Also write every chart as ``<chart>.<static_format>`` here.
     static_format : {"svg", "png", "pdf"}
         Format of the static charts.
+
+    Raises
+    ------
+    InputError
+        ``out_file`` (or ``report.html`` in ``folder``) exists and is not a grid-flex
+        report (a scenario, one of the folder's tables ...): nothing is written.
+    ResultsFolderError
+        The folder is missing, foreign, half-written or tampered with.
     """
     from grid_flex.report.html import render_html
 
     data = read_folder(folder)
-    page, charts = render_html(data, weeks)
     target = Path(out_file) if out_file is not None else Path(folder) / REPORT_FILE
+    check_output_file(target, ours=is_report, what="HTML report")
+    page, charts = render_html(data, weeks)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(target, page)
     written = [target]
@@ -61,23 +84,6 @@ def render_report(
 
         export_static(charts, Path(static_dir), static_format)
         written.append(Path(static_dir))
-    _record_in_folder(Path(folder), written)
+    for path in written:
+        record_if_results_folder(path)
     return target
-
-
-def _record_in_folder(folder: Path, paths: list[Path]) -> None:
-    """List what the report wrote inside a results folder in its manifest.
-
-    A later ``grid-flex solve -o`` into the same folder then knows these files are
-    grid-flex's own and may replace the folder.
-    """
-    root = folder.resolve()
-    names = [
-        f"{p.name}/" if p.is_dir() else p.name
-        for p in paths
-        if p.resolve().parent == root
-    ]
-    if names and (root / "summary.json").is_file():
-        from grid_flex.io.results_folder import record_files
-
-        record_files(root, names)
