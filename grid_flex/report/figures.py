@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from grid_flex.errors import InputError
 from grid_flex.headline import PROGRAM_COST_LABELS, headline
 
 #: Points drawn on a price-duration curve.
@@ -123,12 +124,52 @@ def mining_capacity_mw(summary: dict[str, Any]) -> float:
 
 
 # ---- dispatch ----------------------------------------------------------------------
+def _chosen_week(
+    text: str, timezone: str, first: pd.Timestamp, last: pd.Timestamp
+) -> tuple[str, pd.Timestamp, pd.Timestamp]:
+    """The week starting at local date ``text`` (``--week``), on the horizon.
+
+    Raises
+    ------
+    InputError
+        ``text`` is not a date, or the week holds no interval of the horizon
+        ``[first, last)`` (named in local dates).
+    """
+    local = pd.DatetimeIndex([first, last]).tz_convert(timezone)
+    horizon = f"{local[0]:%Y-%m-%d} to {local[1]:%Y-%m-%d}"
+    try:
+        start = pd.Timestamp(text)
+    except ValueError as exc:
+        raise InputError(
+            f"--week {text!r}: not a date ({exc}); expected a local date YYYY-MM-DD "
+            f"on the results' horizon, {horizon}"
+        ) from None
+    if pd.isna(start):
+        raise InputError(f"--week {text!r}: expected a local date YYYY-MM-DD")
+    start = (start.tz_localize(timezone) if start.tzinfo is None else start).tz_convert(
+        "UTC"
+    )
+    end = start + pd.Timedelta(days=WEEK_DAYS)
+    if end <= first or start >= last:
+        raise InputError(
+            f"--week {text}: the week {text} to "
+            f"{end.tz_convert(timezone):%Y-%m-%d} holds no interval of the results' "
+            f"horizon, {horizon} (local dates): choose a week that overlaps it"
+        )
+    return (f"week of {text}", start, end)
+
+
 def choose_weeks(
     ts: pd.DataFrame, timezone: str, starts: Sequence[str] = ()
 ) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
     """Dispatch windows: given starts, else the dearest and a typical week.
 
     Returns (label, start, end) in UTC. A horizon shorter than a week is one window.
+
+    Raises
+    ------
+    InputError
+        A given start is not a date or its week lies outside the horizon.
     """
     index = pd.DatetimeIndex(ts.index)
     first, last = (
@@ -138,14 +179,7 @@ def choose_weeks(
     )
     span = pd.Timedelta(days=WEEK_DAYS)
     if starts:
-        out = []
-        for text in starts:
-            start = pd.Timestamp(text)
-            start = (
-                start.tz_localize(timezone) if start.tzinfo is None else start
-            ).tz_convert("UTC")
-            out.append((f"week of {text}", start, start + span))
-        return out
+        return [_chosen_week(text, timezone, first, last) for text in starts]
     if last - first <= span:
         return [("whole horizon", first, last)]
     local = index.tz_convert(timezone)
@@ -162,7 +196,7 @@ def choose_weeks(
         ("dearest week", weekly.idxmax()),
         ("typical week", (weekly - weekly.median()).abs().idxmin()),
     ]
-    out = []
+    out: list[tuple[str, pd.Timestamp, pd.Timestamp]] = []
     for label, end_day in picks:
         last_day = pd.Timestamp(str(end_day))
         start = (last_day - pd.Timedelta(days=WEEK_DAYS - 1)).tz_convert("UTC")

@@ -33,10 +33,12 @@ missing one means the folder was half-written or tampered with.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -92,6 +94,18 @@ SWEEP_MANIFEST = "sweep.json"
 #: Manifest entries that are the report's own output (may be gone: not checked).
 REPORT_OUTPUTS = (".html", "/")
 SWEEP_SUMMARY_FILES = ("summary.parquet", "summary.csv")
+#: Time-series quantities that are limits, +inf where none applies (import caps).
+UNBOUNDED_LIMITS = frozenset({"cap_mw", "allowed_mw"})
+#: Totals of summary.json that are sums of a time-series column.
+SUMMED = {
+    "profit_usd": "site.profit_usd",
+    "revenue_usd": "site.revenue_usd",
+    "energy_cost_usd": "site.energy_cost_usd",
+    "other_cost_usd": "site.cost_usd",
+    "horizon_h": "site.timestep_h",
+}
+#: Relative tolerance of a total against its time series (12 significant digits).
+TOTALS_RTOL = 1e-6
 #: Time-series columns every results folder has.
 REQUIRED_COLUMNS = (
     "site.timestep_h",
@@ -207,7 +221,89 @@ def _read_timeseries(path: Path) -> pd.DataFrame:
                 f"column {column!r} at {frame.index[row]:%Y-%m-%dT%H:%M:%SZ} "
                 "is not a number",
             )
+    for column in frame.columns:
+        if column.rsplit(".", 1)[-1] in UNBOUNDED_LIMITS:
+            continue
+        values = frame[column]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        infinite = np.isinf(values.to_numpy())
+        if infinite.any():
+            row = int(infinite.argmax())
+            raise ResultsFolderError(
+                path,
+                f"column {column!r} at {frame.index[row]:%Y-%m-%dT%H:%M:%SZ} is "
+                f"{values.iloc[row]} (grid-flex writes finite numbers there: "
+                "tampered with)",
+            )
     return frame
+
+
+def _check_totals(
+    summary_path: Path, ts_path: Path, summary: dict[str, Any], table: pd.DataFrame
+) -> None:
+    """The run's totals in ``summary.json`` are those of its time series.
+
+    Each total is what :mod:`grid_flex.results` computes from the same columns, and
+    the report's headline lines (each asset's and program's revenue and cost and the
+    energy bill) must sum to the operating profit it prints. Tolerance: 1e-6 of the
+    sum of magnitudes (the CSV keeps 12 significant digits).
+    """
+    from grid_flex.headline import headline, profit_usd
+
+    dt = pd.to_numeric(table["site.timestep_h"], errors="coerce").to_numpy()
+
+    def column(name: str) -> np.ndarray | None:
+        if name not in table.columns:
+            return None
+        return np.asarray(pd.to_numeric(table[name], errors="coerce"), dtype=float)
+
+    found: dict[str, tuple[float, float, str]] = {}  # key -> (value, scale, from)
+    for key, name in SUMMED.items():
+        values = column(name)
+        if values is not None:
+            found[key] = (
+                float(np.nansum(values)),
+                float(np.nansum(np.abs(values))),
+                f"the sum of {name}",
+            )
+    imp = column("site.grid_import_mw")
+    if imp is not None:
+        found["energy_bought_mwh"] = (
+            float(np.nansum(imp * dt)),
+            float(np.nansum(np.abs(imp * dt))),
+            "the sum of site.grid_import_mw × site.timestep_h",
+        )
+        found["peak_import_mw"] = (float(np.nanmax(imp)), 0.0, "the largest import")
+    price = column("site.price_usd_per_mwh")
+    if price is not None and np.nansum(dt) > 0:
+        found["average_price_usd_per_mwh"] = (
+            float(np.nansum(price * dt) / np.nansum(dt)),
+            float(np.nansum(np.abs(price * dt)) / np.nansum(dt)),
+            "the time-weighted mean of site.price_usd_per_mwh",
+        )
+    if "profit_usd" in summary:
+        lines = headline(summary, table)
+        found["headline"] = (
+            profit_usd(lines),
+            math.fsum(abs(line.value_usd) for line in lines),
+            "the sum of the headline's lines (each asset's and program's revenue "
+            "and cost, less site.energy_cost_usd)",
+        )
+    for key, (value, scale, origin) in found.items():
+        stated = summary.get("profit_usd" if key == "headline" else key)
+        if not isinstance(stated, int | float) or isinstance(stated, bool):
+            continue
+        if not math.isfinite(stated) or abs(stated - value) > TOTALS_RTOL * max(
+            1.0, scale, abs(stated)
+        ):
+            name = "profit_usd" if key == "headline" else key
+            raise ResultsFolderError(
+                summary_path,
+                f"{name} is {stated:,.6g} but {origin} in {ts_path.name} is "
+                f"{value:,.6g} (the files disagree: tampered with, or from "
+                "different runs)",
+            )
 
 
 def _check_manifest(root: Path) -> None:
@@ -281,6 +377,7 @@ def read_folder(folder: str | Path) -> ResultsFolder:
                 f"has {len(table)} rows but summary.json says "
                 f"{out.summary['intervals']} intervals (half-written or tampered)",
             )
+        _check_totals(summary_path, ts_path, out.summary, table)
         out.timeseries = table
     scenario_path = root / "scenario.yaml"
     if scenario_path.is_file():

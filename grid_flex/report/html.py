@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from grid_flex.errors import ResultsFolderError
 from grid_flex.headline import headline
 from grid_flex.numfmt import format_number
 from grid_flex.report import figures as fig
@@ -455,9 +456,16 @@ def render_html(
         f'<section id="{html.escape(k)}"><h2>{html.escape(t)}</h2>{b}</section>'
         for k, t, b in sections
     )
-    data = json.dumps(
-        {c.key: c.figure for c in charts}, separators=(",", ":"), allow_nan=False
-    ).replace("</", "<\\/")
+    try:
+        data = json.dumps(
+            {c.key: c.figure for c in charts}, separators=(",", ":"), allow_nan=False
+        ).replace("</", "<\\/")
+    except ValueError as exc:  # inf in a table the folder checks did not cover
+        raise ResultsFolderError(
+            folder.path,
+            f"a chart would draw a value that is not finite ({exc}): a table of the "
+            "folder holds inf or NaN where grid-flex writes numbers (tampered with)",
+        ) from exc
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>grid-flex report: {html.escape(name)}</title>"

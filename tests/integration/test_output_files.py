@@ -208,3 +208,87 @@ def test_an_undeclared_column_is_a_bug_exit_3_with_the_hint(tmp_path, monkeypatc
     assert "internal error: UndeclaredColumnError" in result.output
     assert "bug in grid-flex; rerun with --debug" in result.output
     assert not out.exists()
+
+
+# ---- report --week ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("week", "words"),
+    [
+        ("2020-13-01", ("--week '2020-13-01': not a date", "2020-01-01 to 2020-01-02")),
+        ("2030-01-01", ("--week 2030-01-01", "holds no interval", "2020-01-01")),
+        ("2019-12-25", ("the week 2019-12-25 to 2020-01-01 holds no interval",)),
+    ],
+)
+def test_report_week_not_on_the_horizon_is_bad_input(folder, tmp_path, week, words):
+    out = tmp_path / "week.html"
+    result = run("report", folder, "-o", out, "--week", week)
+    assert result.exit_code == 2, result.output
+    for word in words:
+        assert word in result.output
+    assert not out.exists()
+
+
+def test_report_week_overlapping_the_horizon_is_drawn(folder, tmp_path):
+    # The day is 2020-01-01 (Central time); a week from 2019-12-26 ends on 01-02.
+    out = tmp_path / "week.html"
+    result = run("report", folder, "-o", out, "--week", "2019-12-26", "-q")
+    assert result.exit_code == 0, result.output
+    assert "week of 2019-12-26" in out.read_text(encoding="utf-8")
+
+
+# ---- report on a tampered folder: inf, totals that disagree ---------------------
+def tampered(folder: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "tampered"
+    copy.mkdir()
+    for name, data in snapshot(folder).items():
+        (copy / name).write_bytes(data)
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("column", "change", "words"),
+    [
+        (
+            "s21_fleet.power_mw",
+            "inf",
+            ("'s21_fleet.power_mw' at 2020-01-01T", "inf"),
+        ),
+        ("site.grid_import_mw", "double", ("energy_bought_mwh is",)),
+        ("site.price_usd_per_mwh", "double", ("average_price_usd_per_mwh is",)),
+        ("site.profit_usd", "double", ("profit_usd is",)),
+        ("s21_fleet.revenue_usd", "double", ("sum of the headline's lines",)),
+    ],
+)
+def test_report_refuses_a_tampered_time_series(folder, tmp_path, column, change, words):
+    copy = tampered(folder, tmp_path)
+    table = pd.read_csv(copy / "timeseries.csv")
+    assert column in table.columns
+    if change == "inf":
+        table.loc[3, column] = float("inf")
+    else:
+        table[column] *= 2
+    table.to_csv(copy / "timeseries.csv", index=False)
+    result = run("report", copy, "-o", tmp_path / "t.html")
+    assert result.exit_code == 2, result.output
+    for word in words:
+        assert word in result.output
+    assert not (tmp_path / "t.html").exists()
+
+
+def test_report_refuses_a_profit_edited_in_summary_json(folder, tmp_path):
+    import json
+
+    copy = tampered(folder, tmp_path)
+    meta = json.loads((copy / "summary.json").read_text())
+    stated = meta["summary"]["profit_usd"]
+    meta["summary"]["profit_usd"] = 99999.0
+    (copy / "summary.json").write_text(json.dumps(meta))
+    result = run("report", copy, "-o", tmp_path / "t.html")
+    assert result.exit_code == 2, result.output
+    assert "summary.json: profit_usd is 99,999 but the sum of site.profit_usd" in (
+        result.output
+    )
+    assert f"{stated:,.6g}" in result.output
+    # the untouched copy renders: the checks hold on a folder as written
+    (copy / "summary.json").write_bytes((folder / "summary.json").read_bytes())
+    assert run("report", copy, "-o", tmp_path / "t.html", "-q").exit_code == 0
