@@ -42,6 +42,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,7 +52,7 @@ import pandas as pd
 import pyomo.core as pyo
 from pyomo.common.gc_manager import PauseGC
 
-from grid_flex.errors import InfeasibleError, ScenarioError
+from grid_flex.errors import InfeasibleError, InputWarning, ScenarioError
 from grid_flex.inputs import ModelInputs
 from grid_flex.model.capacity import CapacitySpec
 from grid_flex.model.handoff import compile_model
@@ -260,8 +261,71 @@ def check(
             )
         elif e.quota_mwh is not None or e.program is not None:
             problems += _quota_event_problems(i, e, by_id[e.site])
+    if periods:
+        problems += _initial_limit_problems(sites, fleets, periods[0], events, hosting)
     if problems:
         raise ScenarioError(source, problems)
+    if periods:
+        _warn_late_events(events, periods[-1].end)
+
+
+def _initial_limit_problems(
+    sites: Sequence[PortfolioSite],
+    fleets: Sequence[Fleet],
+    first: Period,
+    events: Sequence[PolicyEvent],
+    hosting: Sequence[HostingOffer],
+) -> list[str]:
+    """A fleet's ``initial`` MW above what its place may hold in the first period.
+
+    The limits are a site's ``max_fleet_mw`` (per fleet), an event binding the
+    first period (one that starts before its end binds all of it) and a hosting
+    offer's ``capacity_mw`` (all fleets together) [MW].
+    """
+
+    def above(mw: float, limit: float) -> bool:
+        return mw > limit + 1e-9 * max(1.0, abs(limit))
+
+    out: list[str] = []
+    index = {s.id: k for k, s in enumerate(sites)}
+    for i, f in enumerate(fleets):
+        for name, mw in (f.initial or {}).items():
+            k = index.get(name)
+            if k is None:
+                continue
+            where = f"fleets[{i}].initial.{name}: {mw:g} MW at site {name!r} is above"
+            cap = sites[k].max_fleet_mw
+            if above(mw, cap):
+                out.append(f"{where} sites[{k}].max_fleet_mw ({cap:g} MW)")
+            for j, e in enumerate(events):
+                if e.site == name and e.start < first.end and above(mw, e.mw_limit):
+                    out.append(
+                        f"{where} events[{j}] ({e.mw_limit:g} MW from {e.start}), "
+                        f"which binds the whole first period ({first.name}, "
+                        f"{first.start} to {first.end})"
+                    )
+    for j, h in enumerate(hosting):
+        there = {i: (f.initial or {}).get(h.id, 0.0) for i, f in enumerate(fleets)}
+        placed = sum(there.values())
+        if above(placed, h.capacity_mw):
+            fields = ", ".join(f"fleets[{i}].initial.{h.id}" for i in there if there[i])
+            out.append(
+                f"{fields}: {placed:g} MW placed at hosting {h.id!r} is above "
+                f"hosting[{j}].capacity_mw ({h.capacity_mw:g} MW, all fleets together)"
+            )
+    return out
+
+
+def _warn_late_events(events: Sequence[PolicyEvent], end: pd.Timestamp) -> None:
+    """Warn of events that start when the horizon is over (they change nothing)."""
+    for i, e in enumerate(events):
+        if e.start >= end:
+            warnings.warn(
+                f"events[{i}].start: {e.start} is not before the end of the last "
+                f"period ({end}): the event changes nothing (a typo in the date?)",
+                InputWarning,
+                stacklevel=3,
+            )
 
 
 def _quota_event_problems(i: int, e: PolicyEvent, site: PortfolioSite) -> list[str]:

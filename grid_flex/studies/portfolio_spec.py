@@ -205,8 +205,12 @@ BOUNDS: dict[str, tuple[float, str, str]] = {
 
 
 def bound_problems(spec: PortfolioSpec) -> list[str]:
-    """Numbers no real portfolio has, one message per field path."""
-    out = magnitude_problems(spec)
+    """Numbers no real portfolio has, one message per field path.
+
+    A field with a portfolio bound (:data:`BOUNDS`) gets that message only, not the
+    scenario bound's too.
+    """
+    out: list[str] = []
     sections: list[tuple[str, Any]] = [
         *((f"sites[{i}]", x) for i, x in enumerate(spec.sites)),
         *((f"fleets[{i}]", x) for i, x in enumerate(spec.fleets)),
@@ -222,6 +226,8 @@ def bound_problems(spec: PortfolioSpec) -> list[str]:
                     f"{where}.{name}: {value:g} is beyond {bound:g} {unit} ({why}); "
                     "set allow_extreme_values: true if you mean it"
                 )
+    named = {message.partition(": ")[0] for message in out}
+    out += [m for m in magnitude_problems(spec) if m.partition(": ")[0] not in named]
     return sorted(set(out))
 
 
