@@ -92,22 +92,49 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+class Replace(dict[Any, Any]):
+    """A mapping that replaces the value at its path instead of merging into it.
+
+    What a ``key.path={...}`` assignment gives: ``--set
+    'study.bitcoin.btc_price_usd={2025: 300000}'`` is that whole path, not the
+    base's years with 2025 changed (an ``--override`` file merges key by key).
+    """
+
+
 def deep_merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    """``base`` updated by ``patch``: mappings merge per key, other values replace."""
+    """``base`` updated by ``patch``: mappings merge per key, other values replace.
+
+    A :class:`Replace` mapping in ``patch`` replaces; a :class:`Replace` ``base``
+    stays one (an assignment's mapping refined by a later one still replaces).
+    """
     out = copy.deepcopy(dict(base))
     for key, value in patch.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+        if (
+            isinstance(value, Mapping)
+            and not isinstance(value, Replace)
+            and isinstance(out.get(key), Mapping)
+        ):
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
-    return out
+    return Replace(out) if isinstance(base, Replace) else out
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with every :class:`Replace` turned back into a plain dict."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def parse_assignment(text: str) -> dict[str, Any]:
     """``"site.import_limit_mw=50"`` → ``{"site": {"import_limit_mw": 50}}``.
 
-    The value is parsed as YAML, so numbers, lists and mappings work. Asset and program
-    entries are addressed by id: ``assets.fleet.count=100``,
+    The value is parsed as YAML, so numbers, lists and mappings work; it replaces what
+    is at that path (a mapping too: :class:`Replace`). Asset and program entries are
+    addressed by id: ``assets.fleet.count=100``,
     ``programs.emissions.carbon_price_usd_per_tco2=50``.
     """
     if "=" not in text:
@@ -120,7 +147,7 @@ def parse_assignment(text: str) -> dict[str, Any]:
     parts = [p for p in key.strip().split(".") if p]
     if not parts:
         raise ScenarioError("--set", [f"{text!r}: empty key"])
-    patch: Any = value
+    patch: Any = Replace(value) if isinstance(value, dict) else value
     for part in reversed(parts):
         patch = {part: patch}
     return dict(patch)
@@ -154,6 +181,10 @@ def _merge_by_id(
                 origin, [f"{section}.{entry_id}: no {what} with that id (have {known})"]
             )
         i = by_id[entry_id]
+        if isinstance(fields, Replace):  # the whole entry, still under its id
+            old = entries[i]
+            fields = {k: old[k] for k in ("id",) if k in old} | dict(fields)
+            entries[i] = {}
         entries[i] = deep_merge(entries[i], fields)
     data[section] = entries
 
@@ -168,7 +199,7 @@ def apply_overrides(
         _merge_by_id(out, rest, origin, "assets")
         _merge_by_id(out, rest, origin, "programs")
         out = deep_merge(out, rest)
-    return out
+    return dict(_plain(out))
 
 
 def scenario_from_dict(data: Mapping[str, Any], *, source: str) -> Scenario:
