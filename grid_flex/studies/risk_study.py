@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from grid_flex.io.catalog import Catalog
+from grid_flex.io.scenario import Replace
 from grid_flex.results import Results, extract
 from grid_flex.schema.scenario import Scenario
 from grid_flex.solve import SolveOptions
@@ -33,6 +34,7 @@ from grid_flex.studies.risk import (
     build_risk,
     evaluate_design,
     outcome,
+    patched,
     solve_outcome,
     solve_study,
 )
@@ -55,56 +57,47 @@ class RiskStudyResult:
 
 
 def mean_value_patch(
-    scenarios: Sequence[RiskScenario],
+    scenarios: Sequence[RiskScenario], base: Scenario | None = None
 ) -> tuple[dict[str, Any], list[str]]:
-    """Probability-weighted mean of the patches, and the fields it leaves to the base.
+    """Probability-weighted mean of the scenarios at every path their patches give.
 
-    Numbers are averaged (also numbers by year, and lists of numbers of one length,
-    such as inline series, element by element); values equal in every scenario are
-    kept. A field that differs otherwise (a weather year drawn per scenario, a
-    model name) or that only some patches give is left out: the mean-value
+    With ``base``, each scenario counts with its own value at the path: what its
+    patch gives (after a ``patch:`` merged into the base's mapping), or the base's
+    where its patch says nothing; without it, the patches' values alone (a path only
+    some patches give is left out). Numbers are averaged, also numbers by year (a
+    constant holds in every year, so a constant and a by-year path average year by
+    year) and lists of numbers of one length, such as inline series, element by
+    element; values equal in every scenario are kept. A field that differs otherwise
+    (a weather year drawn per scenario, a model name) is left out: the mean-value
     scenario keeps the base's value there (for sampled weather years, all of the
     base study's years, i.e. their mean). Returns the patch and those fields' paths.
     """
+    probs = [s.probability for s in scenarios]
+    patches = [dict(s.patch) for s in scenarios]
+    resolved = (
+        patches
+        if base is None
+        else [patched(base, s).model_dump(mode="python") for s in scenarios]
+    )
     dropped: list[str] = []
 
-    def numeric(v: Any) -> bool:
-        return isinstance(v, int | float) and not isinstance(v, bool)
-
-    def mean(values: list[Any], probs: list[float], path: str) -> Any:
-        first = values[0]
-        if all(isinstance(v, Mapping) for v in values):
+    def walk(nodes: list[Any], parts: list[str]) -> Any:
+        given = [n for n in nodes if n is not _MISSING]
+        if all(_branch(n) for n in given):
             out = {}
-            for k in first:
-                if any(k not in v for v in values):
-                    dropped.append(f"{path}{k}")
-                    continue
-                m = mean([v[k] for v in values], probs, f"{path}{k}.")
+            for k in dict.fromkeys(k for n in given for k in n):
+                sub = [_MISSING if n is _MISSING else n.get(k, _MISSING) for n in nodes]
+                m = walk(sub, [*parts, str(k)])
                 if m is not _DROP:
                     out[k] = m
-            dropped.extend(
-                f"{path}{k}" for k in {k for v in values for k in v} - set(first)
-            )
             return out
-        if all(numeric(v) for v in values):
-            return sum(p * float(v) for p, v in zip(probs, values, strict=True))
-        if (
-            all(isinstance(v, list) and len(v) == len(first) for v in values)
-            and all(numeric(x) for v in values for x in v)
-            and any(v != first for v in values)
-        ):
-            return [
-                sum(p * float(v[i]) for p, v in zip(probs, values, strict=True))
-                for i in range(len(first))
-            ]
-        if all(v == first for v in values):
-            return first
-        dropped.append(path.rstrip("."))
-        return _DROP
+        values = [_value_at(r, parts) for r in resolved]
+        m = _DROP if _MISSING in values else _average(values, probs)
+        if m is _DROP:
+            dropped.append(".".join(parts))
+        return m
 
-    out = mean(
-        [dict(s.patch) for s in scenarios], [s.probability for s in scenarios], ""
-    )
+    out = walk(patches, [])
     study = out.get("study")
     # weather years drawn per scenario: the mean-value scenario runs all of the
     # base's weather years, as the base study does
@@ -117,6 +110,77 @@ def mean_value_patch(
     return dict(out), sorted(dropped)
 
 
+def _numeric(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _branch(node: Any) -> bool:
+    """True for a patch mapping of field names (walked into, not averaged whole)."""
+    return (
+        isinstance(node, Mapping)
+        and not isinstance(node, Replace)
+        and all(isinstance(k, str) for k in node)
+    )
+
+
+def _value_at(data: Any, parts: list[str]) -> Any:
+    """The value at ``parts`` (asset and program entries by id), or ``_MISSING``."""
+    node = data
+    for part in parts:
+        if isinstance(node, list):
+            node = next(
+                (
+                    e
+                    for e in node
+                    if isinstance(e, Mapping) and (e.get("id") or e.get("type")) == part
+                ),
+                _MISSING,
+            )
+        elif isinstance(node, Mapping):
+            node = node.get(part, _MISSING)
+        else:
+            return _MISSING
+        if node is _MISSING:
+            return _MISSING
+    return node
+
+
+def _average(values: list[Any], probs: list[float]) -> Any:
+    """The probability-weighted mean of ``values``, or ``_DROP`` if not averageable."""
+    first = values[0]
+    if all(v == first for v in values) and not isinstance(first, Mapping):
+        return first
+    if all(_numeric(v) for v in values):
+        return sum(p * float(v) for p, v in zip(probs, values, strict=True))
+    maps = [v for v in values if isinstance(v, Mapping)]
+    if maps and all(isinstance(v, Mapping) or _numeric(v) for v in values):
+        keys = list(maps[0])
+        by_year = all(isinstance(k, int) for k in keys)
+        if any(set(m) != set(keys) for m in maps) or (
+            len(maps) < len(values) and not by_year
+        ):
+            return _DROP
+        out = {}
+        for k in keys:
+            m = _average([v[k] if isinstance(v, Mapping) else v for v in values], probs)
+            if m is _DROP:
+                return _DROP
+            out[k] = m
+        # a by-year path is the whole path (not merged into the base's years)
+        return Replace(out) if by_year else out
+    if all(isinstance(v, list) and len(v) == len(first) for v in values) and all(
+        _numeric(x) for v in values for x in v
+    ):
+        return [
+            sum(p * float(v[i]) for p, v in zip(probs, values, strict=True))
+            for i in range(len(first))
+        ]
+    if all(v == first for v in values):
+        return first
+    return _DROP
+
+
+_MISSING = object()
 _DROP = object()
 
 
@@ -199,7 +263,7 @@ def run_risk(
         "cost_of_risk_aversion_usd": neutral.risk["expected_usd"]
         - averse.risk["expected_usd"],
     }
-    mv, kept_base = mean_value_patch(scenarios)
+    mv, kept_base = mean_value_patch(scenarios, base)
     if kept_base:
         notes.append(
             "VSS: the mean-value scenario averages the scenarios' numbers and keeps "
