@@ -81,6 +81,27 @@ GBM_KEYS = {
     "weather",
 }
 WEATHER_MODES = ("all", "sample", "each")
+#: Real-world bounds of the GBM parameters: field → (low, high, what it means).
+GBM_BOUNDS = {
+    "volatility_frac_per_yr": (
+        0.0,
+        2.0,
+        "a fraction per year (0.6 for 60 %/yr); BTC's annualised volatility peaked "
+        "at 1.2-1.5 in 2017 and runs 0.4-0.55 since 2023 (finance.md §1.8: 0.5-0.7 "
+        "base, 0.8-1.0 stress)",
+    ),
+    "drift_frac_per_yr": (
+        -1.0,
+        2.0,
+        "a fraction per year (0.15 for 15 %/yr); beyond it the mean price grows "
+        "more than e² (7.4x) or falls more than e (2.7x) a year",
+    ),
+    "difficulty_tie_frac": (
+        0.0,
+        1.0,
+        "0 leaves difficulty untied, 1 makes it follow the price one for one",
+    ),
+}
 
 
 @dataclass
@@ -131,10 +152,18 @@ def gbm_scenarios(
     beta = _number(
         spec.get("difficulty_tie_frac", 0.0), f"{field}.difficulty_tie_frac", source
     )
-    if not (math.isfinite(sigma) and sigma >= 0):
-        raise ScenarioError(
-            source, [f"{field}.volatility_frac_per_yr: {sigma} is not ≥ 0"]
-        )
+    given = {
+        "volatility_frac_per_yr": sigma,
+        "drift_frac_per_yr": mu,
+        "difficulty_tie_frac": beta,
+    }
+    for name, value in given.items():
+        lo, hi, why = GBM_BOUNDS[name]
+        if not (math.isfinite(value) and lo <= value <= hi):
+            raise ScenarioError(
+                source,
+                [f"{field}.{name}: {value:g} is outside [{lo:g}, {hi:g}]; {why}"],
+            )
     btc = base.study.bitcoin if base.study is not None else None
     y0 = start_year(base)
     p0 = None if btc is None else btc.btc_price_usd

@@ -145,6 +145,18 @@ def test_written_scenarios_and_mean_value_design(tmp_path):
         ({"omega": -1, **GBM}, "omega"),
         ({"generate": {"btc_gbm": {"paths": 3}}}, "generate.btc_gbm.seed"),
         (
+            {"generate": {"btc_gbm": {"seed": 1, "volatility_frac_per_yr": 60}}},
+            "generate.btc_gbm.volatility_frac_per_yr: 60 is outside [0, 2]",
+        ),
+        (
+            {"generate": {"btc_gbm": {"seed": 1, "drift_frac_per_yr": 15}}},
+            "generate.btc_gbm.drift_frac_per_yr: 15 is outside [-1, 2]",
+        ),
+        (
+            {"generate": {"btc_gbm": {"seed": 1, "difficulty_tie_frac": -0.5}}},
+            "generate.btc_gbm.difficulty_tie_frac: -0.5 is outside [0, 1]",
+        ),
+        (
             {
                 "scenarios": [
                     {"name": "a", "probability": 0.7},
