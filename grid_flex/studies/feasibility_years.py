@@ -189,15 +189,16 @@ def _price(
         return price_series(spec, sc, base_dir, index, field)
     except DataError as exc:
         if w is None or w.complete_from is None:
-            raise ScenarioError(
-                scenario_source(sc),
-                [
-                    f"{field}: {exc}",
+            problems = [f"{field}: {exc}"]
+            # a weather year whose data ends early could be completed from another
+            # (not a gap, a bad value, or a study without weather years)
+            if w is not None and _ends_early(spec, base_dir, index):
+                problems.append(
                     f"{field}: the study needs the whole of {index[0].year} and has "
                     "no rule to extend the data; give weather_years[].complete_from "
-                    "(fill from another weather year) or drop this year",
-                ],
-            ) from exc
+                    "(fill from another weather year) or drop this year"
+                )
+            raise ScenarioError(scenario_source(sc), problems) from exc
     donor = next(x for x in weather if x.year == w.complete_from)
     covered = _covered_until(spec, base_dir, index)
     shift = pd.Timestamp(f"{donor.year}-01-01", tz="UTC") - pd.Timestamp(
@@ -217,6 +218,15 @@ def _price(
         "the same position in the year (complete_from)"
     )
     return np.concatenate([own, rest])
+
+
+def _ends_early(spec: object, base_dir: Path, index: pd.DatetimeIndex) -> bool:
+    """True if the price data ends before the block does (False if unreadable)."""
+    try:
+        covered = _covered_until(spec, base_dir, index)
+    except (DataError, ValueError):
+        return False
+    return bool(covered < index[-1] + index_step(index))
 
 
 def _covered_until(

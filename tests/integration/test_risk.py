@@ -236,3 +236,32 @@ def test_risk_command_finds_a_bundled_study_by_name(tmp_path):
     # found by name, then the bad --set on its base is refused naming the field
     assert res.exit_code == 2, res.output
     assert "no_such_rate" in res.output
+
+
+def test_a_scenario_with_a_bad_price_file_is_named_without_a_weather_hint(tmp_path):
+    # one missing price in the patched file: the error names it, and gives no
+    # weather_years hint (the base study has none, and the file covers the day)
+    stamps = pd.date_range("2024-06-03", periods=len(PRICES), freq="h", tz="UTC")
+    values: list[Any] = list(PRICES)
+    values[5] = None
+    pd.DataFrame({"timestamp": stamps, "lmp": values}).to_csv(
+        tmp_path / "p_nan.csv", index=False
+    )
+    price = (
+        "energy.price={format: csv, file: p_nan.csv, time_column: timestamp, "
+        "value_column: lmp, unit: usd_per_mwh, time_convention: start, timezone: UTC}"
+    )
+    path = write_study(
+        tmp_path,
+        scenarios=[
+            {"name": "a", "probability": 0.5},
+            {"name": "b", "probability": 0.5, "set": [price]},
+        ],
+    )
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["risk", str(path), "-q", "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "risk scenario 'b'" in res.output
+    assert "1 missing value: 2024-06-03 05:00 UTC" in res.output
+    assert "complete_from" not in res.output
+    assert not out.exists()
