@@ -7,6 +7,7 @@ frozen :class:`ModelInputs` whose arrays are aligned to one UTC interval-start i
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -31,6 +32,7 @@ from grid_flex.io.checks import check_values, warn_unit
 from grid_flex.io.horizon import horizon_bounds_utc
 from grid_flex.io.seasonal_tariff import seasonal_tariff_series
 from grid_flex.io.timeseries import fill_missing, format_stamp, read_csv_series
+from grid_flex.model.capacity import CapacitySpec
 from grid_flex.model.data import ModelInputs as ModelInputs
 from grid_flex.model.linear import FloatArray
 from grid_flex.model.terms import DataNeeded, ResolveContext
@@ -38,6 +40,7 @@ from grid_flex.nodata.naming import entry_errors, naming
 from grid_flex.programs import REGISTRY as PROGRAMS
 from grid_flex.resources import data_dir
 from grid_flex.schema import series as ss
+from grid_flex.schema.magnitudes import derived_problems, opt_out_hint
 from grid_flex.schema.scenario import (
     Hashprice,
     HashpriceDerivation,
@@ -414,14 +417,49 @@ def site_notes(scenario: Scenario) -> tuple[str, ...]:
 
 # ---- the stage -----------------------------------------------------------------------
 def resolve_entries(
-    entries: Sequence[Any], registry: Mapping[str, Any], rctx: ResolveContext, what: str
+    entries: Sequence[Any],
+    registry: Mapping[str, Any],
+    rctx: ResolveContext,
+    what: str,
+    *,
+    limits: bool = True,
 ) -> tuple[tuple[str, Any], ...]:
-    """Resolve asset or program entries with their modules."""
+    """Resolve asset or program entries with their modules.
+
+    With ``limits``, every capacity the entry resolves to (e.g. ``count`` × the
+    catalogue unit's power) must be within the real-site bounds of
+    :mod:`grid_flex.schema.magnitudes`, like a capacity given in MW.
+    """
     out = []
     for i, entry in enumerate(entries):
         with entry_errors(what, i, entry):
-            out.append((entry.type, registry[entry.type].resolve(entry, rctx)))
+            params = registry[entry.type].resolve(entry, rctx)
+        if limits and dataclasses.is_dataclass(params):
+            where = f"{what}[{i}] ({entry.id})"
+            problems = derived_problems(where, _capacity_amounts(params))
+            if problems:
+                raise ScenarioError(
+                    where, [*problems[:-1], problems[-1] + "; " + opt_out_hint()]
+                )
+        out.append((entry.type, params))
     return tuple(out)
+
+
+def _capacity_amounts(params: Any) -> list[tuple[str, float]]:
+    """``(name_unit, value)`` of the capacities (fixed, or bounds) in ``params``."""
+    out = []
+    for f in dataclasses.fields(params):
+        spec = getattr(params, f.name)
+        if not isinstance(spec, CapacitySpec):
+            continue
+        name = f"{f.name}_{spec.unit}"
+        if spec.fixed is not None:
+            out.append((name, spec.fixed))
+        else:
+            out += [
+                (f"{k} {name}", getattr(spec, k)) for k in ("min", "max", "existing")
+            ]
+    return out
 
 
 def _no_data(spec: Any, field: str, expect: tuple[str, ...]) -> FloatArray:
@@ -574,8 +612,11 @@ def prepare_inputs(
         )
         rctx = resolve_context(scenario, cat, index, base, price)
         adders = energy_adders_usd_per_mwh(scenario, rctx)
-        assets = resolve_entries(scenario.assets, ASSETS, rctx, "assets")
-        programs = resolve_entries(scenario.programs, PROGRAMS, rctx, "programs")
+        limits = not scenario.allow_extreme_values
+        assets = resolve_entries(scenario.assets, ASSETS, rctx, "assets", limits=limits)
+        programs = resolve_entries(
+            scenario.programs, PROGRAMS, rctx, "programs", limits=limits
+        )
         dt_h = rctx.timestep_h
         hashprice = (
             hashprice_series(scenario.hashprice, base, index)

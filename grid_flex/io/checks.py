@@ -6,6 +6,7 @@ is a warning, not an error.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -21,10 +22,22 @@ PLAUSIBLE: tuple[tuple[str, str, float, float, str, str], ...] = (
     (
         "tco2_per_mwh",
         "tCO2/MWh",
-        0.0,
+        0.005,
         3.0,
-        "",
+        "1000x too small for a grid's CO2 rate (ERCOT's marginal rate averages "
+        "0.59 t/MWh, domain.md §0.5): kg given as t, or t given with unit: "
+        "kg_per_mwh?",
         "like kg or lb per MWh rather than t/MWh (unit: kg_per_mwh or lb_per_mwh)",
+    ),
+    (
+        "usd_per_ths_day",
+        "USD/TH/s/day",
+        0.005,
+        math.inf,
+        "far below any hashprice seen (the record low was 0.038 in Nov 2025, "
+        "0.04-0.4 since 2019, domain.md §1.2): a wrong unit, or a BTC price or "
+        "difficulty off by 1000?",
+        "",
     ),
     (
         "usd_per_mwh",

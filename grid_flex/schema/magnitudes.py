@@ -13,6 +13,7 @@ The bounds are on the absolute value and are stated in every message.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any, Final, NamedTuple
 
 from pydantic import BaseModel
@@ -129,6 +130,26 @@ def _walk(value: Any, path: str, name: str, out: list[str]) -> None:
         problem = _number_problem(path, name, float(value))
         if problem:
             out.append(problem)
+
+
+def derived_problems(where: str, amounts: Iterable[tuple[str, float]]) -> list[str]:
+    """Numbers computed from a scenario entry that are beyond their bound.
+
+    ``amounts`` are ``(name, value)`` pairs named with their unit suffix, e.g.
+    ``("power_mw", 35000.0)`` for a fleet's ``count`` × its catalogue unit's power;
+    the entry's own fields were checked when the scenario was read, but a product
+    of two fine numbers may be beyond what any real site has.
+    """
+    out = []
+    for name, value in amounts:
+        limit = limit_of(name)
+        if math.isfinite(value) and abs(value) > limit.bound:
+            out.append(
+                f"{where}: {name} = {value:,.10g} (its unit count × the catalogue "
+                f"unit's rating) is beyond {describe(limit)}, more than any real site "
+                "has (a typo or a wrong unit?)"
+            )
+    return out
 
 
 def magnitude_problems(model: BaseModel) -> list[str]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,7 +38,7 @@ import pyomo.core as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from grid_flex.decompose import ModelSolver
-from grid_flex.errors import InfeasibleError, ScenarioError
+from grid_flex.errors import InfeasibleError, InputWarning, ScenarioError
 from grid_flex.finance import (
     breakeven,
     discount_factors,
@@ -54,7 +55,7 @@ from grid_flex.schema.scenario import Scenario, scenario_source
 from grid_flex.site import SiteModel, build_site
 from grid_flex.solve import Solution, SolveOptions, solve_model
 from grid_flex.studies import progress
-from grid_flex.studies.feasibility_years import YearPlan, plan_years
+from grid_flex.studies.feasibility_years import HOURS_PER_YEAR, YearPlan, plan_years
 from grid_flex.unbounded import explain_unbounded
 
 #: Columns of ``sizes.csv``.
@@ -601,6 +602,7 @@ def run_feasibility(
     base = Path(base_dir)
     opts = options or solve_options(scenario)
     study, notes = build_study(scenario, base, catalog)
+    _warn_defaults(scenario, study)
     progress.expect(3)  # optimal, rounded, business as usual
     solver = _solver(study, opts)
     sol = _solve(study, solver)
@@ -621,6 +623,31 @@ def run_feasibility(
     result = FeasibilityResult(scenario, sizes, optimal, rounded, bau, finance, notes)
     result.sizing_solve = sol.report
     return result
+
+
+def _warn_defaults(scenario: Scenario, study: StudyModel) -> None:
+    """Warn (``InputWarning``) when there is nothing to size or no study section."""
+    if not study.capacities:
+        warnings.warn(
+            "nothing to size: neither the connection nor any asset has a size "
+            "block, so the study values the site as it is (NPV vs business as usual "
+            "0); add size: {max_mw: ...} to an asset or to site (README, Feasibility "
+            "studies)",
+            InputWarning,
+            stacklevel=3,
+        )
+    if "study" not in scenario.model_fields_set:
+        st = scenario.study
+        scale = study.plans[0].scale
+        warnings.warn(
+            f"no study section: its defaults are used ({st.analysis_yr} operating "
+            f"year(s), discount {st.discount_frac_per_yr:.0%}/yr, federal tax "
+            f"{st.federal_tax_frac:.0%}, {st.salvage} salvage) and the horizon's "
+            f"{HOURS_PER_YEAR / scale:,.0f} h stand for a whole year (its results x "
+            f"{scale:,.4g}); give a study: section (README, Feasibility studies)",
+            InputWarning,
+            stacklevel=3,
+        )
 
 
 def sizes_table(study: StudyModel, optimal: Design, rounded: Design) -> pd.DataFrame:
