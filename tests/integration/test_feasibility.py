@@ -340,6 +340,28 @@ def test_size_command_writes_the_study_files_and_npv_closes(tmp_path):
     sizes = pd.read_csv(out / "sizes.csv")
     assert sizes.loc[0, "key"] == "fleet.power_mw"
     assert sizes.loc[0, "unit_count"] == 1428  # 5 MW / 3.5 kW = 1428.6 → 1428 fit
+    assert "warning" not in res.output
+
+
+def test_size_with_nothing_to_size_and_no_study_section_says_so(tmp_path):
+    sc = small_scenario(
+        PRICES,
+        [s21_fleet(count=100, hashrate_curve="linear")],
+        hashprice_usd_per_ths_day=0.1,
+    )
+    data = json.loads(sc.model_dump_json(exclude_none=True, exclude={"study"}))
+    path = tmp_path / "site.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    res = CliRunner().invoke(main, ["size", str(path), "-q"])
+    assert res.exit_code == 0, res.output
+    assert (
+        "warning: nothing to size: neither the connection nor any asset" in res.output
+    )
+    assert (
+        "warning: no study section: its defaults are used (1 operating year(s), "
+        "discount 10%/yr, federal tax 21%, linear salvage) and the horizon's 24 h "
+        "stand for a whole year (its results x 365)"
+    ) in res.output
 
 
 GPU = {
