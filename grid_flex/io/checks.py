@@ -32,7 +32,7 @@ PLAUSIBLE: tuple[tuple[str, str, float, float, str, str], ...] = (
     (
         "usd_per_ths_day",
         "USD/TH/s/day",
-        0.005,
+        0.0005,  # 1/76 of the lowest seen: a study's simulated BTC path may go low
         math.inf,
         "far below any hashprice seen (the record low was 0.038 in Nov 2025, "
         "0.04-0.4 since 2019, domain.md §1.2): a wrong unit, or a BTC price or "
