@@ -198,6 +198,20 @@ def test_results_folder_with_a_hashrate_forward(tmp_path):
     assert run("report", out, "-q").exit_code == 0
 
 
+def test_study_folder_with_a_sized_hashrate_forward(tmp_path):
+    path = forward_scenario(
+        tmp_path,
+        {"size": {"max_ths": 50000}, "fixed_hashprice_usd_per_ths_day": 0.06},
+    )
+    out = tmp_path / "out"
+    result = run("size", path, "-o", out, "-q")
+    assert result.exit_code == 0, result.output
+    columns = pd.read_csv(out / "columns.csv")
+    forward = columns[columns["column"].str.endswith("fwd.forward_ths")]
+    assert set(forward["unit"]) == {"TH/s"}
+    assert len(forward) >= 1
+
+
 def test_an_undeclared_column_is_a_bug_exit_3_with_the_hint(tmp_path, monkeypatch):
     quantities = dict(grid_flex.columns.QUANTITIES)
     del quantities["power_mw"]
