@@ -178,7 +178,7 @@ def _capex_table(
     )
 
 
-def _check_lives(caps: dict[str, Capacity], scenario: Scenario) -> None:
+def check_lives(caps: dict[str, Capacity], scenario: Scenario) -> None:
     """Refuse a life under one year: the pro forma books purchases once a year.
 
     A fractional life of a year or more is modelled (:func:`with_replacements`).
@@ -255,7 +255,7 @@ def build_study(
     m.op = pyo.Block([p.key for p in plans], doc="one operating site per block")
     first = build_site(m.op[plans[0].key], inputs[0], objective=False)
     caps = shared_capacities(m, first, "capacities shared by every operating block")
-    _check_lives(caps, scenario)
+    check_lives(caps, scenario)
     sites = {plans[0].key: first}
     shared = {k: m.capacity[k] for k in caps}
     for plan, inp in zip(plans[1:], inputs[1:], strict=True):

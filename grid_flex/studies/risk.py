@@ -41,6 +41,7 @@ from grid_flex.site import SiteModel, build_site
 from grid_flex.solve import Solution, SolveOptions, solve_model
 from grid_flex.studies.feasibility import (
     _objective,
+    check_lives,
     shared_capacities,
     unit_present_cost_usd,
 )
@@ -158,6 +159,7 @@ def build_risk(
         # costs are scenario data: each scenario's NPV pays its own capex, life,
         # build-out and fixed O&M (and discounts them at its own rate)
         own = sites[rs.name][ps[0].key].capacities
+        check_lives({k: own[k] for k in caps}, sc)
         cost[rs.name] = {k: unit_present_cost_usd(own[k], sc) for k in caps}
     m.npv_usd = pyo.Expression(
         names,

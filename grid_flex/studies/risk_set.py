@@ -340,7 +340,7 @@ def load_risk_study(
     if data.get("reduce_to") is not None:
         from grid_flex.studies.risk_reduce import reduce_scenarios
 
-        scenarios = reduce_scenarios(scenarios, data["reduce_to"], source)
+        scenarios = reduce_scenarios(scenarios, data["reduce_to"], source, base)
     return RiskStudy(source, base, base_dir, scenarios, alpha, omega, omegas)
 
 

@@ -142,3 +142,42 @@ def test_risk_command_exits_2_on_a_changed_bound(tmp_path: Path):
     )
     assert "3 here, 5 MW in the first scenario" in res.output
     assert not out.exists()
+
+
+def test_a_later_scenario_with_a_life_under_a_year_names_it():
+    # a study books purchases once a year: a life under one year is refused, in the
+    # scenario that gives it and naming the field (as `grid-flex size` does)
+    two = [
+        RiskScenario("a", 0.5),
+        RiskScenario("b", 0.5, {"assets": {"fleet": {"size": {"life_yr": 0.5}}}}),
+    ]
+    with pytest.raises(ScenarioError) as err:
+        solve_risk(base(), two, alpha=0.5, omega=0.0)
+    text = str(err.value)
+    assert "risk scenario 'b'" in text
+    assert "assets[0] (fleet): life_yr = 0.5 yr" in text
+
+
+def test_reduction_counts_a_cost_a_scenario_leaves_out_at_the_base_value():
+    # capex: a leaves it at the base's 17.5 USD/TH, b 30, c 4, so |a−b| = 12.5
+    # and |a−c| = 13.5.
+    # By hand (p = .4, .3, .3; k = 2; one coordinate, scaling cancels):
+    # keep one: a costs .3·12.5 + .3·13.5 = 7.8, b .4·12.5 + .3·26 = 12.8,
+    # c .4·13.5 + .3·26 = 13.2 → a; add b leaves c→a .3·13.5 = 4.05, add c leaves
+    # b→a .3·12.5 = 3.75 → c; b moves to a: a .7, c .3.
+    # Counting a's left-out capex as 0 gives c .7, b .3 instead.
+    from grid_flex.studies.risk_reduce import distances, reduce_scenarios
+
+    study = base(17.5)
+    three = [
+        RiskScenario("a", 0.4),
+        RiskScenario("b", 0.3, capex(30.0)),
+        RiskScenario("c", 0.3, capex(4.0)),
+    ]
+    d = distances(three, study)
+    assert d[0, 1] / d[0, 2] == pytest.approx(12.5 / 13.5)
+    kept = reduce_scenarios(three, 2, "t", study)
+    assert [(s.name, s.probability) for s in kept] == [
+        ("a", pytest.approx(0.7)),
+        ("c", pytest.approx(0.3)),
+    ]
