@@ -188,6 +188,29 @@ def _check_replaceable(
     )
 
 
+def check_replaceable_files(paths: Iterable[Path], what: str) -> None:
+    """Refuse to write over an existing file grid-flex did not list as its own.
+
+    For files written into a folder that is not a results folder (the report's
+    ``--static`` charts): an existing one is replaced only if the manifest
+    ``.grid-flex-files`` beside it lists it (:func:`record_files` after writing).
+
+    Raises
+    ------
+    InputError
+        Naming the first such file, before anything is written.
+    """
+    for path in paths:
+        if (path.exists() or path.is_symlink()) and (
+            path.name not in _listed(path.absolute().parent) or not path.is_file()
+        ):
+            raise InputError(
+                f"{path}: exists and grid-flex did not write it (not listed in "
+                f"{MANIFEST} beside it); the {what} would replace it, so choose "
+                "another folder or move the file"
+            )
+
+
 def record_if_results_folder(path: Path) -> None:
     """List ``path`` in the manifest of the results folder it was written into.
 

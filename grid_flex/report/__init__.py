@@ -17,7 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grid_flex.io.atomic import write_text_atomic
-from grid_flex.io.results_folder import check_output_file, record_if_results_folder
+from grid_flex.io.results_folder import (
+    check_output_file,
+    check_replaceable_files,
+    record_files,
+    record_if_results_folder,
+)
 from grid_flex.report.folder import ResultsFolder, read_folder
 
 REPORT_FILE = "report.html"
@@ -58,7 +63,8 @@ def render_report(
         Local dates starting the dispatch weeks to draw (default: the dearest and a
         typical week).
     static_dir : path, optional
-        Also write every chart as ``<chart>.<static_format>`` here.
+        Also write every chart as ``<chart>.<static_format>`` here (listed in the
+        folder's ``.grid-flex-files``; an existing file not listed there is refused).
     static_format : {"svg", "png", "pdf"}
         Format of the static charts.
 
@@ -76,13 +82,19 @@ def render_report(
     target = Path(out_file) if out_file is not None else Path(folder) / REPORT_FILE
     check_output_file(target, ours=is_report, what="HTML report")
     page, charts = render_html(data, weeks)
+    if static_dir is not None:  # charts of an earlier run (listed) may be replaced
+        check_replaceable_files(
+            (Path(static_dir) / f"{c.key}.{static_format}" for c in charts),
+            "static chart",
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(target, page)
     written = [target]
     if static_dir is not None:
         from grid_flex.report.static import export_static
 
-        export_static(charts, Path(static_dir), static_format)
+        files = export_static(charts, Path(static_dir), static_format)
+        record_files(Path(static_dir), [f.name for f in files])
         written.append(Path(static_dir))
     for path in written:
         record_if_results_folder(path)

@@ -94,6 +94,21 @@ def test_report_refuses_a_users_report_html_in_the_folder(folder, tmp_path):
     assert (copy / "report.html").read_text() == "<html>my own notes</html>"
 
 
+def test_report_static_refuses_a_users_file_of_a_charts_name(folder, tmp_path):
+    # Checked before anything is written (no page, no chart; no kaleido needed).
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    mine = figures / "price-duration.svg"
+    mine.write_text("<svg>my own figure</svg>")
+    out = tmp_path / "page.html"
+    result = run("report", folder, "-o", out, "--static", figures)
+    assert result.exit_code == 2, result.output
+    assert f"{mine}: exists and grid-flex did not write it" in result.output
+    assert mine.read_text() == "<svg>my own figure</svg>"
+    assert sorted(p.name for p in figures.iterdir()) == ["price-duration.svg"]
+    assert not out.exists()
+
+
 # ---- tradeoff -o ---------------------------------------------------------------------
 def test_tradeoff_refuses_a_users_file_before_solving(tmp_path, monkeypatch):
     import grid_flex.tradeoff

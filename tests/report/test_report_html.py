@@ -480,11 +480,27 @@ def test_static_export_of_every_chart(tmp_path):
     )
     assert result.exit_code == 0, result.output
     keys = chart_data((tmp_path / "r.html").read_text()).keys()
-    files = sorted(p.name for p in figures.iterdir())
-    assert files == sorted(f"{k}.svg" for k in keys)
+    charts = sorted(f"{k}.svg" for k in keys)
+    files = sorted(p.name for p in figures.iterdir() if p.name != ".grid-flex-files")
+    assert files == charts
     for path in figures.iterdir():
-        head = path.read_text()[:200]
-        assert head.startswith("<svg"), path
+        if path.suffix == ".svg":
+            head = path.read_text()[:200]
+            assert head.startswith("<svg"), path
+    # listed as grid-flex's own, so the same command may run again
+    assert (figures / ".grid-flex-files").read_text().split() == charts
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            str(folder),
+            "-o",
+            str(tmp_path / "r.html"),
+            "--static",
+            str(figures),
+        ],
+    )
+    assert result.exit_code == 0, result.output
 
 
 def test_report_inside_a_results_folder_keeps_it_grid_flex_s(bundled_run, tmp_path):
