@@ -1,7 +1,8 @@
 """Helpers for tests of grid-flex and of studies built on it.
 
 ``small_scenario`` writes tiny hand-checkable scenarios with inline series;
-``s21_fleet`` and ``hand_battery`` are the asset entries most of them hold; the
+``s21_fleet`` and ``hand_battery`` are the asset entries most of them hold,
+``s21_study`` a small sized study; the
 ``assert_*`` functions check invariants every solved site must satisfy.
 """
 
@@ -118,6 +119,38 @@ def small_scenario(
         data["hashprice"] = {"usd_per_ths_day": hashprice_usd_per_ths_day}
     data = deep_merge(data, patch)
     return scenario_from_dict(data, source="small_scenario")
+
+
+#: One hourly day of hand prices [USD/MWh] for sized-study tests.
+STUDY_DAY_USD_PER_MWH: tuple[float, ...] = (20.0, 60.0, 150.0, 90.0) * 6
+
+
+def s21_study(capex_usd_per_th: float = 6.0, **study: Any) -> Scenario:
+    """A 2-yr study (from 2027, 10 %/yr, no tax) sizing an S21 fleet up to 5 MW.
+
+    One hourly day of :data:`STUDY_DAY_USD_PER_MWH`, hashprice 0.1 USD/TH/s/day,
+    the fleet's life 3 yr (longer than the study: no replacement) at
+    ``capex_usd_per_th``; ``study`` replaces fields of the study block (e.g.
+    ``bitcoin=``, ``salvage=``).
+    """
+    fleet = s21_fleet(
+        hashrate_curve="linear",
+        size={"max_mw": 5.0, "life_yr": 3, "capex_usd_per_th": capex_usd_per_th},
+    )
+    return small_scenario(
+        STUDY_DAY_USD_PER_MWH,
+        [fleet],
+        hashprice_usd_per_ths_day=0.1,
+        study={
+            "discount_frac_per_yr": 0.1,
+            "analysis_yr": 2,
+            "start_year": 2027,
+            "federal_tax_frac": 0.0,
+            "breakeven_btc_price": False,
+            "bitcoin": BITCOIN_2027,
+        }
+        | study,
+    )
 
 
 def assert_balance_closes(results: Results, tol_mw: float = 1e-6) -> None:

@@ -15,33 +15,20 @@ from click.testing import CliRunner
 from grid_flex.cli import main
 from grid_flex.studies.risk_set import gbm_scenarios, load_risk_study
 from grid_flex.studies.risk_study import mean_value_patch, run_risk
-from grid_flex.testing import BITCOIN_2027, s21_fleet, small_scenario
+from grid_flex.testing import (
+    BITCOIN_2027,
+    STUDY_DAY_USD_PER_MWH,
+    s21_study,
+)
 
 pytestmark = pytest.mark.solver
 
-PRICES = [20.0, 60.0, 150.0, 90.0] * 6  # one day, hourly
+PRICES = STUDY_DAY_USD_PER_MWH  # one day, hourly
 BITCOIN = BITCOIN_2027
 
 
 def base(**study: Any) -> Any:
-    fleet = s21_fleet(
-        hashrate_curve="linear",
-        size={"max_mw": 5.0, "life_yr": 3, "capex_usd_per_th": 6.0},
-    )
-    return small_scenario(
-        PRICES,
-        [fleet],
-        hashprice_usd_per_ths_day=0.1,
-        study={
-            "discount_frac_per_yr": 0.1,
-            "analysis_yr": 2,
-            "start_year": 2027,
-            "federal_tax_frac": 0.0,
-            "breakeven_btc_price": False,
-            "bitcoin": BITCOIN,
-        }
-        | study,
-    )
+    return s21_study(**study)
 
 
 def write_study(tmp: Path, **study: Any) -> Path:

@@ -16,35 +16,20 @@ from click.testing import CliRunner
 from grid_flex.cli import main
 from grid_flex.errors import ScenarioError
 from grid_flex.studies.risk import RiskScenario, solve_risk
-from grid_flex.testing import BITCOIN_2027, s21_fleet, small_scenario
+from grid_flex.testing import (
+    s21_fleet,
+    s21_study,
+)
 
 pytestmark = pytest.mark.solver
 
-PRICES = [20.0, 60.0, 150.0, 90.0] * 6  # one day, hourly
 CAPEX = "assets.fleet.size.capex_usd_per_th"
 TH_PER_MW = 200.0 / 0.0035  # S21: 200 TH/s at 3.5 kW
 
 
 def base(capex_usd_per_th: float = 6.0) -> Any:
     # life 3 yr > the 2-yr study and no salvage: a unit's present cost is its capex
-    fleet = s21_fleet(
-        hashrate_curve="linear",
-        size={"max_mw": 5.0, "life_yr": 3, "capex_usd_per_th": capex_usd_per_th},
-    )
-    return small_scenario(
-        PRICES,
-        [fleet],
-        hashprice_usd_per_ths_day=0.1,
-        study={
-            "discount_frac_per_yr": 0.1,
-            "analysis_yr": 2,
-            "start_year": 2027,
-            "federal_tax_frac": 0.0,
-            "salvage": "none",
-            "breakeven_btc_price": False,
-            "bitcoin": BITCOIN_2027,
-        },
-    )
+    return s21_study(capex_usd_per_th, salvage="none")
 
 
 def capex(v: float) -> dict[str, Any]:

@@ -13,29 +13,17 @@ import pytest
 
 from grid_flex.studies.risk import RiskScenario, solve_risk
 from grid_flex.studies.risk_study import mean_value_patch, run_risk
-from grid_flex.testing import BITCOIN_2027, s21_fleet, small_scenario
+from grid_flex.testing import (
+    BITCOIN_2027,
+    s21_study,
+)
 
-PRICES = [20.0, 60.0, 150.0, 90.0] * 6  # one day, hourly
 PATH = {2027: 20000.0, 2028: 30000.0}  # the base's by-year BTC price [USD]
 
 
 def base(btc: Any = None) -> Any:
-    fleet = s21_fleet(
-        hashrate_curve="linear",
-        size={"max_mw": 5.0, "life_yr": 3, "capex_usd_per_th": 6.0},
-    )
-    return small_scenario(
-        PRICES,
-        [fleet],
-        hashprice_usd_per_ths_day=0.1,
-        study={
-            "discount_frac_per_yr": 0.1,
-            "analysis_yr": 2,
-            "start_year": 2027,
-            "federal_tax_frac": 0.0,
-            "breakeven_btc_price": False,
-            "bitcoin": BITCOIN_2027 | {"btc_price_usd": PATH if btc is None else btc},
-        },
+    return s21_study(
+        bitcoin=BITCOIN_2027 | {"btc_price_usd": PATH if btc is None else btc}
     )
 
 
