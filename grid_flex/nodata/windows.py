@@ -93,9 +93,7 @@ def selected(windows: WindowSet, grid: Intervals, *, field: str) -> list[bool]:
     DataNext
         The windows include a price trigger.
     """
-    spans = period_spans(windows, grid.span, grid.timezone, field=field)
-    if windows.price_above_usd_per_mwh is not None:
-        raise DataNext(field)
+    spans = check(windows, grid, field=field)
     step, step_h = grid.step, grid.step_h
     mask = []
     for t, local in zip(grid.starts(), grid.local_starts(grid.timezone), strict=True):
@@ -119,9 +117,7 @@ def any_selected(windows: WindowSet, grid: Intervals, *, field: str) -> bool:
     DataNext
         The windows include a price trigger.
     """
-    spans = period_spans(windows, grid.span, grid.timezone, field=field)
-    if windows.price_above_usd_per_mwh is not None:
-        raise DataNext(field)
+    spans = check(windows, grid, field=field)
     if spans:  # each overlaps the horizon, or period_spans refused it
         return True
     step_h = grid.step_h
@@ -132,8 +128,10 @@ def any_selected(windows: WindowSet, grid: Intervals, *, field: str) -> bool:
     )
 
 
-def check(windows: WindowSet, grid: Intervals, *, field: str) -> None:
+def check(windows: WindowSet, grid: Intervals, *, field: str) -> list[Span]:
     """The checks :func:`grid_flex.programs.windows.window_mask` makes before the price.
+
+    Returns the explicit periods' spans (UTC).
 
     Raises
     ------
@@ -142,6 +140,7 @@ def check(windows: WindowSet, grid: Intervals, *, field: str) -> None:
     DataNext
         The windows include a price trigger.
     """
-    period_spans(windows, grid.span, grid.timezone, field=field)
+    spans = period_spans(windows, grid.span, grid.timezone, field=field)
     if windows.price_above_usd_per_mwh is not None:
         raise DataNext(field)
+    return spans
