@@ -36,6 +36,7 @@ from grid_flex.results import Results
 from grid_flex.schema.scenario import Scenario
 from grid_flex.tables import (
     with_text_stamps,
+    without_negative_zero,
     write_timeseries_csv,
     write_timeseries_parquet,
 )
@@ -205,7 +206,9 @@ def write_results(
                     scenario.site.timezone,
                 )
             else:
-                with_text_stamps(frame).to_csv(tmp / name, index=False)
+                without_negative_zero(with_text_stamps(frame)).to_csv(
+                    tmp / name, index=False
+                )
         bids = bid_curves(results)
         if not bids.empty:
             bids.to_csv(tmp / "bid_curves.csv", index=False)

@@ -82,6 +82,20 @@ def with_text_stamps(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def without_negative_zero(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with -0.0 written as 0.0 in its float columns (NaN kept).
+
+    A cost of nothing comes out of the arithmetic as -0.0 (``-1 × 0.0``); a table
+    should not show ``-0.0``.
+    """
+    floats = [n for n in frame.columns if frame[n].dtype == np.float64]
+    if not floats:
+        return frame
+    out = frame.copy()
+    out[floats] = out[floats] + 0.0
+    return out
+
+
 def _column(values: pd.Series) -> pa.Array:
     if values.dtype == np.float64:
         # NaN becomes a missing cell; adding 0.0 turns -0.0 into 0.0.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -329,6 +330,8 @@ def test_size_command_writes_the_study_files_and_npv_closes(tmp_path):
     assert "IRR" in res.output
     for name in ("sizes.csv", "proforma.csv", "proforma_bau.csv", "summary.json"):
         assert (out / name).exists(), name
+    for table in out.glob("*.csv"):  # a cost of nothing is 0, not -0.0
+        assert not re.search(r"(?m)(^|,)-0(\.0+)?(,|$)", table.read_text()), table
     summary = json.loads((out / "summary.json").read_text())["summary"]
     fin = summary["finance"]
     pf = pd.read_csv(out / "proforma.csv")
