@@ -119,11 +119,11 @@ QUANTITIES: dict[str, str] = {
     "cp_weight_frac": "weight of the interval as a coincident peak",
     "tag_mw": "4CP tag: weighted import at the coincident peaks",
     "counted_import_mw": "import counted at the coincident peaks",
-    "cap_mw": "import cap in force",
+    "cap_mw": "import cap in force (+inf: none)",
     "energy_mwh": "energy counted against the quota",
     "period_quota_mwh": "quota of the period the interval belongs to",
     "fleet_power_mw": "power of the fleets the ban applies to",
-    "allowed_mw": "power the ban allows the fleets",
+    "allowed_mw": "power the ban allows the fleets (+inf: no limit)",
     "block_mw": "contracted block",
     "covered_mw": "load covered by the contracted block",
     "forfeited_mw": "contracted power neither used nor sold back",
@@ -190,6 +190,11 @@ TIME_COLUMNS = {
         "start of the interval in the site's time zone, with its UTC offset",
     ),
 }
+
+
+#: Quantities that are limits, written +inf in the intervals where none applies;
+#: every other number grid-flex writes is finite.
+UNBOUNDED_QUANTITIES: frozenset[str] = frozenset({"cap_mw", "allowed_mw"})
 
 
 def unit_of(name: str) -> str:

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from grid_flex.columns import UNBOUNDED_QUANTITIES
 from grid_flex.errors import ResultsFolderError
 
 SUMMARY_FILE = "summary.json"
@@ -94,8 +95,6 @@ SWEEP_MANIFEST = "sweep.json"
 #: Manifest entries that are the report's own output (may be gone: not checked).
 REPORT_OUTPUTS = (".html", "/")
 SWEEP_SUMMARY_FILES = ("summary.parquet", "summary.csv")
-#: Time-series quantities that are limits, +inf where none applies (import caps).
-UNBOUNDED_LIMITS = frozenset({"cap_mw", "allowed_mw"})
 #: Totals of summary.json that are sums of a time-series column.
 SUMMED = {
     "profit_usd": "site.profit_usd",
@@ -222,7 +221,7 @@ def _read_timeseries(path: Path) -> pd.DataFrame:
                 "is not a number",
             )
     for column in frame.columns:
-        if column.rsplit(".", 1)[-1] in UNBOUNDED_LIMITS:
+        if column.rsplit(".", 1)[-1] in UNBOUNDED_QUANTITIES:
             continue
         values = frame[column]
         if not pd.api.types.is_float_dtype(values):

@@ -46,3 +46,12 @@ def test_battery_reserve_legs_are_declared():
 
     for leg in {leg for _, leg in LEGS}:
         assert quantity_meaning(f"{leg}_offer_mw") is not None, leg
+
+
+def test_the_limits_written_as_inf_are_declared_outputs():
+    from grid_flex.columns import UNBOUNDED_QUANTITIES
+
+    outputs = output_quantities()
+    for name in UNBOUNDED_QUANTITIES:
+        assert name in outputs, name
+        assert "+inf" in (quantity_meaning(name) or ""), name
